@@ -1,0 +1,43 @@
+# `make run` starts the whole product; `make test` runs the test suite; `make bench` the benchmarks.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+
+.PHONY: run test bench install install-dev lint migrate seed clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/python -m bot.store upgrade
+
+seed: migrate
+	$(BIN)/python -m bot.store seed
+
+run: seed
+	@$(BIN)/python -m config.banner
+	PATH="$(BIN):$$PATH" $(BIN)/honcho start $$($(BIN)/python -m config.banner --processes)
+
+test: install-dev
+	$(BIN)/python -m pytest
+
+bench: install-dev
+	$(BIN)/python -m tests.benchmarks.bench_callback
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,61 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from wechatpy.work.crypto import WeChatCrypto
+from werkzeug.exceptions import HTTPException
+
+from bot.store.db import database, init_database
+from bot.store.kv import get_redis
+from config.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the web application: WeCom callback, H5 interview page, health check."""
+    settings = settings or get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = Flask(__name__, static_folder=None)
+    app.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False)
+    app.extensions["settings"] = settings
+    app.extensions["wecom_crypto"] = WeChatCrypto(settings.wecom_token, settings.wecom_aes_key,
+                                                  settings.wecom_corp_id)
+    init_database(settings.database_url)
+    app.before_request(lambda: database.connect(reuse_if_open=True) and None)
+    app.teardown_request(lambda exc: database.close() if not database.is_closed() else None)
+
+    import handlers  # noqa: F401  (fills the handler registry)
+    from bot import callback
+    from handlers import interview_page
+
+    app.register_blueprint(callback.bp)
+    app.register_blueprint(interview_page.bp)
+
+    @app.get("/healthz")
+    def healthz():
+        """Report whether the database and Redis answer."""
+        checks = {}
+        try:
+            database.execute_sql("SELECT 1")
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = type(exc).__name__
+        try:
+            get_redis(settings).ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = type(exc).__name__
+        healthy = all(v == "ok" for v in checks.values())
+        return jsonify(status="ok" if healthy else "degraded", **checks), 200 if healthy else 503
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return jsonify(error=exc.description), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        app.logger.exception("unhandled error")
+        return jsonify(error="internal error"), 500
+
+    return app

@@ -1,0 +1,111 @@
+"""The WeCom callback: decrypt, verify, de-duplicate, dispatch, answer 200 fast."""
+from __future__ import annotations
+
+import logging
+import time
+
+import redis
+from flask import Blueprint, Response, current_app, jsonify, request
+from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.work.crypto import WeChatCrypto
+from wechatpy.work.exceptions import InvalidCorpIdException
+
+from bot.inbound import MAX_BODY_BYTES, MalformedMessage, dedupe_key, parse_xml, to_message
+from bot.registry import Inbound, dispatch
+from bot.store.kv import get_redis
+from config.settings import Settings
+
+log = logging.getLogger(__name__)
+bp = Blueprint("wecom_callback", __name__)
+
+SEEN_TTL = 24 * 3600  # WeCom retries within seconds; a day covers any replay inside the timestamp window
+
+
+def _refuse(status: int, error: str) -> tuple[Response, int]:
+    return jsonify(error=error), status
+
+
+def _settings() -> Settings:
+    return current_app.extensions["settings"]
+
+
+def _crypto() -> WeChatCrypto:
+    return current_app.extensions["wecom_crypto"]
+
+
+def _signed_params(*names: str) -> dict[str, str] | tuple[Response, int]:
+    """Read the query parameters WeCom signs; refuse missing ones and stale timestamps."""
+    values = {name: request.args.get(name, "") for name in names}
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        return _refuse(400, f"missing query parameter(s): {', '.join(missing)}")
+    try:
+        age = abs(time.time() - int(values["timestamp"]))
+    except ValueError:
+        return _refuse(400, "timestamp must be a Unix time in seconds")
+    if age > _settings().callback_max_age:
+        return _refuse(403, "stale timestamp: the request is too old or the clocks disagree")
+    return values
+
+
+@bp.get("/wecom/callback")
+def verify_url() -> Response | tuple[Response, int]:
+    """Answer WeCom's URL verification with the decrypted echostr, as plain text."""
+    params = _signed_params("msg_signature", "timestamp", "nonce", "echostr")
+    if isinstance(params, tuple):
+        return params
+    try:
+        echo = _crypto().check_signature(params["msg_signature"], params["timestamp"], params["nonce"],
+                                         params["echostr"])
+    except (InvalidSignatureException, InvalidCorpIdException):
+        return _refuse(403, "signature check failed")
+    except Exception:  # a correctly signed but undecryptable echostr
+        return _refuse(400, "echostr could not be decrypted")
+    return Response(echo, mimetype="text/plain")
+
+
+@bp.post("/wecom/callback")
+def receive() -> tuple[Response | str, int]:
+    """Take one encrypted message or event from WeCom."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return _refuse(413, f"body larger than {MAX_BODY_BYTES} bytes")
+    params = _signed_params("msg_signature", "timestamp", "nonce")
+    if isinstance(params, tuple):
+        return params
+    body = request.get_data(cache=False)
+    if len(body) > MAX_BODY_BYTES:
+        return _refuse(413, f"body larger than {MAX_BODY_BYTES} bytes")
+    try:
+        envelope = parse_xml(body)
+        if not envelope.get("Encrypt"):
+            raise MalformedMessage("no <Encrypt> element")
+        plain = _crypto().decrypt_message({"Encrypt": envelope["Encrypt"]}, params["msg_signature"],
+                                          params["timestamp"], params["nonce"])
+        doc = parse_xml(plain)
+        message = to_message(doc)
+    except (InvalidSignatureException, InvalidCorpIdException):
+        return _refuse(403, "signature check failed")
+    except MalformedMessage as exc:
+        return _refuse(400, f"malformed message: {exc}")
+    except Exception as exc:  # signed but undecryptable: padding, base64, length field
+        log.warning("undecryptable callback body: %s", type(exc).__name__)
+        return _refuse(400, "malformed message: the payload could not be decrypted")
+
+    key = dedupe_key(doc)
+    client = get_redis(_settings())
+    try:
+        if not client.set(f"wecom:seen:{key}", 1, nx=True, ex=SEEN_TTL):
+            return "", 200  # WeCom's retry of something already taken
+        try:
+            kind = dispatch(Inbound(message=message, key=key, settings=_settings()))
+        except BaseException:
+            client.delete(f"wecom:seen:{key}")  # let WeCom's retry try again
+            raise
+    except redis.RedisError:
+        log.exception("Redis unavailable while taking %s", key)
+        return _refuse(503, "temporarily unavailable; WeCom will retry")
+    except Exception:
+        log.exception("handler failed for %s", key)
+        return _refuse(500, "internal error; WeCom will retry")
+    log.debug("took %s as %s", key, kind)
+    return "", 200

@@ -1,0 +1,84 @@
+"""The chat command parser: slash commands and their Chinese aliases."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+USERID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    aliases: tuple[str, ...]
+    usage: str
+    summary: str
+    recruiter_only: bool
+
+
+COMMANDS = {
+    spec.name: spec
+    for spec in (
+        CommandSpec("invite", ("/invite", "邀请"), "/invite <岗位> <候选人ID…>  例：/invite 柜员 zhangsan",
+                    "向一位或多位候选人发送 AI 面试邀请", True),
+        CommandSpec("help", ("/help", "帮助", "/?"), "/help", "查看可用命令", False),
+    )
+}
+_ALIASES = {alias.lower(): spec for spec in COMMANDS.values() for alias in spec.aliases}
+
+
+@dataclass(frozen=True)
+class Command:
+    spec: CommandSpec
+    args: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+class UsageError(ValueError):
+    """A command was recognised but used wrongly; the message is the usage line to show."""
+
+
+def parse(text: str) -> Command | None:
+    """Return the command in text, None when text is not a command; raise UsageError when malformed."""
+    words = text.replace("\u3000", " ").split()
+    if not words:
+        return None
+    head = words[0].lower()
+    spec = _ALIASES.get(head)
+    if spec is None:
+        if head.startswith("/"):
+            raise UsageError(f"没有这个命令：{words[0][:32]}。发送 /help 查看可用命令。")
+        return None
+    return Command(spec, tuple(words[1:]))
+
+
+def invite_args(command: Command) -> tuple[str, list[str]]:
+    """Split /invite arguments into (position, candidate userids); raise UsageError when malformed."""
+    if len(command.args) < 2:
+        raise UsageError(f"用法：{command.spec.usage}")
+    position, *candidates = command.args
+    bad = [c for c in candidates if not USERID.fullmatch(c)]
+    if bad:
+        raise UsageError(f"候选人 ID 只能包含字母、数字和 _.@-：{'、'.join(b[:32] for b in bad[:5])}")
+    if len(candidates) > 100:
+        raise UsageError("一次最多邀请 100 人；更多请用批量邀请。")
+    return position, list(dict.fromkeys(candidates))
+
+
+def help_text(is_recruiter: bool) -> str:
+    """Return the /help reply for a recruiter or for anyone else."""
+    lines = ["面试助手可用命令："]
+    for spec in COMMANDS.values():
+        if spec.recruiter_only and not is_recruiter:
+            continue
+        lines.append(f"• {spec.usage}\n  {spec.summary}")
+    if not is_recruiter:
+        lines.append("招聘命令仅对招聘人员开放。候选人请点击收到的面试邀请卡片开始面试。")
+    return "\n".join(lines)
+
+
+HINT = "我是面试助手。发送 /help 查看可用命令。"
+REFUSAL = "抱歉，这个命令仅限招聘人员使用。如需帮助，请联系贵司 HR。"

@@ -1,0 +1,80 @@
+"""Safe parsing of WeCom's XML into wechatpy message objects, and the de-duplication key."""
+from __future__ import annotations
+
+from typing import Any
+from xml.etree.ElementTree import ParseError
+
+import xmltodict
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from wechatpy.fields import IntegerField, StringField
+from wechatpy.messages import BaseMessage, UnknownMessage
+from wechatpy.work.events import EVENT_TYPES, BaseEvent
+from wechatpy.work.messages import MESSAGE_TYPES
+
+MAX_BODY_BYTES = 64 * 1024  # WeCom's envelopes are a few KB; anything larger is not WeCom
+
+
+class MalformedMessage(ValueError):
+    """The body is not a well-formed, entity-free WeCom XML document."""
+
+
+class TemplateCardEvent(BaseEvent):
+    """A click on a template card button (wechatpy has no class for it)."""
+
+    event = "template_card_event"
+    event_key = StringField("EventKey")
+    task_id = StringField("TaskId")
+    card_type = StringField("CardType")
+    response_code = StringField("ResponseCode")
+    agent = IntegerField("AgentID", 0)
+
+
+class EnterAgentEvent(BaseEvent):
+    """A member opened the app's chat."""
+
+    event = "enter_agent"
+    agent = IntegerField("AgentID", 0)
+
+
+assert EVENT_TYPES["template_card_event"] is TemplateCardEvent
+
+
+def parse_xml(body: bytes | str) -> dict[str, Any]:
+    """Parse a WeCom XML document into a flat dict; refuse DTDs, entities and junk."""
+    raw = body.encode() if isinstance(body, str) else body
+    if not raw.strip():
+        raise MalformedMessage("empty body")
+    try:
+        # defusedxml rejects DTDs (XXE, entity expansion) before anything is built from the text.
+        root = fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (DefusedXmlException, ParseError) as exc:
+        raise MalformedMessage(f"not acceptable XML: {type(exc).__name__}") from None
+    if root.tag != "xml":
+        raise MalformedMessage("the root element must be <xml>")
+    doc = xmltodict.parse(raw, disable_entities=True)["xml"]
+    if not isinstance(doc, dict):
+        raise MalformedMessage("the <xml> element is empty")
+    return doc
+
+
+def to_message(doc: dict[str, Any]) -> BaseMessage:
+    """Build the wechatpy message or event object for a decrypted document."""
+    msg_type = str(doc.get("MsgType") or "").lower()
+    if not msg_type or not doc.get("FromUserName"):
+        raise MalformedMessage("MsgType and FromUserName are required")
+    if msg_type == "event":
+        cls = EVENT_TYPES.get(str(doc.get("Event") or "").lower(), UnknownMessage)
+    else:
+        cls = MESSAGE_TYPES.get(msg_type, UnknownMessage)
+    return cls(doc)
+
+
+def dedupe_key(doc: dict[str, Any]) -> str:
+    """Return the key WeCom's retries share: MsgId for messages, sender + CreateTime for events."""
+    if doc.get("MsgId"):
+        return f"msg:{doc['MsgId']}"
+    # Event type and key narrow it further, so two different clicks in one second are not merged.
+    parts = (doc.get("FromUserName"), doc.get("CreateTime"), doc.get("Event"), doc.get("EventKey"),
+             doc.get("ResponseCode"), doc.get("Token"))
+    return "evt:" + "|".join(str(p or "") for p in parts)

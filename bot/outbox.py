@@ -1,0 +1,91 @@
+"""The record of every outbound message, and its delivery state machine.
+
+pending → sending → sent; sending → deferred (rate limit, transient error) → sending …; sending → failed.
+A message is claimed with one conditional UPDATE, so two workers never send it both.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import peewee as pw
+
+from bot.store.db import database
+from bot.store.models import Invitation, OutboundMessage, utcnow
+
+LEASE_SECONDS = 120  # longer than one send with its retries; a worker killed mid-send frees it after this
+
+
+def record(key: str, payload: dict[str, Any], *, purpose: str, channel: str = "member",
+           invitation: Invitation | None = None) -> tuple[OutboundMessage, bool]:
+    """Store a message to send under its idempotency key; return (message, created)."""
+    recipient = str(payload.get("touser") or payload.get("external_userid") or "")
+    try:
+        with database.atomic():
+            return OutboundMessage.create(
+                idempotency_key=key, channel=channel, recipient=recipient, msgtype=payload["msgtype"],
+                payload=payload, purpose=purpose, invitation=invitation,
+            ), True
+    except pw.IntegrityError:
+        return OutboundMessage.get(OutboundMessage.idempotency_key == key), False
+
+
+def claim(message_id: int) -> bool:
+    """Take the message for sending; False when it is sent, failed, or another worker holds it."""
+    now = utcnow()
+    taken = (
+        OutboundMessage.update(
+            state="sending",
+            lease_until=now + dt.timedelta(seconds=LEASE_SECONDS),
+            attempts=OutboundMessage.attempts + 1,
+        )
+        .where(
+            (OutboundMessage.id == message_id)
+            & (
+                OutboundMessage.state.in_(["pending", "deferred"])
+                | ((OutboundMessage.state == "sending") & (OutboundMessage.lease_until < now))
+            )
+        )
+        .execute()
+    )
+    return taken == 1
+
+
+def mark_sent(message_id: int, result: dict[str, Any]) -> None:
+    """Record a successful send with WeCom's msgid and response_code."""
+    OutboundMessage.update(
+        state="sent", sent_at=utcnow(), lease_until=None, last_error="",
+        wecom_msgid=str(result.get("msgid", "")), response_code=str(result.get("response_code", "")),
+    ).where(OutboundMessage.id == message_id).execute()
+
+
+def mark_deferred(message_id: int, delay: float, reason: str) -> None:
+    """Put the message back to wait delay seconds."""
+    OutboundMessage.update(
+        state="deferred", lease_until=None, last_error=reason[:500],
+        next_attempt_at=utcnow() + dt.timedelta(seconds=delay),
+    ).where(OutboundMessage.id == message_id).execute()
+
+
+def mark_failed(message_id: int, reason: str) -> None:
+    """Give up on the message: WeCom refused it for good."""
+    OutboundMessage.update(state="failed", lease_until=None, last_error=reason[:500]).where(
+        OutboundMessage.id == message_id
+    ).execute()
+
+
+def due(limit: int = 500) -> list[int]:
+    """Return ids of messages that should be (re)tried now: stalled, deferred past due, or lease expired."""
+    now = utcnow()
+    stale = now - dt.timedelta(seconds=60)
+    query = (
+        OutboundMessage.select(OutboundMessage.id)
+        .where(
+            ((OutboundMessage.state == "pending") & (OutboundMessage.created_at < stale))
+            | ((OutboundMessage.state == "deferred") & (OutboundMessage.next_attempt_at <= now))
+            | ((OutboundMessage.state == "sending") & (OutboundMessage.lease_until < now))
+        )
+        .order_by(OutboundMessage.id)
+        .limit(limit)
+    )
+    return [row.id for row in query]

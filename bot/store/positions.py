@@ -1,0 +1,78 @@
+"""Load positions (question banks and rubrics) from config/positions/*.yaml into the database."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.store.models import Position, utcnow
+
+POSITIONS_DIR = Path(__file__).resolve().parents[2] / "config" / "positions"
+ANSWER_MODES = {"video", "audio", "text"}
+
+
+class PositionFileError(ValueError):
+    """A position file is malformed; the message names the file and the field."""
+
+
+def _require(cond: bool, path: Path, message: str) -> None:
+    if not cond:
+        raise PositionFileError(f"{path.name}: {message}")
+
+
+def parse_position(path: Path) -> dict[str, Any]:
+    """Read and validate one position file; return the Position field values."""
+    raw = path.read_bytes()
+    try:
+        doc = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise PositionFileError(f"{path.name}: not valid YAML ({exc})") from None
+    _require(isinstance(doc, dict), path, "the top level must be a mapping")
+    for key in ("slug", "title", "questions"):
+        _require(key in doc, path, f"missing '{key}'")
+    questions = doc["questions"]
+    _require(isinstance(questions, list) and questions, path, "'questions' must be a non-empty list")
+    keys = set()
+    for i, q in enumerate(questions, 1):
+        _require(isinstance(q, dict) and q.get("key") and q.get("text"), path, f"question {i} needs key and text")
+        _require(q["key"] not in keys, path, f"question key {q['key']!r} is repeated")
+        keys.add(q["key"])
+        for point in q.get("rubric", []):
+            _require(isinstance(point.get("keywords"), list), path, f"question {q['key']}: rubric points need keywords")
+    modes = doc.get("answer_modes", sorted(ANSWER_MODES))
+    _require(set(modes) <= ANSWER_MODES and modes, path, f"answer_modes must be among {sorted(ANSWER_MODES)}")
+    weights = doc.get("dimensions", {})
+    _require(not weights or abs(sum(weights.values()) - 1) < 1e-6, path, "dimension weights must sum to 1")
+    return {
+        "slug": str(doc["slug"]),
+        "title": str(doc["title"]),
+        "department": str(doc.get("department", "")),
+        "description": str(doc.get("description", "")).strip(),
+        "think_seconds": int(doc.get("think_seconds", 60)),
+        "answer_seconds": int(doc.get("answer_seconds", 120)),
+        "max_retakes": int(doc.get("max_retakes", 1)),
+        "answer_modes": list(modes),
+        "face_analysis": bool(doc.get("face_analysis", False)),
+        "deadline_days": int(doc.get("deadline_days", 7)),
+        "questions": questions,
+        "rubric": {"dimensions": weights, "practice_question": doc.get("practice_question", "")},
+        "source_sha256": hashlib.sha256(raw).hexdigest(),
+    }
+
+
+def sync_positions(directory: Path = POSITIONS_DIR) -> list[str]:
+    """Insert or update every position file in directory; return the titles that changed."""
+    changed = []
+    for path in sorted(directory.glob("*.yaml")):
+        values = parse_position(path)
+        existing = Position.get_or_none(Position.slug == values["slug"])
+        if existing is None:
+            Position.create(**values)
+        elif existing.source_sha256 != values["source_sha256"]:
+            Position.update(**values, updated_at=utcnow()).where(Position.id == existing.id).execute()
+        else:
+            continue
+        changed.append(values["title"])
+    return changed

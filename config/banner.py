@@ -1,0 +1,35 @@
+"""Print what `make run` is about to start, or (with --processes) the Procfile processes to start."""
+from __future__ import annotations
+
+import sys
+
+from config.settings import SettingsError, get_settings
+
+
+def main() -> int:
+    """Print the run mode and the URLs people open."""
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    if "--processes" in sys.argv:
+        names = ["redis", "web", "worker", "scheduler"] + (["sandbox"] if settings.sandbox else [])
+        print(" ".join(names))
+        return 0
+    base = f"http://127.0.0.1:{settings.web_port}"
+    print("面试助手 is starting:")
+    mode = "built-in WeCom sandbox" if settings.sandbox else f"WeCom corp {settings.wecom_corp_id}"
+    print(f"  mode            {mode}")
+    print(f"  database        {settings.database_url.split('@')[-1]}")
+    print(f"  redis           {'embedded, ' if settings.redis_embedded else ''}{settings.redis_url.split('@')[-1]}")
+    print(f"  callback        {base}/wecom/callback")
+    print(f"  health          {base}/healthz")
+    if settings.sandbox:
+        print(f"  sandbox console http://127.0.0.1:{settings.sandbox_port}/console   <- open this")
+        print(f"  try: as {sorted(settings.hr_userids)[0]}, type  /invite 柜员 zhangsan")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

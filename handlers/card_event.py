@@ -1,0 +1,23 @@
+"""Clicks on template card buttons; the button's key says what it is for."""
+from __future__ import annotations
+
+import logging
+
+from bot.inbound import TemplateCardEvent
+from bot.registry import Inbound, handles
+from jobs import invitations
+from jobs.queues import COMMANDS, enqueue
+
+log = logging.getLogger(__name__)
+
+
+@handles("event:template_card_event")
+def on_card_click(inbound: Inbound) -> None:
+    """Queue the action behind the clicked button; ignore keys we never issued."""
+    event: TemplateCardEvent = inbound.message  # type: ignore[assignment]
+    action, _, ref = (event.event_key or "").partition(":")
+    if action == "decline" and ref.isdigit():
+        enqueue(COMMANDS, invitations.decline, int(ref), event.source, event.response_code or "", inbound.key,
+                key=f"decline:{inbound.key}")
+        return
+    log.warning("card click with unknown key %r from %s ignored", event.event_key[:64], event.source)

@@ -1,0 +1,34 @@
+"""Text messages: recruiter commands, /help, and a short hint for anything else."""
+from __future__ import annotations
+
+from bot import commands
+from bot.registry import Inbound, handles
+from jobs import delivery, invitations
+from jobs.queues import COMMANDS, DELIVERY, enqueue
+
+
+def reply(inbound: Inbound, text: str) -> None:
+    """Queue a text reply to the sender of inbound."""
+    user = inbound.message.source
+    enqueue(DELIVERY, delivery.send_text, user, text, inbound.key, key=f"reply:{inbound.key}")
+
+
+@handles("text")
+def on_text(inbound: Inbound) -> None:
+    """Parse the text as a command, check the sender's role, and queue the work."""
+    user = inbound.message.source
+    is_recruiter = user in inbound.settings.hr_userids
+    try:
+        command = commands.parse(inbound.message.content or "")
+        if command is None:
+            return reply(inbound, commands.HINT)
+        if command.spec.recruiter_only and not is_recruiter:
+            return reply(inbound, commands.REFUSAL)
+        if command.name == "help":
+            return reply(inbound, commands.help_text(is_recruiter))
+        if command.name == "invite":
+            position, candidates = commands.invite_args(command)
+            enqueue(COMMANDS, invitations.invite, position, candidates, user, inbound.key,
+                    key=f"invite:{inbound.key}")
+    except commands.UsageError as exc:
+        reply(inbound, str(exc))
