@@ -31,7 +31,7 @@ run: seed
 	PATH="$(BIN):$$PATH" $(BIN)/honcho start $$($(BIN)/python -m config.banner --processes)
 
 test: install-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 bench: install-dev
 	$(BIN)/python -m tests.benchmarks.bench_callback

@@ -61,8 +61,8 @@ def parse_xml(body: bytes | str) -> dict[str, Any]:
 def to_message(doc: dict[str, Any]) -> BaseMessage:
     """Build the wechatpy message or event object for a decrypted document."""
     msg_type = str(doc.get("MsgType") or "").lower()
-    if not msg_type or not doc.get("FromUserName"):
-        raise MalformedMessage("MsgType and FromUserName are required")
+    if not msg_type:
+        raise MalformedMessage("MsgType is required")  # kf events carry no FromUserName
     if msg_type == "event":
         cls = EVENT_TYPES.get(str(doc.get("Event") or "").lower(), UnknownMessage)
     else:

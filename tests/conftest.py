@@ -1,0 +1,193 @@
+"""Fixtures: real Redis, a real database (SQLite; PostgreSQL too when TEST_POSTGRES_URL is set), the
+product's web app and the WeCom sandbox served on loopback, and an in-process RQ worker."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+from rq import SimpleWorker
+from werkzeug.serving import make_server
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The machine's Redis on 6379 when it runs; otherwise the embedded one the product ships."""
+    try:
+        redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=0.5).ping()
+        yield TEST_REDIS_URL
+        return
+    except redis.ConnectionError:
+        pass
+    from bot.store.kv import embedded_redis_argv, wait_for_redis
+
+    folder = Path(tempfile.mkdtemp(prefix="itest-redis-"))
+    sock = folder / "redis.sock"
+    argv = embedded_redis_argv(folder, sock)
+    argv[argv.index("--appendonly") + 1] = "no"
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+    url = f"unix://{sock}"
+    wait_for_redis(redis.Redis.from_url(url))
+    yield url
+    proc.terminate()
+    proc.wait(10)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path) -> str:
+    """A fresh, empty database: SQLite always; PostgreSQL when TEST_POSTGRES_URL names one."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    if not POSTGRES_URL:
+        pytest.skip("TEST_POSTGRES_URL not set")
+    import psycopg2
+
+    with psycopg2.connect(POSTGRES_URL) as conn, conn.cursor() as cur:
+        cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    return POSTGRES_URL
+
+
+def _clear_caches() -> None:
+    from bot.store import kv
+    from config import settings
+    from jobs import delivery
+
+    settings.get_settings.cache_clear()
+    kv._client.cache_clear()
+    delivery.wecom.cache_clear()
+    delivery.limiter.cache_clear()
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch, redis_url, db_url):
+    """Settings for a test: sandbox mode, its own data folder, database and (flushed) Redis."""
+    redis.Redis.from_url(redis_url).flushdb()
+    for name in list(os.environ):
+        if name.startswith("WECOM_") or name in ("PUBLIC_BASE_URL", "SECRET_KEY", "HR_USERIDS"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("WEB_PORT", str(free_port()))
+    monkeypatch.setenv("SANDBOX_PORT", str(free_port()))
+    monkeypatch.setenv("HR_USERIDS", "hr_li,hr_wang")
+    monkeypatch.setattr("bot.client.RETRY_DELAYS", (0.01, 0.02))
+    _clear_caches()
+    from bot.store import schema
+    from bot.store.db import init_database
+    from bot.store.positions import sync_positions
+    from config.settings import get_settings
+
+    settings = get_settings()
+    db = init_database(settings.database_url)
+    schema.upgrade(db)
+    sync_positions()
+    yield settings
+    db.close()
+    _clear_caches()
+
+
+class _Server(threading.Thread):
+    def __init__(self, app, port: int):
+        super().__init__(daemon=True)
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+
+    def run(self) -> None:
+        self.server.serve_forever()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+@dataclass
+class Stack:
+    """The product's web app and the WeCom sandbox on loopback, plus helpers to drive them."""
+
+    settings: object
+    app: object
+    sandbox_app: object
+    base: str
+    sandbox: str
+
+    def api(self, method: str, path: str, **kwargs) -> dict:
+        response = requests.request(method, f"{self.sandbox}/sandbox/api/{path}", timeout=30, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def say(self, user: str, text: str) -> dict:
+        """Type text as user in the sandbox console (encrypted and POSTed to our callback)."""
+        return self.api("POST", "say", json={"from": user, "text": text})
+
+    def inbox(self, user: str) -> list[dict]:
+        """What user has received from the bot."""
+        return self.api("GET", "messages", params={"touser": user})["messages"]
+
+    def calls(self, path: str | None = None) -> list[dict]:
+        calls = self.api("GET", "calls")["calls"]
+        return [c for c in calls if path is None or c["path"] == path]
+
+    def drain(self, rounds: int = 10) -> None:
+        """Run every queued job (and every delayed one, now) in this process until none is left."""
+        from bot.store.kv import get_redis
+        from jobs.queues import ALL_QUEUES, get_queue
+
+        queues = [get_queue(name) for name in ALL_QUEUES]
+        for _ in range(rounds):
+            for queue in queues:
+                registry = queue.scheduled_job_registry
+                for job_id in registry.get_job_ids():
+                    job = queue.fetch_job(job_id)
+                    registry.remove(job_id)
+                    if job is not None:
+                        queue.enqueue_job(job)
+            if not any(len(q) for q in queues):
+                return
+            SimpleWorker(queues, connection=get_redis()).work(burst=True, logging_level="WARNING")
+
+
+@pytest.fixture
+def stack(env) -> Iterator[Stack]:
+    """Serve the product and the sandbox on free loopback ports, wired to each other."""
+    from bot.app import create_app
+    from bot.sandbox.app import create_sandbox_app
+
+    app = create_app(env)
+    sandbox_app = create_sandbox_app(env, callback_url=f"http://127.0.0.1:{env.web_port}/wecom/callback")
+    servers = [_Server(app, env.web_port), _Server(sandbox_app, env.sandbox_port)]
+    for server in servers:
+        server.start()
+    yield Stack(env, app, sandbox_app, f"http://127.0.0.1:{env.web_port}", f"http://127.0.0.1:{env.sandbox_port}")
+    for server in servers:
+        server.stop()
+
+
+def wait_until(predicate, timeout: float = 5.0, interval: float = 0.05):
+    """Poll predicate until it returns something truthy; fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")

@@ -1,0 +1,38 @@
+"""The chat command parser."""
+from __future__ import annotations
+
+import pytest
+
+from bot import commands
+from bot.commands import UsageError, invite_args, parse
+
+
+@pytest.mark.parametrize("text", ["/invite 柜员 zhangsan", "邀请 柜员 zhangsan", "/INVITE　柜员  zhangsan"])
+def test_invite_and_its_alias(text):
+    command = parse(text)
+    assert command.name == "invite"
+    assert invite_args(command) == ("柜员", ["zhangsan"])
+
+
+def test_invite_many_deduplicated():
+    assert invite_args(parse("/invite 柜员 a b a c")) == ("柜员", ["a", "b", "c"])
+
+
+@pytest.mark.parametrize("text, words", [
+    ("/invite", "用法"), ("/invite 柜员", "用法"), ("/invite 柜员 张<script>", "只能包含"),
+    ("/frobnicate", "没有这个命令"),
+])
+def test_malformed_use_gets_a_usage_line(text, words):
+    with pytest.raises(UsageError, match=words):
+        command = parse(text)
+        invite_args(command)
+
+
+def test_plain_text_is_not_a_command():
+    assert parse("你好，我想了解一下岗位") is None
+    assert parse("   ") is None
+
+
+def test_help_hides_recruiter_commands_from_others():
+    assert "/invite" in commands.help_text(True)
+    assert "/invite" not in commands.help_text(False)

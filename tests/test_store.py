@@ -1,0 +1,79 @@
+"""The data model: migrations upgrade in place, positions load from YAML, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.store import schema
+from bot.store.db import init_database
+from bot.store.positions import PositionFileError, parse_position, sync_positions
+
+
+def test_upgrade_keeps_existing_rows(db_url):
+    db = init_database(db_url)
+    assert schema.upgrade(db, "001_initial") == ["001_initial"]
+    db.execute_sql("INSERT INTO candidate (name, wecom_userid, phone, email, source, created_at) "
+                   "VALUES ('张三', 'zhangsan', '', '', 'chat', '2026-01-01 00:00:00')")
+    db.execute_sql("INSERT INTO outbound_message (idempotency_key, channel, recipient, msgtype, payload, purpose, "
+                   "state, attempts, last_error, wecom_msgid, response_code, created_at) VALUES "
+                   "('k1', 'member', 'zhangsan', 'text', '{}', 'reply', 'sent', 1, '', 'm1', '', '2026-01-01')")
+    assert "lease_until" not in {c.name for c in db.get_columns("outbound_message")}
+
+    assert schema.upgrade(db) == ["002_delivery_lease"]
+    from bot.store.models import Candidate, OutboundMessage
+
+    assert Candidate.get(Candidate.wecom_userid == "zhangsan").name == "张三"
+    message = OutboundMessage.get(OutboundMessage.idempotency_key == "k1")
+    assert message.state == "sent" and message.lease_until is None
+    assert schema.pending(db) == [] and schema.upgrade(db) == []
+    db.close()
+
+
+def test_positions_seed_is_idempotent_and_updates_in_place(db_url, tmp_path):
+    db = init_database(db_url)
+    schema.upgrade(db)
+    from bot.store.models import Position
+
+    assert sync_positions() == ["柜员"]
+    assert sync_positions() == []
+    teller = Position.get(Position.slug == "teller")
+    assert len(teller.questions) == 6 and teller.think_seconds == 90
+    assert all(q["rubric"] for q in teller.questions)
+
+    folder = tmp_path / "positions"
+    folder.mkdir()
+    from bot.store.positions import POSITIONS_DIR
+
+    text = (POSITIONS_DIR / "teller.yaml").read_text().replace("think_seconds: 90", "think_seconds: 120")
+    (folder / "teller.yaml").write_text(text)
+    assert sync_positions(folder) == ["柜员"]
+    assert Position.get_by_id(teller.id).think_seconds == 120
+    db.close()
+
+
+@pytest.mark.parametrize("text, words", [
+    ("slug: x\ntitle: y\n", "missing 'questions'"),
+    ("slug: x\ntitle: y\nquestions: []\n", "non-empty"),
+    ("slug: x\ntitle: y\nquestions:\n  - {key: a, text: t}\n  - {key: a, text: u}\n", "repeated"),
+    ("slug: x\ntitle: y\nanswer_modes: [hologram]\nquestions:\n  - {key: a, text: t}\n", "answer_modes"),
+    ("[unclosed", "not valid YAML"),
+])
+def test_bad_position_files_name_the_problem(tmp_path, text, words):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(PositionFileError, match=words):
+        parse_position(path)
+
+
+def test_json_and_dates_round_trip(db_url):
+    db = init_database(db_url)
+    schema.upgrade(db)
+    from bot.store.models import AuditLog, utcnow
+
+    now = utcnow()
+    row = AuditLog.create(actor="hr_li", action="invite", detail={"岗位": "柜员", "n": [1, 2]}, created_at=now)
+    again = AuditLog.get_by_id(row.id)
+    assert again.detail == {"岗位": "柜员", "n": [1, 2]}
+    assert abs(again.created_at - now) < dt.timedelta(seconds=1)
+    db.close()
