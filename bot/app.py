@@ -22,7 +22,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["wecom_crypto"] = WeChatCrypto(settings.wecom_token, settings.wecom_aes_key,
                                                   settings.wecom_corp_id)
     init_database(settings.database_url)
-    app.before_request(lambda: database.connect(reuse_if_open=True) and None)
+    # Connections open lazily on first query (the callback never needs one) and close after each request.
     app.teardown_request(lambda exc: database.close() if not database.is_closed() else None)
 
     import handlers  # noqa: F401  (fills the handler registry)

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from typing import Any
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import Element, ParseError
 
-import xmltodict
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from wechatpy.fields import IntegerField, StringField
@@ -50,12 +49,23 @@ def parse_xml(body: bytes | str) -> dict[str, Any]:
         root = fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (DefusedXmlException, ParseError) as exc:
         raise MalformedMessage(f"not acceptable XML: {type(exc).__name__}") from None
-    if root.tag != "xml":
-        raise MalformedMessage("the root element must be <xml>")
-    doc = xmltodict.parse(raw, disable_entities=True)["xml"]
-    if not isinstance(doc, dict):
-        raise MalformedMessage("the <xml> element is empty")
-    return doc
+    if root.tag != "xml" or not len(root):
+        raise MalformedMessage("the root element must be a non-empty <xml>")
+    return _children(root)
+
+
+def _children(element: Element) -> dict[str, Any]:
+    """Turn WeCom's XML into a dict as xmltodict would: text leaves, nested dicts, lists for repeats."""
+    out: dict[str, Any] = {}
+    for child in element:
+        value: Any = _children(child) if len(child) else (child.text or "").strip() or None
+        if child.tag in out:
+            if not isinstance(out[child.tag], list):
+                out[child.tag] = [out[child.tag]]
+            out[child.tag].append(value)
+        else:
+            out[child.tag] = value
+    return out
 
 
 def to_message(doc: dict[str, Any]) -> BaseMessage:

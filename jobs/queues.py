@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable
 from typing import Any
 
+import redis
 from rq import Queue, Retry
 from rq.job import Job
 
@@ -19,7 +21,13 @@ ALL_QUEUES = (COMMANDS, DELIVERY, SCORING)
 
 def get_queue(name: str) -> Queue:
     """Return the queue called name on this process's Redis."""
-    return Queue(name, connection=get_redis(), default_timeout=300)
+    return _queue(name, get_redis())
+
+
+@functools.lru_cache(maxsize=16)
+def _queue(name: str, connection: redis.Redis) -> Queue:
+    # Kept per process: a fresh Queue asks Redis for INFO on its first enqueue.
+    return Queue(name, connection=connection, default_timeout=300)
 
 
 def job_id(prefix: str, key: str) -> str:
@@ -29,12 +37,16 @@ def job_id(prefix: str, key: str) -> str:
 
 def enqueue(queue: str, func: Callable[..., Any], *args: Any, key: str, retry: Retry | None = None,
             delay: float | None = None) -> Job:
-    """Enqueue func(*args) once per key: a job with the same id already waiting is not added again."""
+    """Enqueue func(*args) under a job id derived from key.
+
+    Callers enqueue once per key (the callback de-duplicates first); where a key can come twice (retries,
+    periodic ticks) the job itself is idempotent, so no lookup is spent here on the hot path.
+    """
     q = get_queue(queue)
     jid = job_id(func.__name__, key)
-    existing = q.fetch_job(jid)
-    if existing is not None and existing.get_status(refresh=True) in ("queued", "scheduled", "deferred"):
-        return existing
     if delay:
         return q.enqueue_in(dt.timedelta(seconds=delay), func, *args, job_id=jid, retry=retry)
-    return q.enqueue(func, *args, job_id=jid, retry=retry)
+    with q.connection.pipeline() as pipe:  # one round trip instead of two
+        job = q.enqueue(func, *args, job_id=jid, retry=retry, pipeline=pipe)
+        pipe.execute()
+    return job

@@ -4,7 +4,8 @@ from __future__ import annotations
 import functools
 import json
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 

@@ -9,7 +9,8 @@ import base64
 import re
 import secrets
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from wechatpy.crypto import _get_signature
 from wechatpy.work.crypto import PrpCrypto

@@ -6,7 +6,8 @@ where WeCom has no specific code the sandbox uses 40058 "invalid parameter" and 
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 USERID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 TASK_ID = re.compile(r"[0-9a-zA-Z_\-@]{1,128}")
