@@ -18,7 +18,7 @@ from jobs.queues import DELIVERY, enqueue
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-TASK_ID_USED = 40128  # WeCom: task_id already used — our earlier try did reach WeCom
+DUPLICATE_CHECK = {"enable_duplicate_check": 1, "duplicate_check_interval": 1800}
 
 
 @functools.lru_cache(maxsize=1)
@@ -63,7 +63,7 @@ def deliver(message_id: int) -> str:
         members = [m for m in message.recipient.split("|") if m]
         try:
             limiter().acquire("message/send", members)
-            result = wecom().send(message.payload)
+            result = wecom().send(_with_duplicate_check(message))
         except RateLimited as exc:
             outbox.mark_deferred(message_id, exc.retry_after, str(exc))
             schedule(message_id, exc.retry_after)
@@ -81,11 +81,19 @@ def deliver(message_id: int) -> str:
         return "sent"
 
 
+def _with_duplicate_check(message: OutboundMessage) -> dict:
+    """Ask WeCom to drop a repeat when an earlier try may have reached it (a retry, or any card).
+
+    A worker killed mid-send leaves the outcome unknown; WeCom's own duplicate check (30 min, far longer
+    than the outbox lease) then keeps the resend from reaching the person twice. First-try texts go
+    without it, so the same short reply to two identical questions is not swallowed.
+    """
+    if message.attempts > 1 or message.msgtype == "template_card":
+        return {**message.payload, **DUPLICATE_CHECK}
+    return message.payload
+
+
 def _after_error(message: OutboundMessage, exc: WeComError) -> str:
-    if exc.errcode == TASK_ID_USED:
-        outbox.mark_sent(message.id, {})  # the card went out on an earlier try that we did not hear back from
-        _after(message, delivered=True)
-        return "sent"
     if exc.transient and message.attempts < MAX_ATTEMPTS:
         delay = backoff(message.attempts)
         log.warning("message %s deferred %.0fs: %s", message.id, delay, exc)

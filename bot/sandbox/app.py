@@ -20,7 +20,6 @@ def create_sandbox_app(settings: Settings, callback_url: str | None = None) -> F
         SANDBOX_SETTINGS=settings,
         SANDBOX_CALLBACK_URL=callback_url or f"http://127.0.0.1:{settings.web_port}/wecom/callback",
         MAX_CONTENT_LENGTH=25 << 20,  # room for a 20 MB file upload plus multipart overhead
-        JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
     app.extensions["sandbox"] = SandboxState(

@@ -1,0 +1,140 @@
+"""Outbound delivery through the sandbox: token refetch, retries, rate limits, exactly-once sends."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+from limits import parse
+
+from bot import outbox
+from bot.cards import text_message
+from bot.store.models import OutboundMessage, utcnow
+from jobs import delivery
+
+
+def record_text(user: str, content: str, key: str) -> int:
+    message, _ = outbox.record(key, text_message(user, content), purpose="reply")
+    return message.id
+
+
+def received(stack, user: str) -> list[str]:
+    return [m["payload"]["text"]["content"] for m in stack.inbox(user) if m["msgtype"] == "text"]
+
+
+def test_expired_token_is_refetched_once_and_the_message_delivered(stack):
+    assert delivery.deliver(record_text("zhangsan", "第一条", "t1")) == "sent"
+    assert len(stack.calls("gettoken")) == 1
+    stack.api("POST", "expire_tokens")
+    assert delivery.deliver(record_text("zhangsan", "第二条", "t2")) == "sent"
+    assert len(stack.calls("gettoken")) == 2  # exactly one refetch
+    sends = stack.calls("message/send")
+    assert [c["errcode"] for c in sends] == [0, 42001, 0]
+    assert received(stack, "zhangsan") == ["第一条", "第二条"]
+
+
+def test_token_is_shared_by_every_process(stack):
+    from bot.client import WeComClient
+    from bot.store.kv import connect
+
+    first = WeComClient(stack.settings, connect(stack.settings.redis_url))
+    second = WeComClient(stack.settings, connect(stack.settings.redis_url))  # another process's client
+    first.send(text_message("zhangsan", "a"))
+    second.send(text_message("zhangsan", "b"))
+    assert len(stack.calls("gettoken")) == 1
+
+
+def test_system_busy_is_retried_and_delivered_once(stack):
+    stack.api("POST", "faults", json={"path": "message/send", "errcode": -1, "times": 2})
+    assert delivery.deliver(record_text("zhangsan", "你好", "busy")) == "sent"
+    assert [c["errcode"] for c in stack.calls("message/send")] == [-1, -1, 0]
+    assert received(stack, "zhangsan") == ["你好"]
+
+
+def test_server_error_is_retried(stack):
+    stack.api("POST", "faults", json={"path": "message/send", "status": 500, "times": 1})
+    assert delivery.deliver(record_text("zhangsan", "你好", "5xx")) == "sent"
+    assert received(stack, "zhangsan") == ["你好"]
+
+
+def test_busy_beyond_three_tries_is_deferred_then_delivered_once(stack):
+    stack.api("POST", "faults", json={"path": "message/send", "errcode": -1, "times": 3})
+    message_id = record_text("zhangsan", "稍后送达", "later")
+    assert delivery.deliver(message_id) == "deferred"
+    assert OutboundMessage.get_by_id(message_id).state == "deferred"
+    stack.drain()  # runs the delayed retry now
+    assert OutboundMessage.get_by_id(message_id).state == "sent"
+    assert received(stack, "zhangsan") == ["稍后送达"]
+
+
+def test_permanent_error_fails_without_retrying(stack):
+    stack.api("POST", "faults", json={"path": "message/send", "errcode": 40008, "times": 1})
+    message_id = record_text("zhangsan", "x", "bad")
+    assert delivery.deliver(message_id) == "failed"
+    assert len(stack.calls("message/send")) == 1
+    assert "40008" in OutboundMessage.get_by_id(message_id).last_error
+
+
+def test_a_sent_message_is_never_sent_again(stack):
+    message_id = record_text("zhangsan", "只一次", "once")
+    assert delivery.deliver(message_id) == "sent"
+    assert delivery.deliver(message_id) == "sent"
+    again, created = outbox.record("once", text_message("zhangsan", "只一次"), purpose="reply")
+    assert not created and again.id == message_id
+    assert len(stack.calls("message/send")) == 1
+
+
+def test_worker_killed_mid_send_resends_once_and_wecom_drops_the_repeat(stack):
+    message_id = record_text("zhangsan", "断点续传", "killed")
+    # A worker claims it and the request reaches WeCom, then the worker dies before recording it.
+    assert outbox.claim(message_id)
+    delivery.wecom().send(text_message("zhangsan", "断点续传") | delivery.DUPLICATE_CHECK)
+    OutboundMessage.update(lease_until=utcnow() - dt.timedelta(seconds=1)).where(
+        OutboundMessage.id == message_id).execute()
+    assert delivery.requeue_due() == 1
+    stack.drain()
+    assert OutboundMessage.get_by_id(message_id).state == "sent"
+    assert received(stack, "zhangsan") == ["断点续传"]
+
+
+def test_concurrent_workers_send_once(stack):
+    message_id = record_text("zhangsan", "并发", "race")
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(delivery.deliver(message_id))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results).count("sent") == 1
+    assert received(stack, "zhangsan") == ["并发"]
+
+
+def test_per_member_limit_defers_instead_of_losing_messages(stack, monkeypatch):
+    from bot.ratelimit import OutboundLimiter
+    from bot.store.kv import get_redis
+
+    # WeCom's 30/min, scaled to 5 per 2 s so the test sees the window pass.
+    limiter = OutboundLimiter(get_redis(), per_member=(parse("5/2 seconds"),))
+    monkeypatch.setattr(delivery, "limiter", lambda: limiter)
+    ids = [record_text("lisi", f"第{i}条", f"burst-{i}") for i in range(8)]
+    states = [delivery.deliver(i) for i in ids]
+    assert states.count("sent") == 5 and states.count("deferred") == 3
+    time.sleep(2.1)
+    stack.drain()
+    assert OutboundMessage.select().where(OutboundMessage.state == "sent").count() == 8
+    assert sorted(received(stack, "lisi")) == sorted(f"第{i}条" for i in range(8))
+    assert stack.api("GET", "stats")["dropped"] == 0
+
+
+def test_wecom_limits_are_the_documented_ones():
+    from bot.ratelimit import PER_API, PER_MEMBER
+
+    assert [str(x) for x in PER_MEMBER] == [str(parse("30/minute")), str(parse("1000/hour"))]
+    assert [str(x) for x in PER_API] == [str(parse("10000/minute")), str(parse("150000/hour"))]
+
+
+@pytest.mark.parametrize("content, limit", [("好" * 1000, 2048), ("a" * 5000, 2048)])
+def test_long_text_is_clipped_to_wecoms_limit(content, limit):
+    payload = text_message("u", content)
+    assert len(payload["text"]["content"].encode()) <= limit
