@@ -7,7 +7,7 @@ import logging
 import peewee as pw
 
 from bot import outbox
-from bot.cards import invitation_card, local_time
+from bot.cards import CN_TZ, invitation_card, local_time
 from bot.links import make_token
 from bot.store.db import database, db_session
 from bot.store.models import AuditLog, Candidate, Invitation, Position, utcnow
@@ -42,9 +42,16 @@ def _candidate(userid: str) -> Candidate:
         return Candidate.get(Candidate.wecom_userid == userid)
 
 
+def deadline(days: int) -> dt.datetime:
+    """Return 23:59 Beijing time `days` days from now, as naive UTC (people read whole-day deadlines)."""
+    local = dt.datetime.now(CN_TZ) + dt.timedelta(days=days)
+    end = local.replace(hour=23, minute=59, second=0, microsecond=0)
+    return end.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
 def _open_invitation(position: Position, candidate: Candidate, invited_by: str) -> tuple[Invitation, bool]:
     """Return the candidate's invitation to position, creating or reopening it; (invitation, is_new)."""
-    expires = utcnow() + dt.timedelta(days=position.deadline_days)
+    expires = deadline(position.deadline_days)
     with database.atomic():
         invitation = Invitation.get_or_none(position=position, candidate=candidate)
         if invitation is None:

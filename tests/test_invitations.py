@@ -30,7 +30,7 @@ def test_recruiter_invites_and_candidate_gets_a_personalized_card(stack, command
     assert fields["岗位"] == "柜员" and fields["题目数量"] == "6 题" and fields["思考时间"] == "每题 90 秒"
     invitation = Invitation.get()
     deadline = (invitation.expires_at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
-    assert fields["截止时间"] == deadline
+    assert fields["截止时间"] == deadline and deadline.endswith("23:59")
     assert "zhangsan，您好" in card["main_title"]["desc"]
     link = card["card_action"]["url"]
     assert link.startswith(f"{stack.base}/i/")
