@@ -1,19 +1,21 @@
 """Tests of the WeCom sandbox itself: the fake API, the protocol helpers and the console's callbacks."""
 from __future__ import annotations
 
+import io
 import threading
 import time
 import xml.etree.ElementTree as ET
 
 import pytest
+import requests
 from flask import Flask, request
-from werkzeug.serving import make_server
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.work.crypto import WeChatCrypto
+from werkzeug.serving import make_server
 
 from bot.sandbox import customers, protocol
 from bot.sandbox.__main__ import main as sandbox_main
-from bot.sandbox.app import create_sandbox_app
+from bot.sandbox.app import create_sandbox_app, serve_in_thread
 from bot.sandbox.delivery import post_callback
 from config.settings import load
 
@@ -122,7 +124,8 @@ def test_send_text_is_delivered(client, call, settings):
     ({"touser": "|".join(f"u{i}" for i in range(1001))}, 40032),
     ({"touser": "not valid!"}, 81013),
     ({"msgtype": "textcard", "textcard": {"title": "t" * 129, "description": "d", "url": "http://x"}}, 45002),
-    ({"msgtype": "textcard", "textcard": {"title": "t", "description": "d", "url": "http://x", "btntxt": "五个汉字啊"}}, 45002),
+    ({"msgtype": "textcard",
+      "textcard": {"title": "t", "description": "d", "url": "http://x", "btntxt": "五个汉字啊"}}, 45002),
     ({"msgtype": "textcard", "textcard": {"title": "t", "description": "d"}}, 41010),
     ({"msgtype": "markdown", "markdown": {"content": "x" * 2049}}, 45002),
     ({"msgtype": "image", "image": {"media_id": "nope"}}, 40007),
@@ -195,7 +198,8 @@ def test_response_code_is_single_use(client, call, settings, state):
     later = call("message/send", button_card(settings, task_id="task_2"))
     state.advance(72 * 3600 + 1)
     fresh, _ = state.issue_token(settings.wecom_corp_id, settings.wecom_secret)  # the old token expired too
-    assert call("message/update_template_card", {**update, "response_code": later["response_code"]}, fresh)["errcode"] == 40058
+    expired = call("message/update_template_card", {**update, "response_code": later["response_code"]}, fresh)
+    assert expired["errcode"] == 40058
 
 
 def test_update_to_a_new_card(client, call, settings):
@@ -285,7 +289,8 @@ def test_welcome_code_single_use(client, call, state, token):
     customer = customers.ensure_customer(state, "王五")
     code = customers.add_contact(state, customer, "", config_id=way["config_id"])
     link = {"msgtype": "link", "link": {"title": "开始面试", "url": "http://127.0.0.1:8000/i/x"}}
-    assert call("externalcontact/send_welcome_msg", {"welcome_code": code, "attachments": [link] * 10})["errcode"] == 40058
+    too_many = {"welcome_code": code, "attachments": [link] * 10}
+    assert call("externalcontact/send_welcome_msg", too_many)["errcode"] == 40058
     body = {"welcome_code": code, "text": {"content": "你好"}, "attachments": [link]}
     assert call("externalcontact/send_welcome_msg", body)["errcode"] == 0
     assert call("externalcontact/send_welcome_msg", body)["errcode"] == 41050
@@ -318,7 +323,7 @@ def test_oauth_page_redirects_with_code(client, settings):
 def test_media_round_trip_and_limits(client, token):
     def upload(kind, data, name="a.bin"):
         return client.post("/cgi-bin/media/upload", query_string={"access_token": token, "type": kind},
-                           data={"media": (__import__("io").BytesIO(data), name)}).get_json()
+                           data={"media": (io.BytesIO(data), name)}).get_json()
     payload = b"%PDF-1.4 report " * 100
     up = upload("file", payload, "报告.pdf")
     assert up["errcode"] == 0 and up["type"] == "file"
@@ -348,13 +353,15 @@ def test_encrypt_callback_round_trip(settings):
 
 
 def test_url_verification_and_event_builders(settings):
-    check = protocol.url_verification_params(settings.wecom_token, settings.wecom_aes_key, settings.wecom_corp_id, "echo")
-    crypto = WeChatCrypto(settings.wecom_token, settings.wecom_aes_key, settings.wecom_corp_id)
-    assert crypto.check_signature(check["msg_signature"], check["timestamp"], check["nonce"], check["echostr"]) == "echo"
+    token, key, corp = settings.wecom_token, settings.wecom_aes_key, settings.wecom_corp_id
+    check = protocol.url_verification_params(token, key, corp, "echo")
+    signed = (check["msg_signature"], check["timestamp"], check["nonce"], check["echostr"])
+    assert WeChatCrypto(token, key, corp).check_signature(*signed) == "echo"
     kf = ET.fromstring(protocol.event_xml("ww1", None, "kf_msg_or_event", None, {"Token": "t", "OpenKfId": "wk1"}))
     assert kf.find("FromUserName") is None and kf.find("AgentID") is None and kf.findtext("OpenKfId") == "wk1"
     card = ET.fromstring(protocol.card_event_xml("ww1", "hr_li", "pass", "t1", "rc", 1000002, create_time=5))
-    assert [card.findtext(k) for k in ("Event", "EventKey", "TaskId", "CardType", "ResponseCode", "AgentID", "CreateTime")] == \
+    fields = ("Event", "EventKey", "TaskId", "CardType", "ResponseCode", "AgentID", "CreateTime")
+    assert [card.findtext(k) for k in fields] == \
         ["template_card_event", "pass", "t1", "button_interaction", "rc", "1000002", "5"]
 
 
@@ -416,7 +423,8 @@ def test_click_sends_card_event_whose_code_updates_the_card(wired, receiver, set
     assert event.findtext("TaskId") == "task_1" and event.findtext("ResponseCode") == clicked["response_code"]
     update = {"userids": ["hr_li"], "agentid": settings.wecom_agent_id,
               "response_code": event.findtext("ResponseCode"), "button": {"replace_name": "已处理"}}
-    assert client.post(f"/cgi-bin/message/update_template_card?access_token={token}", json=update).get_json()["errcode"] == 0
+    updated = client.post(f"/cgi-bin/message/update_template_card?access_token={token}", json=update).get_json()
+    assert updated["errcode"] == 0
     again = client.post("/sandbox/api/click", json={"user": "hr_li", "msgid": sent["msgid"], "key": "k1"})
     assert again.status_code == 400
 
@@ -429,7 +437,8 @@ def test_kf_and_contact_events_reach_the_bot(wired, receiver):
     assert kf.findtext("Event") == "kf_msg_or_event" and kf.findtext("OpenKfId") == entered["open_kfid"]
     said = client.post("/sandbox/api/say", json={"from": entered["external_userid"], "text": "在吗"}).get_json()
     assert said["ok"] and receiver["messages"][-1].findtext("Token")
-    added = client.post("/sandbox/api/contact/add", json={"name": "王五", "userid": "hr_li", "state": "inv_1"}).get_json()
+    contact = {"name": "王五", "userid": "hr_li", "state": "inv_1"}
+    added = client.post("/sandbox/api/contact/add", json=contact).get_json()
     event = receiver["messages"][-1]
     assert added["external_userid"] == entered["external_userid"]
     assert [event.findtext(k) for k in ("Event", "ChangeType", "UserID", "State")] == \
@@ -451,7 +460,7 @@ def test_verify_url_and_retry_on_timeout(wired, receiver):
     assert not result["ok"] and [a["error"] for a in result["attempts"]] == ["timeout"] * 3
 
 
-# -- page and entry point ------------------------------------------------------------------------------------------------
+# -- page and entry point ---------------------------------------------------------------------------------------
 def test_console_page_and_assets(client):
     page = client.get("/console")
     assert page.status_code == 200 and "企业微信沙箱" in page.get_data(as_text=True)
@@ -466,3 +475,28 @@ def test_main_refuses_outside_sandbox_mode(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr("bot.sandbox.__main__.get_settings", lambda: real)
     assert sandbox_main() == 2
     assert "WECOM_CORP_ID" in capsys.readouterr().err
+
+
+def test_kf_link_page_enters_a_session(wired, receiver, settings):
+    client, state = wired
+    fresh, _ = state.issue_token(settings.wecom_corp_id, settings.wecom_secret)
+    kfid = customers.default_open_kfid(state)
+    way = {"open_kfid": kfid, "scene": "job"}
+    url = client.post(f"/cgi-bin/kf/add_contact_way?access_token={fresh}", json=way).get_json()["url"]
+    path = url.split("://", 1)[1].split("/", 1)[1] + "&scene_param=inv_9"
+    assert "进入会话" in client.get("/" + path).get_data(as_text=True)
+    page = client.post("/" + path, data={"name": "孙七"})
+    assert page.status_code == 302 and "/console?user=wm" in page.location
+    [customer] = state.customers.values()
+    assert customer["name"] == "孙七" and customer["kf"][kfid]["scene_param"] == "inv_9"
+    assert receiver["messages"][-1].findtext("Event") == "kf_msg_or_event"
+
+
+def test_serve_in_thread_speaks_http(app, settings):
+    running = serve_in_thread(app)
+    try:
+        answer = requests.get(running.api_base + "gettoken", params={
+            "corpid": settings.wecom_corp_id, "corpsecret": settings.wecom_secret}, timeout=5).json()
+    finally:
+        running.shutdown()
+    assert answer["errcode"] == 0 and running.state.tokens

@@ -150,12 +150,14 @@ def _answer(result: dict[str, Any]) -> Response:
 
 @bp.post("/say")
 def say_view() -> Response:
+    """Send {"from", "text"} to the bot as a member's (or WeChat user's) message."""
     data = _body()
     return _answer(say(sandbox_state(), _text(data, "from"), _text(data, "text"), data.get("open_kfid")))
 
 
 @bp.post("/click")
 def click_view() -> Response:
+    """Click {"user", "msgid", "key"} on a delivered card."""
     data = _body()
     selected = data.get("selected")
     if selected is not None and not isinstance(selected, dict):
@@ -165,6 +167,7 @@ def click_view() -> Response:
 
 @bp.post("/event")
 def event_view() -> Response:
+    """Send any event {"from", "event", "extra"} to the bot."""
     data = _body()
     state, event = sandbox_state(), _text(data, "event")
     extra = data.get("extra") or {}
@@ -183,6 +186,7 @@ def event_view() -> Response:
 
 @bp.post("/kf/enter")
 def kf_enter_view() -> Response:
+    """Play a WeChat user entering the kf session."""
     data = _body()
     return _answer(enter_kf(sandbox_state(), name=data.get("name"), external_userid=data.get("external_userid"),
                             open_kfid=data.get("open_kfid"), scene=data.get("scene") or "",
@@ -191,6 +195,7 @@ def kf_enter_view() -> Response:
 
 @bp.post("/contact/add")
 def contact_add_view() -> Response:
+    """Play a WeChat user adding a member as a contact."""
     data = _body()
     return _answer(add_contact(sandbox_state(), name=data.get("name"), external_userid=data.get("external_userid"),
                                userid=data.get("userid") or "", contact_state=data.get("state") or "",
@@ -199,6 +204,7 @@ def contact_add_view() -> Response:
 
 @bp.post("/verify_url")
 def verify_url_view() -> Response:
+    """Run WeCom's GET check of the receive URL."""
     settings = current_app.config["SANDBOX_SETTINGS"]
     result = verify_url(current_app.config["SANDBOX_CALLBACK_URL"], settings.wecom_token,
                         settings.wecom_aes_key, settings.wecom_corp_id)

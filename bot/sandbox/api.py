@@ -26,6 +26,7 @@ _NOT_CONTENT = {"touser", "toparty", "totag", "enable_duplicate_check", "duplica
 
 @endpoint(bp, "gettoken", auth=False)
 def gettoken(state: SandboxState) -> dict:
+    """Issue the app's access_token for a correct corpid and corpsecret."""
     token, expires_in = state.issue_token(request.args.get("corpid"), request.args.get("corpsecret"))
     return ok(access_token=token, expires_in=expires_in)
 
@@ -78,6 +79,7 @@ def _digest(body: dict) -> str:
 
 @endpoint(bp, "message/send", ("POST",))
 def message_send(state: SandboxState) -> dict:
+    """Validate and deliver an app message to members, as message/send does."""
     body = json_body()
     check_agent(state, body)
     with state.lock:
@@ -124,6 +126,7 @@ def _card_entries(state: SandboxState, msgid: str, users: list[str]) -> dict[str
 
 @endpoint(bp, "message/update_template_card", ("POST",))
 def update_template_card(state: SandboxState) -> dict:
+    """Consume a response_code and grey a button or replace the card for the given users."""
     body = json_body()
     check_agent(state, body)
     button, card = body.get("button"), body.get("template_card")
@@ -140,7 +143,8 @@ def update_template_card(state: SandboxState) -> dict:
         raise ApiError(82001, "userids, partyids and tagids are all empty")
     with state.lock:
         pending = state.response_codes.get(body.get("response_code") or "")
-        if pending and card is not None and card.get("task_id") not in (None, state.messages[pending["msgid"]]["task_id"]):
+        pending_task = state.messages[pending["msgid"]]["task_id"] if pending else None
+        if pending and card is not None and card.get("task_id") not in (None, pending_task):
             raise ApiError(40058, "invalid parameter: template_card.task_id differs from the card's")
         status, record = state.take_code(state.response_codes, body.get("response_code"), RESPONSE_CODE_TTL)
         if status == "used":
@@ -150,7 +154,7 @@ def update_template_card(state: SandboxState) -> dict:
         message = state.messages[record["msgid"]]
         targets = message["users"] if body.get("atall") else [u for u in userids if u in message["users"]]
         entries = _card_entries(state, record["msgid"], targets)
-        for user, entry in entries.items():
+        for entry in entries.values():
             if button is not None:
                 entry["card_update"] = {"replace_name": button["replace_name"], "time": state.now()}
             else:
@@ -169,6 +173,7 @@ _MAGIC = {
 
 @endpoint(bp, "media/upload", ("POST",))
 def media_upload(state: SandboxState) -> dict:
+    """Store an uploaded temporary media file (multipart field "media") and return its media_id."""
     kind = request.args.get("type")
     if kind not in MEDIA_LIMITS:
         raise ApiError(40005, f"invalid type: {kind!r}")
@@ -194,6 +199,7 @@ def media_upload(state: SandboxState) -> dict:
 
 @endpoint(bp, "media/get")
 def media_get(state: SandboxState) -> Response:
+    """Return a stored media file's bytes."""
     media_id = request.args.get("media_id")
     if not media_id:
         raise ApiError(41006, "media_id missing")

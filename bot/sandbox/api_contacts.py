@@ -32,6 +32,7 @@ def _open_kfid(state: SandboxState, body: dict) -> str:
 
 @endpoint(bp, "kf/account/list", ("GET", "POST"))
 def kf_account_list(state: SandboxState) -> dict:
+    """List the sandbox's kf accounts."""
     if request.method == "POST":
         json_body()
     return ok(account_list=[dict(a) for a in state.kf_accounts.values()])
@@ -39,6 +40,7 @@ def kf_account_list(state: SandboxState) -> dict:
 
 @endpoint(bp, "kf/add_contact_way", ("POST",))
 def kf_add_contact_way(state: SandboxState) -> dict:
+    """Return the link a WeChat user opens to enter the kf session."""
     body = json_body()
     open_kfid = _open_kfid(state, body)
     scene = body.get("scene") or ""
@@ -81,6 +83,7 @@ def _msgid(body: dict) -> str:
 
 @endpoint(bp, "kf/send_msg", ("POST",))
 def kf_send_msg(state: SandboxState) -> dict:
+    """Send a kf message inside the 48-hour, 5-message window the customer opened."""
     body = json_body()
     open_kfid = _open_kfid(state, body)
     customer = require_customer(state, body.get("touser"), missing=40058)
@@ -102,6 +105,7 @@ def kf_send_msg(state: SandboxState) -> dict:
 
 @endpoint(bp, "kf/send_msg_on_event", ("POST",))
 def kf_send_msg_on_event(state: SandboxState) -> dict:
+    """Send the welcome of an enter_session event with its single-use 20-second code."""
     body = json_body()
     msgtype = _kf_content(state, body, ("text", "msgmenu"))
     msgid = _msgid(body)
@@ -118,6 +122,7 @@ def kf_send_msg_on_event(state: SandboxState) -> dict:
 
 @endpoint(bp, "kf/sync_msg", ("POST",))
 def kf_sync_msg(state: SandboxState) -> dict:
+    """Return queued customer messages and events from a cursor."""
     body = json_body()
     limit = body.get("limit", 1000)
     if not isinstance(limit, int) or not 1 <= limit <= 1000:
@@ -140,6 +145,7 @@ def kf_sync_msg(state: SandboxState) -> dict:
 
 @endpoint(bp, "externalcontact/add_contact_way", ("POST",))
 def add_contact_way(state: SandboxState) -> dict:
+    """Create a 联系我 configuration whose state returns in the add event."""
     body = json_body()
     kind, scene = body.get("type"), body.get("scene")
     if kind is None:
@@ -186,6 +192,7 @@ def _check_attachment(item: object, i: int) -> None:
 
 @endpoint(bp, "externalcontact/send_welcome_msg", ("POST",))
 def send_welcome_msg(state: SandboxState) -> dict:
+    """Send the welcome message with its single-use 20-second welcome_code."""
     body = json_body()
     if not body.get("welcome_code"):
         raise ApiError(41049, "missing welcome_code")
@@ -213,6 +220,7 @@ def send_welcome_msg(state: SandboxState) -> dict:
 
 @endpoint(bp, "externalcontact/get")
 def externalcontact_get(state: SandboxState) -> dict:
+    """Return an external contact and the members who follow it."""
     uid = request.args.get("external_userid")
     if not uid:
         raise ApiError(41035, "missing external_userid")
@@ -236,6 +244,7 @@ def _oauth_user(state: SandboxState) -> tuple[str, dict | None]:
 
 @endpoint(bp, "auth/getuserinfo")
 def auth_getuserinfo(state: SandboxState) -> dict:
+    """Resolve an OAuth code: members get userid, WeChat users openid."""
     uid, customer = _oauth_user(state)
     if customer is None:
         return ok(userid=uid)

@@ -44,14 +44,17 @@ class RunningSandbox:
 
     @property
     def url(self) -> str:
+        """Return the base URL, e.g. http://127.0.0.1:40123."""
         return f"http://127.0.0.1:{self.server.server_port}"
 
     @property
     def api_base(self) -> str:
+        """Return the WeCom API base to give the bot's client."""
         return f"{self.url}/cgi-bin/"
 
     @property
     def state(self) -> SandboxState:
+        """Return the running sandbox's state."""
         return self.app.extensions["sandbox"]
 
     def shutdown(self) -> None:

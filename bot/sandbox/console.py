@@ -36,6 +36,7 @@ def console() -> Response:
 
 @bp.get("/sandbox/api/info")
 def info() -> Response:
+    """Describe the sandbox company (no secrets)."""
     state = sandbox_state()
     settings = current_app.config["SANDBOX_SETTINGS"]
     return jsonify({
@@ -47,6 +48,7 @@ def info() -> Response:
 
 @bp.post("/sandbox/api/callback_url")
 def set_callback_url() -> Response | tuple[Response, int]:
+    """Point callbacks at another receive URL."""
     url = (request.get_json(silent=True) or {}).get("url")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         return _error("url must be an http(s) URL")
@@ -70,6 +72,7 @@ def _users(state: SandboxState, hr: set[str]) -> list[dict[str, Any]]:
 
 @bp.get("/sandbox/api/users")
 def users() -> Response:
+    """List the console's conversations: HR, members, WeChat users."""
     state = sandbox_state()
     hr = set(current_app.config["SANDBOX_SETTINGS"].hr_userids)
     with state.lock:
@@ -105,6 +108,7 @@ def messages() -> Response:
 
 @bp.get("/sandbox/api/calls")
 def calls() -> Response:
+    """Return the API call log, optionally for one path."""
     state = sandbox_state()
     path = request.args.get("path")
     limit = request.args.get("limit", type=int) or 1000
@@ -115,6 +119,7 @@ def calls() -> Response:
 
 @bp.get("/sandbox/api/faults")
 def list_faults() -> Response:
+    """Return the faults still queued."""
     state = sandbox_state()
     with state.lock:
         return jsonify({"faults": {path: list(queue) for path, queue in state.faults.items() if queue}})
@@ -137,22 +142,26 @@ def add_fault() -> Response | tuple[Response, int]:
         fault["errmsg"] = str(data["errmsg"])
     state = sandbox_state()
     state.add_fault(path, fault, times)
-    return list_faults()
+    with state.lock:
+        return jsonify({"ok": True, "faults": {p: list(q) for p, q in state.faults.items() if q}})
 
 
 @bp.post("/sandbox/api/expire_tokens")
 def expire_tokens() -> Response:
+    """Expire every issued access_token so it answers 42001."""
     return jsonify({"ok": True, "expired": sandbox_state().expire_tokens()})
 
 
 @bp.post("/sandbox/api/reset")
 def reset() -> Response:
+    """Forget everything the sandbox holds."""
     sandbox_state().reset()
     return jsonify({"ok": True})
 
 
 @bp.get("/sandbox/api/stats")
 def stats() -> Response:
+    """Return per-member receive counts, dropped and delivered totals."""
     state = sandbox_state()
     with state.lock:
         delivered = sum(1 for entries in state.timeline.values() for e in entries

@@ -70,7 +70,8 @@ class SandboxState:
             self.customers: dict[str, dict] = {}
             open_kfid = "wk" + new_id(12).replace("-", "x").replace("_", "y")
             name = f"{self.company_name}招聘" if self.company_name else "招聘客服"
-            self.kf_accounts = {open_kfid: {"open_kfid": open_kfid, "name": name, "avatar": "", "manage_privilege": True}}
+            account = {"open_kfid": open_kfid, "name": name, "avatar": "", "manage_privilege": True}
+            self.kf_accounts = {open_kfid: account}
             self.kf_msgs: list[dict] = []
             self.kf_tokens: dict[str, float] = {}
             self.kf_windows: dict[tuple[str, str], dict] = {}

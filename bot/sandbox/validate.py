@@ -200,7 +200,8 @@ def validate_template_card(card: dict) -> str:
         if not (isinstance(main, dict) and main.get("title")):
             raise ApiError(40058, "invalid template_card: news_notice needs main_title.title")
         image, area = card.get("card_image"), card.get("image_text_area")
-        if not (isinstance(image, dict) and image.get("url")) and not (isinstance(area, dict) and area.get("image_url")):
+        has_image = isinstance(image, dict) and image.get("url")
+        if not has_image and not (isinstance(area, dict) and area.get("image_url")):
             raise ApiError(40058, "invalid template_card: news_notice needs card_image or image_text_area")
         _list(card.get("vertical_content_list"), "vertical_content_list", 0, 4)
     elif not _has_title(card):
