@@ -46,7 +46,7 @@ def deadline(days: int) -> dt.datetime:
     """Return 23:59 Beijing time `days` days from now, as naive UTC (people read whole-day deadlines)."""
     local = dt.datetime.now(CN_TZ) + dt.timedelta(days=days)
     end = local.replace(hour=23, minute=59, second=0, microsecond=0)
-    return end.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return end.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _open_invitation(position: Position, candidate: Candidate, invited_by: str) -> tuple[Invitation, bool]:
