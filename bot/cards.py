@@ -37,13 +37,22 @@ def task_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(8)}"
 
 
+MODE_NAMES = {"video": "视频", "audio": "语音", "text": "文字"}
+
+
+def answer_modes_text(modes: list[str]) -> str:
+    """Say which answer modes a position allows: ['video', 'audio', 'text'] → 视频、语音或文字."""
+    names = [MODE_NAMES[m] for m in MODE_NAMES if m in modes]
+    return names[0] if len(names) == 1 else "、".join(names[:-1]) + "或" + names[-1]
+
+
 def invitation_card(*, touser: str, company: str, candidate_name: str, position: str, question_count: int,
-                    think_seconds: int, answer_seconds: int, deadline: dt.datetime, link: str,
-                    decline_key: str) -> dict[str, Any]:
+                    think_seconds: int, answer_seconds: int, answer_modes: list[str], deadline: dt.datetime,
+                    link: str, decline_key: str) -> dict[str, Any]:
     """Return the personalized invitation: a button card with the link and a way to decline."""
     greeting = f"{candidate_name}，您好！{company}邀请您参加「{position}」岗位的 AI 视频面试。"
     guide = (f"共 {question_count} 道题，每题有 {think_seconds} 秒思考时间、最多 {answer_seconds // 60} 分钟作答，"
-             "可选视频、语音或文字作答。请在安静、光线充足的地方用手机打开，全程约 "
+             f"可{answer_modes_text(answer_modes)}作答。请在安静、光线充足的地方用手机打开，全程约 "
              f"{max(5, question_count * (think_seconds + answer_seconds) // 60)} 分钟。")
     fields = [("岗位", position), ("题目数量", f"{question_count} 题"), ("思考时间", f"每题 {think_seconds} 秒"),
               ("截止时间", local_time(deadline))]
@@ -52,7 +61,7 @@ def invitation_card(*, touser: str, company: str, candidate_name: str, position:
         "msgtype": "template_card",
         "template_card": {
             "card_type": "button_interaction",
-            "source": {"desc": clip(f"{company} · 面试助手", 26)},
+            "source": {"desc": clip(f"{company} · 面试助手", 39)},  # WeCom: about 13 characters
             "main_title": {"title": clip("AI 面试邀请", 36), "desc": clip(greeting, 44 * 3)},
             "sub_title_text": clip(guide, CARD_DESC_MAX_BYTES),
             "horizontal_content_list": [

@@ -11,3 +11,5 @@ graceful_timeout = 20
 keepalive = 5
 accesslog = os.environ.get("WEB_ACCESS_LOG") or None
 errorlog = "-"
+# gunicorn 27's control socket lives in ~/.gunicorn, shared by every instance on the host; not needed here.
+control_socket_disable = True

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, render_template
 
-from bot.cards import local_time
+from bot.cards import answer_modes_text, local_time
 from bot.links import ExpiredLink, InvalidLink, read_token
 from bot.store.models import Invitation, utcnow
 
@@ -43,5 +43,5 @@ def open_invitation(token: str):
     return render_template(
         "welcome.html", company=settings.company_name, position=position,
         candidate=invitation.candidate.display_name, questions=len(position.questions),
-        deadline=local_time(invitation.expires_at),
+        deadline=local_time(invitation.expires_at), modes=answer_modes_text(position.answer_modes),
     )

@@ -73,7 +73,7 @@ def _queue_card(settings: Settings, position: Position, invitation: Invitation) 
     payload = invitation_card(
         touser=candidate.wecom_userid, company=settings.company_name, candidate_name=candidate.display_name,
         position=position.title, question_count=len(position.questions), think_seconds=position.think_seconds,
-        answer_seconds=position.answer_seconds, deadline=invitation.expires_at,
+        answer_seconds=position.answer_seconds, answer_modes=position.answer_modes, deadline=invitation.expires_at,
         link=invitation_link(settings, invitation), decline_key=f"decline:{invitation.id}",
     )
     # The expiry is part of the key: a reopened invitation is a new message, a retry of this one is not.

@@ -36,3 +36,12 @@ def test_plain_text_is_not_a_command():
 def test_help_hides_recruiter_commands_from_others():
     assert "/invite" in commands.help_text(True)
     assert "/invite" not in commands.help_text(False)
+
+
+@pytest.mark.parametrize("modes, text", [
+    (["video", "audio", "text"], "视频、语音或文字"), (["text", "audio"], "语音或文字"), (["audio"], "语音"),
+])
+def test_answer_modes_are_said_in_chinese(modes, text):
+    from bot.cards import answer_modes_text
+
+    assert answer_modes_text(modes) == text
