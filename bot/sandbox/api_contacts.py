@@ -96,10 +96,7 @@ def kf_send_msg(state: SandboxState) -> dict:
         if window["sent"] >= KF_WINDOW_MESSAGES:
             raise ApiError(95001, "send msg count limit: 5 messages per customer message")
         window["sent"] += 1
-        state.add_entry(customer["external_userid"], {
-            "direction": "to_user", "channel": "kf", "msgid": msgid, "msgtype": msgtype,
-            "payload": copy.deepcopy(body), "dropped": False,
-        })
+        _show_kf(state, customer["external_userid"], msgid, msgtype, body)
     return ok(msgid=msgid)
 
 
@@ -113,11 +110,16 @@ def kf_send_msg_on_event(state: SandboxState) -> dict:
         status, record = state.take_code(state.kf_codes, body.get("code"), EVENT_CODE_TTL)
         if status != "ok":
             raise ApiError(40058, f"invalid parameter: code {status} (single use, valid 20 seconds)")
-        state.add_entry(record["external_userid"], {
-            "direction": "to_user", "channel": "kf", "msgid": msgid, "msgtype": msgtype,
-            "payload": copy.deepcopy(body), "dropped": False,
-        })
+        _show_kf(state, record["external_userid"], msgid, msgtype, body)
     return ok(msgid=msgid)
+
+
+def _show_kf(state: SandboxState, external_userid: str, msgid: str, msgtype: str, body: dict) -> None:
+    """Put a kf message into the WeChat user's conversation."""
+    state.add_entry(external_userid, {
+        "direction": "to_user", "channel": "kf", "msgid": msgid, "msgtype": msgtype,
+        "payload": copy.deepcopy(body), "dropped": False,
+    })
 
 
 @endpoint(bp, "kf/sync_msg", ("POST",))
