@@ -46,7 +46,8 @@ def enqueue(queue: str, func: Callable[..., Any], *args: Any, key: str, retry: R
     jid = job_id(func.__name__, key)
     if delay:
         return q.enqueue_in(dt.timedelta(seconds=delay), func, *args, job_id=jid, retry=retry)
-    with q.connection.pipeline() as pipe:  # one round trip instead of two
+    # One round trip instead of two; no MULTI/EXEC: a single job has nothing to interleave with.
+    with q.connection.pipeline(transaction=False) as pipe:
         job = q.enqueue(func, *args, job_id=jid, retry=retry, pipeline=pipe)
         pipe.execute()
     return job

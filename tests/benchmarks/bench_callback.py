@@ -149,9 +149,10 @@ def serve(app: str, port: int, env: dict) -> subprocess.Popen:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--requests", type=int, default=10000, help="per route, over all rounds")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--procs", type=int, default=2, help="load-generator processes")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per route (medians reported)")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="bench-callback-"))
@@ -174,11 +175,17 @@ def main() -> int:
         procs.append(serve("wsgi:app", product_port, env))
         procs.append(serve("bare_app:app", bare_port, {**env, "BENCH_CWD": str(folder),
                                                        "PYTHONPATH": f"{folder}:{ROOT}"}))
-        rows = {}
-        for name, port, path in (("bare decrypt+200", bare_port, "/bare"),
-                                 ("/wecom/callback", product_port, "/wecom/callback")):
+        targets = (("bare decrypt+200", bare_port, "/bare"), ("/wecom/callback", product_port, "/wecom/callback"))
+        for _, port, path in targets:
             measure(port, payloads(settings, 400, path), args.concurrency, args.procs)  # warm-up
-            rows[name] = measure(port, payloads(settings, args.requests, path), args.concurrency, args.procs)
+        # Interleaved rounds, medians: a noisy neighbour slows both routes alike instead of one.
+        rounds: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in targets}
+        for _ in range(args.rounds):
+            for name, port, path in targets:
+                batch = payloads(settings, args.requests // args.rounds, path)
+                rounds[name].append(measure(port, batch, args.concurrency, args.procs))
+        rows = {name: {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50", "p99")}
+                for name, runs in rounds.items()}
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
@@ -189,7 +196,8 @@ def main() -> int:
         shutil.rmtree(folder, ignore_errors=True)
 
     bare, product = rows["bare decrypt+200"], rows["/wecom/callback"]
-    print(f"\n{args.requests} encrypted POSTs each, {args.concurrency} keep-alive connections, "
+    print(f"\n{args.requests} encrypted POSTs per route in {args.rounds} interleaved rounds (medians), "
+          f"{args.concurrency} keep-alive connections, "
           f"gunicorn {os.cpu_count()} workers x gthread, loopback, {os.cpu_count()} cores")
     print(f"{'route':<20}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     for name, row in rows.items():
