@@ -7,6 +7,7 @@ from flask import Flask, jsonify
 from wechatpy.work.crypto import WeChatCrypto
 from werkzeug.exceptions import HTTPException
 
+from bot.intake import Intake
 from bot.store.db import database, init_database
 from bot.store.kv import get_redis
 from config.settings import Settings, get_settings
@@ -21,11 +22,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["settings"] = settings
     app.extensions["wecom_crypto"] = WeChatCrypto(settings.wecom_token, settings.wecom_aes_key,
                                                   settings.wecom_corp_id)
+    app.extensions["wecom_intake"] = Intake(get_redis(settings))
     init_database(settings.database_url)
     # Connections open lazily on first query (the callback never needs one) and close after each request.
     app.teardown_request(lambda exc: database.close() if not database.is_closed() else None)
 
-    import handlers  # noqa: F401  (fills the handler registry)
     from bot import callback
     from handlers import interview_page
 

@@ -1,4 +1,7 @@
-"""The WeCom callback: decrypt, verify, de-duplicate, dispatch, answer 200 fast."""
+"""The WeCom callback: verify, decrypt, parse, de-duplicate and take into the stream, answer 200 fast.
+
+The dispatcher (jobs/dispatcher.py) runs the handler registry on what the callback took.
+"""
 from __future__ import annotations
 
 import logging
@@ -11,15 +14,12 @@ from wechatpy.work.crypto import WeChatCrypto
 from wechatpy.work.exceptions import InvalidCorpIdException
 
 from bot.inbound import MAX_BODY_BYTES, MalformedMessage, dedupe_key, parse_xml, to_message
-from bot.registry import Inbound, dispatch
-from bot.store.kv import get_redis
+from bot.intake import Intake
+from bot.registry import kind_of
 from config.settings import Settings
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wecom_callback", __name__)
-
-SEEN_TTL = 24 * 3600  # WeCom retries within seconds; a day covers any replay inside the timestamp window
-
 
 def _refuse(status: int, error: str) -> tuple[Response, int]:
     return jsonify(error=error), status
@@ -31,6 +31,10 @@ def _settings() -> Settings:
 
 def _crypto() -> WeChatCrypto:
     return current_app.extensions["wecom_crypto"]
+
+
+def _intake() -> Intake:
+    return current_app.extensions["wecom_intake"]
 
 
 def _signed_params(*names: str) -> dict[str, str] | tuple[Response, int]:
@@ -92,20 +96,10 @@ def receive() -> tuple[Response | str, int]:
         return _refuse(400, "malformed message: the payload could not be decrypted")
 
     key = dedupe_key(doc)
-    client = get_redis(_settings())
     try:
-        if not client.set(f"wecom:seen:{key}", 1, nx=True, ex=SEEN_TTL):
-            return "", 200  # WeCom's retry of something already taken
-        try:
-            kind = dispatch(Inbound(message=message, key=key, settings=_settings()))
-        except BaseException:
-            client.delete(f"wecom:seen:{key}")  # let WeCom's retry try again
-            raise
+        taken = _intake().take(key, doc)
     except redis.RedisError:
         log.exception("Redis unavailable while taking %s", key)
         return _refuse(503, "temporarily unavailable; WeCom will retry")
-    except Exception:
-        log.exception("handler failed for %s", key)
-        return _refuse(500, "internal error; WeCom will retry")
-    log.debug("took %s as %s", key, kind)
+    log.debug("%s %s as %s", "took" if taken else "already had", key, kind_of(message))
     return "", 200

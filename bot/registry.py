@@ -27,9 +27,12 @@ _handlers: dict[str, Handler] = {}
 
 def kind_of(message: BaseMessage) -> str:
     """Return the registry key of a message: 'text', 'event:template_card_event', ..."""
-    if message.type == "event":
-        return f"event:{getattr(message, 'event', '') or message._data.get('Event', '')}".lower()
-    return str(message.type or message._data.get("MsgType", "")).lower()
+    # From the raw fields: events wechatpy has no class for parse as UnknownMessage, type "unknown".
+    data = message._data
+    msg_type = str(data.get("MsgType") or "").lower()
+    if msg_type == "event":
+        return f"event:{str(data.get('Event') or '').lower()}"
+    return msg_type
 
 
 def handles(*kinds: str) -> Callable[[Handler], Handler]:

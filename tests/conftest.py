@@ -147,12 +147,13 @@ class Stack:
         return [c for c in calls if path is None or c["path"] == path]
 
     def drain(self, rounds: int = 10) -> None:
-        """Run every queued job (and every delayed one, now) in this process until none is left."""
+        """Dispatch what the callback took, then run every queued job (delayed ones now) until none is left."""
         from bot.store.kv import get_redis
         from jobs.queues import ALL_QUEUES, get_queue
 
         queues = [get_queue(name) for name in ALL_QUEUES]
         for _ in range(rounds):
+            dispatch_taken(self.settings)
             for queue in queues:
                 registry = queue.scheduled_job_registry
                 for job_id in registry.get_job_ids():
@@ -160,9 +161,22 @@ class Stack:
                     registry.remove(job_id)
                     if job is not None:
                         queue.enqueue_job(job)
-            if not any(len(q) for q in queues):
+            if not any(len(q) for q in queues) and not get_redis().xlen("wecom:inbound"):
                 return
             SimpleWorker(queues, connection=get_redis()).work(burst=True, logging_level="WARNING")
+
+
+def dispatch_taken(settings) -> int:
+    """Run the dispatcher over everything the callback has taken; return how many entries."""
+    import handlers  # noqa: F401
+    from bot.store.kv import get_redis
+    from jobs import dispatcher
+
+    dispatcher.ensure_group(get_redis())
+    total = 0
+    while count := dispatcher.process(get_redis(), settings, "test"):
+        total += count
+    return total
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from bot.sandbox import protocol
+from tests.conftest import dispatch_taken
 
 _ids = itertools.count(int(time.time() * 1000))
 
@@ -31,9 +32,20 @@ def post(client, params: dict, body: bytes):
     return client.post("/wecom/callback", query_string=params, data=body, content_type="text/xml")
 
 
-def queued() -> dict[str, int]:
+def taken() -> int:
+    """How many messages the callback took into the stream (not yet dispatched)."""
+    from bot.intake import STREAM
+    from bot.store.kv import get_redis
+
+    return get_redis().xlen(STREAM)
+
+
+def queued(env=None) -> dict[str, int]:
+    """Dispatch what was taken (when env is given), then count the RQ jobs waiting per queue."""
     from jobs.queues import ALL_QUEUES, get_queue
 
+    if env is not None:
+        dispatch_taken(env)
     return {name: len(get_queue(name)) for name in ALL_QUEUES}
 
 
@@ -71,8 +83,9 @@ def test_text_command_is_enqueued_and_answered_fast(env, client):
     params, body = signed(env, text_xml(env, "hr_li", "/invite 柜员 zhangsan"))
     response = post(client, params, body)
     assert response.status_code == 200 and response.data == b""
-    assert queued()["commands"] == 1
-    assert outbound_count() == 0  # nothing is sent inside the request
+    assert taken() == 1 and sum(queued().values()) == 0  # nothing runs inside the request
+    assert queued(env)["commands"] == 1
+    assert outbound_count() == 0
 
 
 def test_forged_signature_is_403_with_no_side_effect(env, client):
@@ -82,7 +95,7 @@ def test_forged_signature_is_403_with_no_side_effect(env, client):
     params["msg_signature"] = params["msg_signature"][::-1]
     response = post(client, params, body)
     assert response.status_code == 403
-    assert sum(queued().values()) == 0
+    assert taken() == 0 and sum(queued(env).values()) == 0
     assert outbound_count() == 0
     assert not list(get_redis().scan_iter("wecom:seen:*"))
 
@@ -98,7 +111,7 @@ def test_stale_timestamp_is_refused(env, client):
     response = post(client, params, body)
     assert response.status_code == 403
     assert "stale" in response.json["error"]
-    assert sum(queued().values()) == 0
+    assert taken() == 0
 
 
 def test_same_msgid_three_times_is_taken_once(env, client):
@@ -106,7 +119,8 @@ def test_same_msgid_three_times_is_taken_once(env, client):
     for _ in range(3):  # WeCom's retries re-encrypt with a new nonce and timestamp
         params, body = signed(env, xml)
         assert post(client, params, body).status_code == 200
-    assert queued()["commands"] == 1
+    assert taken() == 1
+    assert queued(env)["commands"] == 1
 
 
 @pytest.mark.parametrize("body", [
@@ -145,7 +159,7 @@ def test_xxe_inside_the_encrypted_payload_is_400(env, client):
             "<FromUserName>hr_li</FromUserName><Content>&e;</Content><MsgId>1</MsgId></xml>"
     params, body = signed(env, inner)
     assert post(client, params, body).status_code == 400
-    assert sum(queued().values()) == 0
+    assert taken() == 0
 
 
 def test_oversized_body_is_413(env, client):
@@ -157,21 +171,21 @@ def test_unknown_event_goes_to_fallback(env, client):
     xml = protocol.event_xml(env.wecom_corp_id, "zhangsan", "some_future_event", env.wecom_agent_id)
     params, body = signed(env, xml)
     assert post(client, params, body).status_code == 200
-    assert sum(queued().values()) == 0
+    assert taken() == 1 and sum(queued(env).values()) == 0
 
 
 def test_card_click_is_enqueued(env, client):
     xml = protocol.card_event_xml(env.wecom_corp_id, "zhangsan", "decline:1", "inv-abc", "rc-1", env.wecom_agent_id)
     params, body = signed(env, xml)
     assert post(client, params, body).status_code == 200
-    assert queued()["commands"] == 1
+    assert queued(env)["commands"] == 1
 
 
 def test_card_click_with_a_key_we_never_issued_is_dropped(env, client):
     xml = protocol.card_event_xml(env.wecom_corp_id, "zhangsan", "'; drop table", "t", "rc", env.wecom_agent_id)
     params, body = signed(env, xml)
     assert post(client, params, body).status_code == 200
-    assert sum(queued().values()) == 0
+    assert sum(queued(env).values()) == 0
 
 
 def test_kf_and_external_contact_events_are_enqueued(env, client):
@@ -183,15 +197,15 @@ def test_kf_and_external_contact_events_are_enqueued(env, client):
     for xml in (kf, contact):
         params, body = signed(env, xml)
         assert post(client, params, body).status_code == 200
-    assert queued()["commands"] == 2
+    assert queued(env)["commands"] == 2
 
 
-def test_redis_down_answers_503_so_wecom_retries(env, client, monkeypatch):
+def test_redis_down_answers_503_so_wecom_retries(env, client):
     import redis
 
-    from bot.store import kv
+    from bot.intake import Intake
 
-    monkeypatch.setattr(kv, "get_redis", lambda settings=None: redis.Redis(host="127.0.0.1", port=1))
-    monkeypatch.setattr("bot.callback.get_redis", kv.get_redis)
+    client.application.extensions["wecom_intake"] = Intake(redis.Redis(host="127.0.0.1", port=1))
     params, body = signed(env, text_xml(env, "hr_li", "/help"))
-    assert post(client, params, body).status_code == 503
+    response = post(client, params, body)
+    assert response.status_code == 503 and "retry" in response.json["error"]
