@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import socket
+import time
 
 import redis
 
@@ -55,7 +56,8 @@ def _handle(client: redis.Redis, settings: Settings, entry_id: bytes, fields: di
 def process(client: redis.Redis, settings: Settings, consumer: str, *, block_ms: int | None = None,
             count: int = 100) -> int:
     """Handle what is waiting (and reclaim what a dead dispatcher left); return how many entries."""
-    _, claimed, _ = client.xautoclaim(STREAM, GROUP, consumer, min_idle_time=CLAIM_IDLE_MS, count=count)
+    # Redis 6.2 (the embedded one) answers [cursor, entries]; Redis 7 adds a third element.
+    claimed = client.xautoclaim(STREAM, GROUP, consumer, min_idle_time=CLAIM_IDLE_MS, count=count)[1]
     entries = [(entry_id, fields) for entry_id, fields in claimed if fields]
     read = client.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=count, block=block_ms)
     for _, batch in read or []:
@@ -85,6 +87,9 @@ def main() -> None:
         except redis.ConnectionError as exc:
             log.warning("Redis unavailable (%s); retrying", exc)
             wait_for_redis(client, timeout=3600)
+        except Exception:  # keep dispatching: one bad turn must not stop every later message
+            log.exception("dispatch loop error; continuing")
+            time.sleep(1)
 
 
 if __name__ == "__main__":

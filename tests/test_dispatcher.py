@@ -77,3 +77,30 @@ def test_a_failing_message_does_not_block_the_next(env, client):
     Intake(client).take("msg:7", doc("enter_agent", created="2"))
     assert dispatcher.process(client, env, "a") == 2
     assert client.xlen(STREAM) == 1  # only the failing one waits for its retry
+
+
+def test_works_on_the_embedded_redis_the_product_ships(env, tmp_path, monkeypatch):
+    import subprocess
+
+    import redis
+
+    from bot.store.kv import embedded_redis_argv, wait_for_redis
+
+    sock = tmp_path / "r.sock"
+    argv = embedded_redis_argv(tmp_path, sock)
+    argv[argv.index("--appendonly") + 1] = "no"
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+    try:
+        embedded = redis.Redis.from_url(f"unix://{sock}")
+        wait_for_redis(embedded)
+        assert embedded.info("server")["redis_version"].startswith("6.2")
+        dispatcher.ensure_group(embedded)
+        intake = Intake(embedded)
+        assert intake.take("evt:a", doc("enter_agent")) and not intake.take("evt:a", doc("enter_agent"))
+        embedded.xreadgroup(dispatcher.GROUP, "crashed", {STREAM: ">"}, count=10)
+        monkeypatch.setattr(dispatcher, "CLAIM_IDLE_MS", 0)
+        assert dispatcher.process(embedded, env, "b") == 1
+        assert embedded.xlen(STREAM) == 0
+    finally:
+        proc.terminate()
+        proc.wait(10)
