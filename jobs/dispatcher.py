@@ -26,6 +26,7 @@ GROUP = "dispatch"
 CLAIM_IDLE_MS = 30_000
 MAX_ATTEMPTS = 5
 ATTEMPTS = "wecom:inbound:attempts"
+BLOCK_MS = 2000  # below redis-py's default 5 s read timeout on unix sockets (the embedded Redis)
 
 
 def ensure_group(client: redis.Redis) -> None:
@@ -83,7 +84,7 @@ def main() -> None:
     log.info("dispatching %s as %s", STREAM, consumer)
     while True:
         try:
-            process(client, settings, consumer, block_ms=5000)
+            process(client, settings, consumer, block_ms=BLOCK_MS)
         except redis.ConnectionError as exc:
             log.warning("Redis unavailable (%s); retrying", exc)
             wait_for_redis(client, timeout=3600)
