@@ -18,8 +18,6 @@ def main() -> None:
     init_database(settings.database_url)
     connection = get_redis(settings)
     wait_for_redis(connection)
-    import handlers  # noqa: F401  (job functions import cleanly when the worker starts)
-
     worker = Worker([get_queue(name) for name in ALL_QUEUES], connection=connection)
     worker.work(with_scheduler=True)
 

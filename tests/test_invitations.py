@@ -145,3 +145,18 @@ def test_undeliverable_invitation_tells_the_recruiter_with_the_link(stack):
     [note] = texts(stack, "hr_li")
     assert note.startswith("❌ 「柜员」面试邀请未能送达 zhangsan") and f"{stack.base}/i/" in note
     assert OutboundMessage.get(OutboundMessage.purpose == "invitation").state == "failed"
+
+
+def test_wecom_retrying_the_same_message_three_times_sends_one_invitation(stack):
+    from bot.sandbox import protocol
+
+    env = stack.settings
+    xml = protocol.text_message_xml(env.wecom_corp_id, "hr_li", "/invite 柜员 zhangsan", 9_000_001,
+                                    env.wecom_agent_id)
+    for _ in range(3):  # each retry is encrypted afresh (new nonce), as WeCom does
+        params, body = protocol.encrypt_callback(env.wecom_token, env.wecom_aes_key, env.wecom_corp_id, xml)
+        assert requests.post(f"{stack.base}/wecom/callback", params=params, data=body, timeout=10).status_code == 200
+    stack.drain()
+    assert len(cards(stack, "zhangsan")) == 1
+    assert len(texts(stack, "hr_li")) == 1
+    assert Invitation.select().count() == 1 and OutboundMessage.select().count() == 2
