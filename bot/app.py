@@ -28,10 +28,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.teardown_request(lambda exc: database.close() if not database.is_closed() else None)
 
     from bot import callback
-    from handlers import interview_page
+    from handlers import h5_api, interview_page
 
     app.register_blueprint(callback.bp)
     app.register_blueprint(interview_page.bp)
+    app.register_blueprint(h5_api.bp)
 
     @app.get("/healthz")
     def healthz():

@@ -90,6 +90,7 @@ class Interview(BaseModel):
     face_consent = pw.BooleanField(default=False)
     started_at = pw.DateTimeField(default=utcnow)
     completed_at = pw.DateTimeField(null=True)
+    events = JSONField(default=list)  # integrity signals: page hidden, paste, … (never grounds to reject)
 
 
 class Answer(BaseModel):
@@ -100,10 +101,29 @@ class Answer(BaseModel):
     text = pw.TextField(default="")
     status = pw.CharField(max_length=16, default="received")
     integrity = JSONField(default=dict)
+    retakes_used = pw.IntegerField(default=0)
     created_at = pw.DateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("interview", "question_key"), True),)
+
+
+class Upload(BaseModel):
+    """A recording arriving in numbered chunks; resumable until finished."""
+
+    id = pw.CharField(primary_key=True, max_length=32)
+    interview = pw.ForeignKeyField(Interview, backref="uploads", on_delete="CASCADE")
+    question_key = pw.CharField(max_length=64)
+    mode = pw.CharField(max_length=8)  # video | audio
+    mime = pw.CharField(max_length=64)
+    retake = pw.BooleanField(default=False)
+    status = pw.CharField(max_length=8, default="open", index=True)  # open | finished | failed
+    next_seq = pw.IntegerField(default=0)
+    size = pw.BigIntegerField(default=0)
+    chunk_sha256 = JSONField(default=list)
+    result = JSONField(null=True)  # the finish answer, replayed to a repeated finish
+    created_at = pw.DateTimeField(default=utcnow)
+    finished_at = pw.DateTimeField(null=True)
 
 
 class Recording(BaseModel):
@@ -181,6 +201,6 @@ class AuditLog(BaseModel):
 
 
 ALL_MODELS = [
-    Position, Candidate, Invitation, Interview, Answer, Recording, Score, Report, Tag, CandidateTag,
+    Position, Candidate, Invitation, Interview, Answer, Upload, Recording, Score, Report, Tag, CandidateTag,
     OutboundMessage, AuditLog,
 ]

@@ -1,0 +1,192 @@
+"""The candidate's interview: its state for the page, consent, answers, completion, integrity events."""
+from __future__ import annotations
+
+from typing import Any
+
+from bot.cards import local_time
+from bot.store.db import database
+from bot.store.models import Answer, Interview, Invitation, Recording, Upload, utcnow
+from config.settings import Settings
+
+CONSENT_VERSION = "consent-v1"
+CHUNK_MAX_BYTES = 2 * 1024 * 1024
+ANSWER_MAX_BYTES = 60 * 1024 * 1024
+TEXT_MAX_CHARS = 5000
+EVENTS_MAX = 500
+EVENT_TYPES = {"hidden", "visible", "paste", "blur", "focus"}
+PRACTICE = "请简单介绍一下您自己。（练习题，不计分）"
+
+
+class InterviewError(Exception):
+    """A refused request: status, a machine code and a message safe to show the candidate."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any):
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+def interview_of(invitation: Invitation) -> Interview | None:
+    """Return the invitation's interview, once consent started it."""
+    return Interview.get_or_none(Interview.invitation == invitation)
+
+
+def questions_of(invitation: Invitation, interview: Interview | None) -> list[dict]:
+    """The questions asked: the interview's snapshot, or the position's bank before it starts."""
+    position = invitation.position
+    bank = interview.questions if interview else position.questions
+    return [{"key": q["key"], "ordinal": i, "text": q["text"],
+             "think_seconds": int(q.get("think_seconds", position.think_seconds)),
+             "answer_seconds": int(q.get("answer_seconds", position.answer_seconds))}
+            for i, q in enumerate(bank, 1)]
+
+
+def build_state(invitation: Invitation, company: str) -> dict[str, Any]:
+    """Everything the page needs to show the right step, resume included."""
+    position, interview = invitation.position, interview_of(invitation)
+    answers = {a.question_key: a for a in Answer.select().where(Answer.interview == interview)} if interview else {}
+    questions = [{**q, "answered": q["key"] in answers, "mode": getattr(answers.get(q["key"]), "mode", None),
+                  "retakes_used": getattr(answers.get(q["key"]), "retakes_used", 0)}
+                 for q in questions_of(invitation, interview)]
+    open_upload = None
+    if interview is not None:
+        upload = (Upload.select().where((Upload.interview == interview) & (Upload.status == "open"))
+                  .order_by(Upload.created_at.desc()).first())
+        if upload is not None:
+            open_upload = {"upload_id": upload.id, "question": upload.question_key, "mode": upload.mode,
+                           "mime": upload.mime, "next_seq": upload.next_seq}
+    return {
+        "company": company, "candidate": invitation.candidate.display_name,
+        "deadline": local_time(invitation.expires_at),
+        "status": interview.status if interview else "invited",
+        "position": {"title": position.title, "think_seconds": position.think_seconds,
+                     "answer_seconds": position.answer_seconds, "max_retakes": position.max_retakes,
+                     "answer_modes": position.answer_modes, "face_analysis": position.face_analysis},
+        "consent": {"given": bool(interview and interview.consent_at),
+                    "face": bool(interview and interview.face_consent), "version": CONSENT_VERSION},
+        "practice_question": (position.rubric or {}).get("practice_question") or PRACTICE,
+        "questions": questions,
+        "next_question": next((q["key"] for q in questions if not q["answered"]), None),
+        "open_upload": open_upload,
+        "limits": {"chunk_max_bytes": CHUNK_MAX_BYTES, "answer_max_bytes": ANSWER_MAX_BYTES,
+                   "text_max_chars": TEXT_MAX_CHARS},
+    }
+
+
+def give_consent(invitation: Invitation, *, recording: bool, face: bool, version: str) -> Interview:
+    """Record consent and start the interview (idempotent)."""
+    if not recording:
+        raise InterviewError(400, "consent_required", "需要您同意录制，才能开始面试。")
+    if version != CONSENT_VERSION:
+        raise InterviewError(400, "consent_outdated", "说明内容已更新，请刷新页面后重新阅读。")
+    face = bool(face and invitation.position.face_analysis)
+    with database.atomic():
+        interview = interview_of(invitation)
+        if interview is None:
+            interview = Interview.create(invitation=invitation, questions=invitation.position.questions,
+                                         consent_at=utcnow(), face_consent=face)
+            Invitation.update(status="started").where(Invitation.id == invitation.id).execute()
+    return interview
+
+
+def open_interview(invitation: Invitation) -> Interview:
+    """Return the interview if answers may be given now."""
+    interview = interview_of(invitation)
+    if interview is None or interview.consent_at is None:
+        raise InterviewError(409, "no_consent", "请先阅读并同意录制说明。")
+    if interview.status == "completed":
+        raise InterviewError(409, "interview_completed", "您已完成这次面试。")
+    return interview
+
+
+def question(invitation: Invitation, interview: Interview, key: str) -> dict:
+    """Return the question with this key, or refuse."""
+    for q in questions_of(invitation, interview):
+        if q["key"] == key:
+            return q
+    raise InterviewError(404, "unknown_question", "没有这道题。")
+
+
+def check_answerable(invitation: Invitation, interview: Interview, key: str, retake: bool) -> Answer | None:
+    """Refuse a second answer unless it is an allowed retake; return the existing answer, if any."""
+    answer = Answer.get_or_none((Answer.interview == interview) & (Answer.question_key == key))
+    if answer is not None and not retake:
+        raise InterviewError(409, "already_answered", "这道题已经作答。")
+    if answer is not None and answer.retakes_used >= invitation.position.max_retakes:
+        raise InterviewError(409, "no_retakes_left", "这道题的重答次数已用完。")
+    return answer
+
+
+def save_answer(invitation: Invitation, interview: Interview, key: str, *, mode: str, text: str = "",
+                integrity: dict | None = None, recording: dict | None = None) -> tuple[Answer, Recording | None]:
+    """Store (or replace, on a retake) the answer to one question, with its recording."""
+    ordinal = question(invitation, interview, key)["ordinal"]
+    with database.atomic():
+        answer = Answer.get_or_none((Answer.interview == interview) & (Answer.question_key == key))
+        values = {"mode": mode, "text": text, "status": "received", "integrity": integrity or {}}
+        if answer is None:
+            answer = Answer.create(interview=interview, question_key=key, ordinal=ordinal, **values)
+        else:
+            Answer.update(**values, retakes_used=Answer.retakes_used + 1).where(Answer.id == answer.id).execute()
+            answer = Answer.get_by_id(answer.id)
+        saved = Recording.create(answer=answer, **recording) if recording else None
+    return answer, saved
+
+
+def after_answer(settings: Settings, invitation: Invitation, interview: Interview, answer: Answer,
+                 duration: float | None) -> dict[str, Any]:
+    """Queue the answer's scoring, complete the interview after the last one; return the page's answer."""
+    from jobs import scoring
+    from jobs.queues import SCORING, enqueue
+
+    enqueue(SCORING, scoring.prepare_answer, answer.id, key=f"answer:{answer.id}:{answer.retakes_used}")
+    state = build_state(invitation, settings.company_name)
+    if state["next_question"] is None:
+        complete(invitation, interview)
+        state["status"] = "completed"
+    return {"question": answer.question_key, "duration": duration, "next_question": state["next_question"],
+            "status": state["status"]}
+
+
+def complete(invitation: Invitation, interview: Interview) -> None:
+    """Mark the interview completed (once) and tell the candidate and the recruiter."""
+    from jobs import delivery
+    from jobs.queues import DELIVERY, enqueue
+
+    changed = (Interview.update(status="completed", completed_at=utcnow())
+               .where((Interview.id == interview.id) & (Interview.status == "in_progress")).execute())
+    if not changed:
+        return
+    Invitation.update(status="completed").where(Invitation.id == invitation.id).execute()
+    title, who = invitation.position.title, invitation.candidate
+    if who.wecom_userid:
+        enqueue(DELIVERY, delivery.send_text, who.wecom_userid,
+                f"面试已完成，系统正在评分。感谢您参加「{title}」岗位的面试，结果会在这里通知您。",
+                f"completed:{interview.id}", key=f"completed:{interview.id}:candidate")
+    enqueue(DELIVERY, delivery.send_text, invitation.invited_by,
+            f"{who.display_name} 已完成「{title}」面试，系统正在评分。", f"completed:{interview.id}:hr",
+            key=f"completed:{interview.id}:hr")
+
+
+def record_event(interview: Interview, event: dict[str, Any]) -> None:
+    """Append an integrity signal to the interview's log."""
+    if event.get("type") not in EVENT_TYPES:
+        raise InterviewError(400, "bad_event", "未知的事件类型。")
+    with database.atomic():
+        fresh = Interview.get_by_id(interview.id)
+        if len(fresh.events) >= EVENTS_MAX:
+            raise InterviewError(429, "too_many_events", "事件过多。")
+        entry = {"type": event["type"], "question": str(event.get("question") or "")[:64],
+                 "at": event.get("at") if isinstance(event.get("at"), (int, float)) else None,
+                 "received": utcnow().isoformat(), "detail": event.get("detail") if isinstance(
+                     event.get("detail"), dict) and len(str(event.get("detail"))) < 500 else {}}
+        Interview.update(events=[*fresh.events, entry]).where(Interview.id == interview.id).execute()
+
+
+def clean_integrity(raw: Any) -> dict[str, int]:
+    """Keep only the known, numeric integrity counters a page sends with an answer."""
+    raw = raw if isinstance(raw, dict) else {}
+    out = {}
+    for name in ("hidden_ms", "hidden_count", "pasted_chars"):
+        value = raw.get(name, 0)
+        out[name] = int(value) if isinstance(value, (int, float)) and 0 <= value < 10**9 else 0
+    return out
