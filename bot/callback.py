@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.work.crypto import WeChatCrypto
 from wechatpy.work.exceptions import InvalidCorpIdException
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.inbound import MAX_BODY_BYTES, MalformedMessage, dedupe_key, parse_xml, to_message
 from bot.intake import Intake
@@ -76,8 +77,10 @@ def receive() -> tuple[Response | str, int]:
     params = _signed_params("msg_signature", "timestamp", "nonce")
     if isinstance(params, tuple):
         return params
-    body = request.get_data(cache=False)
-    if len(body) > MAX_BODY_BYTES:
+    request.max_content_length = MAX_BODY_BYTES  # also bounds bodies sent without a length
+    try:
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
         return _refuse(413, f"body larger than {MAX_BODY_BYTES} bytes")
     try:
         envelope = parse_xml(body)

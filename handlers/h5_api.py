@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import interviews, uploads
 from bot.interviews import InterviewError
@@ -80,9 +81,11 @@ def open_upload(token: str):
 def put_chunk(token: str, upload_id: str, seq: int):
     """Store one numbered chunk of a recording."""
     invitation = invitation_for(token)
-    if (request.content_length or 0) > interviews.CHUNK_MAX_BYTES:
-        raise InterviewError(413, "chunk_too_large", "上传的分段过大。")
-    body = request.get_data(cache=False)
+    request.max_content_length = interviews.CHUNK_MAX_BYTES  # also bounds bodies sent without a length
+    try:
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        raise InterviewError(413, "chunk_too_large", "上传的分段过大。") from None
     result = uploads.store_chunk(_settings(), invitation, upload_id, seq, body,
                                  request.headers.get("X-Chunk-SHA256", ""))
     return jsonify(result)

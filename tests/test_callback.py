@@ -209,3 +209,12 @@ def test_redis_down_answers_503_so_wecom_retries(env, client):
     params, body = signed(env, text_xml(env, "hr_li", "/help"))
     response = post(client, params, body)
     assert response.status_code == 503 and "retry" in response.json["error"]
+
+
+def test_oversized_body_without_a_length_is_413(env, client):
+    import io
+
+    params, _ = signed(env, text_xml(env, "hr_li", "/help"))
+    response = client.post("/wecom/callback", query_string=params, input_stream=io.BytesIO(b"a" * 100_000),
+                           content_type="text/xml", environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 413
