@@ -110,7 +110,9 @@ def finish_upload(settings: Settings, invitation: Invitation, upload_id: str, ch
         return upload.result
     if upload.status != "open":
         raise InterviewError(409, "upload_closed", "这段录制已经结束。")
-    if chunks != upload.next_seq or upload.next_seq == 0:
+    if chunks == 0 and upload.next_seq == 0:
+        raise InterviewError(422, "too_short", MEDIA_MESSAGES["too_short"])
+    if chunks != upload.next_seq:
         raise InterviewError(409, "missing_chunks", "还有分段没有上传完。", next_seq=upload.next_seq)
     interview = open_interview(invitation)
     if not Upload.update(status="closing").where((Upload.id == upload.id) & (Upload.status == "open")).execute():

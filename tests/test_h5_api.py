@@ -245,3 +245,12 @@ def test_recording_path_stays_inside_the_data_folder(page, stack, clips):
     finish(client, base, upload_id, n)
     path = (stack.settings.data_dir / Recording.get().path).resolve()
     assert Path(stack.settings.data_dir).resolve() in path.parents
+
+
+def test_finishing_an_empty_upload_asks_to_record_again(page):
+    client, base = page
+    consent(client, base)
+    upload_id = client.post(f"{base}/uploads", json={"question": "intro", "mode": "audio",
+                                                     "mime": "audio/webm"}).json["upload_id"]
+    response = finish(client, base, upload_id, 0)
+    assert response.status_code == 422 and response.json["code"] == "too_short"

@@ -1,0 +1,772 @@
+/* The candidate's interview page: welcome → consent → device check → practice → questions → done.
+   No framework and no build step; plain JS for Android WeChat's WebView and iOS ≥ 14.3. API: miniprogram/API.md */
+(() => {
+'use strict';
+
+const L = {
+zh: {
+  lang: 'English', lang_l: 'Switch to English',
+  title: '{t} · AI 面试', hi: '{n}，您好！欢迎参加这次面试。开始前请花一分钟了解流程。',
+  f_q: '题目', f_qv: '{n} 道', f_think: '思考时间', f_thinkv: '每题 {n} 秒', f_ans: '作答时间', f_ansv: '每题最多 {n} 秒',
+  f_dl: '截止', f_modes: '作答方式',
+  x1: '阅读并同意录制说明（录什么、为什么、谁能看到、保存多久）。',
+  x2: '检查摄像头和麦克风，做一道不计分的练习题。',
+  x3: '逐题作答：先思考，再作答，时间到会自动结束。', x3r: '每题可重答 {n} 次。',
+  tip: '请在安静、光线充足的地方，用手机竖屏作答。中途断网或退出，重新打开链接即可从未答的题目继续。',
+  start: '开始面试', resume: '继续面试', resume_n: '您已完成 {d} / {n} 题，将从第 {i} 题继续。',
+  m_video: '视频', m_audio: '语音', m_text: '文字',
+  c_title: '录制与个人信息说明',
+  c_what_h: '录制什么', c_what: '您作答时的视频画面和声音，或您输入的文字（取决于您选择的作答方式）。',
+  c_why_h: '用途', c_why: '仅用于评估您对「{t}」岗位面试问题的回答。',
+  c_who_h: '谁能看到', c_who: '{c}的招聘人员。',
+  c_keep_h: '保存多久', c_keep: '最长保留 {d} 天，或按您的要求提前删除。',
+  c_ai_h: 'AI 与人工', c_ai: 'AI 会给出参考建议，但是否录用由招聘人员决定。您有权要求人工复核：在企业微信里联系招聘人员即可。',
+  c_rec: '我已阅读以上说明，同意录制并处理我的面试回答（必选）',
+  c_face: '我同意对视频画面做面部表情分析（可选，不同意不影响面试）',
+  c_need: '请先勾选同意录制，才能开始面试。', c_go: '同意并继续',
+  d_title: '检查摄像头和麦克风', d_title_a: '检查麦克风',
+  d_intro: '点击下方按钮后，请在弹出的提示中选择「允许」。', d_on: '开启摄像头和麦克风', d_on_a: '开启麦克风',
+  d_meter: '麦克风音量', d_speak: '请说几句话，看看音量条是否跳动。', d_heard: '已检测到声音 ✓',
+  d_ok: '下一步', d_retry: '重试', d_text: '改用文字作答', d_wait: '正在开启设备…',
+  d_denied: '没有获得摄像头或麦克风权限。请在微信右上角「···」或手机「设置」里允许使用摄像头和麦克风，然后点「重试」。',
+  d_none: '没有找到可用的摄像头或麦克风。请检查设备后点「重试」。',
+  d_busy: '摄像头或麦克风正被其他应用占用。请关闭其他应用后点「重试」。',
+  d_unsup: '当前环境不支持录制。请把微信和手机系统升级到最新版本（iPhone 需 iOS 14.3 以上）后重新打开链接。',
+  d_novideo: '没能开启摄像头，将用语音作答。', preview: '摄像头画面',
+  p_title: '练习题（不计分）', p_intro: '先熟悉一下流程：思考几秒后开始录制，最长 15 秒，录完可以回放。练习不会上传。',
+  p_review: '回放您的练习录制，检查画面和声音：', p_again: '再练一次', p_go: '开始正式答题',
+  think: '思考时间', answer: '作答时间', rec: '录制中', now: '现在开始作答', stop: '结束作答', prep: '正在准备录制…',
+  left: '还剩 {n} 秒', rec_on: '开始录制', q_of: '第 {i} / {n} 题', q_mode: '作答方式',
+  t_ph: '在这里输入您的回答', t_count: '{n} / {m} 字', t_send: '提交回答', t_empty: '请先输入您的回答。',
+  up: '已上传 {d} / {n} 段', retrying: '网络不稳定，正在重试…', saving: '正在保存回答…',
+  saved: '本题回答已保存 ✓', next: '下一题', keep: '保留原回答，进入下一题',
+  retake: '重答本题（还可 {n} 次）', rerec: '重新录制',
+  lost: '上次的录制没有上传完整，已无法恢复。请重新回答这道题，给您带来不便，非常抱歉。',
+  resuming: '正在继续上传您上次的回答…',
+  s_title: '已收到您的全部回答，正在评分',
+  s_1: '系统正在评分，招聘人员会审阅结果，并通过企业微信通知您。',
+  s_2: 'AI 只给出参考建议，最终由招聘人员决定。如对结果有疑问，您可以在企业微信里联系招聘人员，要求人工复核。',
+  s_3: '现在可以关闭这个页面了。感谢您的参与！',
+  e_net: '网络连接失败，请检查网络后重试。', e_gen: '出了点问题，请稍后重试。',
+  e_page: '页面出了点问题，请刷新页面继续；已保存的回答不会丢失。', e_title: '无法继续',
+  leave: '回答还在上传，现在离开会丢失这段录制。'
+},
+en: {
+  lang: '中文', lang_l: '切换到中文',
+  title: '{t} · AI interview', hi: 'Hello {n}, welcome to this interview. Please take a minute to read how it works.',
+  f_q: 'Questions', f_qv: '{n}', f_think: 'Thinking time', f_thinkv: '{n} s each', f_ans: 'Answer time', f_ansv: 'Up to {n} s each',
+  f_dl: 'Deadline', f_modes: 'Answer by',
+  x1: 'Read and accept the recording notice (what is recorded, why, who sees it, how long it is kept).',
+  x2: 'Check your camera and microphone and try an unscored practice question.',
+  x3: 'Answer one question at a time: think, then answer; recording stops when time is up.', x3r: ' You may retake each question {n} time(s).',
+  tip: 'Find a quiet, well-lit place and hold your phone upright. If you get disconnected, open the link again to continue where you left off.',
+  start: 'Start the interview', resume: 'Continue the interview', resume_n: 'You have answered {d} of {n}; you will continue with question {i}.',
+  m_video: 'Video', m_audio: 'Voice', m_text: 'Text',
+  c_title: 'Recording and your personal information',
+  c_what_h: 'What is recorded', c_what: 'Your video and voice while you answer, or the text you type (depending on how you choose to answer).',
+  c_why_h: 'Why', c_why: 'Only to assess your answers to the interview questions for the {t} position.',
+  c_who_h: 'Who sees it', c_who: 'The recruiters of {c}.',
+  c_keep_h: 'How long it is kept', c_keep: 'At most {d} days, or less if you ask us to delete it.',
+  c_ai_h: 'AI and people', c_ai: 'An AI gives a recommendation, but a person makes the decision. You have the right to ask for a human review: just contact the recruiter in WeCom.',
+  c_rec: 'I have read the above and agree to the recording and processing of my answers (required)',
+  c_face: 'I agree to facial expression analysis of my video (optional; declining does not affect the interview)',
+  c_need: 'Please tick the recording consent to start the interview.', c_go: 'Agree and continue',
+  d_title: 'Check your camera and microphone', d_title_a: 'Check your microphone',
+  d_intro: 'Tap the button below, then choose “Allow” when asked.', d_on: 'Turn on camera and microphone', d_on_a: 'Turn on microphone',
+  d_meter: 'Microphone level', d_speak: 'Say a few words and watch the level bar move.', d_heard: 'Sound detected ✓',
+  d_ok: 'Next', d_retry: 'Try again', d_text: 'Answer in text instead', d_wait: 'Turning on your devices…',
+  d_denied: 'Camera or microphone access was not allowed. Allow it in WeChat’s “···” menu or in your phone’s Settings, then tap “Try again”.',
+  d_none: 'No camera or microphone was found. Check your device, then tap “Try again”.',
+  d_busy: 'The camera or microphone is being used by another app. Close it, then tap “Try again”.',
+  d_unsup: 'Recording is not supported here. Please update WeChat and your phone (iPhone: iOS 14.3 or later) and open the link again.',
+  d_novideo: 'The camera could not be turned on; you will answer by voice.', preview: 'Camera preview',
+  p_title: 'Practice question (not scored)', p_intro: 'Get used to the flow: think for a few seconds, then record for up to 15 s and play it back. Nothing is uploaded.',
+  p_review: 'Play back your practice recording to check the picture and sound:', p_again: 'Practise again', p_go: 'Start the real questions',
+  think: 'Thinking time', answer: 'Answer time', rec: 'Recording', now: 'Start answering now', stop: 'Stop answering', prep: 'Getting ready to record…',
+  left: '{n} seconds left', rec_on: 'Recording started', q_of: 'Question {i} of {n}', q_mode: 'Answer by',
+  t_ph: 'Type your answer here', t_count: '{n} / {m} characters', t_send: 'Submit answer', t_empty: 'Please type your answer first.',
+  up: 'Uploaded {d} of {n} parts', retrying: 'The network is unstable, retrying…', saving: 'Saving your answer…',
+  saved: 'Your answer is saved ✓', next: 'Next question', keep: 'Keep my answer and go on',
+  retake: 'Retake this question ({n} left)', rerec: 'Record again',
+  lost: 'Your last recording did not finish uploading and cannot be recovered. Please answer this question again — sorry for the trouble.',
+  resuming: 'Continuing to upload your last answer…',
+  s_title: 'We have all your answers — scoring now',
+  s_1: 'Your answers are being scored; a recruiter will review the result and let you know in WeCom.',
+  s_2: 'The AI only gives a recommendation; a person decides. If you have questions about the result, contact the recruiter in WeCom to ask for a human review.',
+  s_3: 'You can close this page now. Thank you!',
+  e_net: 'Could not connect. Please check your network and try again.', e_gen: 'Something went wrong. Please try again.',
+  e_page: 'Something went wrong on this page. Please reload to continue; saved answers are not lost.', e_title: 'Cannot continue',
+  leave: 'Your answer is still uploading; leaving now would lose it.',
+  // the server's messages are in Chinese; these are the ones a candidate can meet
+  err_no_audio: 'No sound was recorded. Please check your microphone and record again.',
+  err_no_video: 'No picture was recorded. Please check your camera and record again.',
+  err_not_media: 'The recording could not be played. Please record again.',
+  err_too_short: 'The recording is too short. Please answer again.', err_too_long: 'The recording is longer than the answer time.',
+  err_answer_too_large: 'The recording is too large. Please record again.', err_answer_too_long: 'Your answer is too long.',
+  err_upload_closed: 'This recording has ended. Please record again.', err_no_retakes_left: 'No retakes left for this question.',
+  err_expired: 'This invitation has expired. Please ask the recruiter to send it again.',
+  err_bad_token: 'This link is not valid. Please open it again from the invitation card in WeCom.',
+  err_invitation_closed: 'This invitation is closed.', err_consent_outdated: 'The notice has changed. Please reload the page.'
+}
+};
+
+let S = JSON.parse(document.getElementById('initial-state').textContent);
+const app = document.getElementById('app'), API = app.dataset.api, P = S.position, limits = S.limits || {};
+let Qs = S.questions, lang = 'zh';
+try { lang = localStorage.getItem('h5.lang') === 'en' ? 'en' : 'zh'; } catch (e) { /* storage off */ }
+const dev = {stream: null, video: false, audio: false, ctx: null, an: null};
+const cur = {q: '', busy: false};        // busy: an answer is being recorded or uploaded
+let integ = {}, mode = null, meterEl = null, timers = [];
+
+const tr = (k, a) => ((L[lang][k] !== undefined ? L[lang][k] : L.zh[k]) || k)
+  .replace(/\{(\w)\}/g, (_, n) => (a && a[n] !== undefined ? a[n] : ''));
+
+/* h('tag.class', {attrs}, children…); t / tl / tp name i18n keys for the text / aria-label / placeholder. */
+function h(sel, at, ...kids) {
+  const [tag, ...cls] = sel.split('.'), el = document.createElement(tag);
+  if (cls.length) el.className = cls.join(' ');
+  Object.entries(at || {}).forEach(([k, v]) => {
+    if (v === undefined || v === null || v === false || k === 'a') return;
+    if (k === 't') setT(el, v, at.a);
+    else if (k === 'tl' || k === 'tp') { el.setAttribute('data-' + k, v); el.setAttribute(k === 'tl' ? 'aria-label' : 'placeholder', tr(v)); }
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k in el && typeof v !== 'string') el[k] = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  });
+  add(el, kids);
+  return el;
+}
+const fill = (el, ...kids) => { el.textContent = ''; add(el, kids); };   // replaceChildren needs Chrome 86
+function add(el, c) {
+  if (Array.isArray(c)) c.forEach(x => add(el, x));
+  else if (c !== null && c !== undefined && c !== false) el.append(c);
+}
+function setT(el, k, a) {
+  el.dataset.t = k;
+  if (a) el.dataset.a = JSON.stringify(a); else delete el.dataset.a;
+  el.textContent = tr(k, a);
+}
+function retranslate() {
+  document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+  const all = s => document.querySelectorAll(s);
+  all('[data-t]').forEach(el => { el.textContent = tr(el.dataset.t, el.dataset.a && JSON.parse(el.dataset.a)); });
+  all('[data-tl]').forEach(el => el.setAttribute('aria-label', tr(el.dataset.tl)));
+  all('[data-tp]').forEach(el => el.setAttribute('placeholder', tr(el.dataset.tp)));
+  all('[data-modes]').forEach(el => { el.textContent = modeNames(); });
+  const b = document.getElementById('lang');
+  b.textContent = tr('lang'); b.setAttribute('aria-label', tr('lang_l')); b.lang = lang === 'en' ? 'zh-CN' : 'en';
+}
+
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+/* Show one screen: a card whose heading takes focus, so a screen reader announces the change. */
+function screen(...kids) {
+  timers.forEach(t => t.stop()); timers = [];
+  meterEl = null;
+  const card = h('section.card', {}, kids), hd = card.querySelector('h1,h2');
+  fill(app, card);
+  if (hd) { hd.tabIndex = -1; hd.focus({preventScroll: true}); }
+  scrollTo(0, 0);
+}
+const btn = (k, on, cls, a) => h('button.btn' + (cls ? '.' + cls : ''), {type: 'button', t: k, a, onclick: on});
+const msg = () => h('p.msg', {role: 'status', hidden: true});
+/* Put a message (an i18n key, or {text} from the server) in a status line; no key hides it. */
+function say(el, k, a, cls) {
+  el.hidden = !k;
+  if (cls !== undefined) el.className = 'msg' + (cls ? ' ' + cls : '');
+  if (!k || typeof k === 'object') { delete el.dataset.t; el.textContent = k ? k.text : ''; } else setT(el, k, a);
+}
+
+/* ---------- API ---------- */
+async function api(method, path, body, chunk, keepalive) {
+  const o = {method, headers: {}, credentials: 'same-origin', keepalive: !!keepalive};
+  if (chunk) Object.assign(o, {body: chunk.buf, headers: {'X-Chunk-SHA256': chunk.sha, 'Content-Type': 'application/octet-stream'}});
+  else if (body !== undefined) Object.assign(o, {body: JSON.stringify(body), headers: {'Content-Type': 'application/json'}});
+  let res, data = {};
+  try { res = await fetch(API + path, o); } catch (e) { return {status: 0, data}; }
+  try { data = (await res.json()) || {}; } catch (e) { /* not JSON: a proxy's page */ }
+  return {status: res.status, data};
+}
+const transient = r => r.status === 0 || r.status >= 500 || r.status === 429 || r.status === 408;
+/* A JSON call retried with backoff on network failures and 5xx: four tries, or until it gets an answer. */
+async function call(method, path, body, st, forever) {
+  for (let i = 0, d = 500; ; i++) {
+    const r = await api(method, path, body);
+    if (!transient(r) || (!forever && i >= 3)) return r;
+    if (st) say(st, 'retrying', null, 'warn');
+    await sleep(d); d = Math.min(d * 2, 8000);
+  }
+}
+function errText(r) {
+  const c = r.data.code;
+  if (r.status === 0) return tr('e_net');
+  if (lang === 'zh' && r.data.error) return r.data.error;
+  return L.en['err_' + c] ? tr('err_' + c) : tr('e_gen');
+}
+const fatal = r => r.status === 403 || r.status === 410 || /^(expired|bad_token|invitation_closed|interview_completed)$/.test(r.data.code);
+function showFatal(r) {
+  if (r.data.code === 'interview_completed') return doneScreen();
+  screen(h('h1', {t: 'e_title'}), h('p.msg.err', {role: 'alert'}, errText(r)));
+}
+
+/* ---------- SHA-256: WebCrypto, or this small fallback where crypto.subtle is missing (plain http) ---------- */
+function sha256js(buf) {
+  const b = new Uint8Array(buf), n = b.length, K = [], H = [], w = new Int32Array(64);
+  for (let p = 2, c = 0; c < 64; p++) {        // the constants: fractions of the primes' square and cube roots
+    let d = 2;
+    while (d * d <= p && p % d) d++;
+    if (d * d > p) { if (c < 8) H[c] = (Math.sqrt(p) % 1) * 4294967296 | 0; K[c++] = (Math.cbrt(p) % 1) * 4294967296 | 0; }
+  }
+  const len = ((n + 72) >> 6) << 6, m = new Uint8Array(len), v = new DataView(m.buffer);
+  m.set(b); m[n] = 128;
+  v.setUint32(len - 4, (n * 8) >>> 0); v.setUint32(len - 8, Math.floor(n / 536870912));
+  const r = (x, s) => x >>> s | x << (32 - s);
+  for (let o = 0; o < len; o += 64) {
+    for (let i = 0; i < 64; i++) {
+      if (i < 16) { w[i] = v.getInt32(o + i * 4); continue; }
+      const x = w[i - 15], y = w[i - 2];
+      w[i] = (r(x, 7) ^ r(x, 18) ^ x >>> 3) + w[i - 16] + (r(y, 17) ^ r(y, 19) ^ y >>> 10) + w[i - 7] | 0;
+    }
+    let [A, B, C, D, E, F, G, J] = H;
+    for (let i = 0; i < 64; i++) {
+      const t1 = J + (r(E, 6) ^ r(E, 11) ^ r(E, 25)) + (E & F ^ ~E & G) + K[i] + w[i] | 0;
+      const t2 = (r(A, 2) ^ r(A, 13) ^ r(A, 22)) + (A & B ^ A & C ^ B & C) | 0;
+      J = G; G = F; F = E; E = D + t1 | 0; D = C; C = B; B = A; A = t1 + t2 | 0;
+    }
+    [A, B, C, D, E, F, G, J].forEach((z, k) => { H[k] = H[k] + z | 0; });
+  }
+  return H.map(z => (z >>> 0).toString(16).padStart(8, '0')).join('');
+}
+async function sha256(buf) {
+  try {
+    const d = await crypto.subtle.digest('SHA-256', buf);
+    return Array.from(new Uint8Array(d), x => x.toString(16).padStart(2, '0')).join('');
+  } catch (e) { return sha256js(buf); }
+}
+
+/* ---------- IndexedDB: each chunk ("c:<upload>:<seq>") and a note per upload ("m:<upload>") ---------- */
+let dbp = null;
+const db = () => dbp || (dbp = new Promise((ok, no) => {
+  const q = indexedDB.open('h5-interview', 1);
+  q.onupgradeneeded = () => q.result.createObjectStore('kv');
+  q.onsuccess = () => ok(q.result);
+  q.onerror = () => no(q.error);
+}));
+async function idb(op, key, val) {
+  try {
+    const d = await db();
+    return await new Promise((ok, no) => {
+      const tx = d.transaction('kv', op === 'get' ? 'readonly' : 'readwrite'), st = tx.objectStore('kv');
+      const q = op === 'get' ? st.get(key) : op === 'put' ? st.put(val, key) : op === 'keys' ? st.getAllKeys(key) : st.delete(key);
+      tx.oncomplete = () => ok(q.result);
+      tx.onerror = tx.onabort = () => no(tx.error);
+    });
+  } catch (e) { return undefined; }    // private mode, quota: carry on from memory
+}
+const ckey = (id, seq) => `c:${id}:${String(seq).padStart(6, '0')}`;
+const forget = id => idb('del', IDBKeyRange.bound(`c:${id}:`, `c:${id}:~`)).then(() => idb('del', 'm:' + id));
+async function sweep() {    // forget uploads abandoned long ago
+  for (const k of (await idb('keys', IDBKeyRange.bound('m:', 'm:~'))) || []) {
+    const m = await idb('get', k);
+    if (!m || Date.now() - m.t > 14 * 864e5) await forget(k.slice(2));
+  }
+}
+
+/* ---------- The chunk uploader: one PUT at a time, in order, retried with backoff; a chunk is never dropped ---------- */
+class Uploader {
+  constructor(id, next, onchange) {
+    Object.assign(this, {id, sent: next, chunks: new Array(next), retrying: false, error: null, running: false,
+      waiters: [], onchange: onchange || (() => {})});
+  }
+  push(blob) {
+    const max = limits.chunk_max_bytes || 2097152;
+    for (let at = 0; at < blob.size; at += max) {
+      const seq = this.chunks.length;
+      this.chunks.push(new Response(blob.slice(at, at + max)).arrayBuffer().then(async buf => {
+        const c = {buf, sha: await sha256(buf)};
+        await idb('put', ckey(this.id, seq), buf);
+        return c;
+      }).catch(() => null));
+    }
+    this.onchange();
+    this.pump();
+  }
+  async pump() {
+    if (this.running) return;
+    this.running = true;
+    let delay = 500, bad = 0;
+    while (!this.error && this.sent < this.chunks.length) {
+      const seq = this.sent, c = await this.chunks[seq];
+      if (!c) { this.error = {status: -1, data: {code: 'lost'}}; break; }
+      const r = await api('PUT', `uploads/${this.id}/chunks/${seq}`, undefined, c), code = r.data.code;
+      if (r.status === 200) {      // a duplicate (a retry whose first answer was lost) counts as sent
+        this.sent = Math.min(Math.max(seq + 1, r.data.next_seq | 0), this.chunks.length);
+        delay = 500; bad = 0; this.retrying = false;
+      } else if (r.status === 409 && code === 'out_of_order' && typeof r.data.next_seq === 'number') {
+        this.sent = Math.min(r.data.next_seq, this.chunks.length);
+      } else if (transient(r) || (code === 'bad_checksum' && ++bad < 4)) {
+        this.retrying = true; this.onchange();
+        await sleep(delay); delay = Math.min(delay * 2, 8000);
+        continue;
+      } else this.error = r;
+      this.onchange();
+    }
+    this.running = false;
+    this.waiters.splice(0).forEach(f => f());
+  }
+  /* Resolve when every chunk is stored (null) or the upload can't go on (the refusal). */
+  async drain() {
+    if (this.running || (!this.error && this.sent < this.chunks.length)) {
+      await new Promise(ok => { this.waiters.push(ok); this.pump(); });
+      return this.drain();
+    }
+    return this.error;
+  }
+}
+
+/* ---------- Integrity signals (recorded, never grounds to reject): debounced, sent one at a time ---------- */
+const evq = [];
+let evBusy = false, evSent = 0, evOn = false, hiddenAt = 0, blurT = 0, blurAt = 0, lastVis = 0;
+function ev(type, detail) {
+  if (!evOn || evSent + evq.length >= 300) return;   // the server keeps 500 per interview
+  evq.push({question: cur.q, type, at: Date.now(), detail: detail || {}});
+  setTimeout(flushEv, 300);
+}
+async function flushEv() {
+  if (evBusy) return;
+  evBusy = true;
+  for (let tries = 0; evq.length;) {
+    const r = await api('POST', 'events', evq[0], null, true);
+    if (transient(r) && ++tries < 3) { await sleep(2000); continue; }
+    evq.shift(); evSent++; tries = 0;
+  }
+  evBusy = false;
+}
+const freshInteg = () => { integ = {hidden_ms: 0, hidden_count: 0, pasted_chars: 0}; };
+document.addEventListener('visibilitychange', () => {
+  lastVis = Date.now();
+  if (document.hidden) { hiddenAt = Date.now(); ev('hidden'); } else if (hiddenAt) {
+    const ms = Date.now() - hiddenAt;
+    hiddenAt = 0; integ.hidden_ms += ms; integ.hidden_count++;
+    ev('visible', {hidden_ms: ms});
+  }
+});
+addEventListener('blur', () => {   // only a blur that lasts: not the keyboard, a permission prompt, a tab switch
+  clearTimeout(blurT);
+  blurT = setTimeout(() => { if (Date.now() - lastVis > 1000) { blurAt = Date.now(); ev('blur'); } }, 1000);
+});
+addEventListener('focus', () => {
+  clearTimeout(blurT);
+  if (blurAt) { ev('focus', {blur_ms: Date.now() - blurAt}); blurAt = 0; }
+});
+addEventListener('pagehide', () => {   // leaving: send what is queued now; keepalive outlives the page
+  evq.splice(evBusy ? 1 : 0).forEach(e => api('POST', 'events', e, null, true));
+});
+addEventListener('beforeunload', e => { if (cur.busy) { e.preventDefault(); e.returnValue = tr('leave'); } });
+const banner = () => document.getElementById('oops') || app.prepend(h('p.msg.err', {id: 'oops', role: 'alert', t: 'e_page'}));
+addEventListener('error', banner);
+addEventListener('unhandledrejection', banner);
+
+/* ---------- Timers ---------- */
+function countdown(sec, box, done) {
+  const end = Date.now() + sec * 1000;
+  let last = -1;
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+    if (left !== last) {
+      last = left;
+      box.num.textContent = Math.floor(left / 60) + ':' + String(left % 60).padStart(2, '0');
+      if ((left === 30 || left === 10) && sec > left) setT(box.sr, 'left', {n: left});
+    }
+    if (!left) { clearInterval(id); setTimeout(done); }
+  };
+  const id = setInterval(tick, 200), t = {stop: () => clearInterval(id)};
+  tick();
+  timers.push(t);
+  return t;
+}
+function timerBox() {
+  const label = h('span.timer-label', {t: 'think'}), num = h('span.timer-num', {role: 'timer', 'aria-atomic': 'true'});
+  const sr = h('span.sr-only', {'aria-live': 'polite'});
+  return {el: h('div.timer', {}, label, num, sr), num, sr, label: k => setT(label, k)};
+}
+/* The think countdown, skipped by its button; then go() (unless can() says not now: text mode). */
+function thinkThen(box, sec, skip, go, can) {
+  let fired = false;
+  const fire = () => {
+    if (fired || (can && !can())) return;
+    fired = true; t.stop(); skip.hidden = true; skip.dataset.done = '1'; go();
+  };
+  const t = countdown(sec, box, fire);
+  skip.onclick = fire;
+}
+
+/* ---------- Devices ---------- */
+const MIME = {
+  video: ['video/webm;codecs=vp8,opus', 'video/webm', 'video/mp4;codecs=avc1,mp4a', 'video/mp4'],
+  audio: ['audio/webm;codecs=opus', 'audio/webm', 'audio/mp4', 'audio/ogg']
+};
+const allowed = m => P.answer_modes.includes(m);
+const available = () => P.answer_modes.filter(m => m === 'text' || (m === 'video' ? dev.video : dev.audio));
+const modeNames = () => P.answer_modes.map(m => tr('m_' + m)).join(' / ');
+async function openDevices() {
+  const audio = {echoCancellation: false, noiseSuppression: false, autoGainControl: false}, md = navigator.mediaDevices;
+  try {
+    dev.stream = await md.getUserMedia({audio,
+      video: allowed('video') && {facingMode: 'user', width: {ideal: 640}, height: {ideal: 480}}});
+  } catch (e) {
+    if (!allowed('video') || !allowed('audio') || e.name === 'NotAllowedError') throw e;
+    dev.stream = await md.getUserMedia({audio});   // no camera: voice answers still work
+  }
+  dev.video = dev.stream.getVideoTracks().length > 0;
+  dev.audio = dev.stream.getAudioTracks().length > 0;
+  try {
+    dev.ctx.resume();
+    dev.an = dev.ctx.createAnalyser();
+    dev.an.fftSize = 1024;
+    dev.ctx.createMediaStreamSource(dev.stream).connect(dev.an);
+    meterLoop();
+  } catch (e) { dev.an = null; }   // no meter; recording still works
+}
+let heard = null, metering = false;
+function meterLoop() {
+  if (metering) return;
+  metering = true;
+  let n = 0;
+  const data = new Uint8Array(1024), frame = () => {
+    requestAnimationFrame(frame);
+    if (!meterEl || !meterEl.isConnected) return;
+    dev.an.getByteTimeDomainData(data);
+    let sum = 0;
+    for (const x of data) sum += (x - 128) * (x - 128);
+    const lvl = Math.min(100, Math.round(Math.sqrt(sum / data.length) / 128 * 300));
+    meterEl.firstChild.style.width = lvl + '%';
+    if (++n % 15 === 0) meterEl.setAttribute('aria-valuenow', lvl);
+    if (lvl > 8 && heard) { heard(); heard = null; }
+  };
+  frame();
+}
+function meter() {
+  meterEl = h('div.meter', {role: 'meter', tl: 'd_meter', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': '0'}, h('span'));
+  return dev.an ? meterEl : null;
+}
+function preview() {
+  if (!dev.video) return null;
+  const v = h('video.preview', {autoplay: true, playsinline: true, tl: 'preview'});
+  v.muted = true; v.setAttribute('muted', ''); v.srcObject = dev.stream;
+  v.play().catch(() => {});
+  return v;
+}
+function recorder(m) {
+  const vid = m === 'video', mime = MIME[m].find(t => MediaRecorder.isTypeSupported(t)) || '';
+  const opt = vid ? {videoBitsPerSecond: 1e6, audioBitsPerSecond: 64000} : {audioBitsPerSecond: 64000};
+  if (mime) opt.mimeType = mime;
+  const rec = new MediaRecorder(vid ? dev.stream : new MediaStream(dev.stream.getAudioTracks()), opt);
+  rec.mime = mime || rec.mimeType || (vid ? 'video/mp4' : 'audio/mp4');
+  return rec;
+}
+const stopRec = rec => new Promise(ok => {
+  if (rec.state === 'inactive') return ok();
+  rec.addEventListener('stop', () => ok());   // after the last dataavailable
+  rec.stop();
+});
+let wake = null;
+function keepAwake(on) {
+  if (on && navigator.wakeLock) navigator.wakeLock.request('screen').then(l => { wake = l; }, () => {});
+  else if (!on && wake) { wake.release().catch(() => {}); wake = null; }
+}
+
+/* ---------- Screens ---------- */
+const qByKey = k => Qs.find(q => q.key === k);
+const qHead = (q, body) => h('h1.qhead', {}, h('span.qnum', {t: 'q_of', a: {i: q.ordinal, n: Qs.length}}), body);
+
+function welcome() {
+  if (S.status === 'completed') return doneScreen();
+  const going = S.consent && S.consent.given, nq = qByKey(S.next_question);
+  const fact = (k, vk, a, v) => h('div', {}, h('dt', {t: k}), h('dd', {t: vk, a}, v));
+  screen(
+    h('p.eyebrow', {}, S.company),
+    h('h1', {t: 'title', a: {t: P.title}}),
+    h('p', {t: 'hi', a: {n: S.candidate}}),
+    h('dl.facts', {}, fact('f_q', 'f_qv', {n: Qs.length}), fact('f_think', 'f_thinkv', {n: P.think_seconds}),
+      fact('f_ans', 'f_ansv', {n: P.answer_seconds}), fact('f_dl', null, null, S.deadline),
+      h('div.wide', {}, h('dt', {t: 'f_modes'}), h('dd', {'data-modes': '1'}, modeNames()))),
+    going && nq ? h('p.msg', {t: 'resume_n', a: {d: Qs.filter(q => q.answered).length, n: Qs.length, i: nq.ordinal}}) :
+      h('ol.steps', {}, h('li', {t: 'x1'}), h('li', {t: 'x2'}),
+        h('li', {}, h('span', {t: 'x3'}), P.max_retakes ? h('span', {t: 'x3r', a: {n: P.max_retakes}}) : null)),
+    h('p.note', {t: 'tip'}),
+    btn(going ? 'resume' : 'start', going ? resume : consentScreen, 'primary'));
+}
+
+function consentScreen() {
+  const err = msg(), rec = h('input', {type: 'checkbox', id: 'c-rec', required: true, 'aria-describedby': 'c-need'});
+  const face = P.face_analysis ? h('input', {type: 'checkbox', id: 'c-face'}) : null;
+  const item = (hk, k, a) => h('div.item', {}, h('dt', {t: hk}), h('dd', {t: k, a}));
+  err.id = 'c-need';
+  const go = btn('c_go', async () => {
+    if (!rec.checked) { say(err, 'c_need', null, 'err'); rec.focus(); return; }
+    go.disabled = true;
+    const r = await call('POST', 'consent', {recording: true, face: !!(face && face.checked),
+      version: (S.consent && S.consent.version) || 'consent-v1'}, err);
+    go.disabled = false;
+    if (r.status !== 200) return fatal(r) ? showFatal(r) : say(err, {text: errText(r)}, null, 'err');
+    S = r.data; Qs = S.questions; evOn = true;
+    deviceScreen(practiceScreen);
+  }, 'primary');
+  screen(
+    h('h1', {t: 'c_title'}),
+    h('dl.consent', {}, item('c_what_h', 'c_what'), item('c_why_h', 'c_why', {t: P.title}),
+      item('c_who_h', 'c_who', {c: S.company}), item('c_keep_h', 'c_keep', {d: S.retention_days || 180}),
+      item('c_ai_h', 'c_ai')),
+    h('label.check', {for: 'c-rec'}, rec, h('span', {t: 'c_rec'})),
+    face && h('label.check', {for: 'c-face'}, face, h('span', {t: 'c_face'})),
+    err, go);
+}
+
+/* "继续面试": first send an answer whose chunks wait in IndexedDB (a reload mid-upload), then carry on. */
+async function resume() {
+  evOn = true;
+  const ou = S.open_upload;
+  let notice = null;
+  if (ou) {
+    const m = await idb('get', 'm:' + ou.upload_id), q = qByKey(ou.question);
+    if (m && m.stopped && q) {
+      const st = msg();
+      screen(qHead(q, h('span.qtext', {}, q.text)), h('p', {t: 'resuming'}), st);
+      const up = new Uploader(ou.upload_id, ou.next_seq, () => say(st, up.retrying && 'retrying', null, 'warn'));
+      for (let s = ou.next_seq; s < m.count; s++) {
+        up.chunks[s] = idb('get', ckey(ou.upload_id, s)).then(async buf => (buf ? {buf, sha: await sha256(buf)} : null));
+      }
+      const res = await finishUpload(up, m.count, m.integ, st);
+      if (res.ok) {
+        q.answered = true; S.next_question = res.data.next_question;
+        if (res.data.status === 'completed') return doneScreen();
+      } else if (fatal(res.r)) return showFatal(res.r);
+      else notice = res.r.data.code === 'lost' ? 'lost' : {text: errText(res.r)};
+    } else {            // cut off mid-recording, or recorded on another phone: this one can't be finished
+      forget(ou.upload_id);
+      if (ou.next_seq > 0) notice = 'lost';
+    }
+    S.open_upload = null;
+  }
+  const q = qByKey(S.next_question);
+  if (!q) return doneScreen();
+  if (P.answer_modes.length === 1 && allowed('text')) return question(q, notice);
+  deviceScreen(() => question(q, notice));
+}
+
+function deviceScreen(next) {
+  const vid = allowed('video'), st = msg(), body = h('div.dev');
+  const nextStep = () => (next === practiceScreen && !dev.audio ? question(qByKey(S.next_question)) : next());
+  const go = btn(vid ? 'd_on' : 'd_on_a', null, 'primary');
+  const text = allowed('text') ? btn('d_text', () => { dev.video = dev.audio = false; mode = 'text'; nextStep(); }, 'link') : null;
+  const ready = () => {
+    fill(body, preview(), meter(), h('p.note', {t: 'd_speak'}));
+    say(st, vid && !dev.video && 'd_novideo', null, 'warn');
+    heard = () => say(st, 'd_heard', null, 'ok');
+    setT(go, 'd_ok'); go.disabled = false; go.onclick = nextStep;
+  };
+  go.onclick = async () => {
+    if (!window.MediaRecorder || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      go.hidden = true; return say(st, 'd_unsup', null, 'err');
+    }
+    go.disabled = true; say(st, 'd_wait', null, '');
+    // iOS starts audio only inside the tap itself, so the meter's context is made before any await
+    try { dev.ctx = dev.ctx || new (window.AudioContext || window.webkitAudioContext)(); } catch (e) { /* no meter */ }
+    try { await openDevices(); } catch (e) {
+      go.disabled = false; setT(go, 'd_retry');
+      const n = e && e.name;
+      return say(st, n === 'NotAllowedError' || n === 'SecurityError' ? 'd_denied'
+        : n === 'NotReadableError' || n === 'AbortError' ? 'd_busy' : 'd_none', null, 'err');
+    }
+    ready();
+  };
+  screen(h('h1', {t: vid ? 'd_title' : 'd_title_a'}), h('p', {t: 'd_intro'}), body, st, go, text);
+  if (dev.stream) ready();
+}
+
+function practiceScreen() {
+  const m = dev.video && allowed('video') ? 'video' : 'audio', box = timerBox(), st = msg(), out = h('div');
+  const now = btn('now', null, 'primary'), stop = btn('stop', null, 'primary'), live = h('div.stage', {}, preview(), meter());
+  stop.hidden = true;
+  screen(h('h1', {t: 'p_title'}), h('p.note', {t: 'p_intro'}), h('p.question', {}, S.practice_question),
+    live, box.el, st, out, now, stop);
+  thinkThen(box, Math.min(10, P.think_seconds || 10), now, () => {
+    const parts = [];
+    let rec, done = false;
+    try { rec = recorder(m); rec.start(1000); } catch (e) { return say(st, 'd_none', null, 'err'); }
+    rec.ondataavailable = e => { if (e.data.size) parts.push(e.data); };   // kept on the phone: nothing is uploaded
+    box.label('answer'); setT(box.sr, 'rec_on');
+    stop.hidden = false; stop.focus();
+    const finish = async () => {
+      if (done) return;
+      done = true; t.stop(); stop.hidden = true;
+      await stopRec(rec);
+      const pb = h(m === 'video' ? 'video.playback' : 'audio.playback', {controls: true, playsinline: true,
+        src: URL.createObjectURL(new Blob(parts, {type: rec.mime.split(';')[0]}))});
+      box.el.hidden = live.hidden = true;
+      add(out, [h('p', {t: 'p_review'}), pb, btn('p_go', () => question(qByKey(S.next_question)), 'primary'),
+        btn('p_again', practiceScreen, 'secondary')]);
+      out.querySelector('.btn').focus();
+    };
+    const t = countdown(15, box, finish);
+    stop.onclick = finish;
+  });
+}
+
+function question(q, notice, retake) {
+  if (!q) return doneScreen();
+  cur.q = q.key; freshInteg();
+  const modes = available();
+  if (!modes.includes(mode)) mode = modes[0];
+  const box = timerBox(), st = msg(), now = btn('now', null, 'primary'), stage = h('div.stage');
+  const chooser = modes.length > 1 && h('fieldset.modes', {}, h('legend', {t: 'q_mode'}), modes.map(m =>
+    h('label', {}, h('input', {type: 'radio', name: 'mode', value: m, checked: m === mode,
+      onchange: () => { mode = m; paint(); }}), h('span', {t: 'm_' + m}))));
+  const keep = retake && btn('keep', () => question(qByKey(S.next_question)), 'link');
+  const paint = () => {
+    fill(stage);
+    if (mode === 'text') { box.el.hidden = now.hidden = true; return textAnswer(q, stage, st, retake); }
+    box.el.hidden = false; now.hidden = !!now.dataset.done;
+    add(stage, [mode === 'video' && preview(), meter()]);
+  };
+  screen(qHead(q, h('span.qtext', {}, q.text)), chooser, stage, box.el, st, now, keep);
+  say(st, notice, null, 'warn');
+  paint();
+  thinkThen(box, q.think_seconds || P.think_seconds, now, () => {
+    if (chooser) chooser.disabled = true;
+    if (keep) keep.hidden = true;
+    record(q, box, st, stage, retake);
+  }, () => mode !== 'text');
+}
+
+function textAnswer(q, stage, st, retake) {
+  const max = limits.text_max_chars || 5000;
+  const ta = h('textarea', {id: 'answer-text', rows: 8, maxlength: String(max), tp: 't_ph'});
+  const count = h('p.counter', {t: 't_count', a: {n: 0, m: max}});
+  const send = btn('t_send', async () => {
+    const text = ta.value.trim();
+    if (!text) { say(st, 't_empty', null, 'err'); return ta.focus(); }
+    send.disabled = true; say(st, 'saving', null, '');
+    const r = await call('POST', `answers/${encodeURIComponent(q.key)}/text`,
+      {text, integrity: integ, retake: !!(retake || q.answered)}, st, true);   // typed work is never dropped
+    send.disabled = false;
+    if (r.status === 200) return answered(q, r.data);
+    if (fatal(r)) return showFatal(r);
+    say(st, {text: errText(r)}, null, 'err');
+  }, 'primary');
+  ta.addEventListener('input', () => setT(count, 't_count', {n: ta.value.length, m: max}));
+  ta.addEventListener('paste', e => {
+    const n = ((e.clipboardData && e.clipboardData.getData('text')) || '').length;
+    integ.pasted_chars += n; ev('paste', {chars: n});
+  });
+  add(stage, [h('label.sr-only', {for: 'answer-text', t: 't_ph'}), ta, count, send]);
+}
+
+/* Open the upload, record with a 2 s timeslice and upload each chunk as it comes; on stop, finish. */
+async function record(q, box, st, stage, retake) {
+  const m = mode, fail = r => { cur.busy = false; keepAwake(false); failed(q, r, st, box, stage); };
+  let rec;
+  try { rec = recorder(m); } catch (e) { return fail({status: -1, data: {code: 'device'}}); }
+  say(st, 'prep', null, '');
+  cur.busy = true;
+  const open = retake => call('POST', 'uploads', {question: q.key, mode: m, mime: rec.mime, retake}, st);
+  let o = await open(!!(retake || q.answered));
+  // The server hands back an open upload with chunks of an interrupted recording: start a fresh one instead.
+  if (o.status === 200 && o.data.next_seq > 0) o = await open(true);
+  if (o.status !== 200) return fail(o);
+  const id = o.data.upload_id;
+  let stopped = false, started = 0;
+  const up = new Uploader(id, 0, () => say(st, up.retrying ? 'retrying' : stopped && 'up',
+    {d: up.sent, n: up.chunks.length}, up.retrying ? 'warn' : ''));
+  await idb('put', 'm:' + id, {t: Date.now(), q: q.key, stopped: false});
+  rec.ondataavailable = e => { if (e.data.size) up.push(e.data); };
+  try { rec.start(2000); } catch (e) { return fail({status: -1, data: {code: 'device'}}); }
+  started = Date.now();
+  keepAwake(true);
+  box.label('answer'); setT(box.sr, 'rec_on'); say(st, null);
+  const stop = btn('stop', () => finish(), 'primary');
+  stop.disabled = true;
+  setTimeout(() => { stop.disabled = false; }, 1500);   // the server refuses answers under a second
+  add(stage, h('p.rec-dot', {'aria-hidden': 'true', t: 'rec'}));
+  st.after(stop);
+  stop.focus();
+  const t = countdown(q.answer_seconds || P.answer_seconds, box, () => finish());
+  async function finish() {
+    if (stopped) return;
+    stopped = true; t.stop(); stop.remove(); keepAwake(false);
+    await stopRec(rec);
+    const count = up.chunks.length, snap = {...integ};
+    await idb('put', 'm:' + id, {t: Date.now(), q: q.key, stopped: true, count, integ: snap, ms: Date.now() - started});
+    const bar = h('div.progress', {role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(count)}, h('span'));
+    fill(stage, h('h2', {t: 'saving'}), bar);
+    box.el.hidden = true;
+    up.onchange = () => {
+      bar.firstChild.style.width = Math.round(100 * up.sent / Math.max(1, count)) + '%';
+      bar.setAttribute('aria-valuenow', up.sent);
+      say(st, up.retrying ? 'retrying' : 'up', {d: up.sent, n: count}, up.retrying ? 'warn' : '');
+    };
+    up.onchange();
+    const res = await finishUpload(up, count, snap, st);
+    cur.busy = false;
+    if (res.ok) return answered(q, res.data);
+    if (fatal(res.r)) return showFatal(res.r);
+    failed(q, res.r, st, box, stage);
+  }
+}
+
+/* Wait for every chunk, then POST finish; network failures are retried for as long as it takes. */
+async function finishUpload(up, count, integrity, st) {
+  for (;;) {
+    const err = await up.drain();
+    if (err) { await forget(up.id); return {ok: false, r: err}; }
+    const r = await call('POST', `uploads/${up.id}/finish`, {chunks: count, integrity: integrity || {}}, st, true);
+    if (r.status === 200) { await forget(up.id); return {ok: true, data: r.data}; }
+    if (r.data.code === 'missing_chunks' && r.data.next_seq < count) { up.sent = r.data.next_seq; continue; }
+    await forget(up.id);   // 422 and the like: this upload is closed; a new recording starts afresh
+    return {ok: false, r};
+  }
+}
+
+function failed(q, r, st, box, stage) {
+  fill(stage); box.el.hidden = true;
+  const code = r.data.code;
+  say(st, code === 'lost' ? 'lost' : code === 'device' ? 'd_none' : {text: errText(r)}, null, 'err');
+  const b = btn('rerec', () => question(q), 'primary');
+  st.after(b);
+  b.focus();
+}
+
+function answered(q, data) {
+  if (q.answered) q.retakes_used = (q.retakes_used || 0) + 1;
+  q.answered = true;
+  S.next_question = data.next_question;
+  if (data.status === 'completed' || !data.next_question) return doneScreen();
+  const left = (P.max_retakes || 0) - (q.retakes_used || 0);
+  screen(qHead(q, h('span.qtext', {t: 'saved'})),
+    btn('next', () => question(qByKey(data.next_question)), 'primary'),
+    left > 0 && btn('retake', () => question(q, null, true), 'secondary', {n: left}));
+}
+
+function doneScreen() {
+  cur.busy = false; cur.q = '';
+  if (dev.stream) { dev.stream.getTracks().forEach(t => t.stop()); dev.stream = null; dev.video = dev.audio = false; }
+  if (dev.ctx && dev.ctx.close) dev.ctx.close().catch(() => {});
+  screen(h('div.done-mark', {'aria-hidden': 'true'}, '✓'), h('h1', {t: 's_title'}),
+    h('p', {t: 's_1'}), h('p', {t: 's_2'}), h('p.note', {t: 's_3'}));
+}
+
+/* ---------- Start ---------- */
+const lb = document.getElementById('lang');
+lb.hidden = false;
+lb.onclick = () => {
+  lang = lang === 'en' ? 'zh' : 'en';
+  try { localStorage.setItem('h5.lang', lang); } catch (e) { /* storage off */ }
+  retranslate();
+};
+evOn = !!(S.consent && S.consent.given);
+freshInteg();
+welcome();
+retranslate();
+sweep();
+})();

@@ -1,0 +1,360 @@
+"""The H5 interview page in a real phone-sized browser (Debian chromium via Playwright, a fake camera and a
+WAV file as the microphone), against the real API: whole interview, network cut, reloads, typed answers."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.store.models import Answer, Interview, Recording, Upload
+
+CHROMIUM = "/usr/bin/chromium"
+OUTPUT = Path(__file__).parent / "output"
+CLIPS = Path(__file__).parent / "fixtures" / "audio"
+QUESTIONS = 6  # the 柜员 bank in config/positions/teller.yaml
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed (.ci/run installs it)"),
+    pytest.mark.parametrize("db_url", ["sqlite"], indirect=True),
+]
+
+
+@pytest.fixture(scope="session")
+def fake_mic(tmp_path_factory) -> Path:
+    """The microphone's sound: a Mandarin answer clip when one is there, else a 440 Hz tone (WAV: Chromium's
+    fake capture reads nothing else, and plays silence for anything it can't read)."""
+    wav = tmp_path_factory.mktemp("mic") / "mic.wav"
+    clips = sorted(CLIPS.glob("*.ogg"))
+    source = ["-i", str(clips[0])] if clips else ["-f", "lavfi", "-i", "sine=frequency=440:duration=20"]
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *source, "-ar", "16000", "-ac", "1", str(wav)], check=True)
+    return wav
+
+
+@pytest.fixture
+def browser(tmp_path, monkeypatch, fake_mic):
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-component-update",
+            "--disable-sync", "--disable-background-networking", "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={fake_mic}"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  device_scale_factor=3, locale="zh-CN")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("dialog", lambda dialog: dialog.accept())  # "leave while uploading?" on reload: yes
+    tab.set_default_timeout(20_000)
+    yield tab
+    context.close()
+    assert errors == [], errors  # no script error, ever
+
+
+SMALL_TARGETS = """() => [...document.querySelectorAll('button, .check, .modes span, textarea, #lang')]
+    .filter(el => el.offsetParent !== null)
+    .map(el => [el.textContent.trim() || el.tagName, el.getBoundingClientRect()])
+    .filter(([, box]) => box.width < 44 || box.height < 44)
+    .map(([name, box]) => `${name}: ${Math.round(box.width)}x${Math.round(box.height)}`)"""
+
+
+def invite(stack, user: str = "zhangsan") -> str:
+    stack.say("hr_li", f"/invite 柜员 {user}")
+    stack.drain()
+    [card] = [m["card"] for m in stack.inbox(user) if m["msgtype"] == "template_card"]
+    return card["card_action"]["url"]
+
+
+def shot(page, step: str) -> None:
+    """Save the step at phone size, checking on the way that every control is at least 44×44 px."""
+    assert page.evaluate(SMALL_TARGETS) == [], step
+    assert page.locator("#oops").count() == 0  # the "something went wrong" banner
+    page.screenshot(path=OUTPUT / f"h5-{step}.png", full_page=True)
+
+
+def heading(page) -> str:
+    return page.inner_text("#app h1")
+
+
+def through_consent(page, link: str, screenshots: bool = False) -> None:
+    page.goto(link)
+    page.wait_for_selector("#app h1:has-text('柜员 · AI 面试')")
+    assert "6 道" in page.inner_text(".facts") and "每题 90 秒" in page.inner_text(".facts")
+    if screenshots:
+        shot(page, "1-welcome")
+    page.tap("button:has-text('开始面试')")
+    page.wait_for_selector("h1:has-text('录制与个人信息说明')")
+    assert "最长保留 180 天" in page.inner_text("#app") and "人工复核" in page.inner_text("#app")
+    assert page.locator("#c-face").count() == 0  # face analysis is off for 柜员
+    page.tap("button:has-text('同意并继续')")  # not ticked yet: refused with an explanation
+    page.wait_for_selector("text=请先勾选同意录制")
+    if screenshots:
+        shot(page, "2-consent")
+    page.check("#c-rec")
+    page.tap("button:has-text('同意并继续')")
+
+
+def device_check(page, screenshots: bool = False) -> None:
+    page.wait_for_selector("h1:has-text('检查摄像头和麦克风')")
+    page.tap("button:has-text('开启摄像头和麦克风')")
+    page.wait_for_selector("text=已检测到声音")  # the WAV reaches the level meter
+    page.wait_for_function("document.querySelector('video.preview') && "
+                           "document.querySelector('video.preview').videoWidth > 0")
+    if screenshots:
+        shot(page, "3-device")
+    page.tap("button:has-text('下一步')")
+
+
+def practice(page, screenshots: bool = False) -> None:
+    page.wait_for_selector("h1:has-text('练习题')")
+    page.tap("button:has-text('现在开始作答')")
+    page.wait_for_selector("button:has-text('结束作答')")
+    page.wait_for_timeout(2000)
+    if screenshots:
+        shot(page, "4-practice-recording")
+    page.tap("button:has-text('结束作答')")
+    page.wait_for_function("document.querySelector('.playback') && document.querySelector('.playback').duration > 0")
+    if screenshots:
+        shot(page, "5-practice-playback")
+    page.tap("button:has-text('开始正式答题')")
+
+
+def record_answer(page, ordinal: int, seconds: float = 3.0, during=None) -> float:
+    """Answer the question on screen by video: skip the think time, record, stop; return the seconds recorded."""
+    page.wait_for_selector(f"h1:has-text('第 {ordinal} / {QUESTIONS} 题')")
+    page.tap("button:has-text('现在开始作答')")
+    page.wait_for_selector("button:has-text('结束作答')")  # the upload is open and the recorder runs
+    started = time.monotonic()
+    if during:
+        during()
+    page.wait_for_timeout(max(0.0, seconds - (time.monotonic() - started)) * 1000)
+    page.wait_for_selector("button:has-text('结束作答'):enabled")
+    page.tap("button:has-text('结束作答')")
+    return time.monotonic() - started
+
+
+def wait_saved(page, ordinal: int) -> None:
+    if ordinal < QUESTIONS:
+        page.wait_for_selector("h1:has-text('本题回答已保存')", timeout=60_000)
+    else:
+        page.wait_for_selector("h1:has-text('已收到您的全部回答')", timeout=60_000)
+
+
+def probe(path: Path) -> dict:
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_type",
+                          "-of", "json", str(path)], capture_output=True, check=True)
+    return json.loads(out.stdout)
+
+
+def recordings(stack) -> dict[str, tuple[Recording, dict]]:
+    """Each question's recording with what ffprobe says of its file."""
+    return {r.answer.question_key: (r, probe(stack.settings.data_dir / r.path))
+            for r in Recording.select().join(Answer)}
+
+
+def test_whole_interview_through_the_page(stack, page):
+    from jobs.queues import SCORING, get_queue
+
+    link = invite(stack)
+    through_consent(page, link, screenshots=True)
+    device_check(page, screenshots=True)
+    practice(page, screenshots=True)
+    assert Upload.select().count() == 0  # the practice answer never leaves the phone
+
+    recorded = {}
+    for ordinal in range(1, QUESTIONS + 1):
+        if ordinal == 1:
+            page.wait_for_selector("h1:has-text('第 1 / 6 题')")
+            assert page.locator("fieldset.modes input").count() == 3  # 视频 / 语音 / 文字
+            shot(page, "6-question-think")
+        if ordinal in (2, 3):  # answer one question by voice only (the choice is kept for the next one)
+            before, after = ("video", "audio") if ordinal == 2 else ("audio", "video")
+            assert page.is_checked(f"fieldset.modes input[value={before}]")
+            page.check(f"fieldset.modes input[value={after}]", force=True)
+
+        def snapshot():
+            page.wait_for_timeout(1200)
+            shot(page, "7-question-recording")
+
+        recorded[ordinal] = record_answer(page, ordinal, during=snapshot if ordinal == 1 else None)
+        if ordinal == 1:
+            page.wait_for_selector("button:has-text('重答本题（还可 1 次）')")
+            shot(page, "8-question-saved")
+        wait_saved(page, ordinal)
+        if ordinal < QUESTIONS:
+            page.tap("button:has-text('下一题')")
+    assert "企业微信" in page.inner_text("#app") and "人工复核" in page.inner_text("#app")
+    shot(page, "9-done")
+
+    interview = Interview.get()
+    assert interview.status == "completed"
+    answers = {a.question_key: a for a in Answer.select()}
+    assert len(answers) == QUESTIONS and {a.ordinal for a in answers.values()} == set(range(1, QUESTIONS + 1))
+    assert [a.mode for a in sorted(answers.values(), key=lambda a: a.ordinal)] == ["video", "audio", *["video"] * 4]
+    files = recordings(stack)
+    assert len(files) == QUESTIONS == Recording.select().count()
+    for key, (recording, info) in files.items():
+        kinds = {s["codec_type"] for s in info["streams"]}
+        assert "audio" in kinds and ("video" in kinds) == (answers[key].mode == "video"), (key, kinds)
+        seconds = float(info["format"]["duration"])
+        assert abs(seconds - recorded[answers[key].ordinal]) <= 1.5, (key, seconds, recorded)
+        assert abs(recording.duration - seconds) < 0.5
+    assert Upload.select().where(Upload.status != "finished").count() == 0
+    assert len(get_queue(SCORING).job_ids) == QUESTIONS  # one scoring job per answer
+
+    page.goto(link)  # opening the link again goes straight to the status page
+    page.wait_for_selector("#app h1:has-text('已收到您的全部回答，正在评分')")
+
+
+def test_network_cut_mid_upload_loses_no_chunk_and_a_refused_recording_is_redone(stack, page):
+    link = invite(stack)
+    through_consent(page, link)
+    device_check(page)
+    practice(page)
+    acknowledged: list[int] = []
+    page.on("response", lambda r: "/chunks/" in r.url and r.status == 200
+            and acknowledged.append(int(r.url.rsplit("/", 1)[1])))
+
+    def cut():
+        page.wait_for_timeout(1500)
+        page.route("**/chunks/**", lambda route: route.abort("internetdisconnected"))
+        page.wait_for_selector("text=网络不稳定，正在重试", timeout=8000)
+        shot(page, "network-retrying")
+        page.wait_for_timeout(3000)
+        page.unroute("**/chunks/**")
+
+    seconds = record_answer(page, 1, seconds=8.0, during=cut)
+    wait_saved(page, 1)
+
+    upload = Upload.get()
+    assert upload.status == "finished" and upload.next_seq == len(upload.chunk_sha256) >= 4
+    assert sorted(set(acknowledged)) == list(range(upload.next_seq))  # every chunk arrived, in order, once
+    [(recording, info)] = recordings(stack).values()
+    assert abs(float(info["format"]["duration"]) - seconds) <= 1.5
+    decoded = subprocess.run(["ffmpeg", "-v", "error", "-i", str(stack.settings.data_dir / recording.path),
+                              "-f", "null", "-"], capture_output=True, text=True)
+    assert decoded.returncode == 0 and decoded.stderr.strip() == ""  # playable from end to end
+
+    # The next answer is refused once as silent (422): the page explains and records it again.
+    page.tap("button:has-text('下一题')")
+    refusal = {"error": "没有录到声音，请检查麦克风后重新录制。", "code": "no_audio"}
+    page.route("**/finish", lambda route: route.fulfill(status=422, json=refusal))
+    record_answer(page, 2)
+    page.wait_for_selector("text=没有录到声音，请检查麦克风后重新录制。")
+    shot(page, "refused-recording")
+    page.unroute("**/finish")
+    page.tap("button:has-text('重新录制')")
+    record_answer(page, 2)
+    wait_saved(page, 2)
+    assert Answer.select().count() == 2 and Recording.select().count() == 2
+    first_try, second_try = Upload.select().where(Upload.question_key == "complaint").order_by(Upload.created_at)
+    assert first_try.status == "failed" and second_try.status == "finished"
+
+
+def test_reload_resumes_at_the_next_question_and_an_unsent_answer(stack, page):
+    """Also hashes chunks with the page's pure-JS SHA-256 (WebCrypto hidden): the server checks every one."""
+    page.add_init_script("Object.defineProperty(window.crypto, 'subtle', {value: undefined})")
+    link = invite(stack)
+    through_consent(page, link)
+    assert page.evaluate("window.crypto.subtle") is None
+    device_check(page)
+    practice(page)
+    for ordinal in (1, 2):
+        record_answer(page, ordinal)
+        wait_saved(page, ordinal)
+        if ordinal == 1:
+            page.tap("button:has-text('下一题')")
+
+    page.reload()
+    page.wait_for_selector("button:has-text('继续面试')")
+    assert "您已完成 2 / 6 题，将从第 3 题继续" in page.inner_text("#app")
+    shot(page, "resume-welcome")
+    page.tap("button:has-text('继续面试')")
+    device_check(page)
+    page.wait_for_selector("h1:has-text('第 3 / 6 题')")  # no practice the second time
+
+    # Question 3 is recorded while offline, and the page reloaded before a chunk got through: the chunks
+    # wait in IndexedDB and are sent when the candidate comes back.
+    page.route("**/chunks/**", lambda route: route.abort("internetdisconnected"))
+    seconds = record_answer(page, 3)
+    page.wait_for_selector("h2:has-text('正在保存回答')")  # stopped, and noted as such in IndexedDB
+    page.wait_for_selector("text=网络不稳定，正在重试")
+    page.reload()
+    page.unroute("**/chunks/**")
+    page.wait_for_selector("button:has-text('继续面试')")
+    page.tap("button:has-text('继续面试')")
+    device_check(page)
+    page.wait_for_selector("h1:has-text('第 4 / 6 题')")
+    shot(page, "resume-question")
+    assert Answer.select().count() == 3
+    three = recordings(stack)["cash_discrepancy"][1]
+    assert abs(float(three["format"]["duration"]) - seconds) <= 1.5
+    assert Upload.select().where(Upload.status != "finished").count() == 0
+
+
+def test_typed_answers_in_english(stack, page):
+    link = invite(stack)
+    page.goto(link)
+    page.wait_for_selector("#app h1:has-text('柜员 · AI 面试')")
+    page.tap("#lang")
+    page.wait_for_selector("#app h1:has-text('柜员 · AI interview')")
+    assert page.get_attribute("html", "lang") == "en" and page.inner_text("#lang") == "中文"
+    shot(page, "en-welcome")
+    page.tap("button:has-text('Start the interview')")
+    page.wait_for_selector("h1:has-text('Recording and your personal information')")
+    assert "At most 180 days" in page.inner_text("#app")
+    page.check("#c-rec")
+    page.tap("button:has-text('Agree and continue')")
+    page.wait_for_selector("h1:has-text('Check your camera and microphone')")
+    page.tap("button:has-text('Answer in text instead')")
+
+    page.wait_for_selector("h1:has-text('Question 1 of 6')")
+    assert page.locator("fieldset.modes").count() == 0  # text is the only way left without devices
+    page.fill("#answer-text", "我会先倾听客户的诉求，")
+    page.evaluate("""() => {
+        const box = document.getElementById('answer-text'), data = new DataTransfer();
+        data.setData('text/plain', '然后耐心解释原因。');
+        box.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
+        box.value += '然后耐心解释原因。';
+        box.dispatchEvent(new Event('input', {bubbles: true}));
+    }""")
+    assert page.inner_text(".counter") == "20 / 5000 characters"
+    shot(page, "en-text-answer")
+    page.tap("button:has-text('Submit answer')")
+    page.wait_for_selector("h1:has-text('Your answer is saved')")
+    first = Answer.get()
+    assert first.mode == "text" and first.text == "我会先倾听客户的诉求，然后耐心解释原因。"
+    assert first.integrity["pasted_chars"] == 9
+
+    page.reload()  # the language choice is remembered
+    page.wait_for_selector("button:has-text('Continue the interview')")
+    page.tap("button:has-text('Continue the interview')")
+    page.wait_for_selector("h1:has-text('Check your camera and microphone')")
+    page.tap("button:has-text('Answer in text instead')")
+    for ordinal in range(2, QUESTIONS + 1):
+        page.wait_for_selector(f"h1:has-text('Question {ordinal} of 6')")
+        page.tap("button:has-text('Submit answer')")  # empty: refused, explained
+        page.wait_for_selector("text=Please type your answer first.")
+        page.fill("#answer-text", f"第 {ordinal} 题的回答。")
+        page.tap("button:has-text('Submit answer')")
+        if ordinal < QUESTIONS:
+            page.wait_for_selector("h1:has-text('Your answer is saved')")
+            page.tap("button:has-text('Next question')")
+    page.wait_for_selector("h1:has-text('We have all your answers')")
+    shot(page, "en-done")
+    assert Interview.get().status == "completed" and Answer.select().count() == QUESTIONS
+    events = Interview.get().events
+    assert [e["type"] for e in events if e["type"] == "paste"] == ["paste"]
+    assert next(e for e in events if e["type"] == "paste")["detail"] == {"chars": 9}
