@@ -134,8 +134,10 @@ def practice(page, screenshots: bool = False) -> None:
 def record_answer(page, ordinal: int, seconds: float = 3.0, during=None) -> float:
     """Answer the question on screen by video: skip the think time, record, stop; return the seconds recorded."""
     page.wait_for_selector(f"h1:has-text('第 {ordinal} / {QUESTIONS} 题')")
+    page.wait_for_selector("button:has-text('现在开始作答'):enabled")
     page.tap("button:has-text('现在开始作答')")
-    page.wait_for_selector("button:has-text('结束作答')")  # the upload is open and the recorder runs
+    # the upload is open and the recorder runs (generous: CI's loaded 2 cores start the camera slowly)
+    page.wait_for_selector("button:has-text('结束作答')", timeout=45_000)
     started = time.monotonic()
     if during:
         during()
@@ -256,6 +258,7 @@ def test_network_cut_mid_upload_loses_no_chunk_and_a_refused_recording_is_redone
     shot(page, "refused-recording")
     page.unroute("**/finish")
     page.tap("button:has-text('重新录制')")
+    page.wait_for_selector("button:has-text('重新录制')", state="detached")  # the question screen re-renders
     record_answer(page, 2)
     wait_saved(page, 2)
     assert Answer.select().count() == 2 and Recording.select().count() == 2
