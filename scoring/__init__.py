@@ -1,0 +1,1 @@
+"""Scoring: pure functions from recordings to signals and scores; models load in scoring.models."""

@@ -8,9 +8,11 @@ from typing import Any
 import yaml
 
 from bot.store.models import Position, utcnow
+from scoring.report import DIMENSIONS
 
 POSITIONS_DIR = Path(__file__).resolve().parents[2] / "config" / "positions"
 ANSWER_MODES = {"video", "audio", "text"}
+LANGUAGES = {"zh", "en", "auto"}  # the answers' spoken language; auto lets Whisper detect it
 
 
 class PositionFileError(ValueError):
@@ -44,7 +46,16 @@ def parse_position(path: Path) -> dict[str, Any]:
     modes = doc.get("answer_modes", sorted(ANSWER_MODES))
     _require(set(modes) <= ANSWER_MODES and modes, path, f"answer_modes must be among {sorted(ANSWER_MODES)}")
     weights = doc.get("dimensions", {})
+    _require(isinstance(weights, dict), path, "'dimensions' must map dimension names to weights")
+    unknown = sorted(set(weights) - set(DIMENSIONS))
+    _require(not unknown, path, f"unknown dimensions {unknown}; known: {list(DIMENSIONS)}")
     _require(not weights or abs(sum(weights.values()) - 1) < 1e-6, path, "dimension weights must sum to 1")
+    thresholds = doc.get("thresholds", {})
+    _require(isinstance(thresholds, dict) and set(thresholds) <= {"recommend", "consider"}
+             and all(isinstance(v, (int, float)) and 0 <= v <= 100 for v in thresholds.values()), path,
+             "'thresholds' may set recommend and consider, each 0-100")
+    language = doc.get("language", "zh")
+    _require(language in LANGUAGES, path, f"'language' must be one of {sorted(LANGUAGES)}")
     return {
         "slug": str(doc["slug"]),
         "title": str(doc["title"]),
@@ -57,7 +68,8 @@ def parse_position(path: Path) -> dict[str, Any]:
         "face_analysis": bool(doc.get("face_analysis", False)),
         "deadline_days": int(doc.get("deadline_days", 7)),
         "questions": questions,
-        "rubric": {"dimensions": weights, "practice_question": doc.get("practice_question", "")},
+        "rubric": {"dimensions": weights, "practice_question": doc.get("practice_question", ""),
+                   "thresholds": thresholds, "language": language},
         "source_sha256": hashlib.sha256(raw).hexdigest(),
     }
 

@@ -1,0 +1,129 @@
+"""One answer in, its analysis out: decode → transcribe → text, voice (and face) signals → scores.
+
+No database and no queue here (jobs.scoring does that): given the question, the answer's text or media
+file and a loaded Transcriber, return the analysis document stored for the answer and used by the report.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scoring import report, text, voice
+from scoring.transcribe import Transcriber
+
+SAMPLE_RATE = 16000
+MIN_SPEECH_CHARS = 6   # fewer recognised characters than this is silence, not an answer
+REASONS = {
+    "silence": "录音几乎无声或没有可识别的语音",
+    "empty": "没有填写回答",
+    "corrupt": "录音文件无法解码",
+    "no_face": "视频中没有检测到人脸",
+}
+
+
+class Unscorable(Exception):
+    """The answer cannot be scored; reason is one of REASONS' keys."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class AnswerInput:
+    question: dict[str, Any]            # the interview's snapshot of the question (text, rubric, …)
+    ordinal: int
+    mode: str                           # video | audio | text
+    text: str = ""                      # the typed answer (mode text)
+    media: Path | None = None           # the recording (mode video/audio)
+    face: bool = False                  # face analysis allowed (position policy + candidate consent)
+    expression: bool = False            # facial expression as a (small) scored signal
+    video_required: bool = False        # the position allows only video answers
+    language: str | None = "zh"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def decode(path: Path) -> np.ndarray:
+    """The file's audio as 16 kHz mono float32 samples; Unscorable('corrupt') when it cannot be decoded."""
+    from faster_whisper.audio import decode_audio
+
+    try:
+        samples = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+    except Exception as exc:  # PyAV raises many kinds for damaged or non-media files
+        raise Unscorable("corrupt", f"{type(exc).__name__}: {exc}") from exc
+    if samples.size == 0:
+        raise Unscorable("corrupt", "no audio samples")
+    return samples
+
+
+def unscorable(answer: AnswerInput, reason: str, detail: str = "", **extra: Any) -> dict[str, Any]:
+    """The analysis of an answer that cannot be scored, with a reason a person can read."""
+    return {"question_key": answer.question["key"], "ordinal": answer.ordinal, "question": answer.question["text"],
+            "mode": answer.mode, "status": "unscorable", "reason": reason, "reason_text": REASONS[reason],
+            "detail": detail[:300], "total": 0.0, "dimensions": {}, "highlights": [], "suggestions": [], **extra}
+
+
+def score(answer: AnswerInput, transcriber: Transcriber | None, *, position_reference: str,
+          weights: dict[str, float], target_chars: int = 100) -> dict[str, Any]:
+    """Analyse and score one answer; never raises for bad media (the result says unscorable and why)."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    transcript, voice_signals, face_signals = None, None, None
+    if answer.mode == "text":
+        said = answer.text.strip()
+        if not said:
+            return unscorable(answer, "empty")
+    else:
+        try:
+            samples = decode(answer.media)
+        except Unscorable as exc:
+            return unscorable(answer, exc.reason, exc.detail)
+        timings["decode"] = time.perf_counter() - started
+        mark = time.perf_counter()
+        transcript = transcriber.transcribe(samples, language=answer.language)
+        timings["transcribe"] = time.perf_counter() - mark
+        said = transcript.text
+        if answer.mode == "video" and answer.face:
+            mark = time.perf_counter()
+            face_signals = _face(answer.media, answer.expression)
+            timings["face"] = time.perf_counter() - mark
+            if face_signals.get("unscorable_reason") == "no_face" and answer.video_required:
+                return unscorable(answer, "no_face", transcript=transcript.to_json(), face=face_signals)
+        if text.content_chars(said) < MIN_SPEECH_CHARS:
+            return unscorable(answer, "silence", f"recognised {said!r}", transcript=transcript.to_json())
+    mark = time.perf_counter()
+    text_signals = text.analyse(said, answer.question, position_reference,
+                                target_chars=int(answer.question.get("target_chars") or target_chars))
+    if transcript is not None:
+        words = [[w.start, w.end, w.text] for w in transcript.words]
+        voice_signals = voice.analyse(samples, SAMPLE_RATE, words, text_signals["chars"])
+    timings["analyse"] = time.perf_counter() - mark
+    dims = report.answer_dimensions(text_signals, voice_signals, face_signals, expression=answer.expression)
+    return {
+        "question_key": answer.question["key"], "ordinal": answer.ordinal, "question": answer.question["text"],
+        "mode": answer.mode, "status": "scored", "reason": None,
+        "total": report.weighted_total(dims, weights),
+        "dimensions": dims,
+        "rubric": {"hit": text_signals["rubric"]["hit"], "missed": text_signals["rubric"]["missed"],
+                   "points": text_signals["rubric"]["points"]},
+        "highlights": report.highlights(answer.question, text_signals, voice_signals),
+        "suggestions": report.suggestions(answer.question, text_signals, voice_signals),
+        "transcript": transcript.to_json() if transcript else {"text": said, "language": None, "segments": []},
+        "signals": {"text": {k: v for k, v in text_signals.items() if k != "rubric"}, "voice": voice_signals,
+                    "face": face_signals},
+        "timings": {k: round(v, 3) for k, v in {**timings, "total": time.perf_counter() - started}.items()},
+    }
+
+
+def _face(path: Path, expression: bool) -> dict[str, Any]:
+    from scoring import face
+
+    try:
+        return face.analyse_video(path, expression=expression)
+    except face.FaceError as exc:
+        return {"unscorable_reason": "no_video_stream", "error": str(exc)}

@@ -1,0 +1,242 @@
+"""From signals to scores with evidence: per-answer dimensions, highlights, suggestions, and the report.
+
+Every score is a weighted mix of named, stored numbers (coverage, relevance, structure, …), and the
+evidence beside it says which numbers and which words it came from, so HR can check any of them.
+The recommendation supports HR's decision; it never rejects anyone by itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from scoring import text as text_mod
+
+SCHEMA_VERSION = "1.0"
+SCORING_VERSION = "rules-1.0"
+DIMENSIONS = ("沟通能力", "逻辑思维", "专业匹配度", "岗位适配性", "情绪稳定性", "亲和力")
+DEFAULT_WEIGHTS = {"沟通能力": 0.25, "逻辑思维": 0.2, "专业匹配度": 0.25, "岗位适配性": 0.2, "情绪稳定性": 0.1}
+EXPRESSION_WEIGHT = 0.05  # 亲和力, only when facial expression is explicitly enabled (WECOM.md §7)
+THRESHOLDS = {"recommend": 75.0, "consider": 60.0}
+LABELS = {"recommend": "推荐", "consider": "待定", "reject": "不推荐"}
+NOTE = "AI 评估仅供参考，是否进入下一轮由 HR 决定；候选人可申请人工复核。"
+
+
+def pct(value: float) -> float:
+    """A 0–1 mix as a 0–100 score with one decimal."""
+    return round(100 * max(0.0, min(1.0, value)), 1)
+
+
+def _fluency(voice: dict[str, Any] | None, fillers: dict[str, Any]) -> float | None:
+    if voice is None:
+        return None
+    s = voice["scores"]
+    return 0.45 * s["rate"] + 0.3 * s["pauses"] + 0.25 * (1 - min(1.0, fillers["per_100_chars"] / 8))
+
+
+def answer_dimensions(text: dict[str, Any], voice: dict[str, Any] | None, face: dict[str, Any] | None,
+                      *, expression: bool = False) -> dict[str, dict[str, Any]]:
+    """The dimension scores of one answer, each with the numbers (and words) behind it."""
+    cov, rel, prel = text["rubric"]["coverage"], text["relevance"], text["position_relevance"]
+    st, sp, ln, att = (text["structure"]["score"], text["specificity"]["score"], text["length"]["score"],
+                       text["attitude"]["score"])
+    on_topic = max(rel, cov)
+    gate = 0.25 + 0.75 * on_topic  # speaking well about something else is not answering the question
+    flu = _fluency(voice, text["fillers"])
+    basis = {"rubric_coverage": round(cov, 3), "relevance": rel, "structure": st, "length": ln, "gate": round(gate, 3)}
+    dims: dict[str, dict[str, Any]] = {}
+    if flu is None:
+        comm = gate * (0.45 * ln + 0.3 * st + 0.25 * rel)
+    else:
+        comm = gate * (0.35 * ln + 0.25 * flu + 0.2 * st + 0.2 * rel)
+        basis["fluency"] = round(flu, 3)
+    dims["沟通能力"] = {"score": pct(comm), "basis": basis,
+                     "evidence": _communication_evidence(text, voice)}
+    dims["逻辑思维"] = {"score": pct(gate * (0.45 * st + 0.35 * cov + 0.2 * ln)),
+                     "basis": {"structure": st, "rubric_coverage": round(cov, 3), "length": ln, "gate": round(gate, 3)},
+                     "evidence": _logic_evidence(text)}
+    dims["专业匹配度"] = {"score": pct(0.6 * cov + 0.25 * rel + 0.15 * sp),
+                      "basis": {"rubric_coverage": round(cov, 3), "relevance": rel, "specificity": sp},
+                      "evidence": _rubric_evidence(text)}
+    dims["岗位适配性"] = {"score": pct(gate * (0.3 * prel + 0.3 * att + 0.25 * cov + 0.15 * ln)),
+                      "basis": {"position_relevance": prel, "attitude": att, "rubric_coverage": round(cov, 3),
+                                "length": ln, "gate": round(gate, 3)},
+                      "evidence": ([f"体现岗位素质的表述：{'、'.join(text['attitude']['words'])}"]
+                                   if text["attitude"]["words"] else ["回答中较少体现服务意识、细致等岗位素质"])}
+    if voice is not None:
+        s = voice["scores"]
+        dims["情绪稳定性"] = {
+            "score": pct(0.3 * s["steadiness"] + 0.25 * s["pauses"] + 0.25 * s["pitch"] + 0.2 * s["energy"]),
+            "basis": dict(s),
+            "evidence": [f"语速均匀度 {s['steadiness']:.2f}，长停顿 {voice['pauses']['long']} 次，"
+                         f"音高变化 {voice['prosody']['pitch_sd_st'] or '—'} 半音，"
+                         f"音量变化 {voice['prosody']['intensity_sd_db'] or '—'} dB"]}
+    if expression and face and face.get("expression"):
+        probs = face["expression"]["mean"]
+        warmth = min(1.0, probs.get("happy", 0.0) * 2 + probs.get("neutral", 0.0) * 0.5)
+        dims["亲和力"] = {"score": pct(warmth), "basis": {k: round(v, 3) for k, v in probs.items()},
+                       "evidence": [f"表情：{face['expression']['dominant']}（仅作参考信号，权重很低）"]}
+    return dims
+
+
+def _communication_evidence(text: dict[str, Any], voice: dict[str, Any] | None) -> list[str]:
+    out = [f"回答约 {text['chars']} 字（参考长度 {text['length']['target']} 字）"]
+    if voice is not None:
+        out.append(f"语速 {voice['rate']['chars_per_s']} 字/秒，停顿 {voice['pauses']['count']} 次"
+                   f"（其中超过 2 秒 {voice['pauses']['long']} 次）")
+    if text["fillers"]["count"]:
+        words = "、".join(f"“{w}”×{n}" for w, n in text["fillers"]["words"].items())
+        out.append(f"口头禅 {text['fillers']['count']} 次：{words}")
+    return out
+
+
+def _logic_evidence(text: dict[str, Any]) -> list[str]:
+    s, out = text["structure"], []
+    if s["order"]:
+        out.append(f"分步骤表述：{'、'.join(s['order'])}")
+    if s["causal"]:
+        out.append(f"因果/转折：{'、'.join(s['causal'])}")
+    if s["star"]:
+        out.append(f"STAR 要素：{'、'.join(s['star'])}")
+    return out or ["没有明显的结构化表述（步骤、因果、举例）"]
+
+
+def _rubric_evidence(text: dict[str, Any]) -> list[str]:
+    out = []
+    for point in text["rubric"]["points"]:
+        if point["hit"]:
+            m = point["matches"][0]
+            heard = f"（识别为“{m['heard']}”）" if not m["exact"] else ""
+            out.append(f"✓ {point['point']}：“{m['quote']}”{heard}")
+        else:
+            out.append(f"✗ {point['point']}：未提及")
+    return out
+
+
+def weighted_total(dims: dict[str, dict[str, Any]], weights: dict[str, float]) -> float:
+    """The weighted mean of the dimensions present (weights of absent ones are spread over the rest)."""
+    present = {name: w for name, w in weights.items() if name in dims and w > 0}
+    if not present:
+        return 0.0
+    return round(sum(dims[name]["score"] * w for name, w in present.items()) / sum(present.values()), 1)
+
+
+def highlights(question: dict[str, Any], text: dict[str, Any], voice: dict[str, Any] | None) -> list[str]:
+    """回答亮点 of one answer in plain Chinese, best first (at most three)."""
+    out = []
+    hit = [p for p in text["rubric"]["points"] if p["hit"]]
+    if hit:
+        best = hit[0]["matches"][0]["quote"]
+        out.append(f"答到了{len(hit)}个要点（{'、'.join(p['point'] for p in hit)}），如：“{best}”")
+    s = text["structure"]
+    if len([c for c in s["order"] if c not in text_mod.WEAK_ORDER_CUES]) >= 2:
+        out.append(f"条理清楚，分步骤作答（{'…'.join(s['order'][:3])}）")
+    if text["specificity"]["numbers"]:
+        out.append(f"用具体数字说明（{'、'.join(text['specificity']['numbers'][:3])}）")
+    elif text["specificity"]["examples"]:
+        out.append("结合了具体例子或亲身经历")
+    if voice is not None and voice["scores"]["rate"] >= 0.9 and text["fillers"]["per_100_chars"] < 2:
+        out.append(f"表达流畅，语速适中（{voice['rate']['chars_per_s']} 字/秒）")
+    return out[:3]
+
+
+def suggestions(question: dict[str, Any], text: dict[str, Any], voice: dict[str, Any] | None) -> list[str]:
+    """改进建议 of one answer in plain Chinese, most useful first (at most three)."""
+    out = []
+    if max(text["relevance"], text["rubric"]["coverage"]) < 0.3:
+        out.append("回答与题目关联较弱，建议先直接回应题目，再展开说明")
+    missed = text["rubric"]["missed"]
+    if missed and text["rubric"]["hit"]:
+        out.append(f"可以补充{'、'.join(f'「{m}」' for m in missed)}方面的考虑")
+    elif missed:
+        out.append(f"建议围绕{'、'.join(f'「{m}」' for m in missed[:2])}等方面作答")
+    if text["length"]["score"] < 0.6:
+        out.append(f"回答偏短（约 {text['chars']} 字），可以结合经历说明具体做法和结果")
+    s = text["structure"]
+    if not s["order"] and not s["causal"] and text["chars"] >= 20:
+        out.append("可以先说结论，再分步骤展开（如“首先…其次…最后…”），让回答更有条理")
+    if not text["specificity"]["numbers"] and not text["specificity"]["examples"] and text["chars"] >= 20:
+        out.append("可以加入具体的例子或数字，让回答更有说服力")
+    if text["fillers"]["per_100_chars"] >= 4:
+        words = "、".join(f"“{w}”" for w in text["fillers"]["words"])
+        out.append(f"口头禅较多（{words}），可以先想清楚再开口，适当放慢")
+    if voice is not None:
+        rate = voice["rate"]["chars_per_s"]
+        if rate > 6.0:
+            out.append(f"语速偏快（{rate} 字/秒），可以放慢一些，让对方听清")
+        elif 0 < rate < 2.8:
+            out.append(f"语速偏慢（{rate} 字/秒），可以更连贯地表达")
+        if voice["pauses"]["long"] >= 2:
+            out.append(f"中途长时间停顿 {voice['pauses']['long']} 次，可以先列好要点再作答")
+    return out[:3]
+
+
+def recommendation(total: float, scored: int, answered: int, mean_logprob: float | None,
+                   thresholds: dict[str, float] | None = None) -> dict[str, Any]:
+    """推荐 / 待定 / 不推荐 with a confidence (0–1) and the reasons that lowered it."""
+    t = {**THRESHOLDS, **(thresholds or {})}
+    key = "recommend" if total >= t["recommend"] else "consider" if total >= t["consider"] else "reject"
+    confidence, reasons = 0.9, []
+    missing = answered - scored
+    if answered and missing:
+        confidence -= 0.5 * missing / answered
+        reasons.append(f"{missing} 道题无法评分")
+    margin = min(abs(total - t["recommend"]), abs(total - t["consider"]))
+    if margin < 3:
+        confidence -= 0.25
+        reasons.append("总分接近分档线")
+    elif margin < 6:
+        confidence -= 0.1
+        reasons.append("总分离分档线较近")
+    if mean_logprob is not None and mean_logprob < -0.8:
+        confidence -= 0.15
+        reasons.append("语音识别把握较低")
+    if scored < 3:
+        confidence -= 0.15
+        reasons.append("可评分的回答少于 3 道")
+    confidence = round(max(0.2, min(0.95, confidence)), 2)
+    level = "高" if confidence >= 0.75 else "中" if confidence >= 0.5 else "低"
+    return {"key": key, "label": LABELS[key], "confidence": confidence, "confidence_label": level,
+            "reasons": reasons, "thresholds": t, "note": NOTE}
+
+
+def build_report(*, interview: dict[str, Any], answers: list[dict[str, Any]], weights: dict[str, float],
+                 thresholds: dict[str, float] | None = None, integrity: dict[str, Any] | None = None,
+                 models: dict[str, str] | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The interview's report document (schema scoring/report.schema.json) from its answers' analyses.
+
+    An answer that was silent or empty counts as 0 in every dimension (the candidate said nothing); one
+    whose file could not be read is left out (not the candidate's fault) and lowers the confidence.
+    """
+    counted = [a for a in answers if a["status"] == "scored" or a.get("reason") in ("silence", "empty")]
+    dims_present = sorted({d for a in answers if a["status"] == "scored" for d in a["dimensions"]},
+                          key=DIMENSIONS.index)
+    dimensions = []
+    for name in dims_present:
+        values = [(a["dimensions"][name]["score"] if a["status"] == "scored" and name in a["dimensions"] else 0.0)
+                  for a in counted if a["status"] != "scored" or name in a["dimensions"]]
+        score = round(sum(values) / len(values), 1) if values else 0.0
+        evidence = [f"第{a['ordinal']}题：{a['dimensions'][name]['evidence'][0]}"
+                    for a in counted if a["status"] == "scored" and name in a["dimensions"]
+                    and a["dimensions"][name]["evidence"]]
+        dimensions.append({"name": name, "weight": weights.get(name, 0.0), "score": score, "evidence": evidence})
+    by_name = {d["name"]: {"score": d["score"]} for d in dimensions}
+    total = weighted_total(by_name, weights)
+    scored = [a for a in answers if a["status"] == "scored"]
+    logprobs = [a["transcript"]["mean_logprob"] for a in scored if a.get("transcript")]
+    rec = recommendation(total, len(scored), len(answers), sum(logprobs) / len(logprobs) if logprobs else None,
+                         thresholds)
+    best = sorted(scored, key=lambda a: -a["total"])
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "scoring_version": SCORING_VERSION,
+        "generated_at": (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
+        "interview": interview,
+        "total": total,
+        "recommendation": rec,
+        "dimensions": dimensions,
+        "highlights": [f"第{a['ordinal']}题：{a['highlights'][0]}" for a in best if a["highlights"]][:3],
+        "suggestions": [f"第{a['ordinal']}题：{a['suggestions'][0]}" for a in reversed(best) if a["suggestions"]][:3],
+        "answers": answers,
+        "integrity": integrity or {"flags": []},
+        "models": models or {},
+    }

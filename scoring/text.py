@@ -1,0 +1,272 @@
+"""What an answer says: rubric coverage, relevance, structure, specificity, length and filler words.
+
+Pure functions over Simplified Chinese text (transcripts are converted before they get here). Whisper base
+writes homophones (倾听→轻听, 大堂→大唐, 按时→暗示), so rubric keywords also match by toneless pinyin with
+the common accent mergers (zh/z, ch/c, sh/s, n/l, in/ing, en/eng); relevance compares the same pinyin keys.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import jieba
+import jieba.analyse
+from pypinyin import Style, lazy_pinyin
+
+HANZI = re.compile(r"[\u4e00-\u9fff]")
+LATIN_WORD = re.compile(r"[A-Za-z]+")
+SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+NEGATION = ("不", "没", "别", "未", "无需", "不用", "不必")
+
+# Cue words, by what they show. Lists are deliberately short and common; a cue counts once per answer.
+ORDER_CUES = ("首先", "第一", "其次", "第二", "然后", "接着", "再次", "第三", "最后", "一是", "二是", "三是",
+              "一方面", "另一方面", "之后", "接下来", "随后", "事后", "第一时间", "先", "再")
+WEAK_ORDER_CUES = ("先", "再")  # common inside other words and phrases: they only add a little
+CAUSAL_CUES = ("因为", "所以", "因此", "由于", "为了", "如果", "那么", "但是", "不过", "否则", "既然", "这样",
+               "要是", "的话", "不然", "免得", "说明", "只要", "反而")
+EXAMPLE_CUES = ("比如", "例如", "举个例子", "举例", "有一次", "那次", "当时", "记得", "像是")
+SUMMARY_CUES = ("总之", "总的来说", "综上", "总结", "归根结底", "我学到", "学到")
+STAR_CUES = {
+    "情境": ("当时", "那次", "有一次", "那时候", "去年", "实习", "期间"),
+    "任务": ("任务", "目标", "负责", "需要", "要求", "截止"),
+    "行动": ("我先", "我就", "我会", "安排", "计划", "主动", "采取", "处理"),
+    "结果": ("结果", "最终", "完成", "达到", "提升", "减少", "按时", "学到", "收获"),
+}
+SERVICE_WORDS = ("耐心", "细心", "认真", "负责", "责任", "服务", "客户", "热情", "微笑", "沟通", "团队", "学习",
+                 "合规", "保密", "准确", "规范", "稳定", "成长", "信任", "尊重", "理解", "帮助")
+# Spoken fillers. Ambiguous ones (这个/那个/就是/然后) count only when a pause mark follows them.
+FILLERS_ALWAYS = ("嗯", "呃", "额", "唔", "就是说", "然后呢", "怎么说呢")
+FILLERS_BEFORE_PAUSE = ("这个", "那个", "就是", "然后", "啊", "吧")
+PAUSE_MARKS = "，,。、…"
+NUMBER = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:%|个|年|月|天|次|元|块|万|笔|位|名|分钟|小时|周|岁|倍|份|人|家|项)?"
+    r"|百分之[零一二两三四五六七八九十百点]+"
+    r"|[零一二两三四五六七八九十百千万半几]+(?:个|年|月|天|次|元|块|万|笔|位|名|分钟|小时|周|岁|倍|份|人|家|项|成)")
+
+_FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
+
+
+def fuzzy(syllable: str) -> str:
+    """Fold a toneless pinyin syllable across the usual mergers, so homophones and near-homophones meet."""
+    for long, short in _FUZZY_INITIALS:
+        if syllable.startswith(long):
+            syllable = short + syllable[len(long):]
+            break
+    if syllable.startswith("n"):
+        syllable = "l" + syllable[1:]
+    if syllable.endswith("ing"):
+        syllable = syllable[:-1]
+    elif syllable.endswith("eng") and syllable != "eng":
+        syllable = syllable[:-1]
+    return syllable
+
+
+@functools.lru_cache(maxsize=4096)
+def pinyin_key(word: str) -> str:
+    """The fuzzy pinyin of a word, syllables joined by spaces ('倾听' and '轻听' both give 'qin tin')."""
+    return " ".join(fuzzy(s) for s in lazy_pinyin(word, style=Style.NORMAL, errors=lambda chars: list(chars)))
+
+
+@dataclass(frozen=True)
+class PinyinText:
+    """A text with the fuzzy pinyin of each character and where each character starts in that string."""
+    text: str
+    keys: str
+    starts: tuple[int, ...]
+
+    @classmethod
+    def of(cls, text: str) -> PinyinText:
+        parts, starts, pos = [], [], 1
+        for char in text:
+            syllable = fuzzy(lazy_pinyin(char)[0]) if HANZI.match(char) else char.lower()
+            starts.append(pos)
+            parts.append(syllable)
+            pos += len(syllable) + 1
+        return cls(text, " " + " ".join(parts) + " ", tuple(starts))
+
+    def find(self, word: str) -> list[int]:
+        """Character offsets where word occurs, by the same pinyin (which includes the exact spelling)."""
+        needle = f" {pinyin_key(word)} "
+        found, at = [], self.keys.find(needle)
+        index = {start: i for i, start in enumerate(self.starts)}
+        while at != -1:
+            if at + 1 in index:
+                found.append(index[at + 1])
+            at = self.keys.find(needle, at + 1)
+        return found
+
+
+def content_chars(text: str) -> int:
+    """Length of what was said: hanzi plus Latin words (an English answer counts words as units)."""
+    return len(HANZI.findall(text)) + len(LATIN_WORD.findall(text))
+
+
+def sentences(text: str) -> list[str]:
+    """The text's sentences, stripped, in order."""
+    return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
+
+
+def quote_around(text: str, offset: int, limit: int = 40) -> str:
+    """The sentence holding offset, shortened to about limit characters around it."""
+    start = max(text.rfind(mark, 0, offset) for mark in "。！？!?；;\n，,") + 1
+    ends = [i for i in (text.find(mark, offset) for mark in "。！？!?；;\n") if i != -1]
+    end = min(ends) if ends else len(text)
+    quote = text[start:end].strip(" ，,")
+    if len(quote) > limit:
+        quote = quote[:limit] + "…"
+    return quote
+
+
+def negated(text: str, offset: int, word: str) -> bool:
+    """Whether the word at offset is negated just before it (不上报); words that are negations count as is."""
+    if word.startswith(NEGATION):
+        return False
+    before = text[max(0, offset - 3):offset]
+    return any(before.endswith(neg) or before[:-1].endswith(neg) for neg in NEGATION)
+
+
+def rubric_coverage(text: str, rubric: list[dict[str, Any]]) -> dict[str, Any]:
+    """Score each rubric point: 1 for a keyword, 0.8 for a synonym only; homophone matches are flagged."""
+    pinyin = PinyinText.of(text)
+    points, total = [], 0.0
+    for point in rubric:
+        hits = []
+        for weight, words in ((1.0, point.get("keywords") or []), (0.8, point.get("synonyms") or [])):
+            for word in words:
+                for offset in pinyin.find(word):
+                    heard = text[offset:offset + len(word)]
+                    if negated(text, offset, word):
+                        continue
+                    hits.append({"word": word, "heard": heard, "exact": heard == word, "weight": weight,
+                                 "quote": quote_around(text, offset)})
+                    break
+        score = max((h["weight"] for h in hits), default=0.0)
+        total += score
+        points.append({"point": point["point"], "hit": bool(hits), "score": score, "matches": hits[:4]})
+    return {"coverage": total / len(rubric) if rubric else 0.0, "points": points,
+            "hit": [p["point"] for p in points if p["hit"]], "missed": [p["point"] for p in points if not p["hit"]]}
+
+
+@functools.lru_cache(maxsize=1)
+def _idf() -> tuple[dict[str, float], float]:
+    tfidf = jieba.analyse.default_tfidf
+    return tfidf.idf_freq, tfidf.median_idf
+
+
+STOPWORDS = frozenset("的 了 是 我 你 他 她 它 们 在 和 就 也 都 这 那 有 会 要 吧 吗 呢 啊 嗯 很 还 一个 我们 你们 他们 "
+                      "这个 那个 什么 怎么 自己 可以 一下 因为 所以 然后 如果 就是 还是 或者 但是 不是 没有 觉得 时候".split())
+
+
+def weighted_terms(text: str) -> Counter:
+    """TF-IDF weights of the text's content words, keyed by fuzzy pinyin (so homophones share a key)."""
+    idf, median = _idf()
+    counts: Counter = Counter()
+    for word in jieba.cut(text):
+        word = word.strip()
+        if len(word) < 2 and not LATIN_WORD.fullmatch(word or "-"):
+            continue
+        if word in STOPWORDS or not (HANZI.search(word) or LATIN_WORD.search(word)):
+            continue
+        counts[pinyin_key(word.lower())] += idf.get(word, median)
+    return counts
+
+
+def cosine(a: Counter, b: Counter) -> float:
+    """Cosine similarity of two sparse weight vectors."""
+    dot = sum(weight * b[key] for key, weight in a.items() if key in b)
+    norm = math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
+    return dot / norm if norm else 0.0
+
+
+def rubric_reference(question: dict[str, Any]) -> str:
+    """The question's own vocabulary: its text and every rubric keyword and synonym."""
+    words = [question.get("text", "")]
+    for point in question.get("rubric") or []:
+        words += [point.get("point", ""), *(point.get("keywords") or []), *(point.get("synonyms") or [])]
+    return " ".join(words)
+
+
+def relevance(text: str, reference: str) -> float:
+    """How much the answer talks about the reference's subject: TF-IDF cosine, scaled so 0.25 reads as 1."""
+    return min(1.0, cosine(weighted_terms(text), weighted_terms(reference)) / 0.25)
+
+
+def cues_found(text: str, cues: tuple[str, ...]) -> list[str]:
+    """The cue words present in the text (each once, in cue order)."""
+    return [cue for cue in cues if cue in text]
+
+
+def structure(text: str) -> dict[str, Any]:
+    """Signs of an organised answer: ordered steps, reasons, examples, a conclusion, the STAR parts."""
+    order = cues_found(text, ORDER_CUES)
+    order_strong = [c for c in order if c not in WEAK_ORDER_CUES]
+    causal, examples, summary = (cues_found(text, c) for c in (CAUSAL_CUES, EXAMPLE_CUES, SUMMARY_CUES))
+    star = {part: cues_found(text, cues) for part, cues in STAR_CUES.items()}
+    star_parts = [part for part, found in star.items() if found]
+    steps = min(1.0, len(order_strong) / 2 + 0.25 * (len(order) > len(order_strong)))
+    score = (0.35 * steps + 0.25 * min(1.0, len(causal) / 2) + 0.2 * min(1.0, len(examples) + len(summary))
+             + 0.2 * len(star_parts) / len(STAR_CUES))
+    return {"score": round(min(1.0, score), 3), "order": order, "causal": causal, "examples": examples,
+            "summary": summary, "star": star_parts, "sentences": len(sentences(text))}
+
+
+def specificity(text: str) -> dict[str, Any]:
+    """Concrete detail: numbers with units and concrete examples."""
+    numbers = [m.group(0) for m in NUMBER.finditer(text)]
+    examples = cues_found(text, EXAMPLE_CUES)
+    return {"score": round(min(1.0, (len(numbers) + len(examples)) / 3), 3), "numbers": numbers[:8],
+            "examples": examples}
+
+
+def fillers(text: str) -> dict[str, Any]:
+    """Filler words (嗯/呃/就是说…; 那个/这个/然后 only when a pause mark follows them)."""
+    found: Counter = Counter()
+    for word in FILLERS_ALWAYS:
+        found[word] += text.count(word)
+    for word in FILLERS_BEFORE_PAUSE:
+        found[word] += sum(text.count(word + mark) for mark in PAUSE_MARKS)
+    found = Counter({w: n for w, n in found.items() if n})
+    chars = max(1, content_chars(text))
+    return {"count": sum(found.values()), "per_100_chars": round(100 * sum(found.values()) / chars, 2),
+            "words": dict(found.most_common(5))}
+
+
+def length_adequacy(chars: int, target: int) -> float:
+    """0 below a fifth of the target length, 1 at the target, and a gentle cap for rambling (3× target)."""
+    if chars <= target * 0.2:
+        return 0.0
+    score = min(1.0, (chars - target * 0.2) / (target * 0.8))
+    if chars > target * 3:
+        score = max(0.6, 1.0 - (chars - target * 3) / (target * 6))
+    return round(score, 3)
+
+
+def service_attitude(text: str) -> dict[str, Any]:
+    """Words that show a customer-facing, careful attitude (a teller's 岗位适配性)."""
+    words = [w for w in SERVICE_WORDS if w in text]
+    return {"score": round(min(1.0, len(words) / 4), 3), "words": words}
+
+
+def analyse(text: str, question: dict[str, Any], position_reference: str, *, target_chars: int = 100) -> dict:
+    """Every text signal of one answer to one question."""
+    chars = content_chars(text)
+    return {
+        "chars": chars,
+        "rubric": rubric_coverage(text, question.get("rubric") or []),
+        "relevance": round(relevance(text, rubric_reference(question)), 3),
+        "position_relevance": round(relevance(text, position_reference), 3),
+        "structure": structure(text),
+        "specificity": specificity(text),
+        "fillers": fillers(text),
+        "length": {"chars": chars, "target": target_chars, "score": length_adequacy(chars, target_chars)},
+        "attitude": service_attitude(text),
+    }
+
+
+def position_reference(description: str, questions: list[dict[str, Any]]) -> str:
+    """The position's vocabulary: its description and every question's text and rubric words."""
+    return " ".join([description, *(rubric_reference(q) for q in questions)])

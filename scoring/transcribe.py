@@ -1,0 +1,115 @@
+"""Speech to text with timestamps: faster-whisper on a local CTranslate2 model, Simplified Chinese out.
+
+Whisper base often writes Traditional characters for Mandarin; every transcript goes through OpenCC
+(t2s) before any matching. The model directory comes from scoring.models (never downloaded here).
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from opencc import OpenCC
+
+ZH_PROMPT = "以下是普通话的句子。"  # nudges Whisper towards Simplified characters and punctuation
+_load_lock = threading.Lock()
+
+
+@dataclass
+class Word:
+    start: float
+    end: float
+    text: str
+    probability: float
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    words: list[Word] = field(default_factory=list)
+
+
+@dataclass
+class Transcript:
+    language: str
+    language_probability: float
+    duration: float          # of the audio
+    speech_duration: float   # what the VAD kept
+    segments: list[Segment]
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.segments).strip()
+
+    @property
+    def words(self) -> list[Word]:
+        return [w for s in self.segments for w in s.words]
+
+    @property
+    def mean_logprob(self) -> float:
+        return (sum(s.avg_logprob for s in self.segments) / len(self.segments)) if self.segments else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The transcript as stored: text, language, durations and timestamped segments (words kept compact)."""
+        return {
+            "text": self.text, "language": self.language, "language_probability": round(self.language_probability, 3),
+            "duration": round(self.duration, 2), "speech_duration": round(self.speech_duration, 2),
+            "mean_logprob": round(self.mean_logprob, 3),
+            "segments": [{**{k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(s).items()
+                             if k != "words"},
+                          "words": [[round(w.start, 2), round(w.end, 2), w.text] for w in s.words]}
+                         for s in self.segments],
+        }
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Traditional → Simplified Chinese (other scripts pass through unchanged)."""
+    return _t2s().convert(text)
+
+
+class Transcriber:
+    """One loaded Whisper model; transcribe() is safe to call from one thread at a time per instance."""
+
+    def __init__(self, model_dir: Path, *, cpu_threads: int = 0, beam_size: int = 5) -> None:
+        self.model_dir = Path(model_dir)
+        self.cpu_threads = cpu_threads
+        self.beam_size = beam_size
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            with _load_lock:
+                if self._model is None:
+                    from faster_whisper import WhisperModel
+
+                    self._model = WhisperModel(str(self.model_dir), device="cpu", compute_type="int8",
+                                               cpu_threads=self.cpu_threads)
+        return self._model
+
+    def transcribe(self, audio: Path | str | np.ndarray, *, language: str | None = "zh") -> Transcript:
+        """Transcribe a file (any format PyAV reads) or 16 kHz mono samples; language None: detect it."""
+        prompt = ZH_PROMPT if language == "zh" else None  # detection ignores prompts; OpenCC still converts
+        segments, info = self.model.transcribe(
+            audio if isinstance(audio, np.ndarray) else str(audio), language=language, initial_prompt=prompt, beam_size=self.beam_size, vad_filter=True,
+            word_timestamps=True, condition_on_previous_text=False)  # no repetition loops on near-silence
+        out = []
+        for seg in segments:
+            words = [Word(float(w.start), float(w.end), simplified(w.word).strip(), float(w.probability))
+                     for w in (seg.words or [])]
+            out.append(Segment(float(seg.start), float(seg.end), simplified(seg.text).strip(),
+                               float(seg.avg_logprob), float(seg.no_speech_prob), words))
+        return Transcript(info.language, float(info.language_probability), float(info.duration),
+                          float(info.duration_after_vad or 0.0), out)
