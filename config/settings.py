@@ -21,6 +21,8 @@ from urllib.parse import urlparse
 from dotenv import dotenv_values
 
 REAL_API_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
+# Models live beside the code, not under DATA_DIR: tests with a temporary DATA_DIR share the one set-up folder.
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "data" / "models"
 SANDBOX_HR_USERIDS = "hr_li,hr_wang"
 
 
@@ -110,6 +112,10 @@ class Settings:
     company_name: str = "示例银行"
     callback_max_age: int = 300
     invitation_ttl_days: int = 7
+    models_dir: Path = DEFAULT_MODELS_DIR
+    whisper_model: Path = DEFAULT_MODELS_DIR / "whisper-base"
+    face_expression: bool = False
+    scoring_threads: int = 2
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -170,6 +176,7 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: str | None = ".env
     if not re.fullmatch(r"[A-Za-z0-9]{1,64}", corp_id):
         raise SettingsError("WECOM_CORP_ID must be letters and digits")
     redis_url = env.get("REDIS_URL", "")
+    models_dir = Path(env.get("MODELS_DIR") or DEFAULT_MODELS_DIR).resolve()
     return Settings(
         data_dir=data_dir,
         sandbox=sandbox,
@@ -200,6 +207,11 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: str | None = ".env
         company_name=env.get("COMPANY_NAME", "示例银行").strip() or "示例银行",
         callback_max_age=parse_int("CALLBACK_MAX_AGE", env.get("CALLBACK_MAX_AGE", "300"), low=10, high=86400),
         invitation_ttl_days=parse_int("INVITATION_TTL_DAYS", env.get("INVITATION_TTL_DAYS", "7"), low=1, high=90),
+        models_dir=models_dir,
+        whisper_model=Path(env.get("WHISPER_MODEL") or models_dir / "whisper-base").resolve(),
+        face_expression=parse_bool("FACE_EXPRESSION", env.get("FACE_EXPRESSION", "false")),
+        scoring_threads=parse_int("SCORING_THREADS", env.get("SCORING_THREADS", str(min(os.cpu_count() or 1, 8))),
+                                  low=1, high=64),
     )
 
 

@@ -36,7 +36,7 @@ def job_id(prefix: str, key: str) -> str:
 
 
 def enqueue(queue: str, func: Callable[..., Any], *args: Any, key: str, retry: Retry | None = None,
-            delay: float | None = None) -> Job:
+            delay: float | None = None, timeout: int | None = None) -> Job:
     """Enqueue func(*args) under a job id derived from key.
 
     Callers enqueue once per key (the callback de-duplicates first); where a key can come twice (retries,
@@ -45,9 +45,9 @@ def enqueue(queue: str, func: Callable[..., Any], *args: Any, key: str, retry: R
     q = get_queue(queue)
     jid = job_id(func.__name__, key)
     if delay:
-        return q.enqueue_in(dt.timedelta(seconds=delay), func, *args, job_id=jid, retry=retry)
+        return q.enqueue_in(dt.timedelta(seconds=delay), func, *args, job_id=jid, retry=retry, job_timeout=timeout)
     # One round trip instead of two; no MULTI/EXEC: a single job has nothing to interleave with.
     with q.connection.pipeline(transaction=False) as pipe:
-        job = q.enqueue(func, *args, job_id=jid, retry=retry, pipeline=pipe)
+        job = q.enqueue(func, *args, job_id=jid, retry=retry, job_timeout=timeout, pipeline=pipe)
         pipe.execute()
     return job

@@ -1,33 +1,221 @@
-"""Scoring jobs. Today: prepare each answer for scoring (the pipeline itself is issue 4's)."""
+"""Scoring jobs: one per answer as soon as it arrives, one report per interview when every answer is in.
+
+Both are idempotent: an answer's analysis is keyed by the sha256 of what was analysed (a retry or a
+duplicate job finds it and stops; a retake has another hash and replaces it), and an interview has at most
+one report (a unique row), so the HR message it triggers is queued once under a fixed key.
+"""
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
+import time
+from collections import Counter
+from typing import Any
 
-from bot import media
-from bot.store.db import db_session
-from bot.store.models import Answer, Recording
-from config.settings import get_settings
+import jsonschema
+import peewee as pw
+from rq import Retry
+
+from bot.store.db import database, db_session
+from bot.store.models import Answer, AnswerAnalysis, Interview, Recording, Report, Score, utcnow
+from config.settings import Settings, get_settings
+from jobs.queues import DELIVERY, SCORING, enqueue
+from scoring import models, pipeline, report
+from scoring.text import position_reference
+from scoring.transcribe import Transcriber
 
 log = logging.getLogger(__name__)
+RETRY = Retry(max=2, interval=[30, 120])  # transient failures (database, disk); bad media is a result, not an error
+ANSWER_TIMEOUT = 900   # seconds: a 3-minute video answer on a busy 2-core machine stays well inside
+REPORT_TIMEOUT = 120
 
 
-def prepare_answer(answer_id: int) -> str:
-    """Extract the answer's audio as 16 kHz mono FLAC (transcription's input) and mark it ready to score."""
+def transcriber(settings: Settings) -> Transcriber:
+    """The process's Whisper model (loaded on first use; the directory is checked first)."""
+    return _transcriber(models.whisper_model_dir(settings), settings.scoring_threads)
+
+
+@functools.lru_cache(maxsize=2)
+def _transcriber(model_dir, threads: int) -> Transcriber:
+    return Transcriber(model_dir, cpu_threads=threads)
+
+
+@functools.lru_cache(maxsize=1)
+def report_schema() -> dict[str, Any]:
+    return report.load_schema()
+
+
+def queue_answer(answer: Answer) -> None:
+    """Queue the answer's scoring (the job id names the answer and its retake, so a repeat is one job)."""
+    enqueue(SCORING, score_answer, answer.id, key=f"answer:{answer.id}:{answer.retakes_used}", retry=RETRY,
+            timeout=ANSWER_TIMEOUT)
+
+
+def queue_report(interview_id: int) -> None:
+    """Queue the interview's report; it waits (does nothing) until every answer has been analysed."""
+    enqueue(SCORING, build_report, interview_id, key=f"report:{interview_id}", retry=RETRY, timeout=REPORT_TIMEOUT)
+
+
+def _source(answer: Answer, recording: Recording | None) -> str:
+    if recording is not None:
+        return recording.sha256 or hashlib.sha256(recording.path.encode()).hexdigest()
+    return hashlib.sha256(answer.text.encode("utf-8")).hexdigest()
+
+
+def score_answer(answer_id: int) -> str:
+    """Transcribe, analyse and score one answer; store the analysis; queue the report after the last one."""
     settings = get_settings()
     with db_session():
         answer = Answer.get_or_none(Answer.id == answer_id)
         if answer is None:
             return "missing"
+        interview = answer.interview
         recording = answer.recordings.order_by(Recording.id.desc()).first()
-        if recording is not None:
-            source = settings.data_dir / recording.path
-            target = source.with_suffix(".16k.flac")
-            try:
-                if not target.exists():
-                    media.extract_audio(source, target)
-            except media.MediaError as exc:
-                Answer.update(status="unscorable").where(Answer.id == answer_id).execute()
-                log.warning("answer %s: %s", answer_id, exc)
-                return "unscorable"
-        Answer.update(status="ready").where(Answer.id == answer_id).execute()
-        return "ready"
+        source = _source(answer, recording)
+        done = AnswerAnalysis.get_or_none((AnswerAnalysis.answer == answer) & (AnswerAnalysis.source == source))
+        if done is not None:
+            maybe_report(interview.id)
+            return "already"
+        position = interview.invitation.position
+        question = next(q for q in interview.questions if q["key"] == answer.question_key)
+        face_allowed = position.face_analysis and interview.face_consent
+        item = pipeline.AnswerInput(
+            question=question, ordinal=answer.ordinal, mode=answer.mode, text=answer.text,
+            media=settings.data_dir / recording.path if recording is not None else None,
+            face=face_allowed, expression=face_allowed and settings.face_expression,
+            video_required=position.answer_modes == ["video"],
+            language=_language(position.rubric.get("language", "zh")))
+        reference = position_reference(position.description, interview.questions)
+        weights = position.rubric.get("dimensions") or report.DEFAULT_WEIGHTS
+    if item.face:
+        models.configure_environment(settings)  # before deepface is first imported in this process
+    started = time.perf_counter()
+    needs_model = answer.mode != "text"
+    result = pipeline.score(item, transcriber(settings) if needs_model else None, position_reference=reference,
+                            weights=report.effective_weights(weights, expression=item.expression))
+    seconds = time.perf_counter() - started
+    with db_session(), database.atomic():
+        latest = Recording.select().where(Recording.answer == answer_id).order_by(Recording.id.desc()).first()
+        current = Answer.get_or_none(Answer.id == answer_id)
+        if current is None or _source(current, latest) != source:
+            return "superseded"  # a retake arrived meanwhile: its own job scores it
+        AnswerAnalysis.delete().where(AnswerAnalysis.answer == answer_id).execute()
+        AnswerAnalysis.create(answer=answer_id, source=source, status=result["status"], reason=result.get("reason"),
+                              total=result["total"], document=result, seconds=round(seconds, 3))
+        Answer.update(status=result["status"]).where(Answer.id == answer_id).execute()
+    log.info("answer %s: %s in %.1f s (total %.1f)", answer_id, result["status"], seconds, result["total"])
+    with db_session():
+        maybe_report(interview.id)
+    return result["status"]
+
+
+def _language(value: str) -> str | None:
+    return None if value == "auto" else value
+
+
+def maybe_report(interview_id: int) -> bool:
+    """Queue the report when the interview is complete and every answer has its analysis."""
+    interview = Interview.get_by_id(interview_id)
+    if interview.status != "completed" or Report.select().where(Report.interview == interview_id).exists():
+        return False
+    answers = Answer.select(Answer.id).where(Answer.interview == interview_id)
+    analysed = AnswerAnalysis.select().where(AnswerAnalysis.answer.in_(answers)).count()
+    if analysed < answers.count():
+        return False
+    queue_report(interview_id)
+    return True
+
+
+def build_report(interview_id: int) -> str:
+    """Aggregate the answers' analyses into the interview's report, store it with its scores, tell HR once."""
+    with db_session():
+        interview = Interview.get_or_none(Interview.id == interview_id)
+        if interview is None:
+            return "missing"
+        if Report.select().where(Report.interview == interview).exists():
+            return "exists"
+        answers = list(Answer.select().where(Answer.interview == interview).order_by(Answer.ordinal))
+        analyses = {a.answer_id: a for a in AnswerAnalysis.select().where(
+            AnswerAnalysis.answer.in_([x.id for x in answers]))}
+        if interview.status != "completed" or len(analyses) < len(answers):
+            return "waiting"
+        invitation = interview.invitation
+        position = invitation.position
+        settings = get_settings()
+        face_on = position.face_analysis and interview.face_consent
+        weights = report.effective_weights(position.rubric.get("dimensions") or report.DEFAULT_WEIGHTS,
+                                           expression=face_on and settings.face_expression)
+        documents = [analyses[a.id].document for a in answers]
+        doc = report.build_report(
+            interview={"id": interview.id, "position": {"slug": position.slug, "title": position.title},
+                       "candidate_id": invitation.candidate_id, "invitation_id": invitation.id,
+                       "questions": len(interview.questions), "answered": len(answers),
+                       "completed_at": interview.completed_at.isoformat() if interview.completed_at else None},
+            answers=documents, weights=weights, thresholds=position.rubric.get("thresholds") or None,
+            integrity=integrity(interview, answers, documents),
+            models={"whisper": settings.whisper_model.name, "scoring": report.SCORING_VERSION})
+        jsonschema.validate(doc, report_schema())
+        try:
+            with database.atomic():
+                Report.create(interview=interview, schema_version=report.SCHEMA_VERSION, document=doc,
+                              total=doc["total"], recommendation=doc["recommendation"]["key"], created_at=utcnow())
+                rows = [{"interview": interview.id, "answer": None, "dimension": d["name"], "value": d["score"],
+                         "evidence": {"lines": d["evidence"]}} for d in doc["dimensions"]]
+                for a, item in zip(answers, documents, strict=True):
+                    rows += [{"interview": interview.id, "answer": a.id, "dimension": name, "value": dim["score"],
+                              "evidence": {"basis": dim["basis"], "lines": dim["evidence"]}}
+                             for name, dim in item["dimensions"].items()]
+                if rows:
+                    Score.insert_many(rows).execute()
+        except pw.IntegrityError:
+            return "exists"  # another worker stored it first
+        notify_hr(invitation, doc)
+    return "created"
+
+
+def integrity(interview: Interview, answers: list[Answer], documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the page and the camera noticed, for HR to weigh (never grounds to reject by itself)."""
+    events = Counter(e.get("type") for e in interview.events)
+    hidden_ms = sum(int(a.integrity.get("hidden_ms", 0)) for a in answers)
+    pasted = sum(int(a.integrity.get("pasted_chars", 0)) for a in answers)
+    flags = []
+    if events.get("hidden"):
+        flags.append(f"作答期间离开页面 {events['hidden']} 次（共约 {round(hidden_ms / 1000)} 秒）")
+    if pasted:
+        flags.append(f"文字回答中粘贴了 {pasted} 个字符")
+    faces = [(d["ordinal"], (d.get("signals") or {}).get("face") or d.get("face")) for d in documents]
+    for ordinal, face in faces:
+        if not face or face.get("error"):
+            continue
+        if face.get("multiple_faces_frames"):
+            flags.append(f"第{ordinal}题：{face['multiple_faces_frames']} 帧画面中出现多张人脸")
+        if face.get("face_present_ratio") is not None and face["face_present_ratio"] < 0.6:
+            flags.append(f"第{ordinal}题：仅 {round(100 * face['face_present_ratio'])}% 的画面检测到人脸")
+        if face.get("looking_away_ratio") and face["looking_away_ratio"] > 0.3:
+            flags.append(f"第{ordinal}题：约 {round(100 * face['looking_away_ratio'])}% 的画面视线偏离")
+    unscorable = [f"第{d['ordinal']}题：{d['reason_text']}（可邀请候选人重答）" for d in documents
+                  if d["status"] == "unscorable"]
+    return {"events": dict(events), "hidden_ms": hidden_ms, "pasted_chars": pasted, "flags": flags + unscorable}
+
+
+def notify_hr(invitation, doc: dict[str, Any]) -> None:
+    """Tell the recruiter the report is ready (once: the message key is the report's)."""
+    from jobs import delivery
+
+    rec = doc["recommendation"]
+    lines = [f"「{invitation.position.title}」面试报告已生成：{invitation.candidate.display_name}",
+             f"总分 {doc['total']:.0f}，AI 建议：{rec['label']}（把握{rec['confidence_label']}）",
+             "、".join(f"{d['name']} {d['score']:.0f}" for d in doc["dimensions"])]
+    if doc["highlights"]:
+        lines.append(f"亮点：{doc['highlights'][0]}")
+    if doc["suggestions"]:
+        lines.append(f"待改进：{doc['suggestions'][0]}")
+    if doc["integrity"]["flags"]:
+        lines.append(f"请留意：{doc['integrity']['flags'][0]}")
+    lines.append(report.NOTE)
+    key = f"report:{doc['interview']['id']}:hr"
+    enqueue(DELIVERY, delivery.send_text, invitation.invited_by, "\n".join(lines), key, key=key)
+
+
+prepare_answer = score_answer  # jobs queued before the scoring pipeline existed still run

@@ -7,11 +7,14 @@ The recommendation supports HR's decision; it never rejects anyone by itself.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 
 from scoring import text as text_mod
 
 SCHEMA_VERSION = "1.0"
+SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 SCORING_VERSION = "rules-1.0"
 DIMENSIONS = ("沟通能力", "逻辑思维", "专业匹配度", "岗位适配性", "情绪稳定性", "亲和力")
 DEFAULT_WEIGHTS = {"沟通能力": 0.25, "逻辑思维": 0.2, "专业匹配度": 0.25, "岗位适配性": 0.2, "情绪稳定性": 0.1}
@@ -222,7 +225,7 @@ def build_report(*, interview: dict[str, Any], answers: list[dict[str, Any]], we
     by_name = {d["name"]: {"score": d["score"]} for d in dimensions}
     total = weighted_total(by_name, weights)
     scored = [a for a in answers if a["status"] == "scored"]
-    logprobs = [a["transcript"]["mean_logprob"] for a in scored if a.get("transcript")]
+    logprobs = [a["transcript"]["mean_logprob"] for a in scored if "mean_logprob" in (a.get("transcript") or {})]
     rec = recommendation(total, len(scored), len(answers), sum(logprobs) / len(logprobs) if logprobs else None,
                          thresholds)
     best = sorted(scored, key=lambda a: -a["total"])
@@ -240,3 +243,16 @@ def build_report(*, interview: dict[str, Any], answers: list[dict[str, Any]], we
         "integrity": integrity or {"flags": []},
         "models": models or {},
     }
+
+
+def effective_weights(weights: dict[str, float], *, expression: bool) -> dict[str, float]:
+    """The position's weights, with 亲和力 only when facial expression is enabled (small default weight)."""
+    out = {name: w for name, w in weights.items() if name != "亲和力"}
+    if expression:
+        out["亲和力"] = weights.get("亲和力", EXPRESSION_WEIGHT)
+    return out
+
+
+def load_schema() -> dict[str, Any]:
+    """The report's JSON Schema (scoring/report.schema.json)."""
+    return json.loads(SCHEMA_PATH.read_text("utf-8"))

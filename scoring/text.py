@@ -157,8 +157,9 @@ def _idf() -> tuple[dict[str, float], float]:
     return tfidf.idf_freq, tfidf.median_idf
 
 
-STOPWORDS = frozenset("的 了 是 我 你 他 她 它 们 在 和 就 也 都 这 那 有 会 要 吧 吗 呢 啊 嗯 很 还 一个 我们 你们 他们 "
-                      "这个 那个 什么 怎么 自己 可以 一下 因为 所以 然后 如果 就是 还是 或者 但是 不是 没有 觉得 时候".split())
+STOPWORDS = frozenset("的 了 是 我 你 他 她 它 们 在 和 就 也 都 这 那 有 会 要 吧 吗 呢 啊 嗯 很 还 "
+                      "一个 我们 你们 他们 这个 那个 什么 怎么 自己 可以 一下 因为 所以 然后 "
+                      "如果 就是 还是 或者 但是 不是 没有 觉得 时候".split())
 
 
 def weighted_terms(text: str) -> Counter:

@@ -101,10 +101,11 @@ class Transcriber:
 
     def transcribe(self, audio: Path | str | np.ndarray, *, language: str | None = "zh") -> Transcript:
         """Transcribe a file (any format PyAV reads) or 16 kHz mono samples; language None: detect it."""
-        prompt = ZH_PROMPT if language == "zh" else None  # detection ignores prompts; OpenCC still converts
+        prompt = ZH_PROMPT if language == "zh" else None  # detection ignores it; OpenCC converts anyway
+        # condition_on_previous_text=False: no repetition loops (and no 20 s of retries) on near-silence
         segments, info = self.model.transcribe(
-            audio if isinstance(audio, np.ndarray) else str(audio), language=language, initial_prompt=prompt, beam_size=self.beam_size, vad_filter=True,
-            word_timestamps=True, condition_on_previous_text=False)  # no repetition loops on near-silence
+            audio if isinstance(audio, np.ndarray) else str(audio), language=language, initial_prompt=prompt,
+            beam_size=self.beam_size, vad_filter=True, word_timestamps=True, condition_on_previous_text=False)
         out = []
         for seg in segments:
             words = [Word(float(w.start), float(w.end), simplified(w.word).strip(), float(w.probability))

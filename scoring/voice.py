@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ def ramp(value: float, zero_low: float, one_low: float, one_high: float, zero_hi
 
 def pauses(words: Sequence[Sequence[Any]]) -> dict[str, Any]:
     """Pauses between words ([start, end, text] triples): count, long ones, longest, time before speaking."""
-    gaps = [(round(b[0] - a[1], 2), round(a[1], 2)) for a, b in zip(words, words[1:]) if b[0] - a[1] >= PAUSE_S]
+    gaps = [(round(b[0] - a[1], 2), round(a[1], 2)) for a, b in pairwise(words) if b[0] - a[1] >= PAUSE_S]
     return {
         "count": len(gaps), "long": sum(1 for g, _ in gaps if g >= LONG_PAUSE_S),
         "longest": max((g for g, _ in gaps), default=0.0), "at": [at for g, at in gaps if g >= LONG_PAUSE_S][:5],
@@ -42,11 +43,11 @@ def speech_rate(words: Sequence[Sequence[Any]], chars: int) -> dict[str, Any]:
     if not words or not chars:
         return {"chars_per_s": 0.0, "speaking_s": 0.0, "steadiness": 0.0}
     span = words[-1][1] - words[0][0]
-    paused = sum(b[0] - a[1] for a, b in zip(words, words[1:]) if b[0] - a[1] >= PAUSE_S)
+    paused = sum(b[0] - a[1] for a, b in pairwise(words) if b[0] - a[1] >= PAUSE_S)
     speaking = max(0.5, span - paused)
     # steadiness: how even the pace is across runs of words between pauses (1 - coefficient of variation)
     runs, current = [], [words[0]]
-    for a, b in zip(words, words[1:]):
+    for a, b in pairwise(words):
         if b[0] - a[1] >= PAUSE_S:
             runs.append(current)
             current = []

@@ -23,6 +23,20 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 
 
+@pytest.fixture(scope="session")
+def model_settings(tmp_path_factory):
+    """Settings on the shared model folder (MODELS_DIR or data/models), set up once (a no-op when ready)."""
+    from config.settings import load
+    from scoring import models
+
+    env = {"DATA_DIR": str(tmp_path_factory.mktemp("data"))}
+    env.update({name: os.environ[name] for name in ("MODELS_DIR",) if name in os.environ})
+    settings = load(env, dotenv=None)
+    models.configure_environment(settings)
+    models.setup(settings)
+    return settings
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

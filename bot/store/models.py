@@ -136,6 +136,18 @@ class Recording(BaseModel):
     created_at = pw.DateTimeField(default=utcnow)
 
 
+class AnswerAnalysis(BaseModel):
+    """What scoring made of an answer's current recording (or text): transcript, signals, scores, evidence."""
+    answer = pw.ForeignKeyField(Answer, backref="analyses", unique=True, on_delete="CASCADE")
+    source = pw.CharField(max_length=64)  # sha256 of the recording or text analysed: a retake replaces it
+    status = pw.CharField(max_length=16)  # scored | unscorable
+    reason = pw.CharField(max_length=16, null=True)  # silence | empty | corrupt | no_face
+    total = pw.FloatField(default=0.0)
+    document = JSONField()
+    seconds = pw.FloatField(default=0.0)
+    created_at = pw.DateTimeField(default=utcnow)
+
+
 class Score(BaseModel):
     interview = pw.ForeignKeyField(Interview, backref="scores", on_delete="CASCADE")
     answer = pw.ForeignKeyField(Answer, backref="scores", null=True, on_delete="CASCADE")
@@ -201,6 +213,7 @@ class AuditLog(BaseModel):
 
 
 ALL_MODELS = [
-    Position, Candidate, Invitation, Interview, Answer, Upload, Recording, Score, Report, Tag, CandidateTag,
+    Position, Candidate, Invitation, Interview, Answer, Upload, Recording, AnswerAnalysis, Score, Report, Tag,
+    CandidateTag,
     OutboundMessage, AuditLog,
 ]
