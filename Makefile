@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 MODELS_DIR ?= data/models
 
-.PHONY: run test bench install install-dev lint migrate models seed clean
+.PHONY: run test bench bench-callback bench-scoring eval install install-dev lint migrate models seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,8 +41,16 @@ run: seed
 test: install-dev models
 	$(BIN)/python -m pytest -q
 
-bench: install-dev
+bench: bench-callback bench-scoring
+
+bench-callback: install-dev
 	$(BIN)/python -m tests.benchmarks.bench_callback
+
+bench-scoring: install-dev models
+	$(BIN)/python -m tests.benchmarks.bench_scoring
+
+eval: install-dev models
+	$(BIN)/python -m tests.evaluation.evaluate
 
 lint: install-dev
 	$(BIN)/ruff check .

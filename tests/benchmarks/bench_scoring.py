@@ -1,0 +1,242 @@
+"""Benchmark: the scoring pipeline on a 6-answer × 90 s interview, beside transcription alone, same run.
+
+    make bench-scoring   (or: python -m tests.benchmarks.bench_scoring [--seconds 90] [--reps 3] [--video])
+
+Prints, for six 90 s answers (Mandarin fixture clips joined and encoded as the H5 page uploads them):
+  1. the real-time factor of the whole per-answer pipeline (decode, Whisper, text, voice [, face]) and
+     of transcription alone (decode + Whisper), interleaved answer by answer; their ratio (target ≤ 1.3);
+  2. the time from the last upload (its finish request) to the stored report, with ONE scoring worker
+     process (`python -m jobs.worker scoring`, forking per job as in production), the five earlier
+     answers already scored as they are during a real interview; the median of --reps runs (target ≤ 60 s).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+AUDIO = ROOT / "tests" / "fixtures" / "audio"
+KEYS = ("intro", "complaint", "cash_discrepancy", "aml", "pressure", "cross_sell")
+CHUNK = 256 * 1024
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", *args], check=True, timeout=300)
+
+
+def make_answers(folder: Path, seconds: float, video: bool) -> list[Path]:
+    """One long answer per question: that question's clips (excluding near-silence) joined, cut to length."""
+    from scoring import models
+
+    manifest = json.loads((AUDIO / "manifest.json").read_text("utf-8"))
+    out = []
+    for key in KEYS:
+        clips = [AUDIO / c["file"] for c in manifest if c.get("question") == key and c["quality"] != "near_silent"]
+        listing = folder / f"{key}.txt"
+        listing.write_text("".join(f"file '{p}'\n" for p in clips * 4), "utf-8")
+        target = folder / f"{key}.webm"
+        picture = (["-loop", "1", "-framerate", "10", "-i", str(models.ASTRONAUT)] if video else [])
+        codecs = (["-map", "1:v", "-map", "0:a", "-vf", "scale=-2:480,pad=640:480:(ow-iw)/2:0", "-c:v", "libvpx",
+                   "-b:v", "300k", "-deadline", "realtime", "-cpu-used", "8"] if video else [])
+        ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), *picture, *codecs, "-t", str(seconds),
+               "-c:a", "libopus", "-b:a", "32k", "-ac", "1", str(target))
+        out.append(target)
+    return out
+
+
+def pipeline_vs_transcription(answers: list[Path], seconds: float, video: bool) -> dict[str, float]:
+    """Time transcription alone and the whole pipeline on each answer, interleaved; same loaded model."""
+    from bot.store.positions import POSITIONS_DIR, parse_position
+    from config.settings import get_settings
+    from scoring import models, pipeline
+    from scoring.text import position_reference
+    from scoring.transcribe import Transcriber
+
+    settings = get_settings()
+    models.configure_environment(settings)
+    position = parse_position(POSITIONS_DIR / "teller.yaml")
+    questions = {q["key"]: q for q in position["questions"]}
+    reference = position_reference(position["description"], position["questions"])
+    transcriber = Transcriber(models.whisper_model_dir(settings), cpu_threads=settings.scoring_threads)
+    transcriber.transcribe(AUDIO / "intro_weak.ogg")  # load the model and warm up outside the timings
+    pipeline.score(pipeline.AnswerInput(question=questions["intro"], ordinal=1, mode="audio",
+                                        media=AUDIO / "intro_weak.ogg"), transcriber,
+                   position_reference=reference, weights=position["rubric"]["dimensions"])
+    alone = whole = 0.0
+    for i, (key, path) in enumerate(zip(KEYS, answers, strict=True), 1):
+        start = time.perf_counter()
+        transcriber.transcribe(pipeline.decode(path))
+        t_alone = time.perf_counter() - start
+        start = time.perf_counter()
+        result = pipeline.score(
+            pipeline.AnswerInput(question=questions[key], ordinal=i, mode="video" if video else "audio", media=path,
+                                 face=video), transcriber,
+            position_reference=reference, weights=position["rubric"]["dimensions"])
+        t_whole = time.perf_counter() - start
+        alone, whole = alone + t_alone, whole + t_whole
+        print(f"  answer {i} ({key}): transcription {t_alone:5.1f} s, pipeline {t_whole:5.1f} s "
+              f"[{', '.join(f'{k} {v:.1f}' for k, v in result['timings'].items())}], total score {result['total']}")
+    audio = seconds * len(answers)
+    return {"audio_s": audio, "alone_s": alone, "whole_s": whole, "rtf_alone": alone / audio,
+            "rtf_whole": whole / audio, "ratio": whole / alone}
+
+
+def redis_url(folder: Path) -> tuple[str, subprocess.Popen | None]:
+    from tests.benchmarks.bench_callback import redis_url as shared
+
+    return shared(folder)
+
+
+def last_upload_to_report(folder: Path, answers: list[Path], reps: int, video: bool) -> list[float]:
+    """Drive the H5 API as a candidate; one scoring worker process; time the last upload to the report."""
+    import redis
+
+    url, embedded = redis_url(folder)
+    redis.Redis.from_url(url).flushdb()
+    env = {**os.environ, "DATA_DIR": str(folder / "data"), "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
+           "REDIS_URL": url, "SECRET_KEY": "bench-" + "x" * 32}
+    env.pop("WECOM_CORP_ID", None)
+    os.environ.update({k: env[k] for k in ("DATA_DIR", "DATABASE_URL", "REDIS_URL", "SECRET_KEY")})
+    from config.settings import get_settings
+
+    get_settings.cache_clear()
+    for command in ("upgrade", "seed"):
+        subprocess.run([sys.executable, "-m", "bot.store", command], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+    worker = subprocess.Popen([sys.executable, "-m", "jobs.worker", "scoring"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return _drive(answers, reps, video)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        if embedded is not None:
+            embedded.terminate()
+
+
+def _drive(answers: list[Path], reps: int, video: bool) -> list[float]:
+    import datetime as dt
+
+    from bot import links
+    from bot.app import create_app
+    from bot.store.db import db_session
+    from bot.store.models import Answer, AnswerAnalysis, Candidate, Invitation, Position, Recording, Report
+    from config.settings import get_settings
+
+    settings = get_settings()
+    app = create_app(settings)
+    client = app.test_client()
+    mode, mime = ("video", "video/webm;codecs=vp8,opus") if video else ("audio", "audio/webm;codecs=opus")
+    timings, first = [], None
+    for rep in range(reps):
+        with db_session():
+            position = Position.get(Position.slug == "teller")
+            candidate = Candidate.create(name=f"测试{rep}", wecom_userid=f"bench{rep}")
+            expires = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)
+            invitation = Invitation.create(position=position, candidate=candidate, invited_by="hr_li",
+                                           expires_at=expires, status="sent")
+        token = links.make_token(settings.secret_key, invitation.id, candidate.id, expires.timestamp() + 8 * 3600)
+        base = f"/h5/api/{token}"
+        consent = client.post(f"{base}/consent", json={"recording": True, "face": video, "version": "consent-v1"})
+        assert consent.status_code == 200, consent.json
+        earlier = list(zip(KEYS[:-1], answers[:-1], strict=True))
+        if first is None:  # the first interview: answers 1-5 uploaded and scored one after another
+            for key, path in earlier:
+                _upload(client, base, key, path, mode, mime)
+                _wait(lambda k=key, i=invitation.id: AnswerAnalysis.select().join(Answer).where(
+                    (Answer.question_key == k) & (Answer.interview.in_(_interviews(i)))).exists(), 600)
+        else:  # later ones: the same five answers, already scored (copied), as the worker leaves them
+            with db_session():
+                interview = _interviews(invitation.id).get()
+                for row in first:
+                    answer = Answer.create(interview=interview, question_key=row["key"], ordinal=row["ordinal"],
+                                           mode=mode, status=row["status"])
+                    Recording.create(answer=answer, **row["recording"])
+                    AnswerAnalysis.create(answer=answer, source=row["recording"]["sha256"], status=row["status"],
+                                          reason=row["reason"], total=row["total"], document=row["document"])
+        start = time.perf_counter()
+        _upload(client, base, KEYS[-1], answers[-1], mode, mime)
+        _wait(lambda i=invitation.id: Report.select().where(Report.interview.in_(_interviews(i))).exists(), 900)
+        timings.append(time.perf_counter() - start)
+        print(f"  interview {rep + 1}: last upload → report {timings[-1]:5.1f} s")
+        if first is None:
+            with db_session():
+                first = [{"key": a.question_key, "ordinal": a.ordinal, "status": a.status,
+                          "recording": {k: getattr(r, k) for k in ("path", "mime", "size", "duration", "sha256")},
+                          "reason": a.analyses.get().reason, "total": a.analyses.get().total,
+                          "document": a.analyses.get().document}
+                         for a in Answer.select().where(Answer.interview.in_(_interviews(invitation.id)))
+                         for r in [a.recordings.get()] if a.question_key != KEYS[-1]]
+    return timings
+
+
+def _interviews(invitation_id: int):
+    from bot.store.models import Interview
+
+    return Interview.select().where(Interview.invitation == invitation_id)
+
+
+def _upload(client, base: str, key: str, path: Path, mode: str, mime: str) -> None:
+    data = path.read_bytes()
+    opened = client.post(f"{base}/uploads", json={"question": key, "mode": mode, "mime": mime})
+    assert opened.status_code == 200, opened.json
+    upload_id = opened.json["upload_id"]
+    chunks = [data[i:i + CHUNK] for i in range(0, len(data), CHUNK)]
+    for seq, chunk in enumerate(chunks):
+        put = client.put(f"{base}/uploads/{upload_id}/chunks/{seq}", data=chunk,
+                         headers={"X-Chunk-SHA256": hashlib.sha256(chunk).hexdigest()})
+        assert put.status_code == 200, put.json
+    done = client.post(f"{base}/uploads/{upload_id}/finish", json={"chunks": len(chunks)})
+    assert done.status_code == 200, done.json
+
+
+def _wait(condition, timeout: float) -> None:
+    from bot.store.db import db_session
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db_session():
+            if condition():
+                return
+        time.sleep(0.2)
+    raise TimeoutError("the scoring worker did not finish in time")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=90.0, help="length of each answer")
+    parser.add_argument("--reps", type=int, default=3, help="interviews timed from last upload to report")
+    parser.add_argument("--video", action="store_true", help="video answers (face signals on)")
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="bench-scoring-"))
+    try:
+        os.environ.setdefault("DATA_DIR", str(folder / "data"))
+        answers = make_answers(folder, args.seconds, args.video)
+        cores = os.cpu_count()
+        print(f"6 answers × {args.seconds:.0f} s ({'video' if args.video else 'audio'}), {cores} cores")
+        result = pipeline_vs_transcription(answers, args.seconds, args.video)
+        print(f"transcription alone: {result['alone_s']:.1f} s for {result['audio_s']:.0f} s of audio "
+              f"(RTF {result['rtf_alone']:.3f})")
+        print(f"whole pipeline:      {result['whole_s']:.1f} s (RTF {result['rtf_whole']:.3f})")
+        print(f"ratio pipeline / transcription: {result['ratio']:.2f}  (target ≤ 1.3: "
+              f"{'met' if result['ratio'] <= 1.3 else 'MISSED'})")
+        timings = last_upload_to_report(folder, answers, args.reps, args.video)
+        median = statistics.median(timings)
+        print(f"last upload → report, one worker: median {median:.1f} s over {len(timings)} interviews "
+              f"(min {min(timings):.1f}, max {max(timings):.1f}; target ≤ 60 s: {'met' if median <= 60 else 'MISSED'})")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
