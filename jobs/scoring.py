@@ -21,7 +21,7 @@ from bot.store.db import database, db_session
 from bot.store.models import Answer, AnswerAnalysis, Interview, Recording, Report, Score, utcnow
 from config.settings import Settings, get_settings
 from jobs.queues import DELIVERY, SCORING, enqueue
-from scoring import models, pipeline, report
+from scoring import models, pipeline, report, text
 from scoring.text import position_reference
 from scoring.transcribe import Transcriber
 
@@ -88,6 +88,7 @@ def score_answer(answer_id: int) -> str:
             language=_language(position.rubric.get("language", "zh")))
         reference = position_reference(position.description, interview.questions)
         weights = position.rubric.get("dimensions") or report.DEFAULT_WEIGHTS
+    text.use_cache_dir(settings.models_dir)
     if item.face:
         models.configure_environment(settings)  # before deepface is first imported in this process
     started = time.perf_counter()

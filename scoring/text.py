@@ -7,16 +7,19 @@ the common accent mergers (zh/z, ch/c, sh/s, n/l, in/ing, en/eng); relevance com
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jieba
 import jieba.analyse
 from pypinyin import Style, lazy_pinyin
 
+jieba.setLogLevel(logging.WARNING)  # it logs its dictionary loading at INFO on every first cut
 HANZI = re.compile(r"[\u4e00-\u9fff]")
 LATIN_WORD = re.compile(r"[A-Za-z]+")
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
@@ -48,6 +51,12 @@ NUMBER = re.compile(
     r"|[零一二两三四五六七八九十百千万半几]+(?:个|年|月|天|次|元|块|万|笔|位|名|分钟|小时|周|岁|倍|份|人|家|项|成)")
 
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
+
+
+def use_cache_dir(folder: Path) -> None:
+    """Keep jieba's dictionary cache (9 MB, written on its first use) in folder instead of the temp dir."""
+    folder.mkdir(parents=True, exist_ok=True)
+    jieba.dt.cache_file = str(folder / "jieba.cache")
 
 
 def fuzzy(syllable: str) -> str:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -145,7 +144,8 @@ def test_position_files_reject_unknown_dimensions(tmp_path):
     from bot.store.positions import PositionFileError
 
     bad = tmp_path / "x.yaml"
-    bad.write_text((POSITIONS_DIR / "teller.yaml").read_text("utf-8").replace("情绪稳定性: 0.10", "情商: 0.10"), "utf-8")
+    text = (POSITIONS_DIR / "teller.yaml").read_text("utf-8")
+    bad.write_text(text.replace("情绪稳定性: 0.10", "情商: 0.10"), "utf-8")
     with pytest.raises(PositionFileError, match="unknown dimensions"):
         parse_position(bad)
 
@@ -192,7 +192,8 @@ def test_jobs_score_each_answer_once_and_build_one_report(stack, webm_clips):
     assert analyses["complaint"].document["transcript"]["segments"][0]["words"]
     stored = Report.get(Report.interview == interview)
     jsonschema.validate(stored.document, report.load_schema())
-    assert stored.total == stored.document["total"] and stored.recommendation == stored.document["recommendation"]["key"]
+    assert stored.total == stored.document["total"]
+    assert stored.recommendation == stored.document["recommendation"]["key"]
     assert any("第6题" in flag and "重答" in flag for flag in stored.document["integrity"]["flags"])
     assert Score.select().where(Score.answer.is_null()).count() == len(stored.document["dimensions"])
     hr = [m["payload"]["text"]["content"] for m in stack.inbox("hr_li") if "面试报告已生成" in str(m)]
