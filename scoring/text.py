@@ -22,16 +22,21 @@ from pypinyin import Style, lazy_pinyin
 jieba.setLogLevel(logging.WARNING)  # it logs its dictionary loading at INFO on every first cut
 HANZI = re.compile(r"[\u4e00-\u9fff]")
 LATIN_WORD = re.compile(r"[A-Za-z]+")
+TOKEN = re.compile(r"[A-Za-z0-9]+|\S")  # a Latin word or number, or any other single character
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 NEGATION = ("不", "没", "别", "未", "无需", "不用", "不必")
+ENGLISH_NEGATION = re.compile(r"\b(?:not|never|no|don't|won't|wouldn't|didn't|cannot|can't)\s+(?:\w+\s+)?$")
 
 # Cue words, by what they show. Lists are deliberately short and common; a cue counts once per answer.
 ORDER_CUES = ("首先", "第一", "其次", "第二", "然后", "接着", "再次", "第三", "最后", "一是", "二是", "三是",
-              "一方面", "另一方面", "之后", "接下来", "随后", "事后", "第一时间", "先", "再")
-WEAK_ORDER_CUES = ("先", "再")  # common inside other words and phrases: they only add a little
+              "一方面", "另一方面", "之后", "接下来", "随后", "事后", "第一时间", "first", "second", "then",
+              "next", "finally", "先", "再")
+WEAK_ORDER_CUES = ("先", "再", "then")  # common inside other words and phrases: they only add a little
 CAUSAL_CUES = ("因为", "所以", "因此", "由于", "为了", "如果", "那么", "但是", "不过", "否则", "既然", "这样",
-               "要是", "的话", "不然", "免得", "说明", "只要", "反而")
-EXAMPLE_CUES = ("比如", "例如", "举个例子", "举例", "有一次", "那次", "当时", "记得", "像是")
+               "要是", "的话", "不然", "免得", "说明", "只要", "反而", "because", "so that", "therefore", "if ",
+               "however")
+EXAMPLE_CUES = ("比如", "例如", "举个例子", "举例", "有一次", "那次", "当时", "记得", "像是", "for example",
+                "for instance", "once")
 SUMMARY_CUES = ("总之", "总的来说", "综上", "总结", "归根结底", "我学到", "学到")
 STAR_CUES = {
     "情境": ("当时", "那次", "有一次", "那时候", "去年", "实习", "期间"),
@@ -77,34 +82,40 @@ def fuzzy(syllable: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def pinyin_key(word: str) -> str:
     """The fuzzy pinyin of a word, syllables joined by spaces ('倾听' and '轻听' both give 'qin tin')."""
-    return " ".join(fuzzy(s) for s in lazy_pinyin(word, style=Style.NORMAL, errors=lambda chars: list(chars)))
+    keys = []
+    for token in TOKEN.findall(word):
+        keys.append(fuzzy(lazy_pinyin(token, style=Style.NORMAL)[0]) if HANZI.match(token) else token.lower())
+    return " ".join(keys)
 
 
 @dataclass(frozen=True)
 class PinyinText:
-    """A text with the fuzzy pinyin of each character and where each character starts in that string."""
+    """A text as fuzzy pinyin (one syllable per hanzi; Latin words and numbers whole), with, for each token,
+    where its key starts in that string and where the token starts in the text."""
     text: str
     keys: str
-    starts: tuple[int, ...]
+    starts: tuple[tuple[int, int], ...]
 
     @classmethod
     def of(cls, text: str) -> PinyinText:
         parts, starts, pos = [], [], 1
-        for char in text:
-            syllable = fuzzy(lazy_pinyin(char)[0]) if HANZI.match(char) else char.lower()
-            starts.append(pos)
-            parts.append(syllable)
-            pos += len(syllable) + 1
-        return cls(text, " " + " ".join(parts) + " ", tuple(starts))
+        for match in TOKEN.finditer(text):
+            token = match.group(0)
+            key = fuzzy(lazy_pinyin(token)[0]) if HANZI.match(token) else token.lower()
+            starts.append((pos, match.start()))
+            parts.append(key)
+            pos += len(key) + 1
+        keys = " " + " ".join(parts) + " "
+        return cls(text, keys, tuple(starts))
 
     def find(self, word: str) -> list[int]:
         """Character offsets where word occurs, by the same pinyin (which includes the exact spelling)."""
-        needle = f" {pinyin_key(word)} "
+        needle = f" {pinyin_key(word.lower())} "
         found, at = [], self.keys.find(needle)
-        index = {start: i for i, start in enumerate(self.starts)}
+        offsets = dict(self.starts)
         while at != -1:
-            if at + 1 in index:
-                found.append(index[at + 1])
+            if at + 1 in offsets:
+                found.append(offsets[at + 1])
             at = self.keys.find(needle, at + 1)
         return found
 
@@ -135,7 +146,9 @@ def negated(text: str, offset: int, word: str) -> bool:
     if word.startswith(NEGATION):
         return False
     before = text[max(0, offset - 3):offset]
-    return any(before.endswith(neg) or before[:-1].endswith(neg) for neg in NEGATION)
+    if any(before.endswith(neg) or before[:-1].endswith(neg) for neg in NEGATION):
+        return True
+    return bool(ENGLISH_NEGATION.search(text[max(0, offset - 24):offset].lower()))
 
 
 def rubric_coverage(text: str, rubric: list[dict[str, Any]]) -> dict[str, Any]:
@@ -207,7 +220,8 @@ def relevance(text: str, reference: str) -> float:
 
 def cues_found(text: str, cues: tuple[str, ...]) -> list[str]:
     """The cue words present in the text (each once, in cue order)."""
-    return [cue for cue in cues if cue in text]
+    lowered = text.lower()
+    return [cue for cue in cues if cue in lowered]
 
 
 def structure(text: str) -> dict[str, Any]:

@@ -209,6 +209,40 @@ def test_jobs_score_each_answer_once_and_build_one_report(stack, webm_clips):
     assert len([m for m in stack.inbox("hr_li") if "面试报告已生成" in str(m)]) == 1
 
 
+def test_a_scoring_failure_is_retried_then_reported_not_lost(stack, monkeypatch):
+    from bot.store.models import AnswerAnalysis, Report
+    from jobs import scoring
+
+    calls = []
+    real = pipeline.score
+
+    def flaky(item, *args, **kwargs):
+        if item.question["key"] == "pressure":
+            calls.append(item.question["key"])
+            raise RuntimeError("disk full")
+        return real(item, *args, **kwargs)
+
+    monkeypatch.setattr(scoring.pipeline, "score", flaky)
+    stack.say("hr_li", "/invite 柜员 zhangsan")
+    stack.drain()
+    link = [m for m in stack.inbox("zhangsan") if m["msgtype"] == "template_card"][0]["card"]["card_action"]["url"]
+    client, base = stack.app.test_client(), f"/h5/api/{link.rsplit('/', 1)[1]}"
+    from tests.test_h5_api import consent
+
+    consent(client, base)
+    for key in QUESTIONS:
+        text = next(c["text"] for c in MANIFEST.values() if c["question"] == key and c["quality"] == "excellent")
+        assert client.post(f"{base}/answers/{key}/text", json={"text": text}).status_code == 200
+    stack.drain()
+    assert len(calls) == 1 + scoring.RETRY.max  # the first try and every retry
+    failed = AnswerAnalysis.select().where(AnswerAnalysis.reason == "error").get()
+    assert failed.answer.question_key == "pressure" and "disk full" in failed.document["detail"]
+    doc = Report.get().document
+    assert any("第5题" in flag and "出错" in flag for flag in doc["integrity"]["flags"])
+    assert "1 道题无法评分" in doc["recommendation"]["reasons"]
+    assert len([m for m in stack.inbox("hr_li") if "面试报告已生成" in str(m)]) == 1
+
+
 def test_the_scoring_worker_refuses_to_start_without_models(tmp_path):
     import os
     import sys
@@ -218,3 +252,20 @@ def test_the_scoring_worker_refuses_to_start_without_models(tmp_path):
                           timeout=60, cwd=Path(__file__).resolve().parent.parent)
     assert done.returncode == 1
     assert "cannot start" in done.stderr and "make models" in done.stderr
+
+
+def test_english_answers_match_english_rubrics_word_by_word():
+    from scoring import text
+
+    question = {"key": "q", "text": "A customer complains loudly about the queue. What do you do?", "rubric": [
+        {"point": "calm", "keywords": ["listen", "apologize"], "synonyms": ["sorry"]},
+        {"point": "escalate", "keywords": ["manager"], "synonyms": ["supervisor"]},
+        {"point": "follow up", "keywords": ["follow up"], "synonyms": ["call back"]}]}
+    answer = ("First, I would listen to the customer and apologize for the wait. Then I would explain why the "
+              "queue is long, because it is payday. Finally I would tell my supervisor.")
+    signals = text.analyse(answer, question, text.rubric_reference(question))
+    assert signals["rubric"]["hit"] == ["calm", "escalate"] and signals["rubric"]["missed"] == ["follow up"]
+    assert {"first", "finally"} <= set(signals["structure"]["order"]) and "because" in signals["structure"]["causal"]
+    assert signals["chars"] == len(answer.split()) and signals["relevance"] > 0.3
+    assert text.rubric_coverage("I will not listen to him, never apologize", question["rubric"])["hit"] == []
+    assert text.rubric_coverage("我不会上报，也没有跟进", [{"point": "p", "keywords": ["上报", "跟进"]}])["hit"] == []

@@ -141,7 +141,7 @@ class AnswerAnalysis(BaseModel):
     answer = pw.ForeignKeyField(Answer, backref="analyses", unique=True, on_delete="CASCADE")
     source = pw.CharField(max_length=64)  # sha256 of the recording or text analysed: a retake replaces it
     status = pw.CharField(max_length=16)  # scored | unscorable
-    reason = pw.CharField(max_length=16, null=True)  # silence | empty | corrupt | no_face
+    reason = pw.CharField(max_length=16, null=True)  # silence | empty | corrupt | no_face | error
     total = pw.FloatField(default=0.0)
     document = JSONField()
     seconds = pw.FloatField(default=0.0)
