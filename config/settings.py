@@ -51,6 +51,14 @@ def parse_bool(name: str, raw: str) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
+def parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    """Parse one of a few fixed words."""
+    value = raw.strip().lower()
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return value
+
+
 def parse_url(name: str, raw: str, *, schemes: tuple[str, ...], trailing_slash: bool = False) -> str:
     """Parse a URL with one of the given schemes."""
     value = raw.strip()
@@ -116,6 +124,7 @@ class Settings:
     whisper_model: Path = DEFAULT_MODELS_DIR / "whisper-base"
     face_expression: bool = False
     scoring_threads: int = 2
+    whisper_device: str = "cpu"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -210,6 +219,7 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: str | None = ".env
         models_dir=models_dir,
         whisper_model=Path(env.get("WHISPER_MODEL") or models_dir / "whisper-base").resolve(),
         face_expression=parse_bool("FACE_EXPRESSION", env.get("FACE_EXPRESSION", "false")),
+        whisper_device=parse_choice("WHISPER_DEVICE", env.get("WHISPER_DEVICE", "cpu"), ("cpu", "cuda")),
         scoring_threads=parse_int("SCORING_THREADS", env.get("SCORING_THREADS", str(min(os.cpu_count() or 1, 8))),
                                   low=1, high=64),
     )

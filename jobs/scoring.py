@@ -33,12 +33,12 @@ REPORT_TIMEOUT = 120
 
 def transcriber(settings: Settings) -> Transcriber:
     """The process's Whisper model (loaded on first use; the directory is checked first)."""
-    return _transcriber(models.whisper_model_dir(settings), settings.scoring_threads)
+    return _transcriber(models.whisper_model_dir(settings), settings.scoring_threads, settings.whisper_device)
 
 
 @functools.lru_cache(maxsize=2)
-def _transcriber(model_dir, threads: int) -> Transcriber:
-    return Transcriber(model_dir, cpu_threads=threads)
+def _transcriber(model_dir, threads: int, device: str) -> Transcriber:
+    return Transcriber(model_dir, cpu_threads=threads, device=device)
 
 
 @functools.lru_cache(maxsize=1)

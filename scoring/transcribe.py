@@ -82,8 +82,9 @@ def simplified(text: str) -> str:
 class Transcriber:
     """One loaded Whisper model; transcribe() is safe to call from one thread at a time per instance."""
 
-    def __init__(self, model_dir: Path, *, cpu_threads: int = 0, beam_size: int = 5) -> None:
+    def __init__(self, model_dir: Path, *, cpu_threads: int = 0, beam_size: int = 5, device: str = "cpu") -> None:
         self.model_dir = Path(model_dir)
+        self.device = device
         self.cpu_threads = cpu_threads
         self.beam_size = beam_size
         self._model = None
@@ -95,7 +96,8 @@ class Transcriber:
                 if self._model is None:
                     from faster_whisper import WhisperModel
 
-                    self._model = WhisperModel(str(self.model_dir), device="cpu", compute_type="int8",
+                    compute = "int8" if self.device == "cpu" else "int8_float16"  # int8 weights either way
+                    self._model = WhisperModel(str(self.model_dir), device=self.device, compute_type=compute,
                                                cpu_threads=self.cpu_threads)
         return self._model
 

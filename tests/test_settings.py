@@ -36,6 +36,9 @@ def test_real_corp_uses_the_real_api_and_no_default_recruiters(tmp_path):
     ("DATABASE_URL", "mysql://x/y", "URL"),
     ("REDIS_URL", "localhost:6379", "URL"),
     ("HR_USERIDS", "ok,bad id", "invalid userid"),
+    ("WHISPER_DEVICE", "tpu", "one of cpu, cuda"),
+    ("SCORING_THREADS", "0", "between 1 and 64"),
+    ("FACE_EXPRESSION", "maybe", "true or false"),
     ("WEB_PORT", "70000", "between"),
     ("PUBLIC_BASE_URL", "example.com", "URL"),
 ])

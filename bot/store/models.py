@@ -162,7 +162,7 @@ class Report(BaseModel):
     schema_version = pw.CharField(max_length=16)
     document = JSONField()
     total = pw.FloatField()
-    recommendation = pw.CharField(max_length=8)
+    recommendation = pw.CharField(max_length=16)  # recommend | consider | reject
     created_at = pw.DateTimeField(default=utcnow)
     released_at = pw.DateTimeField(null=True)
 

@@ -5,7 +5,7 @@ from peewee_migrate import Migrator
 
 
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
-    """Add the answer_analysis table."""
+    """Add the answer_analysis table; widen report.recommendation for its keys (recommend/consider/reject)."""
 
     @migrator.create_model
     class AnswerAnalysis(pw.Model):
@@ -23,7 +23,10 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
         class Meta:
             table_name = "answer_analysis"
 
+    migrator.change_fields("report", recommendation=pw.CharField(max_length=16))
+
 
 def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
     """Drop what migrate added."""
+    migrator.change_fields("report", recommendation=pw.CharField(max_length=8))
     migrator.remove_model("answer_analysis")
