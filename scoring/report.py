@@ -13,13 +13,14 @@ from typing import Any
 
 from scoring import text as text_mod
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: + concerns
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 SCORING_VERSION = "rules-1.0"
 DIMENSIONS = ("沟通能力", "逻辑思维", "专业匹配度", "岗位适配性", "情绪稳定性", "亲和力")
 DEFAULT_WEIGHTS = {"沟通能力": 0.25, "逻辑思维": 0.2, "专业匹配度": 0.25, "岗位适配性": 0.2, "情绪稳定性": 0.1}
 EXPRESSION_WEIGHT = 0.05  # 亲和力, only when facial expression is explicitly enabled (WECOM.md §7)
 THRESHOLDS = {"recommend": 75.0, "consider": 60.0}
+RED_FLAG_FACTOR = 0.5
 LABELS = {"recommend": "推荐", "consider": "待定", "reject": "不推荐"}
 NOTE = "AI 评估仅供参考，是否进入下一轮由 HR 决定；候选人可申请人工复核。"
 
@@ -57,12 +58,15 @@ def answer_dimensions(text: dict[str, Any], voice: dict[str, Any] | None, face: 
     dims["逻辑思维"] = {"score": pct(gate * (0.45 * st + 0.35 * cov + 0.2 * ln)),
                      "basis": {"structure": st, "rubric_coverage": round(cov, 3), "length": ln, "gate": round(gate, 3)},
                      "evidence": _logic_evidence(text)}
-    dims["专业匹配度"] = {"score": pct(0.6 * cov + 0.25 * rel + 0.15 * sp),
-                      "basis": {"rubric_coverage": round(cov, 3), "relevance": rel, "specificity": sp},
-                      "evidence": _rubric_evidence(text)}
-    dims["岗位适配性"] = {"score": pct(gate * (0.3 * prel + 0.3 * att + 0.25 * cov + 0.15 * ln)),
+    flags = text.get("red_flags") or []
+    caution = RED_FLAG_FACTOR ** min(len(flags), 2)  # saying the wrong practice outweighs naming the right words
+    dims["专业匹配度"] = {"score": pct(caution * (0.6 * cov + 0.25 * rel + 0.15 * sp)),
+                      "basis": {"rubric_coverage": round(cov, 3), "relevance": rel, "specificity": sp,
+                                "red_flags": len(flags)},
+                      "evidence": [*(f"✗ 不当做法：“{f['quote']}”" for f in flags), *_rubric_evidence(text)]}
+    dims["岗位适配性"] = {"score": pct(caution * gate * (0.3 * prel + 0.3 * att + 0.25 * cov + 0.15 * ln)),
                       "basis": {"position_relevance": prel, "attitude": att, "rubric_coverage": round(cov, 3),
-                                "length": ln, "gate": round(gate, 3)},
+                                "length": ln, "gate": round(gate, 3), "red_flags": len(flags)},
                       "evidence": ([f"体现岗位素质的表述：{'、'.join(text['attitude']['words'])}"]
                                    if text["attitude"]["words"] else ["回答中较少体现服务意识、细致等岗位素质"])}
     if voice is not None:
@@ -144,7 +148,7 @@ def highlights(question: dict[str, Any], text: dict[str, Any], voice: dict[str, 
 
 def suggestions(question: dict[str, Any], text: dict[str, Any], voice: dict[str, Any] | None) -> list[str]:
     """改进建议 of one answer in plain Chinese, most useful first (at most three)."""
-    out = []
+    out = [f"“{f['quote']}”不符合规范做法，建议了解相关制度后再作答" for f in text.get("red_flags") or []][:1]
     if max(text["relevance"], text["rubric"]["coverage"]) < 0.3:
         out.append("回答与题目关联较弱，建议先直接回应题目，再展开说明")
     missed = text["rubric"]["missed"]
@@ -239,10 +243,22 @@ def build_report(*, interview: dict[str, Any], answers: list[dict[str, Any]], we
         "dimensions": dimensions,
         "highlights": [f"第{a['ordinal']}题：{a['highlights'][0]}" for a in best if a["highlights"]][:3],
         "suggestions": [f"第{a['ordinal']}题：{a['suggestions'][0]}" for a in reversed(best) if a["suggestions"]][:3],
+        "concerns": concerns(answers),
         "answers": answers,
         "integrity": integrity or {"flags": []},
         "models": models or {},
     }
+
+
+def concerns(answers: list[dict[str, Any]]) -> list[str]:
+    """What HR should look at first: wrong practices said, and answers that could not be scored."""
+    out = []
+    for a in answers:
+        for flag in (a.get("signals") or {}).get("text", {}).get("red_flags") or []:
+            out.append(f"第{a['ordinal']}题：回答中出现不当做法——“{flag['quote']}”")
+        if a["status"] == "unscorable":
+            out.append(f"第{a['ordinal']}题：{a['reason_text']}")
+    return out
 
 
 def effective_weights(weights: dict[str, float], *, expression: bool) -> dict[str, float]:

@@ -141,12 +141,14 @@ def quote_around(text: str, offset: int, limit: int = 40) -> str:
     return quote
 
 
-def negated(text: str, offset: int, word: str) -> bool:
-    """Whether the word at offset is negated just before it (不上报); words that are negations count as is."""
+def negated(text: str, offset: int, word: str, *, reach: int = 1) -> bool:
+    """Whether the word at offset is negated just before it (不上报; with reach n, up to n characters of the
+    same clause may stand between: 不跟他说一定能赚); words that are negations themselves count as is."""
     if word.startswith(NEGATION):
         return False
-    before = text[max(0, offset - 3):offset]
-    if any(before.endswith(neg) or before[:-1].endswith(neg) for neg in NEGATION):
+    clause_start = max([text.rfind(mark, 0, offset) for mark in "。！？!?；;，,\n"]) + 1
+    before = text[max(clause_start, offset - reach - 2):offset]
+    if any(neg in before for neg in NEGATION):
         return True
     return bool(ENGLISH_NEGATION.search(text[max(0, offset - 24):offset].lower()))
 
@@ -171,6 +173,18 @@ def rubric_coverage(text: str, rubric: list[dict[str, Any]]) -> dict[str, Any]:
         points.append({"point": point["point"], "hit": bool(hits), "score": score, "matches": hits[:4]})
     return {"coverage": total / len(rubric) if rubric else 0.0, "points": points,
             "hit": [p["point"] for p in points if p["hit"]], "missed": [p["point"] for p in points if not p["hit"]]}
+
+
+def red_flags(text: str, flags: list[str]) -> list[dict[str, Any]]:
+    """Phrases of a wrong or non-compliant practice (自己垫付, 保证收益) that the answer says, un-negated."""
+    pinyin, found = PinyinText.of(text), []
+    for flag in flags:
+        for offset in pinyin.find(flag):
+            if not negated(text, offset, flag, reach=8):  # be slow to accuse: 不跟他说一定能赚 is not a flag
+                heard = text[offset:offset + len(flag)]
+                found.append({"word": flag, "heard": heard, "quote": quote_around(text, offset)})
+                break
+    return found
 
 
 @functools.lru_cache(maxsize=1)
@@ -288,6 +302,7 @@ def analyse(text: str, question: dict[str, Any], position_reference: str, *, tar
         "fillers": fillers(text),
         "length": {"chars": chars, "target": target_chars, "score": length_adequacy(chars, target_chars)},
         "attitude": service_attitude(text),
+        "red_flags": red_flags(text, question.get("red_flags") or []),
     }
 
 

@@ -70,6 +70,14 @@ def test_weak_and_off_topic_answers_score_low_and_say_why(transcriber):
     good = score(transcriber, "cash_discrepancy", AUDIO / "cash_discrepancy_excellent.ogg")
     assert weak["total"] < 40 and off["total"] < 30 and good["total"] > 70
     assert len(weak["rubric"]["missed"]) >= 2
+    # 少一百块……我可能就自己先补上: a red flag of the position, said without a negation
+    assert weak["signals"]["text"]["red_flags"][0]["word"] == "自己先补"
+    assert weak["dimensions"]["专业匹配度"]["evidence"][0].startswith("✗ 不当做法")
+    assert "不符合规范" in weak["suggestions"][0]
+    assert good["signals"]["text"]["red_flags"] == []  # 我不能自己垫付: negated, not a flag
+    doc = report.build_report(interview={"id": 1, "position": {"slug": "teller", "title": "柜员"}, "candidate_id": 7,
+                                         "questions": 2, "answered": 2}, answers=[good, weak], weights=WEIGHTS)
+    assert doc["concerns"] and "不当做法" in doc["concerns"][0] and doc["schema_version"] == "1.1"
     assert any("关联较弱" in s for s in off["suggestions"])
     assert any("补充" in s or "围绕" in s for s in weak["suggestions"])
 

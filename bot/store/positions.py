@@ -41,6 +41,9 @@ def parse_position(path: Path) -> dict[str, Any]:
         _require(isinstance(q, dict) and q.get("key") and q.get("text"), path, f"question {i} needs key and text")
         _require(q["key"] not in keys, path, f"question key {q['key']!r} is repeated")
         keys.add(q["key"])
+        flags = q.get("red_flags", [])
+        _require(isinstance(flags, list) and all(isinstance(f, str) and f.strip() for f in flags), path,
+                 f"question {q['key']}: red_flags must be a list of phrases")
         for point in q.get("rubric", []):
             _require(isinstance(point.get("keywords"), list), path, f"question {q['key']}: rubric points need keywords")
     modes = doc.get("answer_modes", sorted(ANSWER_MODES))
