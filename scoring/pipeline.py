@@ -6,6 +6,7 @@ file and a loaded Transcriber, return the analysis document stored for the answe
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,13 +87,14 @@ def score(answer: AnswerInput, transcriber: Transcriber | None, *, position_refe
             return unscorable(answer, exc.reason, exc.detail)
         timings["decode"] = time.perf_counter() - started
         mark = time.perf_counter()
+        face_job = None
+        if answer.mode == "video" and answer.face:  # frames are read and searched while Whisper runs
+            face_job = _FACE_POOL.submit(_timed, _face, answer.media, answer.expression)
         transcript = transcriber.transcribe(samples, language=answer.language)
         timings["transcribe"] = time.perf_counter() - mark
         said = transcript.text
-        if answer.mode == "video" and answer.face:
-            mark = time.perf_counter()
-            face_signals = _face(answer.media, answer.expression)
-            timings["face"] = time.perf_counter() - mark
+        if face_job is not None:
+            face_signals, timings["face"] = face_job.result()
             if face_signals.get("unscorable_reason") == "no_face" and answer.video_required:
                 return unscorable(answer, "no_face", transcript=transcript.to_json(), face=face_signals)
         if text.content_chars(said) < MIN_SPEECH_CHARS:
@@ -119,6 +121,14 @@ def score(answer: AnswerInput, transcriber: Transcriber | None, *, position_refe
                     "face": face_signals},
         "timings": {k: round(v, 3) for k, v in {**timings, "total": time.perf_counter() - started}.items()},
     }
+
+
+_FACE_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="face")
+
+
+def _timed(func, *args: Any) -> tuple[Any, float]:
+    started = time.perf_counter()
+    return func(*args), time.perf_counter() - started
 
 
 def _face(path: Path, expression: bool) -> dict[str, Any]:
