@@ -5,7 +5,7 @@ from typing import Any
 
 from bot.cards import local_time
 from bot.store.db import database
-from bot.store.models import Answer, Interview, Invitation, Recording, Upload, utcnow
+from bot.store.models import Answer, AnswerAnalysis, Interview, Invitation, Recording, Upload, utcnow
 from config.settings import Settings
 
 CONSENT_VERSION = "consent-v1"
@@ -127,6 +127,7 @@ def save_answer(invitation: Invitation, interview: Interview, key: str, *, mode:
             answer = Answer.create(interview=interview, question_key=key, ordinal=ordinal, **values)
         else:
             Answer.update(**values, retakes_used=Answer.retakes_used + 1).where(Answer.id == answer.id).execute()
+            AnswerAnalysis.delete().where(AnswerAnalysis.answer == answer.id).execute()  # it scored the old take
             answer = Answer.get_by_id(answer.id)
         saved = Recording.create(answer=answer, **recording) if recording else None
     return answer, saved

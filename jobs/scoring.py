@@ -58,7 +58,7 @@ def queue_report(interview_id: int) -> None:
 
 
 def _source(answer: Answer, recording: Recording | None) -> str:
-    if recording is not None:
+    if recording is not None and answer.mode != "text":
         return recording.sha256 or hashlib.sha256(recording.path.encode()).hexdigest()
     return hashlib.sha256(answer.text.encode("utf-8")).hexdigest()
 
@@ -82,7 +82,7 @@ def score_answer(answer_id: int) -> str:
         face_allowed = position.face_analysis and interview.face_consent
         item = pipeline.AnswerInput(
             question=question, ordinal=answer.ordinal, mode=answer.mode, text=answer.text,
-            media=settings.data_dir / recording.path if recording is not None else None,
+            media=settings.data_dir / recording.path if recording is not None and answer.mode != "text" else None,
             face=face_allowed, expression=face_allowed and settings.face_expression,
             video_required=position.answer_modes == ["video"],
             language=_language(position.rubric.get("language", "zh")))

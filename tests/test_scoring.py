@@ -251,6 +251,30 @@ def test_a_scoring_failure_is_retried_then_reported_not_lost(stack, monkeypatch)
     assert len([m for m in stack.inbox("hr_li") if "面试报告已生成" in str(m)]) == 1
 
 
+def test_a_retake_replaces_the_analysis_of_the_earlier_take(stack, webm_clips):
+    from bot.store.models import AnswerAnalysis, Report
+    from tests.test_h5_api import consent, finish, upload
+
+    stack.say("hr_li", "/invite 柜员 zhangsan")
+    stack.drain()
+    link = [m for m in stack.inbox("zhangsan") if m["msgtype"] == "template_card"][0]["card"]["card_action"]["url"]
+    client, base = stack.app.test_client(), f"/h5/api/{link.rsplit('/', 1)[1]}"
+    consent(client, base)
+    upload_id, chunks = upload(client, base, "intro", webm_clips["silent"], mode="audio", mime="audio/webm;codecs=opus")
+    assert finish(client, base, upload_id, chunks).status_code == 200
+    stack.drain()
+    first = AnswerAnalysis.get()
+    assert first.reason == "silence"
+    retake = client.post(f"{base}/answers/intro/text", json={"text": MANIFEST["intro_excellent.ogg"]["text"],
+                                                            "retake": True})
+    assert retake.status_code == 200, retake.json
+    assert AnswerAnalysis.select().count() == 0  # the old take's analysis is gone before the new one is made
+    stack.drain()
+    second = AnswerAnalysis.get()
+    assert second.status == "scored" and second.source != first.source and second.document["mode"] == "text"
+    assert not Report.select().exists()  # five questions are still unanswered
+
+
 def test_the_scoring_worker_refuses_to_start_without_models(tmp_path):
     import os
     import sys
