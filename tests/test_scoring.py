@@ -172,16 +172,24 @@ def webm_clips(tmp_path_factory) -> dict[str, bytes]:
     return out
 
 
-def test_jobs_score_each_answer_once_and_build_one_report(stack, webm_clips):
-    from bot.store.models import AnswerAnalysis, Interview, OutboundMessage, Report, Score
-    from jobs import scoring
-    from tests.test_h5_api import consent, finish, upload
+def started_interview(stack):
+    """Invite zhangsan through the sandbox chat and consent on the page; return the API client and base."""
+    from tests.test_h5_api import consent
 
     stack.say("hr_li", "/invite 柜员 zhangsan")
     stack.drain()
     link = [m for m in stack.inbox("zhangsan") if m["msgtype"] == "template_card"][0]["card"]["card_action"]["url"]
     client, base = stack.app.test_client(), f"/h5/api/{link.rsplit('/', 1)[1]}"
     consent(client, base)
+    return client, base
+
+
+def test_jobs_score_each_answer_once_and_build_one_report(stack, webm_clips):
+    from bot.store.models import AnswerAnalysis, Interview, OutboundMessage, Report, Score
+    from jobs import scoring
+    from tests.test_h5_api import finish, upload
+
+    client, base = started_interview(stack)
     for key in [q["key"] for q in client.get(f"{base}/state").json["questions"]]:
         if key == "aml":
             response = client.post(f"{base}/answers/aml/text", json={"text": MANIFEST["aml_excellent.ogg"]["text"]})
@@ -231,13 +239,7 @@ def test_a_scoring_failure_is_retried_then_reported_not_lost(stack, monkeypatch)
         return real(item, *args, **kwargs)
 
     monkeypatch.setattr(scoring.pipeline, "score", flaky)
-    stack.say("hr_li", "/invite 柜员 zhangsan")
-    stack.drain()
-    link = [m for m in stack.inbox("zhangsan") if m["msgtype"] == "template_card"][0]["card"]["card_action"]["url"]
-    client, base = stack.app.test_client(), f"/h5/api/{link.rsplit('/', 1)[1]}"
-    from tests.test_h5_api import consent
-
-    consent(client, base)
+    client, base = started_interview(stack)
     for key in QUESTIONS:
         text = next(c["text"] for c in MANIFEST.values() if c["question"] == key and c["quality"] == "excellent")
         assert client.post(f"{base}/answers/{key}/text", json={"text": text}).status_code == 200
@@ -253,13 +255,9 @@ def test_a_scoring_failure_is_retried_then_reported_not_lost(stack, monkeypatch)
 
 def test_a_retake_replaces_the_analysis_of_the_earlier_take(stack, webm_clips):
     from bot.store.models import AnswerAnalysis, Report
-    from tests.test_h5_api import consent, finish, upload
+    from tests.test_h5_api import finish, upload
 
-    stack.say("hr_li", "/invite 柜员 zhangsan")
-    stack.drain()
-    link = [m for m in stack.inbox("zhangsan") if m["msgtype"] == "template_card"][0]["card"]["card_action"]["url"]
-    client, base = stack.app.test_client(), f"/h5/api/{link.rsplit('/', 1)[1]}"
-    consent(client, base)
+    client, base = started_interview(stack)
     upload_id, chunks = upload(client, base, "intro", webm_clips["silent"], mode="audio", mime="audio/webm;codecs=opus")
     assert finish(client, base, upload_id, chunks).status_code == 200
     stack.drain()
