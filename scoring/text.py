@@ -90,13 +90,14 @@ def pinyin_key(word: str) -> str:
 
 @dataclass(frozen=True)
 class PinyinText:
-    """A text as fuzzy pinyin (one syllable per hanzi; Latin words and numbers whole), with, for each token,
-    where its key starts in that string and where the token starts in the text."""
+    """A text as fuzzy pinyin (one syllable per hanzi; Latin words and numbers whole), and for each token
+    where its key starts in that string → where the token starts in the text."""
     text: str
     keys: str
-    starts: tuple[tuple[int, int], ...]
+    starts: dict[int, int]
 
     @classmethod
+    @functools.lru_cache(maxsize=32)  # rubric points and red flags search the same answer
     def of(cls, text: str) -> PinyinText:
         parts, starts, pos = [], [], 1
         for match in TOKEN.finditer(text):
@@ -106,16 +107,15 @@ class PinyinText:
             parts.append(key)
             pos += len(key) + 1
         keys = " " + " ".join(parts) + " "
-        return cls(text, keys, tuple(starts))
+        return cls(text, keys, dict(starts))
 
     def find(self, word: str) -> list[int]:
         """Character offsets where word occurs, by the same pinyin (which includes the exact spelling)."""
         needle = f" {pinyin_key(word.lower())} "
         found, at = [], self.keys.find(needle)
-        offsets = dict(self.starts)
         while at != -1:
-            if at + 1 in offsets:
-                found.append(offsets[at + 1])
+            if at + 1 in self.starts:
+                found.append(self.starts[at + 1])
             at = self.keys.find(needle, at + 1)
         return found
 
@@ -229,7 +229,13 @@ def rubric_reference(question: dict[str, Any]) -> str:
 
 def relevance(text: str, reference: str) -> float:
     """How much the answer talks about the reference's subject: TF-IDF cosine, scaled so 0.25 reads as 1."""
-    return min(1.0, cosine(weighted_terms(text), weighted_terms(reference)) / 0.25)
+    return min(1.0, cosine(weighted_terms(text), _reference_terms(reference)) / 0.25)
+
+
+@functools.lru_cache(maxsize=64)
+def _reference_terms(reference: str) -> Counter:
+    """A question's or position's vocabulary weights: the same for every answer, so computed once."""
+    return weighted_terms(reference)
 
 
 def cues_found(text: str, cues: tuple[str, ...]) -> list[str]:

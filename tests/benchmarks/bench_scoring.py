@@ -172,10 +172,9 @@ def _drive(answers: list[Path], reps: int, video: bool) -> list[float]:
             with db_session():
                 first = [{"key": a.question_key, "ordinal": a.ordinal, "status": a.status,
                           "recording": {k: getattr(r, k) for k in ("path", "mime", "size", "duration", "sha256")},
-                          "reason": a.analyses.get().reason, "total": a.analyses.get().total,
-                          "document": a.analyses.get().document}
+                          "reason": done.reason, "total": done.total, "document": done.document}
                          for a in Answer.select().where(Answer.interview.in_(_interviews(invitation.id)))
-                         for r in [a.recordings.get()] if a.question_key != KEYS[-1]]
+                         for r, done in [(a.recordings.get(), a.analyses.get())] if a.question_key != KEYS[-1]]
     return timings
 
 
