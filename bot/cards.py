@@ -38,40 +38,117 @@ def task_id(prefix: str) -> str:
 
 
 MODE_NAMES = {"video": "视频", "audio": "语音", "text": "文字"}
+MODE_NAMES_EN = {"video": "video", "audio": "voice", "text": "text"}
 
 
-def answer_modes_text(modes: list[str]) -> str:
+def answer_modes_text(modes: list[str], locale: str = "zh-CN") -> str:
     """Say which answer modes a position allows: ['video', 'audio', 'text'] → 视频、语音或文字."""
-    names = [MODE_NAMES[m] for m in MODE_NAMES if m in modes]
-    return names[0] if len(names) == 1 else "、".join(names[:-1]) + "或" + names[-1]
+    table, comma, last = (MODE_NAMES_EN, ", ", " or ") if locale == "en" else (MODE_NAMES, "、", "或")
+    names = [table[m] for m in table if m in modes]
+    return names[0] if len(names) == 1 else comma.join(names[:-1]) + last + names[-1]
 
 
-def invitation_card(*, touser: str, company: str, candidate_name: str, position: str, question_count: int,
-                    think_seconds: int, answer_seconds: int, answer_modes: list[str], deadline: dt.datetime,
-                    link: str, decline_key: str) -> dict[str, Any]:
-    """Return the personalized invitation: a button card with the link and a way to decline."""
-    greeting = f"{candidate_name}，您好！{company}邀请您参加「{position}」岗位的 AI 视频面试。"
-    guide = (f"共 {question_count} 道题，每题有 {think_seconds} 秒思考时间、最多 {answer_seconds // 60} 分钟作答，"
-             f"可{answer_modes_text(answer_modes)}作答。请在安静、光线充足的地方用手机打开，全程约 "
-             f"{max(5, question_count * (think_seconds + answer_seconds) // 60)} 分钟。")
-    fields = [("岗位", position), ("题目数量", f"{question_count} 题"), ("思考时间", f"每题 {think_seconds} 秒"),
-              ("截止时间", local_time(deadline))]
+def invitation_card(*, touser: str, locale: str, company: str, candidate_name: str, position: Any,
+                    deadline: dt.datetime, link: str, decline_key: str) -> dict[str, Any]:
+    """Return the personalized invitation (个性化指引): a button card with the link and a way to decline."""
+    from bot.messages import render, strings
+
+    guide = render("invitation_guide", locale, **guide_values(position, locale))
+    names = strings("invitation_fields", locale)
+    values = [position.title, render("invitation_count", locale, n=len(position.questions)),
+              render("invitation_think", locale, n=position.think_seconds), local_time(deadline)]
+    greeting = render("invitation_greeting", locale, name=candidate_name, company=company, position=position.title)
     return {
         "touser": touser,
         "msgtype": "template_card",
         "template_card": {
             "card_type": "button_interaction",
-            "source": {"desc": clip(f"{company} · 面试助手", 39)},  # WeCom: about 13 characters
-            "main_title": {"title": clip("AI 面试邀请", 36), "desc": clip(greeting, 44 * 3)},
+            "source": {"desc": clip(render("card_source", locale, company=company), 39)},  # about 13 characters
+            "main_title": {"title": clip(render("invitation_title", locale), 36), "desc": clip(greeting, 44 * 3)},
             "sub_title_text": clip(guide, CARD_DESC_MAX_BYTES),
             "horizontal_content_list": [
-                {"keyname": clip(k, KEYNAME_MAX_BYTES), "value": clip(v, VALUE_MAX_BYTES)} for k, v in fields
+                {"keyname": clip(k, KEYNAME_MAX_BYTES), "value": clip(v, VALUE_MAX_BYTES)}
+                for k, v in zip(names, values, strict=False)
             ],
             "card_action": {"type": 1, "url": link},
             "task_id": task_id("inv"),
             "button_list": [
-                {"type": 1, "text": "开始面试", "style": 1, "url": link},
-                {"type": 0, "text": "暂不参加", "style": 2, "key": decline_key},
+                {"type": 1, "text": render("invitation_start", locale), "style": 1, "url": link},
+                {"type": 0, "text": render("invitation_decline", locale), "style": 2, "key": decline_key},
             ],
+        },
+    }
+
+
+def guide_values(position: Any, locale: str) -> dict[str, Any]:
+    """The numbers of an invitation's guide: questions, think/answer time, modes, total time, materials."""
+    count = len(position.questions)
+    return {"questions": count, "think": position.think_seconds,
+            "answer_minutes": max(1, position.answer_seconds // 60),
+            "modes": answer_modes_text(position.answer_modes, locale),
+            "total_minutes": max(5, count * (position.think_seconds + position.answer_seconds) // 60),
+            "materials": (position.rubric or {}).get("materials", "")}
+
+
+def report_card(*, touser: str, locale: str, company: str, name: str, position: str, doc: dict[str, Any],
+                report_id: int, report_url: str, task: str) -> dict[str, Any]:
+    """Return the HR result card: total, dimension scores, top highlight and concern, and decision buttons."""
+    from bot.messages import render
+
+    rec = doc["recommendation"]
+    lines = []
+    if doc.get("highlights"):
+        lines.append(render("card_highlight", locale, text=doc["highlights"][0]))
+    concern = (doc.get("concerns") or doc.get("suggestions") or [None])[0]
+    if concern:
+        lines.append(render("card_concern", locale, text=concern))
+    flags = (doc.get("integrity") or {}).get("flags") or []
+    if flags:
+        lines.append(render("card_flag", locale, text=flags[0]))
+    lines.append(render("card_note", locale))
+    dims = [{"keyname": clip(d["name"], KEYNAME_MAX_BYTES), "value": f"{d['score']:.0f}"}
+            for d in doc["dimensions"][:6]]
+    desc = render("card_desc", locale, position=position, total=f"{doc['total']:.0f}", recommendation=rec["label"],
+                  confidence=rec.get("confidence_label", ""))
+    return {
+        "touser": touser,
+        "msgtype": "template_card",
+        "template_card": {
+            "card_type": "button_interaction",
+            "source": {"desc": clip(render("card_source", locale, company=company), 39)},
+            "main_title": {"title": clip(render("card_title", locale, name=name), 36), "desc": clip(desc, 44 * 3)},
+            "sub_title_text": clip("\n".join(lines), CARD_DESC_MAX_BYTES),
+            "horizontal_content_list": dims,
+            "card_action": {"type": 1, "url": report_url},
+            "task_id": task,
+            "button_list": [
+                {"type": 0, "text": render("card_pass", locale), "style": 1, "key": f"decide:{report_id}:pass"},
+                {"type": 0, "text": render("card_hold", locale), "style": 2, "key": f"decide:{report_id}:hold"},
+                {"type": 0, "text": render("card_reject", locale), "style": 3, "key": f"decide:{report_id}:reject"},
+                {"type": 1, "text": render("card_view", locale), "style": 4, "url": report_url},
+            ],
+        },
+    }
+
+
+def digest_card(*, touser: str, locale: str, company: str, date: str, counts: dict[str, int], summary: str,
+                url: str) -> dict[str, Any]:
+    """Return the daily digest: a text_notice card with the day's numbers."""
+    from bot.messages import render
+
+    fields = [{"keyname": clip(render(f"digest_{k}", locale), KEYNAME_MAX_BYTES), "value": str(v)}
+              for k, v in counts.items()]
+    return {
+        "touser": touser,
+        "msgtype": "template_card",
+        "template_card": {
+            "card_type": "text_notice",
+            "source": {"desc": clip(render("card_source", locale, company=company), 39)},
+            "main_title": {"title": clip(render("digest_title", locale, date=date), 36),
+                           "desc": clip(render("digest_desc", locale), 44 * 3)},
+            "sub_title_text": clip(summary, CARD_DESC_MAX_BYTES),
+            "horizontal_content_list": fields[:6],
+            "card_action": {"type": 1, "url": url},
+            "task_id": task_id("digest"),
         },
     }

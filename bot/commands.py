@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 USERID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+WECHAT = re.compile(r"(?:wx|微信)[:：](\S{1,32})")  # a candidate who is not a member: reached via kf / contact me
 
 
 @dataclass(frozen=True)
@@ -19,8 +20,12 @@ class CommandSpec:
 COMMANDS = {
     spec.name: spec
     for spec in (
-        CommandSpec("invite", ("/invite", "邀请"), "/invite <岗位> <候选人ID…>  例：/invite 柜员 zhangsan",
+        CommandSpec("invite", ("/invite", "邀请"),
+                    "/invite <岗位> <候选人ID 或 wx:姓名…>  例：/invite 柜员 zhangsan wx:王五",
                     "向一位或多位候选人发送 AI 面试邀请", True),
+        CommandSpec("reschedule", ("/reschedule", "改期"),
+                    "/reschedule <候选人ID> <时间>  例：/reschedule zhangsan 下周一下午2点",
+                    "修改候选人的复试时间，并通知候选人", True),
         CommandSpec("help", ("/help", "帮助", "/?"), "/help", "查看可用命令", False),
     )
 }
@@ -60,12 +65,23 @@ def invite_args(command: Command) -> tuple[str, list[str]]:
     if len(command.args) < 2:
         raise UsageError(f"用法：{command.spec.usage}")
     position, *candidates = command.args
-    bad = [c for c in candidates if not USERID.fullmatch(c)]
+    bad = [c for c in candidates if not (USERID.fullmatch(c) or WECHAT.fullmatch(c))]
     if bad:
-        raise UsageError(f"候选人 ID 只能包含字母、数字和 _.@-：{'、'.join(b[:32] for b in bad[:5])}")
+        raise UsageError(f"候选人 ID 只能包含字母、数字和 _.@-（不是企业成员的候选人写作 wx:姓名）："
+                         f"{'、'.join(b[:32] for b in bad[:5])}")
     if len(candidates) > 100:
         raise UsageError("一次最多邀请 100 人；更多请用批量邀请。")
     return position, list(dict.fromkeys(candidates))
+
+
+def reschedule_args(command: Command) -> tuple[str, str]:
+    """Split /reschedule arguments into (candidate, time phrase); raise UsageError when malformed."""
+    if len(command.args) < 2:
+        raise UsageError(f"用法：{command.spec.usage}")
+    who, *rest = command.args
+    if len(who) > 64:
+        raise UsageError(f"用法：{command.spec.usage}")
+    return who, " ".join(rest)[:200]
 
 
 def help_text(is_recruiter: bool) -> str:

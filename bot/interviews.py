@@ -149,8 +149,7 @@ def after_answer(settings: Settings, invitation: Invitation, interview: Intervie
 
 def complete(invitation: Invitation, interview: Interview) -> None:
     """Mark the interview completed (once) and tell the candidate and the recruiter."""
-    from jobs import delivery
-    from jobs.queues import DELIVERY, enqueue
+    from jobs import notify, scoring
 
     changed = (Interview.update(status="completed", completed_at=utcnow())
                .where((Interview.id == interview.id) & (Interview.status == "in_progress")).execute())
@@ -158,15 +157,10 @@ def complete(invitation: Invitation, interview: Interview) -> None:
         return
     Invitation.update(status="completed").where(Invitation.id == invitation.id).execute()
     title, who = invitation.position.title, invitation.candidate
-    if who.wecom_userid:
-        enqueue(DELIVERY, delivery.send_text, who.wecom_userid,
-                f"面试已完成，系统正在评分。感谢您参加「{title}」岗位的面试，结果会在这里通知您。",
-                f"completed:{interview.id}", key=f"completed:{interview.id}:candidate")
-    enqueue(DELIVERY, delivery.send_text, invitation.invited_by,
-            f"{who.display_name} 已完成「{title}」面试，系统正在评分。", f"completed:{interview.id}:hr",
-            key=f"completed:{interview.id}:hr")
-    from jobs import scoring
-
+    notify.to_candidate(invitation, "completed", f"completed:{interview.id}:candidate", purpose="completed",
+                        position=title)
+    notify.hr_notice(invitation.invited_by, f"completed:{interview.id}:hr", name=who.display_name, position=title,
+                     invitation=invitation)
     scoring.maybe_report(interview.id)  # when every answer was already scored (typed answers are quick)
 
 

@@ -125,6 +125,9 @@ class Settings:
     face_expression: bool = False
     scoring_threads: int = 2
     whisper_device: str = "cpu"
+    hr_locale: str = "zh-CN"
+    digest_hour: int = 9
+    reminder_hours: int = 24
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -220,6 +223,9 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: str | None = ".env
         whisper_model=Path(env.get("WHISPER_MODEL") or models_dir / "whisper-base").resolve(),
         face_expression=parse_bool("FACE_EXPRESSION", env.get("FACE_EXPRESSION", "false")),
         whisper_device=parse_choice("WHISPER_DEVICE", env.get("WHISPER_DEVICE", "cpu"), ("cpu", "cuda")),
+        hr_locale=parse_choice("HR_LOCALE", env.get("HR_LOCALE", "zh-CN"), ("zh-cn", "en")).replace("zh-cn", "zh-CN"),
+        digest_hour=parse_int("DIGEST_HOUR", env.get("DIGEST_HOUR", "9"), low=0, high=23),
+        reminder_hours=parse_int("REMINDER_HOURS", env.get("REMINDER_HOURS", "24"), low=1, high=24 * 14),
         scoring_threads=parse_int("SCORING_THREADS", env.get("SCORING_THREADS", str(min(os.cpu_count() or 1, 8))),
                                   low=1, high=64),
     )

@@ -5,7 +5,7 @@ import logging
 
 from bot.inbound import TemplateCardEvent
 from bot.registry import Inbound, handles
-from jobs import invitations
+from jobs import decisions, invitations
 from jobs.queues import COMMANDS, enqueue
 
 log = logging.getLogger(__name__)
@@ -20,4 +20,11 @@ def on_card_click(inbound: Inbound) -> None:
         enqueue(COMMANDS, invitations.decline, int(ref), event.source, event.response_code or "", inbound.key,
                 key=f"decline:{inbound.key}")
         return
+    if action == "decide":
+        report_id, _, outcome = ref.partition(":")
+        if report_id.isdigit() and outcome in decisions.OUTCOMES:
+            # One job per click; the decision itself is unique per interview, so replays and races decide once.
+            enqueue(COMMANDS, decisions.decide, int(report_id), outcome, event.source, event.response_code or "",
+                    inbound.key, key=f"decide:{inbound.key}")
+            return
     log.warning("card click with unknown key %r from %s ignored", event.event_key[:64], event.source)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot import commands
 from bot.registry import Inbound, handles
-from jobs import delivery, invitations
+from jobs import conversation, delivery, invitations
 from jobs.queues import COMMANDS, DELIVERY, enqueue
 
 
@@ -19,7 +19,12 @@ def on_text(inbound: Inbound) -> None:
     user = inbound.message.source
     is_recruiter = user in inbound.settings.hr_userids
     try:
-        command = commands.parse(inbound.message.content or "")
+        text = inbound.message.content or ""
+        command = commands.parse(text)
+        if command is None and not is_recruiter:  # a candidate writing: a time to reschedule, a review request
+            enqueue(COMMANDS, conversation.candidate_text, "member", user, text[:2000], inbound.key,
+                    key=f"candidate:{inbound.key}")
+            return None
         if command is None:
             return reply(inbound, commands.HINT)
         if command.spec.recruiter_only and not is_recruiter:
@@ -30,5 +35,8 @@ def on_text(inbound: Inbound) -> None:
             position, candidates = commands.invite_args(command)
             enqueue(COMMANDS, invitations.invite, position, candidates, user, inbound.key,
                     key=f"invite:{inbound.key}")
+        if command.name == "reschedule":
+            who, when = commands.reschedule_args(command)
+            enqueue(COMMANDS, conversation.hr_reschedule, who, when, user, inbound.key, key=f"reschedule:{inbound.key}")
     except commands.UsageError as exc:
         reply(inbound, str(exc))

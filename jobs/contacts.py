@@ -1,20 +1,22 @@
 """Jobs for candidates who reach us from WeChat: the 20-second welcome, and 微信客服 sync."""
 from __future__ import annotations
 
-import json
 import logging
 import time
 
 import peewee as pw
 
-from bot import outbox
+from bot import messages, outbox
+from bot.cards import clip, local_time
 from bot.errors import WeComError
 from bot.store.db import db_session
 from bot.store.kv import get_redis
 from bot.store.models import Candidate, Invitation, OutboundMessage
 from config.settings import get_settings
-from jobs.delivery import wecom
+from jobs import conversation, notify
+from jobs.delivery import kf_window_key, wecom
 from jobs.invitations import invitation_link
+from jobs.queues import COMMANDS, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -29,25 +31,32 @@ def invitation_from_state(state: str) -> Invitation | None:
     return Invitation.get_or_none(Invitation.id == int(ref))
 
 
-def _link_candidate(invitation: Invitation, external_userid: str) -> None:
+def _link_candidate(invitation: Invitation, external_userid: str, channel: str, **reach: str) -> None:
+    """Record that the candidate reached us from WeChat, and that later messages go this way."""
     candidate = invitation.candidate
-    if candidate.external_userid in (None, external_userid):
-        try:
-            Candidate.update(external_userid=external_userid).where(Candidate.id == candidate.id).execute()
-        except pw.IntegrityError:
-            log.warning("external user already linked to another candidate")
+    if candidate.external_userid not in (None, external_userid):
+        log.warning("invitation %s: candidate already linked to another WeChat user", invitation.id)
+        return
+    try:
+        Candidate.update(external_userid=external_userid, **reach).where(Candidate.id == candidate.id).execute()
+    except pw.IntegrityError:
+        log.warning("external user already linked to another candidate")
+        return
+    Invitation.update(channel=channel).where(Invitation.id == invitation.id).execute()
 
 
 def _welcome_text(invitation: Invitation | None) -> tuple[str, dict | None]:
     settings = get_settings()
     if invitation is None:
-        return f"您好，我是{settings.company_name}的招聘助手。招聘人员会尽快与您联系。", None
-    position = invitation.position
-    text = (f"您好，欢迎参加{settings.company_name}「{position.title}」岗位的 AI 面试。"
-            f"共 {len(position.questions)} 道题，每题有 {position.think_seconds} 秒思考时间。点击下方链接开始。")
-    link = {"msgtype": "link", "link": {"title": f"{position.title} · AI 面试", "desc": "点击开始面试",
-                                        "url": invitation_link(settings, invitation)}}
-    return text, link
+        return messages.render("welcome_unknown", None, company=settings.company_name), None
+    position, locale = invitation.position, invitation.candidate.locale
+    link = invitation_link(settings, invitation)
+    text = messages.render("welcome_known", locale, company=settings.company_name, position=position.title,
+                           questions=len(position.questions), think=position.think_seconds,
+                           deadline=local_time(invitation.expires_at), link=link)
+    attachment = {"msgtype": "link", "link": {"title": clip(f"{position.title} · AI 面试", 128),
+                                              "desc": messages.render("invitation_start", locale), "url": link}}
+    return text, attachment
 
 
 def welcome_external(staff_userid: str, external_userid: str, state: str, welcome_code: str) -> str:
@@ -57,7 +66,7 @@ def welcome_external(staff_userid: str, external_userid: str, state: str, welcom
     with db_session():
         invitation = invitation_from_state(state)
         if invitation is not None:
-            _link_candidate(invitation, external_userid)
+            _link_candidate(invitation, external_userid, "external", contact_owner=staff_userid)
         text, attachment = _welcome_text(invitation)
         payload = {"welcome_code": welcome_code, "text": {"content": text}, "msgtype": "welcome",
                    "external_userid": external_userid}
@@ -74,8 +83,6 @@ def welcome_external(staff_userid: str, external_userid: str, state: str, welcom
             outbox.mark_failed(message.id, str(exc))
             return "failed"
         outbox.mark_sent(message.id, result)
-        if invitation is not None:
-            Invitation.update(channel="external").where(Invitation.id == invitation.id).execute()
         return "sent"
 
 
@@ -99,16 +106,24 @@ def sync_kf(token: str, open_kfid: str) -> int:
 
 def _kf_item(client, cache, item: dict) -> int:
     external_userid = item.get("external_userid", "")
-    if item.get("origin") == 3 and external_userid:  # a message written by the customer
-        cache.set(f"kf:window:{external_userid}", json.dumps({"opened_at": time.time(), "sent": 0}),
-                  ex=KF_WINDOW_SECONDS)
+    if item.get("origin") == 3 and external_userid:  # a message written by the customer: the window reopens
+        window = kf_window_key(item.get("open_kfid", ""), external_userid)
+        with cache.pipeline() as pipe:
+            pipe.hset(window, mapping={"opened_at": int(time.time()), "sent": 0})
+            pipe.expire(window, KF_WINDOW_SECONDS)
+            pipe.execute()
+        notify.release_waiting(external_userid)
+        content = (item.get("text") or {}).get("content") if item.get("msgtype") == "text" else None
+        if content:
+            enqueue(COMMANDS, conversation.candidate_text, "kf", external_userid, str(content)[:2000],
+                    f"kf-msg:{item.get('msgid', '')}", key=f"kf-msg:{item.get('msgid', '')}")
         return 1
     event = item.get("event") or {}
     if event.get("event_type") != "enter_session" or not event.get("welcome_code"):
         return 0
     invitation = invitation_from_state(event.get("scene_param", ""))
     if invitation is not None:
-        _link_candidate(invitation, event.get("external_userid", ""))
+        _link_candidate(invitation, event.get("external_userid", ""), "kf", open_kfid=event.get("open_kfid", ""))
     text, attachment = _welcome_text(invitation)
     if attachment:
         text += "\n" + attachment["link"]["url"]

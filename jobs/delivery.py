@@ -18,6 +18,9 @@ from jobs.queues import DELIVERY, enqueue
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+KF_WINDOW_MESSAGES = 5
+KF_WINDOW_ERRORS = (95001, 95002)  # sandbox codes for "5 messages sent" / "outside 48 h" (WECOM.md §4)
+CANDIDATE_PURPOSES = ("reminder", "completed", "result", "reschedule", "candidate")
 DUPLICATE_CHECK = {"enable_duplicate_check": 1, "duplicate_check_interval": 1800}
 
 
@@ -55,19 +58,21 @@ def deliver(message_id: int) -> str:
     """Send one recorded message unless it was already sent; return its resulting state."""
     with db_session():
         message = OutboundMessage.get_or_none(OutboundMessage.id == message_id)
-        if message is None or message.state in ("sent", "failed"):
+        if message is None or message.state in ("sent", "failed", "waiting", "batched", "merged"):
             return message.state if message else "missing"
         if not outbox.claim(message_id):
             return "busy"
         message = OutboundMessage.get_by_id(message_id)
+        if message.channel == "kf":
+            return _deliver_kf(message)
+        if message.channel == "external":
+            return _deliver_template(message)
         members = [m for m in message.recipient.split("|") if m]
         try:
             limiter().acquire("message/send", members)
             result = wecom().send(_with_duplicate_check(message))
         except RateLimited as exc:
-            outbox.mark_deferred(message_id, exc.retry_after, str(exc))
-            schedule(message_id, exc.retry_after)
-            return "deferred"
+            return _defer(message, exc)
         except WeComError as exc:
             return _after_error(message, exc)
         invalid = {u for u in str(result.get("invaliduser") or "").split("|") if u}
@@ -81,6 +86,76 @@ def deliver(message_id: int) -> str:
         return "sent"
 
 
+def _defer(message: OutboundMessage, exc: RateLimited) -> str:
+    outbox.mark_deferred(message.id, exc.retry_after, str(exc))
+    schedule(message.id, exc.retry_after)
+    return "deferred"
+
+
+def kf_window_key(open_kfid: str, external_userid: str) -> str:
+    """The Redis hash holding a kf reply window: opened_at (the customer's last message) and sent (≤ 5)."""
+    return f"kf:window:{open_kfid}:{external_userid}"
+
+
+def _deliver_kf(message: OutboundMessage) -> str:
+    """kf/send_msg inside the customer's 48-hour, 5-message window; outside it the message waits."""
+    payload = message.payload
+    window = kf_window_key(payload["open_kfid"], message.recipient)
+    cache = get_redis()
+    if int(cache.hget(window, "sent") or KF_WINDOW_MESSAGES) >= KF_WINDOW_MESSAGES:
+        return _wait(message, "outside the kf window (48 h / 5 messages since the customer's last message)")
+    try:
+        limiter().acquire("kf/send_msg", [])
+        result = wecom().post("kf/send_msg", data={k: payload[k] for k in ("touser", "open_kfid", "msgtype",
+                                                                            payload["msgtype"], "msgid")})
+    except RateLimited as exc:
+        return _defer(message, exc)
+    except WeComError as exc:
+        if exc.errcode in KF_WINDOW_ERRORS:
+            return _wait(message, str(exc))
+        return _after_error(message, exc)
+    cache.hincrby(window, "sent", 1)
+    outbox.mark_sent(message.id, result)
+    _after(message, delivered=True)
+    return "sent"
+
+
+def _wait(message: OutboundMessage, reason: str) -> str:
+    """Hold a kf message until the candidate writes again (jobs/notify.release_waiting); tell HR once."""
+    from jobs import notify
+
+    OutboundMessage.update(state="waiting", lease_until=None, last_error=reason[:500]).where(
+        OutboundMessage.id == message.id).execute()
+    if message.invitation_id:
+        invitation = message.invitation
+        opened = (get_redis().hget(kf_window_key(message.payload["open_kfid"], message.recipient), "opened_at")
+                  or b"never").decode()
+        notify.to_hr(invitation.invited_by, "hr_waiting", f"kf-waiting:{invitation.id}:{opened}",
+                     invitation=invitation, name=invitation.candidate.display_name,
+                     text=message.payload["text"]["content"])
+    return "waiting"
+
+
+def _deliver_template(message: OutboundMessage) -> str:
+    """externalcontact/add_msg_template: a one-recipient task the member confirms (WECOM.md §4)."""
+    body = {k: v for k, v in message.payload.items() if k != "msgtype"}
+    try:
+        limiter().acquire("externalcontact/add_msg_template", [])
+        result = wecom().post("externalcontact/add_msg_template", data=body)
+    except RateLimited as exc:
+        return _defer(message, exc)
+    except WeComError as exc:
+        return _after_error(message, exc)
+    if message.recipient in (result.get("fail_list") or []):
+        reason = "WeCom refused the mass-message task for this customer (monthly limit or no longer a contact)"
+        outbox.mark_failed(message.id, reason)
+        _after(message, delivered=False, reason=reason)
+        return "failed"
+    outbox.mark_sent(message.id, result)
+    _after(message, delivered=True)
+    return "sent"
+
+
 def _with_duplicate_check(message: OutboundMessage) -> dict:
     """Ask WeCom to drop a repeat when an earlier try may have reached it (a retry, or any card).
 
@@ -88,9 +163,10 @@ def _with_duplicate_check(message: OutboundMessage) -> dict:
     than the outbox lease) then keeps the resend from reaching the person twice. First-try texts go
     without it, so the same short reply to two identical questions is not swallowed.
     """
+    payload = {k: v for k, v in message.payload.items() if k != "fold"}  # fold: our note for notify.flush_hr
     if message.attempts > 1 or message.msgtype == "template_card":
-        return {**message.payload, **DUPLICATE_CHECK}
-    return message.payload
+        return {**payload, **DUPLICATE_CHECK}
+    return payload
 
 
 def _after_error(message: OutboundMessage, exc: WeComError) -> str:
@@ -111,6 +187,14 @@ def _after(message: OutboundMessage, *, delivered: bool, reason: str = "") -> No
         from jobs import invitations  # imported here: invitations enqueues delivery jobs
 
         invitations.delivery_settled(message.invitation_id, delivered, reason)
+    elif not delivered and message.purpose in CANDIDATE_PURPOSES and message.invitation_id:
+        from jobs import notify
+
+        notify.unreachable(message.invitation, _text_of(message.payload), message.idempotency_key, reason=reason)
+
+
+def _text_of(payload: dict) -> str:
+    return str((payload.get("text") or {}).get("content") or "")
 
 
 def requeue_due() -> int:

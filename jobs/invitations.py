@@ -3,15 +3,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from urllib.parse import quote
 
 import peewee as pw
 
 from bot import outbox
 from bot.cards import CN_TZ, invitation_card, local_time
+from bot.commands import WECHAT
+from bot.errors import WeComError
 from bot.links import make_token
 from bot.store.db import database, db_session
+from bot.store.kv import get_redis
 from bot.store.models import AuditLog, Candidate, Invitation, Position, utcnow
 from config.settings import Settings, get_settings
+from jobs import notify
 from jobs.delivery import schedule, send_text, wecom
 
 log = logging.getLogger(__name__)
@@ -34,7 +39,13 @@ def find_position(name: str) -> Position | None:
     return Position.get_or_none(((Position.title == name) | (Position.slug == name)) & Position.is_open)
 
 
-def _candidate(userid: str) -> Candidate:
+def _candidate(userid: str, position: Position) -> Candidate:
+    wechat = WECHAT.fullmatch(userid)
+    if wechat:  # not a member: one candidate per name and position (a second invite finds the first)
+        name = wechat.group(1)
+        found = (Candidate.select().join(Invitation).where(
+            (Candidate.name == name) & Candidate.wecom_userid.is_null() & (Invitation.position == position)).first())
+        return found or Candidate.create(name=name, source="wechat")
     try:
         with database.atomic():
             return Candidate.get_or_create(wecom_userid=userid)[0]
@@ -44,8 +55,12 @@ def _candidate(userid: str) -> Candidate:
 
 def deadline(days: int) -> dt.datetime:
     """Return 23:59 Beijing time `days` days from now, as naive UTC (people read whole-day deadlines)."""
-    local = dt.datetime.now(CN_TZ) + dt.timedelta(days=days)
-    end = local.replace(hour=23, minute=59, second=0, microsecond=0)
+    return deadline_on((dt.datetime.now(CN_TZ) + dt.timedelta(days=days)).date())
+
+
+def deadline_on(day: dt.date) -> dt.datetime:
+    """Return 23:59 Beijing time on day, as naive UTC."""
+    end = dt.datetime(day.year, day.month, day.day, 23, 59, tzinfo=CN_TZ)
     return end.astimezone(dt.UTC).replace(tzinfo=None)
 
 
@@ -71,9 +86,8 @@ def _open_invitation(position: Position, candidate: Candidate, invited_by: str) 
 def _queue_card(settings: Settings, position: Position, invitation: Invitation) -> None:
     candidate = invitation.candidate
     payload = invitation_card(
-        touser=candidate.wecom_userid, company=settings.company_name, candidate_name=candidate.display_name,
-        position=position.title, question_count=len(position.questions), think_seconds=position.think_seconds,
-        answer_seconds=position.answer_seconds, answer_modes=position.answer_modes, deadline=invitation.expires_at,
+        touser=candidate.wecom_userid, locale=candidate.locale, company=settings.company_name,
+        candidate_name=candidate.display_name, position=position, deadline=invitation.expires_at,
         link=invitation_link(settings, invitation), decline_key=f"decline:{invitation.id}",
     )
     # The expiry is part of the key: a reopened invitation is a new message, a retry of this one is not.
@@ -94,9 +108,12 @@ def invite(position_name: str, userids: list[str], invited_by: str, request_key:
             return outcome
         notes = []
         for userid in userids:
-            invitation, is_new = _open_invitation(position, _candidate(userid), invited_by)
+            invitation, is_new = _open_invitation(position, _candidate(userid, position), invited_by)
             if is_new or invitation.status == "created":  # "created": an earlier run stopped before sending
-                _queue_card(settings, position, invitation)
+                if invitation.candidate.wecom_userid:
+                    _queue_card(settings, position, invitation)
+                else:
+                    _hand_to_recruiter(settings, invitation, request_key)
                 outcome["queued"].append(userid)
                 if is_new:
                     AuditLog.create(actor=invited_by, action="invite", target_type="invitation",
@@ -109,6 +126,34 @@ def invite(position_name: str, userids: list[str], invited_by: str, request_key:
     if notes:
         send_text(invited_by, "\n".join(notes), f"{request_key}:existing")
     return outcome
+
+
+def kf_link(invitation: Invitation) -> str:
+    """The 微信客服 link whose scene_param names the invitation (the account's base link is cached)."""
+    cache = get_redis()
+    base = (cache.get("kf:contact-link") or b"").decode()
+    if not base:
+        accounts = wecom().post("kf/account/list", data={"offset": 0, "limit": 100}).get("account_list") or []
+        if not accounts:
+            raise WeComError(None, "no 微信客服 account: create one in the WeCom admin console")
+        base = wecom().post("kf/add_contact_way", data={"open_kfid": accounts[0]["open_kfid"],
+                                                        "scene": "invite"})["url"]
+        cache.set("kf:contact-link", base, ex=86400)
+    return f"{base}{'&' if '?' in base else '?'}scene_param={quote(f'inv.{invitation.id}')}"
+
+
+def _hand_to_recruiter(settings: Settings, invitation: Invitation, request_key: str) -> None:
+    """A candidate who is not a member can't be written to first: give the recruiter the links to pass on."""
+    try:
+        kf = kf_link(invitation)
+    except WeComError as exc:
+        log.warning("no kf link for invitation %s: %s", invitation.id, exc)
+        kf = "-"
+    Invitation.update(status="sent", channel="wechat", sent_at=utcnow()).where(
+        (Invitation.id == invitation.id) & (Invitation.status == "created")).execute()
+    notify.to_hr(invitation.invited_by, "hr_external_invite", f"external-invite:{invitation.id}:"
+                 f"{invitation.expires_at.isoformat()}", invitation=invitation, name=invitation.candidate.display_name,
+                 kf_link=kf, link=invitation_link(settings, invitation))
 
 
 def delivery_settled(invitation_id: int, delivered: bool, reason: str) -> None:

@@ -20,7 +20,7 @@ from rq import Retry, get_current_job
 from bot.store.db import database, db_session
 from bot.store.models import Answer, AnswerAnalysis, Interview, Recording, Report, Score, utcnow
 from config.settings import Settings, get_settings
-from jobs.queues import DELIVERY, SCORING, enqueue
+from jobs.queues import SCORING, enqueue
 from scoring import models, pipeline, report, text
 from scoring.text import position_reference
 from scoring.transcribe import Transcriber
@@ -166,8 +166,9 @@ def build_report(interview_id: int) -> str:
         jsonschema.validate(doc, report_schema())
         try:
             with database.atomic():
-                Report.create(interview=interview, schema_version=report.SCHEMA_VERSION, document=doc,
-                              total=doc["total"], recommendation=doc["recommendation"]["key"], created_at=utcnow())
+                stored = Report.create(interview=interview, schema_version=report.SCHEMA_VERSION, document=doc,
+                                       total=doc["total"], recommendation=doc["recommendation"]["key"],
+                                       created_at=utcnow())
                 rows = [{"interview": interview.id, "answer": None, "dimension": d["name"], "value": d["score"],
                          "evidence": {"lines": d["evidence"]}} for d in doc["dimensions"]]
                 for a, item in zip(answers, documents, strict=True):
@@ -178,7 +179,7 @@ def build_report(interview_id: int) -> str:
                     Score.insert_many(rows).execute()
         except pw.IntegrityError:
             return "exists"  # another worker stored it first
-        notify_hr(invitation, doc)
+        notify_hr(stored)
     return "created"
 
 
@@ -208,23 +209,11 @@ def integrity(interview: Interview, answers: list[Answer], documents: list[dict[
     return {"events": dict(events), "hidden_ms": hidden_ms, "pasted_chars": pasted, "flags": flags + unscorable}
 
 
-def notify_hr(invitation, doc: dict[str, Any]) -> None:
-    """Tell the recruiter the report is ready (once: the message key is the report's)."""
-    from jobs import delivery
+def notify_hr(report_row: Report) -> None:
+    """Send HR the result card with the decision buttons (once: the message key is the report's)."""
+    from jobs import decisions
 
-    rec = doc["recommendation"]
-    lines = [f"「{invitation.position.title}」面试报告已生成：{invitation.candidate.display_name}",
-             f"总分 {doc['total']:.0f}，AI 建议：{rec['label']}（把握{rec['confidence_label']}）",
-             "、".join(f"{d['name']} {d['score']:.0f}" for d in doc["dimensions"])]
-    if doc["highlights"]:
-        lines.append(f"亮点：{doc['highlights'][0]}")
-    if doc["suggestions"]:
-        lines.append(f"待改进：{doc['suggestions'][0]}")
-    if doc["integrity"]["flags"]:
-        lines.append(f"请留意：{doc['integrity']['flags'][0]}")
-    lines.append(report.NOTE)
-    key = f"report:{doc['interview']['id']}:hr"
-    enqueue(DELIVERY, delivery.send_text, invitation.invited_by, "\n".join(lines), key, key=key)
+    decisions.send_card(report_row)
 
 
 prepare_answer = score_answer  # jobs queued before the scoring pipeline existed still run

@@ -7,6 +7,7 @@ checks them against its own.
 """
 from __future__ import annotations
 
+import copy
 import secrets
 from typing import Any
 
@@ -125,6 +126,22 @@ def add_contact(state: SandboxState, *, name: str | None = None, external_userid
     return {"external_userid": uid, "userid": follow["userid"], "delivery": _deliver(state, uid, entry, xml)}
 
 
+def confirm_template(state: SandboxState, userid: str, msgid: str) -> dict[str, Any]:
+    """Play the member tapping 发送 on a mass-message task: its customers receive it (no callback)."""
+    with state.lock:
+        task = next((e for e in state.timeline.get(userid, ()) if e.get("msgid") == msgid
+                     and e.get("channel") == "msg_template"), None)
+        if task is None:
+            raise ConsoleError(f"{userid} 没有 msgid 为 {msgid} 的群发任务")
+        if task["confirmed"]:
+            raise ConsoleError("这条群发任务已经发送过了")
+        task["confirmed"] = True
+        for uid in task["targets"]:
+            state.add_entry(uid, {"direction": "to_user", "channel": "external", "msgid": msgid, "msgtype": "text",
+                                  "payload": copy.deepcopy(task["payload"]), "from_member": userid, "dropped": False})
+        return {"delivered": list(task["targets"])}
+
+
 def _body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
@@ -200,6 +217,13 @@ def contact_add_view() -> Response:
     return _answer(add_contact(sandbox_state(), name=data.get("name"), external_userid=data.get("external_userid"),
                                userid=data.get("userid") or "", contact_state=data.get("state") or "",
                                config_id=data.get("config_id")))
+
+
+@bp.post("/contact/confirm")
+def contact_confirm_view() -> Response:
+    """Play a member confirming a mass-message task to customers."""
+    data = _body()
+    return jsonify({"ok": True, **confirm_template(sandbox_state(), _text(data, "userid"), _text(data, "msgid"))})
 
 
 @bp.post("/verify_url")

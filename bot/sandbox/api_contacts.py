@@ -2,7 +2,9 @@
 
 Sandbox choices where the docs leave the code open: 95000 unknown open_kfid, 95001 more than 5
 messages in a window, 95002 outside the 48 h window, 95007 invalid sync token, 40058 invalid
-send_msg_on_event code. Documented ones: 41049/41050 welcome_code, 84061 no such contact, 40029 code.
+send_msg_on_event code; a kf/send_msg repeating a msgid already sent answers ok and delivers nothing;
+add_msg_template puts customers over 4 tasks a month (or not following the sender) in fail_list.
+Documented ones: 41049/41050 welcome_code, 84061 no such contact, 40029 code.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ bp = Blueprint("sandbox_api_contacts", __name__, url_prefix="/cgi-bin")
 KF_MSGTYPES = ("text", "image", "voice", "video", "file", "link", "miniprogram", "msgmenu", "location")
 ATTACHMENT_TYPES = ("image", "link", "miniprogram", "video", "file")
 SCENE = re.compile(r"[0-9a-zA-Z_-]{0,32}")
+TEMPLATE_PER_MONTH = 4  # sandbox choice: WeCom limits how many mass messages a customer receives a month
 
 
 def _open_kfid(state: SandboxState, body: dict) -> str:
@@ -90,12 +93,15 @@ def kf_send_msg(state: SandboxState) -> dict:
     msgtype = _kf_content(state, body, KF_MSGTYPES)
     msgid = _msgid(body)
     with state.lock:
+        if msgid in state.kf_sent:
+            return ok(msgid=msgid)  # the same message again: delivered once
         window = state.kf_windows.get((open_kfid, customer["external_userid"]))
         if window is None or state.now() - window["last"] > KF_WINDOW:
             raise ApiError(95002, "send msg time limit: the customer has not written in the last 48 hours")
         if window["sent"] >= KF_WINDOW_MESSAGES:
             raise ApiError(95001, "send msg count limit: 5 messages per customer message")
         window["sent"] += 1
+        state.kf_sent.add(msgid)
         _show_kf(state, customer["external_userid"], msgid, msgtype, body)
     return ok(msgid=msgid)
 
@@ -218,6 +224,50 @@ def send_welcome_msg(state: SandboxState) -> dict:
             "payload": copy.deepcopy(body), "from_member": record["userid"], "dropped": False,
         })
     return ok()
+
+
+@endpoint(bp, "externalcontact/add_msg_template", ("POST",))
+def add_msg_template(state: SandboxState) -> dict:
+    """Create a mass-message task: the sender (a member) must confirm it before customers receive it."""
+    body = json_body()
+    if body.get("chat_type", "single") != "single":
+        raise ApiError(40058, "invalid parameter: the sandbox fakes chat_type single only")
+    targets = body.get("external_userid") or []
+    if not isinstance(targets, list) or not targets or len(targets) > 10000:
+        raise ApiError(40058, "invalid parameter: external_userid must list 1-10000 customers")
+    sender = body.get("sender") or ""
+    if not isinstance(sender, str) or not state.is_member(sender):
+        raise ApiError(40003, f"invalid userid: {sender!r}")
+    text = body.get("text") or {}
+    content = text.get("content") if isinstance(text, dict) else None
+    attachments = body.get("attachments") or []
+    if not isinstance(attachments, list) or len(attachments) > 9:
+        raise ApiError(40058, "invalid parameter: at most 9 attachments")
+    for i, item in enumerate(attachments):
+        _check_attachment(item, i)
+    if content is not None and nbytes(str(content)) > 4000:
+        raise ApiError(45002, "text.content exceeds 4000 bytes")
+    if not content and not attachments:
+        raise ApiError(40058, "invalid parameter: give text or attachments")
+    with state.lock:
+        month = int(state.now() // (30 * 86400))
+        ok_targets, fail_list = [], []
+        for uid in targets:
+            customer = state.customers.get(uid) if isinstance(uid, str) else None
+            follows = customer is not None and any(f["userid"] == sender for f in customer["follow_users"])
+            used = customer.setdefault("templates", {}).get(month, 0) if customer else 0
+            if follows and used < TEMPLATE_PER_MONTH:
+                customer["templates"][month] = used + 1
+                ok_targets.append(uid)
+            else:
+                fail_list.append(uid)
+        msgid = "msg" + new_id(16)
+        if ok_targets:
+            state.add_entry(sender, {
+                "direction": "to_user", "channel": "msg_template", "msgid": msgid, "msgtype": "msg_template",
+                "payload": copy.deepcopy(body), "targets": ok_targets, "confirmed": False, "dropped": False,
+            })
+    return ok(fail_list=fail_list, msgid=msgid)
 
 
 @endpoint(bp, "externalcontact/get")

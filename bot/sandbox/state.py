@@ -75,6 +75,7 @@ class SandboxState:
             self.kf_msgs: list[dict] = []
             self.kf_tokens: dict[str, float] = {}
             self.kf_windows: dict[tuple[str, str], dict] = {}
+            self.kf_sent: set[str] = set()
             self.kf_codes: dict[str, dict] = {}
             self.contact_ways: dict[str, dict] = {}
             self.welcome_codes: dict[str, dict] = {}

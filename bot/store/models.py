@@ -58,6 +58,9 @@ class Candidate(BaseModel):
     phone = pw.CharField(max_length=32, default="")
     email = pw.CharField(max_length=128, default="")
     source = pw.CharField(max_length=32, default="chat")
+    locale = pw.CharField(max_length=8, default="zh-CN")  # zh-CN | en: the language of messages to them
+    open_kfid = pw.CharField(max_length=64, default="")  # the 微信客服 account they wrote to, when they did
+    contact_owner = pw.CharField(max_length=64, default="")  # the member they added as a WeChat contact
     created_at = pw.DateTimeField(default=utcnow)
 
     @property
@@ -77,6 +80,7 @@ class Invitation(BaseModel):
     created_at = pw.DateTimeField(default=utcnow)
     sent_at = pw.DateTimeField(null=True)
     opened_at = pw.DateTimeField(null=True)
+    reminded_at = pw.DateTimeField(null=True)
 
     class Meta:
         indexes = ((("position", "candidate"), True),)
@@ -167,6 +171,35 @@ class Report(BaseModel):
     released_at = pw.DateTimeField(null=True)
 
 
+class Decision(BaseModel):
+    """HR's decision on an interview: one row; 'hold' may become pass or reject exactly once."""
+
+    interview = pw.ForeignKeyField(Interview, backref="decisions", unique=True, on_delete="CASCADE")
+    outcome = pw.CharField(max_length=8)  # hold | pass | reject
+    decided_by = pw.CharField(max_length=64)
+    decided_at = pw.DateTimeField(default=utcnow)
+    held_by = pw.CharField(max_length=64, default="")
+    held_at = pw.DateTimeField(null=True)
+
+
+class Appointment(BaseModel):
+    """A scheduled step after the AI interview (the second round); rescheduling bumps its version."""
+
+    invitation = pw.ForeignKeyField(Invitation, backref="appointments", on_delete="CASCADE")
+    kind = pw.CharField(max_length=16, default="second_round")
+    starts_at = pw.DateTimeField()  # naive UTC
+    ends_at = pw.DateTimeField(null=True)
+    place = pw.CharField(max_length=128, default="")
+    contact = pw.CharField(max_length=128, default="")
+    status = pw.CharField(max_length=12, default="scheduled")
+    updated_by = pw.CharField(max_length=64, default="")
+    version = pw.IntegerField(default=1)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("invitation", "kind"), True),)
+
+
 class Tag(BaseModel):
     name = pw.CharField(max_length=32, unique=True)
 
@@ -192,7 +225,8 @@ class OutboundMessage(BaseModel):
     payload = JSONField()
     purpose = pw.CharField(max_length=32, default="reply")
     invitation = pw.ForeignKeyField(Invitation, null=True, backref="messages", on_delete="SET NULL")
-    state = pw.CharField(max_length=12, default="pending", index=True)  # pending|sending|deferred|sent|failed
+    # pending|sending|deferred|sent|failed; waiting (kf window closed), batched → merged (folded into one message)
+    state = pw.CharField(max_length=12, default="pending", index=True)
     attempts = pw.IntegerField(default=0)
     last_error = pw.TextField(default="")
     wecom_msgid = pw.CharField(max_length=128, default="")
@@ -213,7 +247,8 @@ class AuditLog(BaseModel):
 
 
 ALL_MODELS = [
-    Position, Candidate, Invitation, Interview, Answer, Upload, Recording, AnswerAnalysis, Score, Report, Tag,
+    Position, Candidate, Invitation, Interview, Answer, Upload, Recording, AnswerAnalysis, Score, Report, Decision,
+    Appointment, Tag,
     CandidateTag,
     OutboundMessage, AuditLog,
 ]

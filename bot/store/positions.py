@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from scoring.report import DIMENSIONS
 POSITIONS_DIR = Path(__file__).resolve().parents[2] / "config" / "positions"
 ANSWER_MODES = {"video", "audio", "text"}
 LANGUAGES = {"zh", "en", "auto"}  # the answers' spoken language; auto lets Whisper detect it
+NEXT_ROUND_KEYS = {"after_days", "at", "duration_minutes", "place", "contact", "materials"}
 
 
 class PositionFileError(ValueError):
@@ -57,6 +59,14 @@ def parse_position(path: Path) -> dict[str, Any]:
     _require(isinstance(thresholds, dict) and set(thresholds) <= {"recommend", "consider"}
              and all(isinstance(v, (int, float)) and 0 <= v <= 100 for v in thresholds.values()), path,
              "'thresholds' may set recommend and consider, each 0-100")
+    next_round = doc.get("next_round", {})
+    _require(isinstance(next_round, dict) and set(next_round) <= NEXT_ROUND_KEYS, path,
+             f"'next_round' may set {sorted(NEXT_ROUND_KEYS)}")
+    _require(re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", str(next_round.get("at", "10:00"))) is not None, path,
+             "next_round.at must be a time like 10:00")
+    _require(all(isinstance(next_round.get(k, 1), int) and 0 <= next_round.get(k, 1) <= 60 * 24
+                 for k in ("after_days", "duration_minutes")), path,
+             "next_round.after_days and duration_minutes must be whole numbers")
     language = doc.get("language", "zh")
     _require(language in LANGUAGES, path, f"'language' must be one of {sorted(LANGUAGES)}")
     return {
@@ -72,7 +82,10 @@ def parse_position(path: Path) -> dict[str, Any]:
         "deadline_days": int(doc.get("deadline_days", 7)),
         "questions": questions,
         "rubric": {"dimensions": weights, "practice_question": doc.get("practice_question", ""),
-                   "thresholds": thresholds, "language": language},
+                   "thresholds": thresholds, "language": language,
+                   "next_round": {k: (str(v) if k in ("at", "place", "contact", "materials") else v)
+                                  for k, v in next_round.items()},
+                   "materials": str(doc.get("materials", "")).strip()},
         "source_sha256": hashlib.sha256(raw).hexdigest(),
     }
 

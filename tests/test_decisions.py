@@ -1,0 +1,339 @@
+"""The whole loop through the sandbox: invite → interview → progress → report → HR card → click → candidate told.
+
+Each channel that reaches a candidate is walked: company member, 微信客服 inside and outside its window,
+external contact (a mass-message task the member confirms). Assertions read the sandbox's own record of
+what each person received.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+AUDIO = Path(__file__).parent / "fixtures" / "audio"
+MANIFEST = json.loads((AUDIO / "manifest.json").read_text("utf-8"))
+
+
+def answer_text(key: str, quality: str) -> str:
+    """A typed answer of the given quality from the evaluation clips' scripts."""
+    return next(c["text"] for c in MANIFEST if c["question"] == key and c["quality"] == quality)
+
+
+def texts(stack, user: str, channel: str | None = None) -> list[str]:
+    """The text of every plain message user received (app, kf, welcome or confirmed mass message)."""
+    out = []
+    for m in stack.inbox(user):
+        if channel and m["channel"] != channel:
+            continue
+        body = m["payload"]
+        content = (body.get("text") or {}).get("content")
+        if content:
+            out.append(content)
+    return out
+
+
+def cards(stack, user: str, prefix: str = "decide:") -> list[dict]:
+    """Result cards user received (with their current state)."""
+    return [m for m in stack.inbox(user) if m["msgtype"] == "template_card"
+            and any(b.get("key", "").startswith(prefix) for b in m["card"].get("button_list", []))]
+
+
+def take_interview(stack, link: str, quality: str = "excellent") -> None:
+    """Consent and type an answer to every question through the H5 API, as the page does."""
+    from tests.test_h5_api import consent
+
+    client, base = stack.app.test_client(), f"/h5/api/{link.rsplit('/', 1)[1]}"
+    consent(client, base)
+    for q in client.get(f"{base}/state").json["questions"]:
+        response = client.post(f"{base}/answers/{q['key']}/text", json={"text": answer_text(q["key"], quality)})
+        assert response.status_code == 200, response.json
+
+
+def invite_member(stack, who: str = "zhangsan") -> str:
+    stack.say("hr_li", f"/invite 柜员 {who}")
+    stack.drain()
+    card = [m for m in stack.inbox(who) if m["msgtype"] == "template_card"][0]["card"]
+    return card["card_action"]["url"]
+
+
+def click(stack, user: str, card: dict, outcome: str) -> dict:
+    key = next(b["key"] for b in card["card"]["button_list"] if b.get("key", "").endswith(f":{outcome}"))
+    return stack.api("POST", "click", json={"user": user, "msgid": card["msgid"], "key": key})
+
+
+RESULT = ("恭喜您通过", "经过综合评估")  # the 复试通知 and the 感谢函
+
+
+def results(stack, user: str = "zhangsan", channel: str | None = None) -> list[str]:
+    return [t for t in texts(stack, user, channel) if any(word in t for word in RESULT)]
+
+
+def reported(stack, who: str = "zhangsan", quality: str = "excellent") -> dict:
+    """Invite a member candidate, take the interview, score it; return hr_li's result card."""
+    take_interview(stack, invite_member(stack, who), quality)
+    stack.drain()
+    [card] = cards(stack, "hr_li")
+    return card
+
+
+def test_member_loop_pass_sends_progress_card_and_second_round_notice(stack):
+    from bot.store.models import Decision, OutboundMessage, Report
+
+    card = reported(stack)
+    assert any("面试已完成，系统正在评分" in t for t in texts(stack, "zhangsan"))
+    assert any("zhangsan已完成「柜员」面试" in t or "zhangsan 已完成「柜员」面试" in t for t in texts(stack, "hr_li"))
+    report = Report.get()
+    body = card["card"]
+    assert body["card_type"] == "button_interaction" and body["main_title"]["title"] == "面试报告 · zhangsan"
+    assert f"总分 {report.total:.0f}" in body["main_title"]["desc"]
+    assert [d["keyname"] for d in body["horizontal_content_list"]] == [d["name"] for d in report.document["dimensions"]]
+    assert "亮点：" in body["sub_title_text"]
+    assert [b["text"] for b in body["button_list"]] == ["进入复试", "待定", "不通过", "查看报告"]
+    [same] = cards(stack, "hr_wang")  # the HR team got the same card (one message, one response_code)
+    assert same["msgid"] == card["msgid"]
+    page = stack.app.test_client().get(urlparse(body["button_list"][3]["url"]).path)
+    assert page.status_code == 200 and "面试报告" in page.get_data(as_text=True)
+
+    click(stack, "hr_li", card, "pass")
+    stack.drain()
+    for hr in ("hr_li", "hr_wang"):  # greyed for everyone who received it, with who and when
+        update = cards(stack, hr)[0]["card_update"]
+        assert update["replace_name"].startswith("进入复试 · hr_li ")
+    notice = results(stack)
+    assert len(notice) == 1
+    assert "示例银行北京分行" in notice[0] and "王经理" in notice[0] and "身份证" in notice[0]
+    assert re.search(r"时间：\d+月\d+日（周[一二三四五]）10:00–11:00", notice[0])
+    assert Decision.get().outcome == "pass" and Report.get().released_at is not None
+    assert OutboundMessage.select().where(OutboundMessage.state.not_in(["sent", "merged"])).count() == 0
+
+
+def test_not_selected_gets_a_thank_you_with_suggestions_and_can_ask_for_review(stack):
+    card = reported(stack, quality="weak")
+    click(stack, "hr_wang", card, "reject")
+    stack.drain()
+    [letter] = results(stack)
+    suggestions = re.findall(r"^\d\. .+$", letter, flags=re.M)
+    assert 2 <= len(suggestions) <= 3, letter
+    assert "人工复核" in letter and "招聘人员" in letter
+    assert cards(stack, "hr_li")[0]["card_update"]["replace_name"].startswith("不通过 · hr_wang")
+
+    stack.say("zhangsan", "我想申请人工复核")
+    stack.drain()
+    assert any("已收到您的人工复核申请" in t for t in texts(stack, "zhangsan"))
+    [review] = [t for t in texts(stack, "hr_li") if "申请人工复核" in t]
+    assert "决定：不通过" in review and "/r/" in review
+
+
+def test_duplicate_and_simultaneous_clicks_decide_once_and_message_once(stack):
+    from bot.store.models import AuditLog, Decision
+    from jobs import decisions
+
+    card = reported(stack)
+    # Before any job runs: hr_li taps 进入复试 twice, hr_wang taps 不通过 — three jobs race.
+    first = click(stack, "hr_li", card, "pass")
+    click(stack, "hr_li", card, "pass")
+    click(stack, "hr_wang", card, "reject")
+    stack.drain()
+    [decision] = Decision.select()
+    assert decision.outcome in ("pass", "reject")
+    assert len(results(stack)) == 1
+    assert AuditLog.select().where(AuditLog.action.startswith("decide:")).count() == 1
+    # A replayed job with a used response_code: still one decision, the clicker is told, no candidate message.
+    report_id = int(card["card"]["button_list"][0]["key"].split(":")[1])
+    assert decisions.decide(report_id, "reject", "hr_li", first["response_code"], "replay-1") == "already"
+    stack.drain()
+    assert any("未重复处理" in t for t in texts(stack, "hr_li"))
+    assert len(results(stack)) == 1
+    # Someone outside HR cannot decide.
+    assert decisions.decide(report_id, "pass", "lisi", "", "outsider") == "refused"
+
+
+def test_hold_keeps_the_buttons_then_one_final_decision(stack):
+    from bot.store.models import Decision
+
+    card = reported(stack)
+    click(stack, "hr_wang", card, "hold")
+    stack.drain()
+    held = cards(stack, "hr_li")[0]
+    assert held["card_update"].get("replace_card") and held["card"]["sub_title_text"].startswith("已标记待定 · hr_wang")
+    assert Decision.get().outcome == "hold"
+    assert not results(stack)
+    click(stack, "hr_li", held, "pass")
+    stack.drain()
+    assert Decision.get().outcome == "pass" and Decision.get().decided_by == "hr_li"
+    assert len(results(stack)) == 1
+
+
+def invite_wechat(stack, name: str) -> tuple[int, str]:
+    """Invite a WeChat user (not a member): HR gets a kf link carrying scene_param=inv.<id>; return (id, link)."""
+    stack.say("hr_li", f"/invite 柜员 wx:{name}")
+    stack.drain()
+    [note] = [t for t in texts(stack, "hr_li") if name in t and "微信客服" in t]
+    kf = re.search(r"① 微信客服（推荐）：(\S+)", note).group(1)
+    scene = parse_qs(urlparse(kf).query)["scene_param"][0]
+    assert scene.startswith("inv.")
+    return int(scene[4:]), re.search(r"② 面试链接：(\S+)", note).group(1)
+
+
+def kf_link_in_welcome(stack, external: str) -> str:
+    [welcome] = texts(stack, external, "kf")
+    return re.search(r"(http\S+/i/\S+)", welcome).group(1)
+
+
+def test_kf_candidate_inside_the_window_gets_progress_and_result_by_kf(stack):
+    from bot.store.models import Invitation
+
+    invitation_id, _ = invite_wechat(stack, "王五")
+    entered = stack.api("POST", "kf/enter", json={"name": "王五", "scene_param": f"inv.{invitation_id}"})
+    external = entered["external_userid"]
+    stack.drain()
+    link = kf_link_in_welcome(stack, external)
+    stack.say(external, "你好，我准备好了")  # the candidate writes: the 48 h window opens
+    stack.drain()
+    assert Invitation.get_by_id(invitation_id).channel == "kf"
+    take_interview(stack, link)
+    stack.drain()
+    card = cards(stack, "hr_li")[0]
+    click(stack, "hr_li", card, "reject")
+    stack.drain()
+    kf_texts = texts(stack, external, "kf")
+    assert any("面试已完成，系统正在评分" in t for t in kf_texts)
+    assert len(results(stack, external, "kf")) == 1
+    assert not [t for t in texts(stack, "hr_li") if "已排队" in t]
+
+
+def test_kf_candidate_outside_the_window_waits_then_gets_everything_in_order(stack):
+    from bot.store.models import OutboundMessage
+
+    invitation_id, _ = invite_wechat(stack, "赵六")
+    entered = stack.api("POST", "kf/enter", json={"name": "赵六", "scene_param": f"inv.{invitation_id}"})
+    external = entered["external_userid"]
+    stack.drain()
+    take_interview(stack, kf_link_in_welcome(stack, external))  # never wrote: no window
+    stack.drain()
+    waiting = OutboundMessage.get((OutboundMessage.channel == "kf") & (OutboundMessage.purpose == "completed"))
+    assert waiting.state == "waiting"
+    [note] = [t for t in texts(stack, "hr_li") if "赵六" in t and "已排队" in t]
+    assert "面试已完成" in note  # the text to pass on
+    assert not [t for t in texts(stack, external, "kf") if "面试已完成" in t]
+    click(stack, "hr_li", cards(stack, "hr_li")[0], "pass")
+    stack.drain()
+    assert len([t for t in texts(stack, "hr_li") if "赵六" in t and "已排队" in t]) == 1  # told once
+    stack.say(external, "请问结果出来了吗")
+    stack.drain()
+    kf_texts = texts(stack, external, "kf")
+    progress = next(i for i, t in enumerate(kf_texts) if "面试已完成" in t)
+    result = next(i for i, t in enumerate(kf_texts) if "恭喜您通过" in t)
+    assert progress < result
+    assert OutboundMessage.select().where(OutboundMessage.state == "waiting").count() == 0
+
+
+def test_external_contact_gets_messages_the_recruiter_confirms(stack):
+    from bot.store.models import Invitation
+
+    invitation_id, _ = invite_wechat(stack, "孙八")
+    added = stack.api("POST", "contact/add", json={"name": "孙八", "userid": "hr_li", "state": f"inv.{invitation_id}"})
+    external = added["external_userid"]
+    stack.drain()
+    [welcome] = [m for m in stack.inbox(external) if m["channel"] == "welcome"]
+    assert Invitation.get_by_id(invitation_id).channel == "external"
+    take_interview(stack, welcome["payload"]["attachments"][0]["link"]["url"])
+    stack.drain()
+    tasks = [e for e in stack.api("GET", "conversation", params={"user": "hr_li"})["entries"]
+             if e.get("channel") == "msg_template"]
+    assert len(tasks) == 1 and "面试已完成" in tasks[0]["payload"]["text"]["content"]
+    stack.api("POST", "contact/confirm", json={"userid": "hr_li", "msgid": tasks[0]["msgid"]})
+    assert any("面试已完成" in t for t in texts(stack, external, "external"))
+
+
+def test_a_candidate_nobody_can_reach_is_handed_to_hr_with_the_text(stack):
+    import datetime as dt
+
+    from bot.store.models import Invitation, utcnow
+    from jobs import periodic
+
+    invitation_id, link = invite_wechat(stack, "钱七")
+    Invitation.update(expires_at=utcnow() + dt.timedelta(hours=5)).where(Invitation.id == invitation_id).execute()
+    assert periodic.send_reminders() == 1 and periodic.send_reminders() == 0
+    stack.drain()
+    [note] = [t for t in texts(stack, "hr_li") if "无法直接联系到候选人钱七" in t]
+    assert "提醒您" in note and "/i/" in note
+
+
+def test_reminders_reach_members_once_per_deadline(stack):
+    import datetime as dt
+
+    from bot.store.models import Invitation, utcnow
+    from jobs import periodic
+
+    invite_member(stack, "lisi")
+    Invitation.update(expires_at=utcnow() + dt.timedelta(hours=3)).execute()
+    assert periodic.send_reminders() == 1
+    assert periodic.send_reminders() == 0
+    stack.drain()
+    [reminder] = [t for t in texts(stack, "lisi") if "提醒您" in t]
+    assert "/i/" in reminder and "截止" in reminder
+
+
+def test_the_daily_digest_counts_and_links_the_oldest_pending_report(stack):
+    from jobs import periodic
+
+    reported(stack)
+    assert periodic.send_digest() == 1 and periodic.send_digest() == 0  # once a day
+    stack.drain()
+    [digest] = [m for m in stack.inbox("hr_li") if m["msgtype"] == "template_card"
+                and m["card"]["card_type"] == "text_notice"]
+    fields = {f["keyname"]: f["value"] for f in digest["card"]["horizontal_content_list"]}
+    assert fields["新邀请"] == "1" and fields["完成面试"] == "1" and fields["待决定"] == "1"
+    assert "/r/" in digest["card"]["card_action"]["url"]
+
+
+def test_a_worker_killed_mid_send_delivers_the_result_once(stack):
+    import datetime as dt
+
+    from bot import outbox
+    from bot.store.models import OutboundMessage, utcnow
+    from jobs import delivery, notify
+
+    card = reported(stack)
+    original = notify.send_to_candidate
+
+    def record_only(invitation, text, key, *, purpose):
+        found = notify.candidate_payload(invitation, text, key)
+        outbox.record(key, found[1], purpose=purpose, channel=found[0], invitation=invitation)
+        return found[0]
+
+    notify.send_to_candidate = record_only  # the decision records the message; no delivery job yet
+    try:
+        click(stack, "hr_li", card, "pass")
+        stack.drain()
+    finally:
+        notify.send_to_candidate = original
+    message = OutboundMessage.get(OutboundMessage.purpose == "result")
+    # A worker claims it, WeCom delivers it, the worker dies before recording that.
+    assert outbox.claim(message.id)
+    delivery.wecom().send(message.payload)
+    OutboundMessage.update(lease_until=utcnow() - dt.timedelta(seconds=1)).where(
+        OutboundMessage.id == message.id).execute()
+    OutboundMessage.update(created_at=utcnow() - dt.timedelta(minutes=5)).execute()
+    assert delivery.requeue_due() >= 1
+    stack.drain()
+    assert OutboundMessage.get_by_id(message.id).state == "sent"
+    assert len([t for t in texts(stack, "zhangsan") if "恭喜您通过" in t]) == 1
+
+
+@pytest.mark.parametrize("locale", ["en"])
+def test_an_english_speaking_candidate_gets_english_messages(stack, locale):
+    from bot.store.models import Candidate
+
+    link = invite_member(stack)
+    Candidate.update(locale=locale).execute()
+    take_interview(stack, link)
+    stack.drain()
+    assert any("Your interview is complete" in t for t in texts(stack, "zhangsan"))
+    click(stack, "hr_li", cards(stack, "hr_li")[0], "reject")
+    stack.drain()
+    assert any("thank you for interviewing" in t for t in texts(stack, "zhangsan"))
