@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
-from bot import messages
+from bot import commands, messages
 from bot.cards import CN_TZ, local_time
 from bot.store.db import db_session
 from bot.store.models import Appointment, AuditLog, Candidate, Decision, Invitation, Report
@@ -48,7 +48,7 @@ def candidate_text(channel: str, user: str, text: str, request_key: str) -> str:
         if invitation is None:
             log.info("text from %s %s who has no invitation", channel, user)
             if channel == "member":
-                notify.to_hr_text(user, messages.render("candidate_hint", None), f"{request_key}:hint")
+                notify.to_hr_text(user, commands.HINT, f"{request_key}:hint")
             return "unknown"
         if any(word in text.lower() for word in REVIEW_WORDS):
             return request_review(invitation, request_key)

@@ -121,6 +121,13 @@ def hr_notice(userid: str, key: str, *, name: str, position: str, invitation: In
 
 def flush_hr(userid: str) -> int:
     """Send the recipient's folded notices: one alone as it is, several as one message; return how many."""
+    total = 0
+    while taken := _flush_some(userid):
+        total += taken
+    return total
+
+
+def _flush_some(userid: str) -> int:
     from jobs.delivery import schedule
 
     settings = get_settings()

@@ -77,7 +77,7 @@ def test_help_and_hints(stack):
     stack.say("hr_li", "/nosuch")
     stack.drain()
     hr = texts(stack, "hr_li")
-    assert "/invite <岗位> <候选人ID…>" in hr[0]
+    assert "/invite <岗位> <候选人ID 或 wx:姓名…>" in hr[0] and "/reschedule" in hr[0]
     assert hr[1].startswith("用法：/invite") and "没有这个命令" in hr[2]
     candidate = texts(stack, "zhangsan")
     assert "/invite" not in candidate[0] and "仅对招聘人员开放" in candidate[0]

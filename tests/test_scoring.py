@@ -212,8 +212,8 @@ def test_jobs_score_each_answer_once_and_build_one_report(stack, webm_clips):
     assert stored.recommendation == stored.document["recommendation"]["key"]
     assert any("第6题" in flag and "重答" in flag for flag in stored.document["integrity"]["flags"])
     assert Score.select().where(Score.answer.is_null()).count() == len(stored.document["dimensions"])
-    hr = [m["payload"]["text"]["content"] for m in stack.inbox("hr_li") if "面试报告已生成" in str(m)]
-    assert len(hr) == 1 and f"总分 {stored.document['total']:.0f}" in hr[0] and "HR 决定" in hr[0]
+    hr = [m["card"] for m in stack.inbox("hr_li") if "面试报告 · " in str(m)]
+    assert len(hr) == 1 and f"总分 {stored.document['total']:.0f}" in hr[0]["main_title"]["desc"]
     # replays: the same answer again, the report again, a stale retry after the fact: nothing changes
     any_answer = analyses["complaint"].answer_id
     assert scoring.score_answer(any_answer) == "already"
@@ -221,8 +221,8 @@ def test_jobs_score_each_answer_once_and_build_one_report(stack, webm_clips):
     scoring.queue_report(interview.id)
     stack.drain()
     assert Report.select().count() == 1 and AnswerAnalysis.select().count() == 6
-    assert OutboundMessage.select().where(OutboundMessage.idempotency_key.contains("report:")).count() == 1
-    assert len([m for m in stack.inbox("hr_li") if "面试报告已生成" in str(m)]) == 1
+    assert OutboundMessage.select().where(OutboundMessage.idempotency_key.startswith("report:")).count() == 1
+    assert len([m for m in stack.inbox("hr_li") if "面试报告 · " in str(m)]) == 1
 
 
 def test_a_scoring_failure_is_retried_then_reported_not_lost(stack, monkeypatch):
@@ -250,7 +250,7 @@ def test_a_scoring_failure_is_retried_then_reported_not_lost(stack, monkeypatch)
     doc = Report.get().document
     assert any("第5题" in flag and "出错" in flag for flag in doc["integrity"]["flags"])
     assert "1 道题无法评分" in doc["recommendation"]["reasons"]
-    assert len([m for m in stack.inbox("hr_li") if "面试报告已生成" in str(m)]) == 1
+    assert len([m for m in stack.inbox("hr_li") if "面试报告 · " in str(m)]) == 1
 
 
 def test_a_retake_replaces_the_analysis_of_the_earlier_take(stack, webm_clips):
