@@ -7,7 +7,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from bot import interviews, uploads
 from bot.interviews import InterviewError
 from bot.links import ExpiredLink, InvalidLink, read_token
-from bot.store.models import Invitation, utcnow
+from bot.messages import normalize_locale
+from bot.store.models import Candidate, Invitation, utcnow
 
 bp = Blueprint("h5_api", __name__, url_prefix="/h5/api/<token>")
 
@@ -65,6 +66,9 @@ def consent(token: str):
     invitation, data = invitation_for(token), _json()
     interviews.give_consent(invitation, recording=data.get("recording") is True, face=data.get("face") is True,
                             version=str(data.get("version", "")))
+    if isinstance(data.get("locale"), str):  # the page's language: later chat messages follow it
+        Candidate.update(locale=normalize_locale(data["locale"])).where(
+            Candidate.id == invitation.candidate_id).execute()
     return jsonify(interviews.build_state(invitation, _settings().company_name))
 
 

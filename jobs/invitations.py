@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import peewee as pw
 
-from bot import outbox
+from bot import messages, outbox
 from bot.cards import CN_TZ, invitation_card, local_time
 from bot.commands import WECHAT
 from bot.errors import WeComError
@@ -104,7 +104,8 @@ def invite(position_name: str, userids: list[str], invited_by: str, request_key:
         position = find_position(position_name)
         if position is None:
             titles = "、".join(p.title for p in Position.select().where(Position.is_open)) or "（暂无）"
-            send_text(invited_by, f"没有找到岗位「{position_name}」。现有岗位：{titles}", f"{request_key}:no-position")
+            send_text(invited_by, messages.render("hr_no_position", settings.hr_locale, name=position_name[:32],
+                                                  titles=titles), f"{request_key}:no-position")
             return outcome
         notes = []
         for userid in userids:
@@ -121,8 +122,9 @@ def invite(position_name: str, userids: list[str], invited_by: str, request_key:
             else:
                 outcome["existing"].append(userid)
                 status = STATUS_NAMES.get(invitation.status, invitation.status)
-                notes.append(f"{userid} 已有「{position.title}」的邀请（{status}，"
-                             f"截止 {local_time(invitation.expires_at)}），未重复发送。")
+                notes.append(messages.render("hr_invite_exists", settings.hr_locale, name=userid,
+                                             position=position.title, status=status,
+                                             deadline=local_time(invitation.expires_at)))
     if notes:
         send_text(invited_by, "\n".join(notes), f"{request_key}:existing")
     return outcome
@@ -167,10 +169,11 @@ def delivery_settled(invitation_id: int, delivered: bool, reason: str) -> None:
         return
     who, title = invitation.candidate.display_name, invitation.position.title
     if delivered:
-        text = f"✅ 已向 {who} 发送「{title}」面试邀请，截止 {local_time(invitation.expires_at)}。"
+        text = messages.render("hr_invite_sent", settings.hr_locale, name=who, position=title,
+                               deadline=local_time(invitation.expires_at))
     else:
-        text = (f"❌ 「{title}」面试邀请未能送达 {who}（{reason[:120] or '原因未知'}）。"
-                f"可把这个链接转给候选人：{invitation_link(settings, invitation)}")
+        text = messages.render("hr_invite_failed", settings.hr_locale, name=who, position=title,
+                               reason=reason[:120] or "-", link=invitation_link(settings, invitation))
     send_text(invitation.invited_by, text, f"invitation-{status}:{invitation_id}:{invitation.expires_at.isoformat()}")
 
 
@@ -193,9 +196,11 @@ def decline(invitation_id: int, userid: str, response_code: str, request_key: st
             return "unchanged"
         AuditLog.create(actor=userid, action="decline", target_type="invitation", target_id=str(invitation_id))
     title = invitation.position.title
-    send_text(userid, f"已收到您的回复，感谢您对「{title}」岗位的关注。如改变主意，请联系招聘人员重新发送邀请。",
+    settings = get_settings()
+    send_text(userid, messages.render("decline_ack", invitation.candidate.locale, position=title),
               f"{request_key}:candidate")
-    send_text(invitation.invited_by, f"{invitation.candidate.display_name} 选择暂不参加「{title}」面试。",
+    send_text(invitation.invited_by, messages.render("hr_declined", settings.hr_locale,
+                                                     name=invitation.candidate.display_name, position=title),
               f"{request_key}:recruiter")
     return "declined"
 

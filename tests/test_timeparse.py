@@ -50,6 +50,7 @@ def at(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> dt
     ("明天14:30", at(11, 25, 14, 30), None),
     ("明天14点30分", at(11, 25, 14, 30), None),
     ("明天下午3.30", at(11, 25, 15, 30), None),
+    ("明天2.30", at(11, 25, 14, 30), None),
     ("明天傍晚6点", at(11, 25, 18), None),
     ("明早9点", at(11, 25, 9), None),  # jionlp: today
     ("明天下午2点左右", at(11, 25, 14), None),
@@ -81,6 +82,7 @@ def test_times_that_can_be_read(text, start, end):
     ("3天后", "请问您希望改到11月27日（周五）的几点？"),
     ("周三或周四下午", "请问您选哪一个时间：“周三”还是“周四下午”？"),
     ("明天下午2点或3点", "请问您选哪一个时间：“明天下午2点”还是“3点”？"),
+    ("明天下午2点到4点，或者后天上午", "请问您选哪一个时间：“明天下午2点到4点”还是“后天上午”？"),
     ("下周一、周二下午都可以", "请问您选哪一个时间：“下周一”还是“周二下午”？"),
     ("后天下午三点或者大后天上午十点", "请问您选哪一个时间：“后天下午三点”还是“大后天上午十点”？"),
     ("明天上午十点可以吗？不行的话后天下午2点也可以", "请问您希望改到哪一个时间：“明天上午十点”还是“后天下午2点”？"),
@@ -132,7 +134,7 @@ def test_no_time_at_all(text):
     (dt.datetime(2026, 12, 31, 23, 0, tzinfo=CN_TZ), "明天上午10点", at(1, 1, 10, year=2027)),
     (dt.datetime(2026, 12, 31, 23, 0, tzinfo=CN_TZ), "1月5日下午2点", at(1, 5, 14, year=2027)),
     # 07:30 in Shanghai is still the day before in UTC: "今天" is Shanghai's today whatever now's zone
-    (dt.datetime(2026, 11, 23, 23, 30, tzinfo=dt.timezone.utc), "今天上午10点", at(11, 24, 10)),
+    (dt.datetime(2026, 11, 23, 23, 30, tzinfo=dt.UTC), "今天上午10点", at(11, 24, 10)),
 ])
 def test_other_nows(now, text, start):
     assert parse_when(text, now) == When("ok", start, text=text)
@@ -164,7 +166,7 @@ def test_not_reschedule_requests(text):
     (When("ok", at(11, 30, 14)), "11月30日（周一）14:00"),
     (When("ok", at(11, 30, 14), at(11, 30, 16)), "11月30日（周一）14:00–16:00"),
     (When("ok", at(11, 30, 22), at(12, 1, 9, 30)), "11月30日（周一）22:00–12月1日（周二）09:30"),
-    (When("ok", dt.datetime(2026, 11, 30, 6, tzinfo=dt.timezone.utc)), "11月30日（周一）14:00"),
+    (When("ok", dt.datetime(2026, 11, 30, 6, tzinfo=dt.UTC)), "11月30日（周一）14:00"),
     (When("none"), ""),
 ])
 def test_describe(when, text):

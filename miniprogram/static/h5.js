@@ -402,7 +402,7 @@ function consentScreen() {
     if (!rec.checked) { say(err, 'c_need', null, 'err'); rec.focus(); return; }
     go.disabled = true;
     const r = await call('POST', 'consent', {recording: true, face: !!(face && face.checked),
-      version: (S.consent && S.consent.version) || 'consent-v1'}, err);
+      version: (S.consent && S.consent.version) || 'consent-v1', locale: lang === 'en' ? 'en' : 'zh-CN'}, err);
     go.disabled = false;
     if (r.status !== 200) return fatal(r) ? showFatal(r) : say(err, {text: errText(r)}, null, 'err');
     S = r.data; Qs = S.questions; evOn = true;
