@@ -12,6 +12,8 @@ $(BIN)/python:
 
 $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	@# jionlp unzips its dictionaries into its package on first import: do it now, not in a worker later
+	$(BIN)/python -c "import contextlib, io; contextlib.redirect_stdout(io.StringIO()).__enter__(); import jionlp"
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed

@@ -54,7 +54,8 @@ def candidate_text(channel: str, user: str, text: str, request_key: str) -> str:
             return request_review(invitation, request_key)
         from bot import timeparse  # imported when needed: the parser's dictionaries take a while to load
 
-        if timeparse.wants_reschedule(text):
+        # "改期至下周一下午2点" — or just a time ("明天下午两点到四点") from someone with something to schedule
+        if timeparse.wants_reschedule(text) or timeparse.parse_when(text, dt.datetime.now(CN_TZ)).status != "none":
             return reschedule(invitation, text, actor=user, request_key=request_key)
         _reply(invitation, "candidate_hint", request_key)
         return "hint"

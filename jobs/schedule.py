@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from config.settings import Settings
 from jobs import delivery, invitations, notify, periodic
 from jobs.queues import COMMANDS, DELIVERY
 
@@ -17,10 +18,13 @@ class Periodic:
     daily_at: str = ""         # … or once a day at "HH:MM" Beijing time (DIGEST_HOUR sets the digest's hour)
 
 
-SCHEDULE = [
-    Periodic(delivery.requeue_due, DELIVERY, 60),           # stalled, deferred and orphaned sends
-    Periodic(notify.flush_stale_batches, DELIVERY, 60),     # folded HR notices whose flush job was lost
-    Periodic(invitations.expire_invitations, COMMANDS, 600),
-    Periodic(periodic.send_reminders, COMMANDS, 900),      # deadline within REMINDER_HOURS, once per deadline
-    Periodic(periodic.send_digest, COMMANDS, daily_at="09:05"),  # not at :00/:30, as WeCom asks (WECOM.md §3)
-]
+def periodic_jobs(settings: Settings) -> list[Periodic]:
+    """The periodic work, with the hours the settings choose."""
+    return [
+        Periodic(delivery.requeue_due, DELIVERY, 60),           # stalled, deferred and orphaned sends
+        Periodic(notify.flush_stale_batches, DELIVERY, 60),     # folded HR notices whose flush job was lost
+        Periodic(invitations.expire_invitations, COMMANDS, 600),
+        Periodic(periodic.send_reminders, COMMANDS, 900),      # deadline within REMINDER_HOURS, once per deadline
+        # The digest at DIGEST_HOUR:05, not at :00 or :30 as WeCom asks (WECOM.md §3).
+        Periodic(periodic.send_digest, COMMANDS, daily_at=f"{settings.digest_hour:02d}:05"),
+    ]

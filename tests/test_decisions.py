@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import pytest
+
 AUDIO = Path(__file__).parent / "fixtures" / "audio"
 MANIFEST = json.loads((AUDIO / "manifest.json").read_text("utf-8"))
 
@@ -340,3 +342,97 @@ def test_a_candidate_who_interviews_in_english_gets_english_messages(stack):
     click(stack, "hr_li", cards(stack, "hr_li")[0], "reject")
     stack.drain()
     assert any("thank you for interviewing" in t for t in texts(stack, "zhangsan"))
+
+
+def test_the_scheduler_enqueues_reminders_retries_and_the_digest_at_their_times():
+    import datetime as dt
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from config.settings import load
+    from jobs import scheduler
+
+    settings = load({"DIGEST_HOUR": "8", "DATA_DIR": "/tmp/unused-scheduler-test"}, dotenv=None)
+    built = scheduler.build(BackgroundScheduler(timezone="UTC"), settings)
+    jobs = {job.id: job for job in built.get_jobs()}
+    assert {"requeue_due", "flush_stale_batches", "expire_invitations", "send_reminders", "send_digest"} <= set(jobs)
+    digest = jobs["send_digest"].trigger
+    after = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)  # 20:00 in Beijing
+    fire = digest.get_next_fire_time(None, after)
+    assert fire.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%d %H:%M") == "25 08:05"
+    assert all(job.kwargs["key"] == f"periodic:{job.id}" for job in jobs.values())
+
+
+def passed(stack) -> None:
+    """A member candidate who passed: the second round is booked."""
+    card = reported(stack)
+    click(stack, "hr_li", card, "pass")
+    stack.drain()
+
+
+def test_the_candidate_moves_the_second_round_in_plain_chinese(stack):
+    import datetime as dt
+
+    from bot.store.models import Appointment, AuditLog
+    from jobs.decisions import when_text
+
+    passed(stack)
+    before = when_text(Appointment.get())
+    stack.say("zhangsan", "不好意思，那天有课，能改期至下周一下午2点吗？")
+    stack.drain()
+    appointment = Appointment.get()
+    start = appointment.starts_at.replace(tzinfo=dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assert start.weekday() == 0 and start.strftime("%H:%M") == "14:00" and appointment.version == 2
+    assert (appointment.ends_at - appointment.starts_at) == dt.timedelta(hours=1)
+    [confirm] = [t for t in texts(stack, "zhangsan") if "已为您将「柜员」复试改到" in t]
+    assert when_text(appointment) in confirm
+    [told] = [t for t in texts(stack, "hr_li") if "把「柜员」复试改到了" in t]
+    assert f"原定 {before}" in told or f"原定{before}" in told
+    assert AuditLog.get(AuditLog.action == "reschedule").actor == "zhangsan"
+
+
+@pytest.mark.parametrize("phrase, question", [
+    ("改到下周一吧", "几点"),
+    ("能不能改成昨天下午3点", "已经过去"),
+    ("我想改期", "什么时间"),
+])
+def test_unclear_or_past_times_get_a_question_and_change_nothing(stack, phrase, question):
+    from bot.store.models import Appointment
+
+    passed(stack)
+    version = Appointment.get().version
+    stack.say("zhangsan", phrase)
+    stack.drain()
+    assert Appointment.get().version == version
+    assert any(question in t for t in texts(stack, "zhangsan")[-1:])
+
+
+def test_hr_reschedules_with_a_command_and_the_candidate_is_told(stack):
+    from bot.store.models import Appointment
+
+    passed(stack)
+    stack.say("hr_wang", "/reschedule zhangsan 明天上午十点")
+    stack.say("hr_wang", "/reschedule nobody 明天上午十点")
+    stack.say("hr_wang", "/reschedule zhangsan")
+    stack.drain()
+    assert Appointment.get().version == 2 and Appointment.get().updated_by == "hr_wang"
+    assert any("复试改到" in t and "10:00" in t for t in texts(stack, "zhangsan"))
+    hr = texts(stack, "hr_wang")
+    assert any("已把 zhangsan 的「柜员」复试改到" in t or "已把zhangsan的「柜员」复试改到" in t for t in hr)
+    assert any("没有找到 nobody 的复试安排" in t or "没有找到nobody的复试安排" in t for t in hr)
+    assert any(t.startswith("用法：/reschedule") for t in hr)
+
+
+def test_a_candidate_asking_for_more_time_gets_a_later_deadline_and_a_new_link(stack):
+    from bot.store.models import Invitation
+
+    invite_member(stack)
+    before = Invitation.get().expires_at
+    stack.say("zhangsan", "这周实在太忙，AI面试能延期到下下周一上午10点吗")
+    stack.drain()
+    after = Invitation.get().expires_at
+    assert after > before
+    [extended] = [t for t in texts(stack, "zhangsan") if "截止时间延长到" in t]
+    link = extended.rsplit("：", 1)[1]
+    assert stack.app.test_client().get(link.replace(stack.base, "")).status_code == 200
+    assert any("截止时间已按其请求延长到" in t for t in texts(stack, "hr_li"))
