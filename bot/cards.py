@@ -110,25 +110,15 @@ def report_card(*, touser: str, locale: str, company: str, name: str, position: 
             for d in doc["dimensions"][:6]]
     desc = render("card_desc", locale, position=position, total=f"{doc['total']:.0f}", recommendation=rec["label"],
                   confidence=rec.get("confidence_label", ""))
-    return {
-        "touser": touser,
-        "msgtype": "template_card",
-        "template_card": {
-            "card_type": "button_interaction",
-            "source": {"desc": clip(render("card_source", locale, company=company), 39)},
-            "main_title": {"title": clip(render("card_title", locale, name=name), 36), "desc": clip(desc, 44 * 3)},
-            "sub_title_text": clip("\n".join(lines), CARD_DESC_MAX_BYTES),
-            "horizontal_content_list": dims,
-            "card_action": {"type": 1, "url": report_url},
-            "task_id": task,
-            "button_list": [
+    card = _card(touser, "button_interaction", locale, company, render("card_title", locale, name=name), desc,
+                 "\n".join(lines), dims, report_url, task)
+    card["template_card"]["button_list"] = [
                 {"type": 0, "text": render("card_pass", locale), "style": 1, "key": f"decide:{report_id}:pass"},
                 {"type": 0, "text": render("card_hold", locale), "style": 2, "key": f"decide:{report_id}:hold"},
                 {"type": 0, "text": render("card_reject", locale), "style": 3, "key": f"decide:{report_id}:reject"},
                 {"type": 1, "text": render("card_view", locale), "style": 4, "url": report_url},
-            ],
-        },
-    }
+    ]
+    return card
 
 
 def digest_card(*, touser: str, locale: str, company: str, date: str, counts: dict[str, int], summary: str,
@@ -138,17 +128,25 @@ def digest_card(*, touser: str, locale: str, company: str, date: str, counts: di
 
     fields = [{"keyname": clip(render(f"digest_{k}", locale), KEYNAME_MAX_BYTES), "value": str(v)}
               for k, v in counts.items()]
+    return _card(touser, "text_notice", locale, company, render("digest_title", locale, date=date),
+                 render("digest_desc", locale), summary, fields, url, task_id("digest"))
+
+
+def _card(touser: str, card_type: str, locale: str, company: str, title: str, desc: str, text: str,
+          fields: list[dict[str, str]], url: str, task: str) -> dict[str, Any]:
+    """A template card's common parts, each clipped to WeCom's limits (the title about 12 characters)."""
+    from bot.messages import render
+
     return {
         "touser": touser,
         "msgtype": "template_card",
         "template_card": {
-            "card_type": "text_notice",
+            "card_type": card_type,
             "source": {"desc": clip(render("card_source", locale, company=company), 39)},
-            "main_title": {"title": clip(render("digest_title", locale, date=date), 36),
-                           "desc": clip(render("digest_desc", locale), 44 * 3)},
-            "sub_title_text": clip(summary, CARD_DESC_MAX_BYTES),
+            "main_title": {"title": clip(title, 36), "desc": clip(desc, 44 * 3)},
+            "sub_title_text": clip(text, CARD_DESC_MAX_BYTES),
             "horizontal_content_list": fields[:6],
             "card_action": {"type": 1, "url": url},
-            "task_id": task_id("digest"),
+            "task_id": task,
         },
     }

@@ -113,7 +113,7 @@ def test_a_whole_interview(page, stack, clips):
     texts = [m["payload"]["text"]["content"] for m in stack.inbox("zhangsan") if m["msgtype"] == "text"]
     assert texts == ["面试已完成，系统正在评分。感谢您参加「柜员」岗位的面试，结果会在这里通知您。"]
     hr = [m["payload"]["text"]["content"] for m in stack.inbox("hr_li") if m["msgtype"] == "text"]
-    assert any("zhangsan已完成「柜员」面试" in text for text in hr)
+    assert any("zhangsan 已完成「柜员」面试" in text for text in hr)
     [card] = [m["card"] for m in stack.inbox("hr_li") if m["msgtype"] == "template_card"]
     assert card["main_title"]["title"] == "面试报告 · zhangsan" and "不推荐" in card["main_title"]["desc"]
 
