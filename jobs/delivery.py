@@ -114,7 +114,12 @@ def _deliver_kf(message: OutboundMessage) -> str:
         if exc.errcode in KF_WINDOW_ERRORS:
             return _wait(message, str(exc))
         return _after_error(message, exc)
-    cache.hincrby(window, "sent", 1)
+    with cache.pipeline() as pipe:  # count it only while the window lives (never recreate it without its TTL)
+        pipe.hincrby(window, "sent", 1)
+        pipe.ttl(window)
+        _, ttl = pipe.execute()
+    if ttl < 0:
+        cache.delete(window)
     outbox.mark_sent(message.id, result)
     _after(message, delivered=True)
     return "sent"

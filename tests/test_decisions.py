@@ -436,3 +436,23 @@ def test_a_candidate_asking_for_more_time_gets_a_later_deadline_and_a_new_link(s
     link = extended.rsplit("：", 1)[1]
     assert stack.app.test_client().get(link.replace(stack.base, "")).status_code == 200
     assert any("截止时间已按其请求延长到" in t for t in texts(stack, "hr_li"))
+
+
+def test_a_replayed_click_event_decides_once(stack):
+    """WeCom re-sends a callback it got no answer to: the same event three times is one decision."""
+    import time
+
+    from bot.sandbox.delivery import send_xml
+    from bot.sandbox.protocol import card_event_xml
+    from bot.store.models import Decision
+
+    card = reported(stack)
+    key = next(b["key"] for b in card["card"]["button_list"] if b.get("key", "").endswith(":reject"))
+    s = stack.settings
+    xml = card_event_xml(s.wecom_corp_id, "hr_li", key, card["card"]["task_id"], card["response_code"],
+                         s.wecom_agent_id, create_time=int(time.time()))
+    for _ in range(3):
+        assert send_xml(f"{stack.base}/wecom/callback", s.wecom_token, s.wecom_aes_key, s.wecom_corp_id, xml)["ok"]
+    stack.drain()
+    assert Decision.select().count() == 1 and Decision.get().outcome == "reject"
+    assert len(results(stack)) == 1

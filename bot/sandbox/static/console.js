@@ -261,11 +261,16 @@ function receivedBody(entry) {
       h("div", { class: "card-title" }, link(part.url, part.title)), h("div", { class: "card-desc" }, part.desc || "")));
     case "msgmenu": return kfMenu(part);
     case "welcome": return welcome(p);
+    case "msg_template": return h("div", { class: "bubble" }, inlineText((p.text || {}).content || ""),
+      h("div", { class: "card-options" }, entry.confirmed ? "已发送给客户"
+        : h("button", { type: "button", onclick: async () => report(await api("contact/confirm",
+          { userid: view.user, msgid: entry.msgid }), "已发送给客户") }, "确认发送")));
     default: return h("div", { class: "bubble" }, "［" + entry.msgtype + "］ " + JSON.stringify(part));
   }
 }
 
-const CHANNEL = { app: "应用消息", kf: "微信客服", welcome: "好友欢迎语", contact: "客户联系" };
+const CHANNEL = { app: "应用消息", kf: "微信客服", welcome: "好友欢迎语", contact: "客户联系",
+  msg_template: "群发助手 · 待你确认发给客户", external: "客户联系 · 成员发送" };
 
 function renderEntry(entry) {
   const name = view.users.find((u) => u.id === view.user);
