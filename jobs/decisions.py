@@ -60,6 +60,7 @@ def send_card(report: Report) -> None:
     settings = get_settings()
     invitation = report.interview.invitation
     users = reviewers(settings, invitation)
+    notify.flush_hr(invitation.invited_by)  # the "已完成" notice still folding goes first, then the card
     payload = report_card(
         touser="|".join(users), locale=settings.hr_locale, company=settings.company_name,
         name=invitation.candidate.display_name, position=invitation.position.title, doc=report.document,

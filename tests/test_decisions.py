@@ -456,3 +456,10 @@ def test_a_replayed_click_event_decides_once(stack):
     stack.drain()
     assert Decision.select().count() == 1 and Decision.get().outcome == "reject"
     assert len(results(stack)) == 1
+
+
+def test_the_completion_notice_reaches_hr_before_the_result_card(stack):
+    reported(stack)
+    kinds = ["card" if m["msgtype"] == "template_card" else m["payload"]["text"]["content"][:12]
+             for m in stack.inbox("hr_li")]
+    assert kinds.index("card") > next(i for i, k in enumerate(kinds) if "已完成" in k)

@@ -4,7 +4,10 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import signal
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -69,6 +72,9 @@ def wait_for_redis(client: redis.Redis, timeout: float = 15.0) -> None:
             time.sleep(0.2)
 
 
+SHUTDOWN_GRACE = 2.0  # seconds
+
+
 def main() -> None:
     """Run the embedded Redis in the foreground (the `redis` process of the Procfile)."""
     settings = get_settings()
@@ -80,7 +86,18 @@ def main() -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     argv = embedded_redis_argv(settings.data_dir, settings.redis_socket)
     sys.stdout.flush()
-    os.execv(argv[0], argv)
+    server = subprocess.Popen(argv)
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    while server.poll() is None and not stopping.wait(0.5):
+        pass
+    if server.poll() is None:
+        # The whole product stops at once (honcho): stay up a moment so workers release their locks and
+        # finish their last call instead of dying on a closed socket, then let Redis save and exit.
+        time.sleep(SHUTDOWN_GRACE)
+        server.terminate()
+    sys.exit(server.wait())
 
 
 if __name__ == "__main__":
