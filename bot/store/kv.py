@@ -86,7 +86,7 @@ def main() -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     argv = embedded_redis_argv(settings.data_dir, settings.redis_socket)
     sys.stdout.flush()
-    server = subprocess.Popen(argv)
+    server = subprocess.Popen(argv, start_new_session=True)  # signals to our group reach us, not Redis
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
