@@ -8,7 +8,7 @@ from urllib.parse import quote
 import peewee as pw
 
 from bot import messages, outbox
-from bot.cards import CN_TZ, invitation_card, local_time
+from bot.cards import CN_TZ, clip, invitation_card, local_time
 from bot.commands import WECHAT
 from bot.errors import WeComError
 from bot.links import make_token
@@ -144,18 +144,28 @@ def kf_link(invitation: Invitation) -> str:
     return f"{base}{'&' if '?' in base else '?'}scene_param={quote(f'inv.{invitation.id}')}"
 
 
+def contact_me_link(invitation: Invitation) -> str:
+    """A 联系我 QR code of the recruiter whose state names the invitation (the add event brings it back)."""
+    result = wecom().post("externalcontact/add_contact_way", data={
+        "type": 1, "scene": 2, "state": f"inv.{invitation.id}", "user": [invitation.invited_by],
+        "remark": clip(f"{invitation.position.title} {invitation.candidate.display_name}", 30)})
+    return str(result.get("qr_code") or "-")
+
+
 def _hand_to_recruiter(settings: Settings, invitation: Invitation, request_key: str) -> None:
     """A candidate who is not a member can't be written to first: give the recruiter the links to pass on."""
-    try:
-        kf = kf_link(invitation)
-    except WeComError as exc:
-        log.warning("no kf link for invitation %s: %s", invitation.id, exc)
-        kf = "-"
+    links = {}
+    for name, make in (("kf_link", kf_link), ("contact_link", contact_me_link)):
+        try:
+            links[name] = make(invitation)
+        except WeComError as exc:
+            log.warning("no %s for invitation %s: %s", name, invitation.id, exc)
+            links[name] = "-"
     Invitation.update(status="sent", channel="wechat", sent_at=utcnow()).where(
         (Invitation.id == invitation.id) & (Invitation.status == "created")).execute()
     notify.to_hr(invitation.invited_by, "hr_external_invite", f"external-invite:{invitation.id}:"
                  f"{invitation.expires_at.isoformat()}", invitation=invitation, name=invitation.candidate.display_name,
-                 kf_link=kf, link=invitation_link(settings, invitation))
+                 link=invitation_link(settings, invitation), **links)
 
 
 def delivery_settled(invitation_id: int, delivered: bool, reason: str) -> None:

@@ -176,7 +176,8 @@ def invite_wechat(stack, name: str) -> tuple[int, str]:
     kf = re.search(r"① 微信客服（推荐）：(\S+)", note).group(1)
     scene = parse_qs(urlparse(kf).query)["scene_param"][0]
     assert scene.startswith("inv.")
-    return int(scene[4:]), re.search(r"② 面试链接：(\S+)", note).group(1)
+    assert "/sandbox/contact/" in re.search(r"② 加招聘人员为微信好友（扫码）：(\S+)", note).group(1)
+    return int(scene[4:]), re.search(r"③ 面试链接：(\S+)", note).group(1)
 
 
 def kf_link_in_welcome(stack, external: str) -> str:
@@ -236,7 +237,9 @@ def test_external_contact_gets_messages_the_recruiter_confirms(stack):
     from bot.store.models import Invitation
 
     invitation_id, _ = invite_wechat(stack, "孙八")
-    added = stack.api("POST", "contact/add", json={"name": "孙八", "userid": "hr_li", "state": f"inv.{invitation_id}"})
+    [note] = [t for t in texts(stack, "hr_li") if "孙八" in t and "微信客服" in t]
+    config_id = re.search(r"/sandbox/contact/(\S+)", note).group(1)  # the candidate scans the recruiter's QR code
+    added = stack.api("POST", "contact/add", json={"name": "孙八", "config_id": config_id})
     external = added["external_userid"]
     stack.drain()
     [welcome] = [m for m in stack.inbox(external) if m["channel"] == "welcome"]
