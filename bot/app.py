@@ -28,12 +28,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.teardown_request(lambda exc: database.close() if not database.is_closed() else None)
 
     from bot import callback
-    from handlers import h5_api, interview_page, report_page
+    from handlers import bulk_page, h5_api, interview_page, report_page
 
     app.register_blueprint(callback.bp)
     app.register_blueprint(interview_page.bp)
     app.register_blueprint(h5_api.bp)
     app.register_blueprint(report_page.bp)
+    app.register_blueprint(bulk_page.bp)
 
     @app.get("/healthz")
     def healthz():

@@ -23,6 +23,9 @@ COMMANDS = {
         CommandSpec("invite", ("/invite", "邀请"),
                     "/invite <岗位> <候选人ID 或 wx:姓名…>  例：/invite 柜员 zhangsan wx:王五",
                     "向一位或多位候选人发送 AI 面试邀请", True),
+        CommandSpec("bulk", ("/bulk", "批量邀请", "批量"),
+                    "/bulk <岗位>（随后上传 Excel/CSV 名单）  例：/bulk 柜员；/bulk status|pause|resume|cancel <编号>",
+                    "按名单批量筛选并邀请候选人", True),
         CommandSpec("reschedule", ("/reschedule", "改期"),
                     "/reschedule <候选人ID> <时间>  例：/reschedule zhangsan 下周一下午2点",
                     "修改候选人的复试时间，并通知候选人", True),
@@ -72,6 +75,19 @@ def invite_args(command: Command) -> tuple[str, list[str]]:
     if len(candidates) > 100:
         raise UsageError("一次最多邀请 100 人；更多请用批量邀请。")
     return position, list(dict.fromkeys(candidates))
+
+
+BULK_ACTIONS = ("status", "pause", "resume", "cancel")
+
+
+def bulk_args(command: Command) -> tuple[str, str | int]:
+    """('start', position) or (action, run id); raise UsageError when malformed."""
+    args = command.args
+    if len(args) == 1 and args[0].lower() not in BULK_ACTIONS:
+        return "start", args[0][:64]
+    if len(args) == 2 and args[0].lower() in BULK_ACTIONS and args[1].isdigit() and len(args[1]) < 10:
+        return args[0].lower(), int(args[1])
+    raise UsageError(f"用法：{command.spec.usage}")
 
 
 def reschedule_args(command: Command) -> tuple[str, str]:

@@ -83,7 +83,8 @@ def _open_invitation(position: Position, candidate: Candidate, invited_by: str) 
         return invitation, False
 
 
-def _queue_card(settings: Settings, position: Position, invitation: Invitation) -> None:
+def _queue_card(settings: Settings, position: Position, invitation: Invitation, *, later: bool = True) -> int:
+    """Record the invitation card (once per invitation and expiry); queue its delivery unless `later` is False."""
     candidate = invitation.candidate
     payload = invitation_card(
         touser=candidate.wecom_userid, locale=candidate.locale, company=settings.company_name,
@@ -93,7 +94,9 @@ def _queue_card(settings: Settings, position: Position, invitation: Invitation) 
     # The expiry is part of the key: a reopened invitation is a new message, a retry of this one is not.
     key = f"invitation:{invitation.id}:{invitation.expires_at.isoformat()}"
     message, _ = outbox.record(key, payload, purpose="invitation", invitation=invitation)
-    schedule(message.id)
+    if later:
+        schedule(message.id)
+    return message.id
 
 
 def invite(position_name: str, userids: list[str], invited_by: str, request_key: str) -> dict[str, list[str]]:
@@ -175,7 +178,7 @@ def delivery_settled(invitation_id: int, delivered: bool, reason: str) -> None:
     status = "sent" if delivered else "failed"
     changed = (Invitation.update(status=status, sent_at=utcnow() if delivered else None)
                .where((Invitation.id == invitation_id) & (Invitation.status == "created")).execute())
-    if not changed:
+    if not changed or invitation.bulk_run_id:  # a bulk run reports its progress in one message a minute
         return
     who, title = invitation.candidate.display_name, invitation.position.title
     if delivered:

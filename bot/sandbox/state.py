@@ -203,7 +203,13 @@ class SandboxState:
                     "last_hour": len(times),
                     "dropped": self.dropped.get(user, 0),
                 }
-            return {"members": members, "dropped": sum(self.dropped.values())}
+            every = sorted(t for times in self.receipts.values() for t in times)
+            busiest, start = 0, 0
+            for end, moment in enumerate(every):  # the company's busiest 60 s (WeCom: 10,000 per API a minute)
+                while moment - every[start] >= 60:
+                    start += 1
+                busiest = max(busiest, end - start + 1)
+            return {"members": members, "dropped": sum(self.dropped.values()), "busiest_minute": busiest}
 
     # -- single-use codes -----------------------------------------------------------------------------
     def issue_code(self, table: dict[str, dict], **data: Any) -> str:

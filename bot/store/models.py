@@ -68,6 +68,23 @@ class Candidate(BaseModel):
         return self.name or self.wecom_userid or self.external_userid or f"#{self.id}"
 
 
+class BulkRun(BaseModel):
+    """A recruiter's sheet of candidates, screened and invited in the background (resumable, pausable)."""
+
+    position = pw.ForeignKeyField(Position, backref="bulk_runs", on_delete="CASCADE")
+    created_by = pw.CharField(max_length=64)
+    filename = pw.CharField(max_length=128, default="")
+    status = pw.CharField(max_length=12, default="running", index=True)  # running | paused | cancelled | done
+    total_rows = pw.IntegerField(default=0)
+    invalid_rows = pw.IntegerField(default=0)
+    screened_out = pw.IntegerField(default=0)
+    request_key = pw.CharField(max_length=191, unique=True)  # the upload that started it: a replay finds the run
+    progress_at = pw.DateTimeField(null=True)
+    progress_done = pw.IntegerField(default=0)
+    created_at = pw.DateTimeField(default=utcnow)
+    finished_at = pw.DateTimeField(null=True)
+
+
 class Invitation(BaseModel):
     """One candidate invited to one position; the candidate's identity on the H5 page is its token."""
 
@@ -81,9 +98,26 @@ class Invitation(BaseModel):
     sent_at = pw.DateTimeField(null=True)
     opened_at = pw.DateTimeField(null=True)
     reminded_at = pw.DateTimeField(null=True)
+    bulk_run = pw.ForeignKeyField(BulkRun, null=True, backref="invitations", on_delete="SET NULL")
 
     class Meta:
         indexes = ((("position", "candidate"), True),)
+
+
+class BulkItem(BaseModel):
+    """One row of a bulk run: the candidate's fields, the screening verdict, what became of it."""
+
+    run = pw.ForeignKeyField(BulkRun, backref="items", on_delete="CASCADE")
+    row_no = pw.IntegerField()
+    fields = JSONField()
+    verdict = JSONField(null=True)
+    # pending | queued | existing | screened_out | skipped (cancelled) | invalid (refused by the sheet check)
+    status = pw.CharField(max_length=12, default="pending")
+    reason = pw.CharField(max_length=255, default="")
+    invitation = pw.ForeignKeyField(Invitation, null=True, on_delete="SET NULL")
+
+    class Meta:
+        indexes = ((("run", "status"), False), (("run", "row_no"), True))
 
 
 class Interview(BaseModel):
@@ -247,8 +281,6 @@ class AuditLog(BaseModel):
 
 
 ALL_MODELS = [
-    Position, Candidate, Invitation, Interview, Answer, Upload, Recording, AnswerAnalysis, Score, Report, Decision,
-    Appointment, Tag,
-    CandidateTag,
-    OutboundMessage, AuditLog,
+    Position, Candidate, BulkRun, Invitation, BulkItem, Interview, Answer, Upload, Recording, AnswerAnalysis, Score,
+    Report, Decision, Appointment, Tag, CandidateTag, OutboundMessage, AuditLog,
 ]

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from bot.screening import RulesError, parse_rules
 from bot.store.models import Position, utcnow
 from scoring.report import DIMENSIONS
 
@@ -67,6 +68,10 @@ def parse_position(path: Path) -> dict[str, Any]:
     _require(all(isinstance(next_round.get(k, 1), int) and 0 <= next_round.get(k, 1) <= 60 * 24
                  for k in ("after_days", "duration_minutes")), path,
              "next_round.after_days and duration_minutes must be whole numbers")
+    try:
+        screening = parse_rules(doc.get("screening"))
+    except RulesError as exc:
+        raise PositionFileError(f"{path.name}: {exc}") from None
     language = doc.get("language", "zh")
     _require(language in LANGUAGES, path, f"'language' must be one of {sorted(LANGUAGES)}")
     return {
@@ -85,7 +90,7 @@ def parse_position(path: Path) -> dict[str, Any]:
                    "thresholds": thresholds, "language": language,
                    "next_round": {k: (str(v) if k in ("at", "place", "contact", "materials") else v)
                                   for k, v in next_round.items()},
-                   "materials": str(doc.get("materials", "")).strip()},
+                   "materials": str(doc.get("materials", "")).strip(), "screening": screening},
         "source_sha256": hashlib.sha256(raw).hexdigest(),
     }
 

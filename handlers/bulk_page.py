@@ -1,0 +1,76 @@
+"""The page a recruiter uploads a candidate sheet on (/bulk/<token>, the link `/bulk <岗位>` sends in chat).
+
+WeCom's self-built apps receive text, images, voice, video, locations and links from members — not files
+(path/96467) — so a sheet reaches us through this page, opened in WeCom's browser from the chat. The signed
+link names the recruiter and the position and lives 30 minutes; the upload is stored, and the import runs
+as a job that reports back in chat.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, current_app, render_template, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from bot.messages import render
+from bot.store.models import Position
+from config.settings import Settings
+from jobs import bulk
+from jobs.queues import COMMANDS, enqueue
+
+bp = Blueprint("bulk_page", __name__)
+LINK_SECONDS = 1800
+MAX_BYTES = 20 * 1024 * 1024  # WeCom's own file limit; sheets of 20,000 rows are far below it
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt="bulk-upload-v1")
+
+
+def upload_link(settings: Settings, userid: str, position_id: int) -> str:
+    """The recruiter's 30-minute link to upload a sheet for a position."""
+    return f"{settings.public_base_url}/bulk/{_serializer(settings).dumps({'u': userid, 'p': position_id})}"
+
+
+def _read(settings: Settings, token: str) -> tuple[str, Position] | None:
+    try:
+        data = _serializer(settings).loads(token, max_age=LINK_SECONDS) if len(token) < 512 else None
+        position = Position.get_or_none(Position.id == int(data["p"])) if data else None
+        return (str(data["u"]), position) if position else None
+    except (BadSignature, SignatureExpired, KeyError, TypeError, ValueError):
+        return None
+
+
+@bp.route("/bulk/<token>", methods=["GET", "POST"])
+def upload(token: str):
+    """Show the form; take one sheet and queue its import."""
+    settings = current_app.extensions["settings"]
+    found = _read(settings, token)
+    if found is None:
+        body = "这个上传链接无效或已过期（30 分钟有效）。请在企业微信里重新发送 /bulk <岗位>。"
+        return render_template("message.html", title="链接无效", body=body), 403
+    userid, position = found
+    page = {"title": render("bulk_page_title", settings.hr_locale), "company": settings.company_name,
+            "position": position.title}
+    if request.method == "GET":
+        return render_template("bulk_upload.html", **page)
+    request.max_content_length = MAX_BYTES + 64 * 1024
+    try:
+        upload = request.files.get("file")
+        data = upload.read(MAX_BYTES + 1) if upload else b""
+    except RequestEntityTooLarge:
+        return render_template("bulk_upload.html", error="文件超过 20 MB。", **page), 413
+    if not data:
+        return render_template("bulk_upload.html", error="请选择一个 .xlsx 或 .csv 文件。", **page), 400
+    if len(data) > MAX_BYTES:
+        return render_template("bulk_upload.html", error="文件超过 20 MB。", **page), 413
+    digest = hashlib.sha256(data).hexdigest()
+    folder = settings.data_dir / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest}.upload"
+    path.write_bytes(data)
+    filename = (upload.filename or "名单").replace("/", "_")[-100:]
+    key = f"bulk-upload:{userid}:{position.id}:{digest}"  # the same file again is the same run
+    enqueue(COMMANDS, bulk.import_sheet, str(path), userid, position.id, filename, key, key=key, timeout=1800)
+    return render_template("bulk_upload.html", done="已收到名单，正在导入和筛选；结果和进度会发到企业微信。", **page)

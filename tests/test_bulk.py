@@ -1,0 +1,212 @@
+"""Bulk invitations through the sandbox: the /bulk command, the upload page, screening, progress, the summary
+file, pause/cancel, and 10,000 rows that survive a worker killed mid-run."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from urllib.parse import urlparse
+
+import pytest
+
+TELLER = ("三年银行柜员工作经验，熟悉现金业务、点钞验钞和反洗钱初审，服务意识强，"
+          "曾获网点服务之星，金融学专业本科毕业。")
+
+
+def sheet(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["姓名", "手机", "企业微信ID", "学历", "专业", "工作年限", "简历"])
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def member_row(i: int, resume: str = TELLER) -> list[str]:
+    return [f"候选人{i:05d}", f"139{i:08d}", f"c{i:05d}", "本科", "金融学", "3", resume]
+
+
+def texts(stack, user: str) -> list[str]:
+    return [(m["payload"].get("text") or {}).get("content") or "" for m in stack.inbox(user)]
+
+
+def upload(stack, data: bytes, name: str = "名单.csv", user: str = "hr_li") -> str:
+    """Ask for the upload link in chat, then post the sheet to it as the page's form does."""
+    stack.say(user, "/bulk 柜员")
+    stack.drain()
+    prompt = [t for t in texts(stack, user) if "上传「柜员」的候选人名单" in t][-1]
+    link = prompt.rsplit("：", 1)[1]
+    client = stack.app.test_client()
+    path = urlparse(link).path
+    assert client.get(path).status_code == 200
+    answer = client.post(path, data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    assert answer.status_code == 200 and "已收到名单" in answer.get_data(as_text=True)
+    return path
+
+
+def test_a_small_sheet_is_screened_invited_reported_and_summarised(stack):
+    from bot.store.models import BulkItem, BulkRun, Invitation
+    from jobs import bulk
+
+    rows = [member_row(i) for i in range(3)]
+    rows.append(["王五", "1380013800", "", "本科", "金融", "2", TELLER])             # phone too short
+    rows.append(["赵六", "13900000001", "c00001", "本科", "金融", "2", TELLER])      # same phone as row 3
+    rows.append(["孙七", "13700000007", "", "本科", "金融", "2", TELLER])            # no WeCom account
+    rows.append(["周八", "13700000008", "c00008", "高中", "计算机", "0", "熟悉 Java 和 Go 后端开发"])  # screened out
+    upload(stack, sheet(rows))
+    stack.drain()
+    run = BulkRun.get()
+    assert run.total_rows == 7 and run.invalid_rows == 2 and run.screened_out == 1
+    [received] = [t for t in texts(stack, "hr_li") if "已收到「柜员」名单" in t]
+    assert "共 7 行" in received and "无效 2 行" in received and "筛选未通过 1 行" in received
+    [errors] = [t for t in texts(stack, "hr_li") if "以下行未导入" in t]
+    assert "第 5 行" in errors and "第 6 行" in errors and "与第 3 行重复" in errors
+    for i in range(3):
+        assert [m for m in stack.inbox(f"c{i:05d}") if m["msgtype"] == "template_card"]
+    assert not stack.inbox("c00008")
+    assert bulk.watch_run(run.id) == "done"
+    stack.drain()
+    [done] = [t for t in texts(stack, "hr_li") if "批量邀请" in t and "完成" in t]
+    assert "送达 3" in done and "失败 1" in done and "无效 2" in done and "筛选未通过 1" in done
+    [file] = [m for m in stack.inbox("hr_li") if m["msgtype"] == "file"]
+    assert file["payload"]["file"]["media_id"]
+    assert Invitation.select().count() == 4  # 3 members + one to pass on by link
+    assert BulkItem.select().where(BulkItem.status == "invalid").count() == 2
+    # The same file uploaded again is the same run: nothing is invited twice.
+    upload(stack, sheet(rows))
+    stack.drain()
+    assert BulkRun.select().count() == 1 and Invitation.select().count() == 4
+
+
+@pytest.mark.parametrize("text, reply", [
+    ("/bulk", "用法：/bulk"),
+    ("/bulk pause abc", "用法：/bulk"),
+    ("/bulk 宇航员", "没有找到岗位「宇航员」"),
+    ("/bulk status 99", "用法：/bulk"),
+])
+def test_malformed_bulk_commands_get_a_usage_line(stack, text, reply):
+    stack.say("hr_li", text)
+    stack.drain()
+    assert any(reply in t for t in texts(stack, "hr_li"))
+
+
+def test_only_recruiters_may_bulk_invite_and_links_cannot_be_forged(stack):
+    stack.say("zhangsan", "/bulk 柜员")
+    stack.drain()
+    assert any("仅限招聘人员" in t for t in texts(stack, "zhangsan"))
+    client = stack.app.test_client()
+    assert client.get("/bulk/forged-token").status_code == 403
+    assert client.post("/bulk/" + "x" * 600, data={}).status_code == 403
+
+
+@pytest.mark.parametrize("data, name, reason", [
+    (b"", "empty.csv", "请选择"),
+    (b"\x89PNG\r\n\x1a\n" + b"0" * 100, "photo.png", ""),
+])
+def test_bad_files_are_refused_with_a_reason(stack, data, name, reason):
+    from bot.store.models import BulkRun
+
+    stack.say("hr_li", "/bulk 柜员")
+    stack.drain()
+    link = [t for t in texts(stack, "hr_li") if "上传" in t][0].rsplit("：", 1)[1]
+    client = stack.app.test_client()
+    answer = client.post(urlparse(link).path, data={"file": (io.BytesIO(data), name)},
+                         content_type="multipart/form-data")
+    stack.drain()
+    if reason:
+        assert answer.status_code == 400 and reason in answer.get_data(as_text=True)
+    else:
+        assert any("无法导入" in t for t in texts(stack, "hr_li"))
+    assert BulkRun.select().count() == 0
+
+
+def test_pause_resume_and_cancel(stack, monkeypatch):
+    from bot.store.models import BulkItem, BulkRun, Invitation
+    from jobs import bulk
+
+    monkeypatch.setattr(bulk, "CHUNK", 10)
+    held = []
+    monkeypatch.setattr(bulk, "queue_chunk", lambda run_id, after: held.append(run_id))  # chunks run by hand here
+    upload(stack, sheet([member_row(i) for i in range(40)]))
+    stack.drain()
+    run = BulkRun.get()
+    stack.say("hr_li", f"/bulk pause {run.id}")
+    stack.drain()
+    assert BulkRun.get().status == "paused" and any("已暂停" in t for t in texts(stack, "hr_li"))
+    assert bulk.run_chunk(run.id) == "paused" and Invitation.select().count() == 0
+    stack.say("hr_li", f"/bulk resume {run.id}")
+    stack.drain()
+    assert BulkRun.get().status == "running" and held == [run.id, run.id]
+    assert bulk.run_chunk(run.id) == "more" and Invitation.select().count() == 10
+    stack.say("hr_wang", f"/bulk cancel {run.id}")  # the HR team may stop a colleague's run
+    stack.drain()
+    assert BulkRun.get().status == "cancelled" and bulk.run_chunk(run.id) == "cancelled"
+    assert BulkItem.select().where(BulkItem.status == "skipped").count() == 30
+    assert Invitation.select().count() == 10
+    assert bulk.watch_run(run.id) == "done"
+    stack.drain()
+    assert any("取消 30" in t for t in texts(stack, "hr_li"))
+    stack.say("lisi", f"/bulk status {run.id}")  # not a recruiter
+    stack.drain()
+    assert not any("批量邀请" in t for t in texts(stack, "lisi"))
+
+
+def test_ten_thousand_rows_survive_a_worker_killed_mid_run(stack, monkeypatch):
+    """10,000 members through the upload, screening and a real worker process, killed halfway and restarted."""
+    from bot.sandbox.gate import sandbox_state
+    from bot.store.models import BulkRun, Invitation, OutboundMessage, utcnow
+    from jobs import bulk, delivery
+
+    total = 10_000
+    started = time.monotonic()
+    upload(stack, sheet([member_row(i) for i in range(total)]), "万人名单.csv")
+
+    def worker() -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "jobs.worker", "commands", "delivery"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def delivered() -> int:
+        with stack.sandbox_app.app_context():
+            state = sandbox_state()
+            with state.lock:
+                return sum(1 for user, entries in state.timeline.items() if user.startswith("c")
+                           for e in entries if e.get("msgtype") == "template_card" and not e["dropped"])
+
+    first = worker()
+    deadline = time.monotonic() + 600
+    while delivered() < total // 3 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    os.killpg(first.pid, signal.SIGKILL)  # mid-run: a chunk half done, a card maybe sent but not recorded
+    first.wait()
+    halfway = delivered()
+    assert 0 < halfway < total
+    # What the scheduler does after the lease and the stall timeout pass (time moved on, not waited for):
+    OutboundMessage.update(lease_until=utcnow()).where(OutboundMessage.state == "sending").execute()
+    monkeypatch.setattr(bulk, "STALL_SECONDS", 0)
+    second = worker()
+    try:
+        while time.monotonic() < deadline:
+            delivery.requeue_due()
+            if bulk.watch() and BulkRun.get().finished_at is not None:
+                break
+            time.sleep(1)
+    finally:
+        os.killpg(second.pid, signal.SIGTERM)
+        second.wait(30)
+    elapsed = time.monotonic() - started
+    run = BulkRun.get()
+    assert run.finished_at is not None, bulk.counts(run.id)
+    assert Invitation.select().count() == total
+    with stack.sandbox_app.app_context():
+        state = sandbox_state()
+        with state.lock:
+            cards = {user: sum(1 for e in entries if e.get("msgtype") == "template_card")
+                     for user, entries in state.timeline.items() if user.startswith("c")}
+    assert len(cards) == total and set(cards.values()) == {1}, "a candidate got no card or two"
+    stats = stack.api("GET", "stats")
+    assert stats["dropped"] == 0 and stats["busiest_minute"] <= 10_000
+    assert stats["members"].get("hr_li", {}).get("last_minute", 0) <= 30
+    print(f"\n{total} rows: killed after {halfway} cards, finished in {elapsed:.0f} s")
