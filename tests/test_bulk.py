@@ -9,10 +9,12 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
+REPO = Path(__file__).resolve().parents[1]
 TELLER = ("三年银行柜员工作经验，熟悉现金业务、点钞验钞和反洗钱初审，服务意识强，"
           "曾获网点服务之星，金融学专业本科毕业。")
 
@@ -165,8 +167,8 @@ def test_ten_thousand_rows_survive_a_worker_killed_mid_run(stack, monkeypatch):
     upload(stack, sheet([member_row(i) for i in range(total)]), "万人名单.csv")
 
     def worker() -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "jobs.worker", "commands", "delivery"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        return subprocess.Popen([sys.executable, "-m", "jobs.worker", "commands", "delivery"], cwd=REPO,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def delivered() -> int:
         with stack.sandbox_app.app_context():
@@ -175,9 +177,11 @@ def test_ten_thousand_rows_survive_a_worker_killed_mid_run(stack, monkeypatch):
                 return sum(1 for user, entries in state.timeline.items() if user.startswith("c")
                            for e in entries if e.get("msgtype") == "template_card" and not e["dropped"])
 
+    log = (stack.settings.data_dir / "worker.log").open("ab")
     first = worker()
     deadline = time.monotonic() + 600
     while delivered() < total // 3 and time.monotonic() < deadline:
+        assert first.poll() is None, (stack.settings.data_dir / "worker.log").read_text()[-3000:]
         time.sleep(0.5)
     os.killpg(first.pid, signal.SIGKILL)  # mid-run: a chunk half done, a card maybe sent but not recorded
     first.wait()
