@@ -29,6 +29,17 @@ COMMANDS = {
         CommandSpec("reschedule", ("/reschedule", "改期"),
                     "/reschedule <候选人ID> <时间>  例：/reschedule zhangsan 下周一下午2点",
                     "修改候选人的复试时间，并通知候选人", True),
+        CommandSpec("status", ("/status", "进度", "漏斗"), "/status [岗位]  例：/status 柜员",
+                    "招聘漏斗：邀请、打开、开始、完成、评分、决定", True),
+        CommandSpec("report", ("/report", "报告"), "/report <候选人>  例：/report zhangsan",
+                    "再次发送候选人的报告卡片", True),
+        CommandSpec("compare", ("/compare", "对比"), "/compare <候选人…>（2–5 人）  例：/compare zhangsan lisi",
+                    "并排对比几位候选人的得分", True),
+        CommandSpec("remind", ("/remind", "提醒"), "/remind <岗位>  例：/remind 柜员",
+                    "提醒还没开始面试的候选人", True),
+        CommandSpec("cancel", ("/cancel", "取消邀请"), "/cancel <候选人> [岗位]  例：/cancel zhangsan 柜员",
+                    "取消尚未完成的面试邀请", True),
+        CommandSpec("positions", ("/positions", "岗位"), "/positions", "查看开放的岗位", True),
         CommandSpec("help", ("/help", "帮助", "/?"), "/help", "查看可用命令", False),
     )
 }
@@ -88,6 +99,18 @@ def bulk_args(command: Command) -> tuple[str, str | int]:
     if len(args) == 2 and args[0].lower() in BULK_ACTIONS and args[1].isdigit() and len(args[1]) < 10:
         return args[0].lower(), int(args[1])
     raise UsageError(f"用法：{command.spec.usage}")
+
+
+ARITY = {"status": (0, 1), "report": (1, 1), "compare": (2, 5), "remind": (1, 1), "cancel": (1, 2),
+         "positions": (0, 0)}
+
+
+def recruiter_args(command: Command) -> tuple[str, ...]:
+    """Check the argument count of the query commands; raise UsageError with the usage line."""
+    low, high = ARITY[command.name]
+    if not low <= len(command.args) <= high or any(len(a) > 64 for a in command.args):
+        raise UsageError(f"用法：{command.spec.usage}")
+    return tuple(dict.fromkeys(command.args)) if command.name == "compare" else command.args
 
 
 def reschedule_args(command: Command) -> tuple[str, str]:

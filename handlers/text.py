@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot import commands
 from bot.registry import Inbound, handles
-from jobs import bulk, conversation, delivery, invitations
+from jobs import bulk, conversation, delivery, invitations, recruiter
 from jobs.queues import COMMANDS, DELIVERY, enqueue
 
 
@@ -35,6 +35,10 @@ def on_text(inbound: Inbound) -> None:
             position, candidates = commands.invite_args(command)
             enqueue(COMMANDS, invitations.invite, position, candidates, user, inbound.key,
                     key=f"invite:{inbound.key}")
+        if command.name in commands.ARITY:
+            args = commands.recruiter_args(command)
+            enqueue(COMMANDS, recruiter.run, command.name, list(args), user, inbound.key,
+                    key=f"{command.name}:{inbound.key}")
         if command.name == "bulk":
             action, ref = commands.bulk_args(command)
             enqueue(COMMANDS, bulk.command, action, ref, user, inbound.key, key=f"bulk:{inbound.key}")
