@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 MODELS_DIR ?= data/models
 
-.PHONY: run test bench bench-callback bench-scoring eval install install-dev lint migrate models seed clean
+.PHONY: run test bench bench-callback bench-scoring bench-screening bench-bulk eval install install-dev lint migrate models seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,13 +43,19 @@ run: seed
 test: install-dev models
 	$(BIN)/python -m pytest -q
 
-bench: bench-callback bench-scoring
+bench: bench-callback bench-scoring bench-screening bench-bulk
 
 bench-callback: install-dev
 	$(BIN)/python -m tests.benchmarks.bench_callback
 
 bench-scoring: install-dev models
 	$(BIN)/python -m tests.benchmarks.bench_scoring
+
+bench-screening: install-dev
+	$(BIN)/python -m tests.benchmarks.bench_screening
+
+bench-bulk: install-dev
+	$(BIN)/python -m tests.benchmarks.bench_bulk
 
 eval: install-dev models
 	$(BIN)/python -m tests.evaluation.evaluate

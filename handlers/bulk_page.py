@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.messages import render
-from bot.store.models import Position
+from bot.store.models import AuditLog, BulkRun, Position
 from config.settings import Settings
 from jobs import bulk
 from jobs.queues import COMMANDS, enqueue
@@ -40,6 +40,30 @@ def _read(settings: Settings, token: str) -> tuple[str, Position] | None:
         return (str(data["u"]), position) if position else None
     except (BadSignature, SignatureExpired, KeyError, TypeError, ValueError):
         return None
+
+
+def failures_link(settings: Settings, run_id: int) -> str:
+    """A 30-day link to download the run's failed rows as CSV (the summary card opens it)."""
+    token = URLSafeTimedSerializer(settings.secret_key, salt="bulk-failures-v1").dumps({"r": run_id})
+    return f"{settings.public_base_url}/bulk/failures/{token}.csv"
+
+
+@bp.get("/bulk/failures/<token>.csv")
+def failures(token: str):
+    """The run's failed rows, rebuilt from the database on each download."""
+    settings = current_app.extensions["settings"]
+    try:
+        data = URLSafeTimedSerializer(settings.secret_key, salt="bulk-failures-v1").loads(
+            token, max_age=30 * 86400) if len(token) < 512 else None
+        run = BulkRun.get_or_none(BulkRun.id == int(data["r"])) if data else None
+    except (BadSignature, SignatureExpired, KeyError, TypeError, ValueError):
+        run = None
+    if run is None:
+        return render_template("message.html", title="链接无效", body="这个下载链接无效或已过期。"), 403
+    AuditLog.create(actor="failures-link", action="export", target_type="bulk_run", target_id=str(run.id))
+    body = bulk.csv_bytes(bulk.failure_rows(settings, run))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=bulk-{run.id}-failures.csv"})
 
 
 @bp.route("/bulk/<token>", methods=["GET", "POST"])

@@ -14,13 +14,14 @@ import csv
 import datetime as dt
 import io
 import logging
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import peewee as pw
 
 from bot import messages, outbox
-from bot.cards import CN_TZ, clip
+from bot.cards import CN_TZ, _card, clip, task_id
 from bot.errors import WeComError
 from bot.store.db import database, db_session
 from bot.store.models import BulkItem, BulkRun, Candidate, Invitation, OutboundMessage, Position, utcnow
@@ -40,13 +41,16 @@ DELIVERED = ("sent", "opened", "started", "completed", "declined")
 
 
 def start(position: Position, created_by: str, filename: str, rows: list[tuple[int, dict, dict | None]],
-          request_key: str, invalid_rows: int) -> tuple[BulkRun, bool]:
-    """Store a run and its rows (row_no, fields, verdict); queue its first chunk. A replayed upload finds its run."""
+          request_key: str, invalid_rows: int, auto_invite: bool = True) -> tuple[BulkRun, bool]:
+    """Store a run and its rows (row_no, fields, verdict); queue its first chunk unless the position wants a
+    recruiter to look at the screening first (`auto_invite: false`: the run waits paused). A replayed upload
+    finds its run."""
     try:
         with database.atomic():
             run = BulkRun.create(position=position, created_by=created_by, filename=clip(filename, 120),
                                  total_rows=len(rows) + invalid_rows, invalid_rows=invalid_rows,
-                                 request_key=request_key, progress_at=utcnow())
+                                 request_key=request_key, progress_at=utcnow(),
+                                 status="running" if auto_invite else "paused")
             items = [{"run": run.id, "row_no": row_no, "fields": fields, "verdict": verdict,
                       "status": "pending" if verdict is None or verdict["passed"] else "screened_out",
                       "reason": "" if verdict is None or verdict["passed"] else "；".join(verdict["reasons"])[:250]}
@@ -57,7 +61,8 @@ def start(position: Position, created_by: str, filename: str, rows: list[tuple[i
             BulkRun.update(screened_out=screened_out).where(BulkRun.id == run.id).execute()
     except pw.IntegrityError:
         return BulkRun.get(BulkRun.request_key == request_key), False
-    queue_chunk(run.id, 0)
+    if auto_invite:
+        queue_chunk(run.id, 0)
     return BulkRun.get_by_id(run.id), True
 
 
@@ -214,17 +219,33 @@ def watch_run(run_id: int) -> str:
 
 
 def _summary(settings, run: BulkRun, c: dict[str, int]) -> None:
-    """The final card and, when any row failed, a CSV of them with the reason (and the link to pass on)."""
-    failures = _failure_rows(settings, run)
-    notify.to_hr(run.created_by, "bulk_done", f"bulk:{run.id}:done", id=run.id, position=run.position.title,
-                 total=run.total_rows, delivered=c["delivered"], existing=c["existing"], failed=c["failed"],
-                 invalid=run.invalid_rows, screened_out=c["screened_out"], skipped=c["skipped"],
-                 attachment=len(failures) > 1)
+    """The final card (numbers, the commonest reasons, a link to download every failed row) and the same CSV
+    as a file in chat."""
+    from handlers.bulk_page import failures_link
+
+    locale = settings.hr_locale
+    failures = failure_rows(settings, run)
+    reasons = Counter(row[4].split("；")[0][:40] for row in failures[1:] if row[4])
+    lines = [messages.render("bulk_done", locale, id=run.id, position=run.position.title, total=run.total_rows,
+                             delivered=c["delivered"], existing=c["existing"], failed=c["failed"],
+                             invalid=run.invalid_rows, screened_out=c["screened_out"], skipped=c["skipped"],
+                             attachment=len(failures) > 1)]
+    lines += [f"· {reason}：{count}" for reason, count in reasons.most_common(3)]
+    fields = [{"keyname": messages.render(f"bulk_n_{name}", locale), "value": str(value)} for name, value in (
+        ("delivered", c["delivered"]), ("failed", c["failed"]), ("invalid", run.invalid_rows),
+        ("screened", c["screened_out"]), ("existing", c["existing"]))]
+    payload = _card(run.created_by, "text_notice", locale, settings.company_name,
+                    messages.render("bulk_card_title", locale, id=run.id), run.position.title, "\n".join(lines),
+                    fields, failures_link(settings, run.id), task_id(f"bulk{run.id}"))
+    message, created = outbox.record(f"bulk:{run.id}:done", payload, purpose="hr")
+    if created:
+        schedule(message.id)
     if len(failures) > 1:
         _send_file(run, failures)
 
 
-def _failure_rows(settings, run: BulkRun) -> list[list[str]]:
+def failure_rows(settings, run: BulkRun) -> list[list[str]]:
+    """Every row of the run that did not end in an invitation sent, with why (the summary file's rows)."""
     rows = [["行号", "姓名", "手机", "状态", "原因", "面试链接（请转给候选人）"]]
     query = (BulkItem.select(BulkItem, Invitation).join(Invitation, pw.JOIN.LEFT_OUTER)
              .where(BulkItem.run == run.id).order_by(BulkItem.row_no))
@@ -247,10 +268,15 @@ def _delivery_reason(invitation: Invitation) -> str:
     return (message.last_error if message else "")[:200]
 
 
-def _send_file(run: BulkRun, rows: list[list[str]]) -> None:
+def csv_bytes(rows: list[list[str]]) -> bytes:
+    """CSV that Excel opens with the Chinese intact (UTF-8 with a BOM)."""
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
-    data = ("\ufeff" + buffer.getvalue()).encode("utf-8")  # the BOM lets Excel read the Chinese
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _send_file(run: BulkRun, rows: list[list[str]]) -> None:
+    data = csv_bytes(rows)
     stamp = dt.datetime.now(CN_TZ).strftime("%Y%m%d")
     name = f"批量邀请{run.id}-未成功-{stamp}.csv"
     try:
@@ -329,12 +355,14 @@ def import_sheet(path: str, userid: str, position_id: int, filename: str, reques
         rows = [(row.row_no, row.fields, {"passed": v.passed, "score": round(v.score, 1),
                                           "match": round(v.match, 3), "reasons": list(v.reasons)})
                 for row, v in zip(sheet.rows, verdicts, strict=True)]
-        run, created = start(position, userid, filename, rows, request_key, invalid_rows=len(sheet.errors))
+        auto = (position.rubric.get("screening") or {}).get("auto_invite", True)
+        run, created = start(position, userid, filename, rows, request_key, invalid_rows=len(sheet.errors),
+                             auto_invite=auto)
         if created:
             to_invite = len(rows) - run.screened_out
-            notify.to_hr(userid, "bulk_received", f"{request_key}:received", position=position.title,
-                         filename=filename, total=run.total_rows, valid=len(rows), invalid=len(sheet.errors),
-                         screened_out=run.screened_out, to_invite=to_invite, id=run.id)
+            notify.to_hr(userid, "bulk_received" if auto else "bulk_screened", f"{request_key}:received",
+                         position=position.title, filename=filename, total=run.total_rows, valid=len(rows),
+                         invalid=len(sheet.errors), screened_out=run.screened_out, to_invite=to_invite, id=run.id)
             if sheet.errors:
                 lines = "\n".join(f"第 {e.row_no} 行：{'；'.join(e.reasons)}" for e in sheet.errors[:40])
                 if len(sheet.errors) > 40:

@@ -71,8 +71,15 @@ def test_a_small_sheet_is_screened_invited_reported_and_summarised(stack):
     assert not stack.inbox("c00008")
     assert bulk.watch_run(run.id) == "done"
     stack.drain()
-    [done] = [t for t in texts(stack, "hr_li") if "批量邀请" in t and "完成" in t]
-    assert "送达 3" in done and "失败 1" in done and "无效 2" in done and "筛选未通过 1" in done
+    [done] = [m["card"] for m in stack.inbox("hr_li") if m["msgtype"] == "template_card"]
+    assert done["main_title"]["title"] == f"批量邀请 {run.id} 完成"
+    assert {f["keyname"]: f["value"] for f in done["horizontal_content_list"]} == {
+        "送达": "3", "失败": "1", "无效行": "2", "筛选未通过": "1", "已有邀请": "0"}
+    assert "没有企业微信账号" in done["sub_title_text"]
+    download = stack.app.test_client().get(urlparse(done["card_action"]["url"]).path)
+    failed = list(csv.reader(io.StringIO(download.get_data().decode("utf-8-sig"))))
+    assert download.status_code == 200 and failed[0][0] == "行号" and len(failed) == 1 + 2 + 1 + 1
+    assert stack.app.test_client().get("/bulk/failures/forged.csv").status_code == 403
     [file] = [m for m in stack.inbox("hr_li") if m["msgtype"] == "file"]
     assert file["payload"]["file"]["media_id"]
     assert Invitation.select().count() == 4  # 3 members + one to pass on by link
@@ -150,7 +157,8 @@ def test_pause_resume_and_cancel(stack, monkeypatch):
     assert Invitation.select().count() == 10
     assert bulk.watch_run(run.id) == "done"
     stack.drain()
-    assert any("取消 30" in t for t in texts(stack, "hr_li"))
+    [done] = [m["card"] for m in stack.inbox("hr_li") if m["msgtype"] == "template_card"]
+    assert "取消 30" in done["sub_title_text"]
     stack.say("lisi", f"/bulk status {run.id}")  # not a recruiter
     stack.drain()
     assert not any("批量邀请" in t for t in texts(stack, "lisi"))
@@ -214,3 +222,20 @@ def test_ten_thousand_rows_survive_a_worker_killed_mid_run(stack, monkeypatch):
     assert stats["dropped"] == 0 and stats["busiest_minute"] <= 10_000
     assert stats["members"].get("hr_li", {}).get("last_minute", 0) <= 30
     print(f"\n{total} rows: killed after {halfway} cards, finished in {elapsed:.0f} s")
+
+
+def test_a_position_that_wants_a_look_first_waits_for_resume(stack):
+    from bot.store.models import BulkRun, Position
+
+    position = Position.get(Position.slug == "teller")
+    rubric = position.rubric
+    rubric["screening"] = {**rubric["screening"], "auto_invite": False}
+    Position.update(rubric=rubric).where(Position.id == position.id).execute()
+    upload(stack, sheet([member_row(i) for i in range(3)]))
+    stack.drain()
+    run = BulkRun.get()
+    assert run.status == "paused" and not stack.inbox("c00000")
+    assert any(f"/bulk resume {run.id}" in t for t in texts(stack, "hr_li"))
+    stack.say("hr_li", f"/bulk resume {run.id}")
+    stack.drain()
+    assert all(stack.inbox(f"c{i:05d}") for i in range(3))
