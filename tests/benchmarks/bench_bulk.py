@@ -1,6 +1,6 @@
 """Bulk invitations against the rate-limit bound.
 
-    make bench-bulk   (or: python -m tests.benchmarks.bench_bulk [--rows 2000] [--limit 500] [--window 10])
+    make bench-bulk   (or: python -m tests.benchmarks.bench_bulk [--rows 3000] [--limit 500] [--window 10])
 
 Sends one bulk run's invitation cards through the product's delivery path (chunks, outbox, the Redis moving-
 window limiter, the WeCom client) to the sandbox, twice in the same run:
@@ -101,7 +101,7 @@ def _retry_due() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=2000)
+    parser.add_argument("--rows", type=int, default=3000)
     parser.add_argument("--limit", type=int, default=500, help="scaled per-API limit per window")
     parser.add_argument("--window", type=int, default=10, help="scaled window, seconds")
     args = parser.parse_args(argv)
