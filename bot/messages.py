@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 
 MESSAGES_DIR = Path(__file__).resolve().parents[1] / "config" / "messages"
@@ -47,16 +47,27 @@ def normalize_locale(locale: str | None) -> str:
 def render(key: str, locale: str | None = None, /, **values: Any) -> str:
     """Render template `key` in locale (falling back to zh-CN when that locale lacks it)."""
     locale = normalize_locale(locale)
+    try:
+        text = _template(key, locale).render(**values)
+    except MessageError:
+        raise
+    except Exception as exc:  # StrictUndefined, a syntax error in an edited file
+        raise MessageError(f"template {key!r} ({locale}): {exc}") from exc
+    return "\n".join(_CJK_SPACE.sub("", line.strip()) for line in text.strip().splitlines())
+
+
+@functools.lru_cache(maxsize=512)
+def _template(key: str, locale: str) -> Template:
+    """Compile a template once per process (compiling costs far more than rendering)."""
     source = catalogue(locale).get(key)
     if source is None:
         source = catalogue(DEFAULT_LOCALE).get(key)
     if not isinstance(source, str):
         raise MessageError(f"no message template {key!r}")
     try:
-        text = _environment().from_string(source).render(**values)
-    except Exception as exc:  # StrictUndefined, a syntax error in an edited file
+        return _environment().from_string(source)
+    except Exception as exc:
         raise MessageError(f"template {key!r} ({locale}): {exc}") from exc
-    return "\n".join(_CJK_SPACE.sub("", line.strip()) for line in text.strip().splitlines())
 
 
 def strings(key: str, locale: str | None = None, /) -> list[str]:

@@ -17,14 +17,15 @@ LEASE_SECONDS = 120  # longer than one send with its retries; a worker killed mi
 
 
 def record(key: str, payload: dict[str, Any], *, purpose: str, channel: str = "member",
-           invitation: Invitation | None = None) -> tuple[OutboundMessage, bool]:
+           invitation: Invitation | None = None, state: str = "pending") -> tuple[OutboundMessage, bool]:
     """Store a message to send under its idempotency key; return (message, created)."""
-    recipient = str(payload.get("touser") or payload.get("external_userid") or "")
+    target = payload.get("touser") or payload.get("external_userid") or ""  # a list for mass-message tasks
+    recipient = "|".join(target) if isinstance(target, list) else str(target)
     try:
         with database.atomic():
             return OutboundMessage.create(
                 idempotency_key=key, channel=channel, recipient=recipient, msgtype=payload["msgtype"],
-                payload=payload, purpose=purpose, invitation=invitation,
+                payload=payload, purpose=purpose, invitation=invitation, state=state,
             ), True
     except pw.IntegrityError:
         return OutboundMessage.get(OutboundMessage.idempotency_key == key), False

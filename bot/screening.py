@@ -33,7 +33,7 @@ from typing import Any
 import jieba
 import jieba.analyse
 
-from bot.sheets import EDUCATION_LEVELS, normalise_education
+from bot.fields import EDUCATION_LEVELS, normalise_education
 from scoring.text import HANZI, LATIN_WORD, STOPWORDS, negated
 
 jieba.setLogLevel(logging.WARNING)

@@ -28,7 +28,7 @@ from bot.store.models import BulkItem, BulkRun, Candidate, Invitation, OutboundM
 from config.settings import get_settings
 from jobs import notify
 from jobs.delivery import deliver, schedule, wecom
-from jobs.invitations import _open_invitation, _queue_card, invitation_link
+from jobs.invitations import invitation_link, open_invitation, open_titles, queue_card
 from jobs.queues import COMMANDS, enqueue
 
 log = logging.getLogger(__name__)
@@ -82,12 +82,12 @@ def _candidate(fields: dict[str, Any]) -> Candidate:
                 return Candidate.get_or_create(wecom_userid=userid[:64], defaults=values)[0]
         except pw.IntegrityError:
             return Candidate.get(Candidate.wecom_userid == userid[:64])
-    contact = values["phone"] or values["email"]
-    if contact:  # the same phone or e-mail is the same person: never invite them twice
-        found = Candidate.get_or_none(((Candidate.phone == contact) | (Candidate.email == contact))
-                                      & Candidate.wecom_userid.is_null())
-        if found:
-            return found
+    for field in ("phone", "email"):  # the same phone or e-mail is the same person: never invite them twice
+        if values[field]:
+            found = Candidate.get_or_none((getattr(Candidate, field) == values[field])
+                                          & Candidate.wecom_userid.is_null())
+            if found:
+                return found
     return Candidate.create(**values)
 
 
@@ -117,14 +117,14 @@ def _invite_row(settings, run: BulkRun, item: BulkItem) -> int | None:
     card = None
     with database.atomic():
         candidate = _candidate(item.fields)
-        invitation, is_new = _open_invitation(run.position, candidate, run.created_by)
+        invitation, is_new = open_invitation(run.position, candidate, run.created_by)
         if is_new:
             Invitation.update(bulk_run=run.id).where(Invitation.id == invitation.id).execute()
             invitation = Invitation.get_by_id(invitation.id)
         status = "queued" if is_new or invitation.status == "created" else "existing"
         if status == "queued":
             if candidate.wecom_userid:
-                card = _queue_card(settings, run.position, invitation, later=False)
+                card = queue_card(settings, run.position, invitation, later=False)
             else:  # no WeCom account: the recruiter gets the link in the summary file to pass on
                 Invitation.update(status="failed", channel="wechat").where(Invitation.id == invitation.id).execute()
         BulkItem.update(status=status, invitation=invitation.id).where(BulkItem.id == item.id).execute()
@@ -301,8 +301,7 @@ def command(action: str, ref: str | int, userid: str, key: str) -> str:
         if action == "start":
             position = find_position(str(ref))
             if position is None:
-                titles = "、".join(p.title for p in Position.select().where(Position.is_open)) or "-"
-                notify.to_hr(userid, "hr_no_position", f"{key}:no-position", name=str(ref), titles=titles)
+                notify.to_hr(userid, "hr_no_position", f"{key}:no-position", name=str(ref), titles=open_titles())
                 return "no-position"
             notify.to_hr(userid, "bulk_prompt", f"{key}:prompt", position=position.title,
                          link=upload_link(settings, userid, position.id))

@@ -55,8 +55,9 @@ def candidate_text(channel: str, user: str, text: str, request_key: str) -> str:
         from bot import timeparse  # imported when needed: the parser's dictionaries take a while to load
 
         # "改期至下周一下午2点" — or just a time ("明天下午两点到四点") from someone with something to schedule
-        if timeparse.wants_reschedule(text) or timeparse.parse_when(text, dt.datetime.now(CN_TZ)).status != "none":
-            return reschedule(invitation, text, actor=user, request_key=request_key)
+        when = timeparse.parse_when(text, dt.datetime.now(CN_TZ))
+        if when.status != "none" or timeparse.wants_reschedule(text):
+            return reschedule(invitation, text, actor=user, request_key=request_key, when=when)
         _reply(invitation, "candidate_hint", request_key)
         return "hint"
 
@@ -83,11 +84,12 @@ def request_review(invitation: Invitation, request_key: str) -> str:
     return "review"
 
 
-def reschedule(invitation: Invitation, text: str, *, actor: str, request_key: str, by_hr: bool = False) -> str:
+def reschedule(invitation: Invitation, text: str, *, actor: str, request_key: str, by_hr: bool = False,
+               when: When | None = None) -> str:
     """Move the candidate's next appointment (or AI-interview deadline) to the time in text, or ask."""
     from bot import timeparse
 
-    when = timeparse.parse_when(text, dt.datetime.now(CN_TZ))
+    when = when or timeparse.parse_when(text, dt.datetime.now(CN_TZ))
     if when.status != "ok":
         return _ask_hr(actor, when, request_key) if by_hr else _ask_candidate(invitation, when, request_key)
     appointment = Appointment.get_or_none((Appointment.invitation == invitation)
@@ -173,10 +175,10 @@ def _extend(invitation: Invitation, when: When, request_key: str) -> str:
 
 def hr_reschedule(who: str, text: str, actor: str, request_key: str) -> str:
     """/reschedule <candidate> <time>: HR moves a candidate's second round."""
+    from jobs.recruiter import find_candidate
+
     with db_session():
-        candidate = (Candidate.get_or_none(Candidate.wecom_userid == who)
-                     or Candidate.get_or_none(Candidate.external_userid == who)
-                     or Candidate.select().where(Candidate.name == who).first())
+        candidate = find_candidate(who)
         invitation = latest_invitation(candidate) if candidate else None
         if invitation is None:
             notify.to_hr(actor, "hr_reschedule_unknown", f"{request_key}:unknown", who=who[:32])

@@ -34,6 +34,11 @@ def invitation_link(settings: Settings, invitation: Invitation) -> str:
     return f"{settings.public_base_url}/i/{token}"
 
 
+def open_titles() -> str:
+    """The open positions' titles, for a "no such position" answer."""
+    return "、".join(p.title for p in Position.select().where(Position.is_open)) or "-"
+
+
 def find_position(name: str) -> Position | None:
     """Find an open position by its title or slug."""
     return Position.get_or_none(((Position.title == name) | (Position.slug == name)) & Position.is_open)
@@ -64,7 +69,7 @@ def deadline_on(day: dt.date) -> dt.datetime:
     return end.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def _open_invitation(position: Position, candidate: Candidate, invited_by: str) -> tuple[Invitation, bool]:
+def open_invitation(position: Position, candidate: Candidate, invited_by: str) -> tuple[Invitation, bool]:
     """Return the candidate's invitation to position, creating or reopening it; (invitation, is_new)."""
     expires = deadline(position.deadline_days)
     with database.atomic():
@@ -83,7 +88,7 @@ def _open_invitation(position: Position, candidate: Candidate, invited_by: str) 
         return invitation, False
 
 
-def _queue_card(settings: Settings, position: Position, invitation: Invitation, *, later: bool = True) -> int:
+def queue_card(settings: Settings, position: Position, invitation: Invitation, *, later: bool = True) -> int:
     """Record the invitation card (once per invitation and expiry); queue its delivery unless `later` is False."""
     candidate = invitation.candidate
     payload = invitation_card(
@@ -106,16 +111,15 @@ def invite(position_name: str, userids: list[str], invited_by: str, request_key:
     with db_session():
         position = find_position(position_name)
         if position is None:
-            titles = "、".join(p.title for p in Position.select().where(Position.is_open)) or "（暂无）"
             send_text(invited_by, messages.render("hr_no_position", settings.hr_locale, name=position_name[:32],
-                                                  titles=titles), f"{request_key}:no-position")
+                                                  titles=open_titles()), f"{request_key}:no-position")
             return outcome
         notes = []
         for userid in userids:
-            invitation, is_new = _open_invitation(position, _candidate(userid, position), invited_by)
+            invitation, is_new = open_invitation(position, _candidate(userid, position), invited_by)
             if is_new or invitation.status == "created":  # "created": an earlier run stopped before sending
                 if invitation.candidate.wecom_userid:
-                    _queue_card(settings, position, invitation)
+                    queue_card(settings, position, invitation)
                 else:
                     _hand_to_recruiter(settings, invitation, request_key)
                 outcome["queued"].append(userid)

@@ -112,9 +112,8 @@ def hr_notice(userid: str, key: str, *, name: str, position: str, invitation: In
     settings = get_settings()
     text = messages.render("hr_completed", settings.hr_locale, name=name, position=position)
     payload = {**text_message(userid, text), "fold": {"name": name, "position": position}}
-    message, created = outbox.record(key, payload, purpose="hr_notice", invitation=invitation)
+    message, created = outbox.record(key, payload, purpose="hr_notice", invitation=invitation, state="batched")
     if created:
-        OutboundMessage.update(state="batched").where(OutboundMessage.id == message.id).execute()
         bucket = int(message.created_at.timestamp() // HR_BATCH_SECONDS)
         enqueue(DELIVERY, flush_hr, userid, key=f"flush:{userid}:{bucket}", delay=HR_BATCH_SECONDS)
 

@@ -9,14 +9,14 @@ from typing import Any
 import peewee as pw
 
 from bot import messages, outbox
-from bot.cards import KEYNAME_MAX_BYTES, _card, clip, local_time, report_card, task_id
+from bot.cards import KEYNAME_MAX_BYTES, _card, clip, guide_values, local_time, report_card, task_id
 from bot.store.db import db_session
 from bot.store.models import AuditLog, Candidate, Decision, Interview, Invitation, Position, Report
 from config.settings import get_settings
 from jobs import notify
 from jobs.decisions import report_link
 from jobs.delivery import schedule
-from jobs.invitations import OPEN_STATES, find_position, invitation_link
+from jobs.invitations import OPEN_STATES, find_position, invitation_link, open_titles
 from jobs.periodic import REMINDABLE
 
 FUNNEL = ("invited", "opened", "started", "completed", "scored", "decided")
@@ -35,8 +35,7 @@ def _say(userid: str, template: str, key: str, **values: Any) -> None:
 def _position(name: str, userid: str, key: str) -> Position | None:
     position = find_position(name)
     if position is None:
-        titles = "、".join(p.title for p in Position.select().where(Position.is_open)) or "-"
-        _say(userid, "hr_no_position", key, name=name, titles=titles)
+        _say(userid, "hr_no_position", key, name=name, titles=open_titles())
     return position
 
 
@@ -145,8 +144,7 @@ def remind(args: list[str], userid: str, key: str) -> str:
         notify.to_candidate(invitation, "reminder", f"{key}:remind:{invitation.id}", purpose="reminder",
                             name=invitation.candidate.display_name, position=position.title,
                             deadline=local_time(invitation.expires_at), started=False,
-                            total_minutes=max(5, len(position.questions) * (position.think_seconds
-                                                                             + position.answer_seconds) // 60),
+                            total_minutes=guide_values(position, invitation.candidate.locale)["total_minutes"],
                             link=invitation_link(settings, invitation))
     _say(userid, "remind_done", key, count=len(waiting), position=position.title)
     return "sent"

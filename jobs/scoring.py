@@ -20,6 +20,7 @@ from rq import Retry, get_current_job
 from bot.store.db import database, db_session
 from bot.store.models import Answer, AnswerAnalysis, Interview, Recording, Report, Score, utcnow
 from config.settings import Settings, get_settings
+from jobs import decisions
 from jobs.queues import SCORING, enqueue
 from scoring import models, pipeline, report, text
 from scoring.text import position_reference
@@ -179,7 +180,7 @@ def build_report(interview_id: int) -> str:
                     Score.insert_many(rows).execute()
         except pw.IntegrityError:
             return "exists"  # another worker stored it first
-        notify_hr(stored)
+        decisions.send_card(stored)  # the HR result card, once (its key is the report's)
     return "created"
 
 
@@ -207,13 +208,6 @@ def integrity(interview: Interview, answers: list[Answer], documents: list[dict[
     unscorable = [f"第{d['ordinal']}题：{d['reason_text']}" + ("" if "重答" in d["reason_text"] else retake)
                   for d in documents if d["status"] == "unscorable"]
     return {"events": dict(events), "hidden_ms": hidden_ms, "pasted_chars": pasted, "flags": flags + unscorable}
-
-
-def notify_hr(report_row: Report) -> None:
-    """Send HR the result card with the decision buttons (once: the message key is the report's)."""
-    from jobs import decisions
-
-    decisions.send_card(report_row)
 
 
 prepare_answer = score_answer  # jobs queued before the scoring pipeline existed still run

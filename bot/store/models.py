@@ -55,8 +55,8 @@ class Candidate(BaseModel):
     name = pw.CharField(max_length=64, default="")
     wecom_userid = pw.CharField(max_length=64, null=True, unique=True)
     external_userid = pw.CharField(max_length=64, null=True, unique=True)
-    phone = pw.CharField(max_length=32, default="")
-    email = pw.CharField(max_length=128, default="")
+    phone = pw.CharField(max_length=32, default="", index=True)  # a bulk sheet's row finds its candidate by these
+    email = pw.CharField(max_length=128, default="", index=True)
     source = pw.CharField(max_length=32, default="chat")
     locale = pw.CharField(max_length=8, default="zh-CN")  # zh-CN | en: the language of messages to them
     open_kfid = pw.CharField(max_length=64, default="")  # the 微信客服 account they wrote to, when they did

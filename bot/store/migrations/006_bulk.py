@@ -5,7 +5,7 @@ from peewee_migrate import Migrator
 
 
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
-    """Add bulk_run and bulk_item; invitations remember the run that made them."""
+    """Add bulk_run and bulk_item; invitations remember the run that made them; candidates indexed by contact."""
 
     @migrator.create_model
     class BulkRun(pw.Model):
@@ -43,6 +43,8 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
             table_name = "bulk_item"
             indexes = ((("run", "status"), False), (("run", "row_no"), True))
 
+    migrator.add_index("candidate", "phone")
+    migrator.add_index("candidate", "email")
     migrator.add_fields("invitation", bulk_run=pw.ForeignKeyField(
         column_name="bulk_run_id", field="id", model=migrator.orm["bulk_run"], null=True, on_delete="SET NULL"))
 
@@ -50,5 +52,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
 def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
     """Drop what migrate added."""
     migrator.remove_fields("invitation", "bulk_run")
+    migrator.drop_index("candidate", "email")
+    migrator.drop_index("candidate", "phone")
     migrator.remove_model("bulk_item")
     migrator.remove_model("bulk_run")
