@@ -466,3 +466,25 @@ def test_the_completion_notice_reaches_hr_before_the_result_card(stack):
     kinds = ["card" if m["msgtype"] == "template_card" else m["payload"]["text"]["content"][:12]
              for m in stack.inbox("hr_li")]
     assert kinds.index("card") > next(i for i, k in enumerate(kinds) if "已完成" in k)
+
+
+def test_a_mass_message_task_wecom_refuses_goes_to_hr_with_the_text(stack):
+    from bot.store.models import Invitation, OutboundMessage
+    from jobs import notify
+
+    invitation_id, _ = invite_wechat(stack, "吴九")
+    [note] = [t for t in texts(stack, "hr_li") if "吴九" in t and "微信客服" in t]
+    config_id = re.search(r"/sandbox/contact/(\S+)", note).group(1)
+    stack.api("POST", "contact/add", json={"name": "吴九", "config_id": config_id})
+    stack.drain()
+    invitation = Invitation.get_by_id(invitation_id)
+    for i in range(5):  # the sandbox lets a customer receive 4 such tasks a month
+        notify.send_to_candidate(invitation, f"第 {i + 1} 条通知", f"monthly:{i}", purpose="candidate")
+    stack.drain()
+    tasks = list(OutboundMessage.select().where(OutboundMessage.idempotency_key.startswith("monthly:")
+                                                & (OutboundMessage.purpose == "candidate")))
+    assert sorted(m.state for m in tasks) == ["failed"] + ["sent"] * 4
+    [refused] = [m for m in tasks if m.state == "failed"]
+    assert refused.recipient.startswith("wm")  # the customer id itself, matched against WeCom's fail_list
+    text = refused.payload["text"]["content"]
+    assert any("无法直接联系到候选人吴九" in t and text in t for t in texts(stack, "hr_li"))
