@@ -24,6 +24,8 @@ REAL_API_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
 # Models live beside the code, not under DATA_DIR: tests with a temporary DATA_DIR share the one set-up folder.
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "data" / "models"
 SANDBOX_HR_USERIDS = "hr_li,hr_wang"
+SANDBOX_HR_VIEWERS = "mgr_zhao"  # a hiring manager: reads reports with personal data masked
+REAL_OAUTH_URL = "https://open.weixin.qq.com/connect/oauth2/authorize"
 
 
 class SettingsError(ValueError):
@@ -128,6 +130,9 @@ class Settings:
     hr_locale: str = "zh-CN"
     digest_hour: int = 9
     reminder_hours: int = 24
+    hr_viewers: frozenset[str] = frozenset()
+    oauth_url: str = REAL_OAUTH_URL
+    pool_retention_days: int = 365
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -177,12 +182,14 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: str | None = ".env
     if sandbox:
         wecom = _sandbox_credentials(data_dir)
         api_base_default = f"http://127.0.0.1:{sandbox_port}/cgi-bin/"
+        oauth_default = f"http://127.0.0.1:{sandbox_port}/connect/oauth2/authorize"
     else:
         missing = [n for n in ("WECOM_AGENT_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY") if not env.get(n)]
         if missing:
             raise SettingsError(f"WECOM_CORP_ID is set, so these are needed too: {', '.join(missing)}")
         wecom = env
         api_base_default = REAL_API_BASE
+        oauth_default = REAL_OAUTH_URL
 
     corp_id = wecom["WECOM_CORP_ID"].strip()
     if not re.fullmatch(r"[A-Za-z0-9]{1,64}", corp_id):
@@ -214,6 +221,10 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: str | None = ".env
         redis_embedded=not redis_url,
         secret_key=env.get("SECRET_KEY") or _secret_key(data_dir),
         hr_userids=parse_list("HR_USERIDS", env.get("HR_USERIDS", SANDBOX_HR_USERIDS if sandbox else "")),
+        hr_viewers=parse_list("HR_VIEWERS", env.get("HR_VIEWERS", SANDBOX_HR_VIEWERS if sandbox else "")),
+        oauth_url=parse_url("WECOM_OAUTH_URL", env.get("WECOM_OAUTH_URL", oauth_default), schemes=("http", "https")),
+        pool_retention_days=parse_int("POOL_RETENTION_DAYS", env.get("POOL_RETENTION_DAYS", "365"), low=1,
+                                      high=3650),
         web_port=web_port,
         sandbox_port=sandbox_port,
         company_name=env.get("COMPANY_NAME", "示例银行").strip() or "示例银行",

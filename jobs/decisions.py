@@ -80,7 +80,8 @@ def _stamp(moment: dt.datetime) -> str:
 
 
 def decide(report_id: int, outcome: str, userid: str, response_code: str, request_key: str) -> str:
-    """Take one click on the result card; return what happened (decided, held, already, refused, …)."""
+    """Take one click on the result card (or the report page, without a response_code); return what happened
+    (decided, held, already, refused, …)."""
     settings = get_settings()
     if outcome not in OUTCOMES:
         return "unknown"
@@ -103,8 +104,23 @@ def decide(report_id: int, outcome: str, userid: str, response_code: str, reques
         if result == "decided":
             Report.update(released_at=utcnow()).where(Report.id == report_id).execute()
             tell_candidate(report, invitation, outcome)
-    _update_card(settings, report, invitation, decision, result, userid, response_code, request_key)
+    if response_code:
+        _update_card(settings, report, invitation, decision, result, userid, response_code, request_key)
+    elif result in ("decided", "held"):
+        _tell_reviewers(settings, report, invitation, decision, userid, request_key)
     return result
+
+
+def _tell_reviewers(settings: Settings, report: Report, invitation: Invitation, decision: Decision, userid: str,
+                    request_key: str) -> None:
+    """A decision taken on the report page: the card cannot be updated without a click's response_code, so the
+    others who got it are told in chat (a later tap on the card answers 'already decided')."""
+    card = _card_message(report.id)
+    outcome = messages.render(f"outcome_{decision.outcome}", settings.hr_locale)
+    for user in (card.recipient.split("|") if card is not None else []):
+        if user != userid:
+            notify.to_hr(user, "hr_decided_on_page", f"{request_key}:told:{user}", who=userid, outcome=outcome,
+                         name=invitation.candidate.display_name, position=invitation.position.title)
 
 
 def _hold(interview_id: int, userid: str) -> str:

@@ -62,6 +62,9 @@ class Candidate(BaseModel):
     open_kfid = pw.CharField(max_length=64, default="")  # the 微信客服 account they wrote to, when they did
     contact_owner = pw.CharField(max_length=64, default="")  # the member they added as a WeChat contact
     created_at = pw.DateTimeField(default=utcnow)
+    # The talent pool: a withdrawn candidate, or one past retain_until, never appears in it (or in searches).
+    withdrawn_at = pw.DateTimeField(null=True)
+    retain_until = pw.DateTimeField(null=True)
 
     @property
     def display_name(self) -> str:
@@ -271,6 +274,66 @@ class OutboundMessage(BaseModel):
     sent_at = pw.DateTimeField(null=True)
 
 
+class Note(BaseModel):
+    """HR's notes on an interview, shown on its report page."""
+
+    interview = pw.ForeignKeyField(Interview, backref="notes", on_delete="CASCADE")
+    author = pw.CharField(max_length=64)
+    text = pw.TextField()
+    created_at = pw.DateTimeField(default=utcnow)
+
+
+class PoolProfile(BaseModel):
+    """What the talent-pool search knows of a candidate: weighted terms from résumé, answers and tags."""
+
+    candidate = pw.ForeignKeyField(Candidate, backref="pool_profile", unique=True, on_delete="CASCADE")
+    text = pw.TextField(default="")  # the text the terms came from (résumé fields, transcripts, titles)
+    terms = JSONField(default=dict)  # {term: weight}, L2-normalised
+    best_total = pw.FloatField(default=0.0)
+    last_position = pw.CharField(max_length=64, default="")
+    updated_at = pw.DateTimeField(default=utcnow, index=True)
+
+
+class ApiToken(BaseModel):
+    """A token other HR systems use on the open API; only its sha256 is stored."""
+
+    name = pw.CharField(max_length=64, unique=True)
+    token_hash = pw.CharField(max_length=64, unique=True)
+    role = pw.CharField(max_length=16, default="masked")  # full | masked (never sees personal data)
+    created_by = pw.CharField(max_length=64, default="")
+    created_at = pw.DateTimeField(default=utcnow)
+    last_used_at = pw.DateTimeField(null=True)
+    revoked_at = pw.DateTimeField(null=True)
+
+
+class Webhook(BaseModel):
+    """An HR system's URL told (signed) when a report is ready or a decision is made."""
+
+    url = pw.CharField(max_length=512)
+    events = JSONField(default=list)  # report.ready | decision.made
+    secret = pw.CharField(max_length=64)
+    token = pw.ForeignKeyField(ApiToken, backref="webhooks", on_delete="CASCADE")
+    active = pw.BooleanField(default=True)
+    created_at = pw.DateTimeField(default=utcnow)
+
+
+class WebhookDelivery(BaseModel):
+    """One event to one webhook; the unique key makes a replayed event deliver once."""
+
+    webhook = pw.ForeignKeyField(Webhook, backref="deliveries", on_delete="CASCADE")
+    event = pw.CharField(max_length=32)
+    event_key = pw.CharField(max_length=128)
+    payload = JSONField()
+    state = pw.CharField(max_length=12, default="pending", index=True)  # pending | sent | failed
+    attempts = pw.IntegerField(default=0)
+    last_error = pw.TextField(default="")
+    created_at = pw.DateTimeField(default=utcnow)
+    delivered_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("webhook", "event_key"), True),)
+
+
 class AuditLog(BaseModel):
     actor = pw.CharField(max_length=64)
     action = pw.CharField(max_length=32, index=True)
@@ -282,5 +345,6 @@ class AuditLog(BaseModel):
 
 ALL_MODELS = [
     Position, Candidate, BulkRun, Invitation, BulkItem, Interview, Answer, Upload, Recording, AnswerAnalysis, Score,
-    Report, Decision, Appointment, Tag, CandidateTag, OutboundMessage, AuditLog,
+    Report, Decision, Appointment, Tag, CandidateTag, OutboundMessage, Note, PoolProfile, ApiToken, Webhook,
+    WebhookDelivery, AuditLog,
 ]
