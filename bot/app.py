@@ -1,9 +1,10 @@
 """The Flask application factory."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template, request
 from wechatpy.work.crypto import WeChatCrypto
 from werkzeug.exceptions import HTTPException
 
@@ -18,7 +19,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = Flask(__name__, static_folder=None)
-    app.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False)
+    app.config.update(
+        SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False,
+        # The HR pages' session: HttpOnly, not sent on cross-site posts, Secure behind https, a working day long.
+        SESSION_COOKIE_NAME="hr_session", SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8))
     app.extensions["settings"] = settings
     app.extensions["wecom_crypto"] = WeChatCrypto(settings.wecom_token, settings.wecom_aes_key,
                                                   settings.wecom_corp_id)
@@ -28,13 +34,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.teardown_request(lambda exc: database.close() if not database.is_closed() else None)
 
     from bot import callback
-    from handlers import bulk_page, h5_api, interview_page, report_page
+    from handlers import bulk_page, h5_api, hr_auth, hr_pages, hr_report, interview_page
 
     app.register_blueprint(callback.bp)
     app.register_blueprint(interview_page.bp)
     app.register_blueprint(h5_api.bp)
-    app.register_blueprint(report_page.bp)
     app.register_blueprint(bulk_page.bp)
+    app.register_blueprint(hr_auth.bp)
+    app.register_blueprint(hr_report.bp)
+    app.register_blueprint(hr_pages.bp)
 
     @app.get("/healthz")
     def healthz():
@@ -55,6 +63,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if request.path.startswith(("/hr/", "/r/")):  # people read these: a page, not JSON
+            return render_template("message.html", title=exc.name, body=exc.description), exc.code
         return jsonify(error=exc.description), exc.code
 
     @app.errorhandler(Exception)

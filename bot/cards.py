@@ -110,7 +110,7 @@ def report_card(*, touser: str, locale: str, company: str, name: str, position: 
             for d in doc["dimensions"][:6]]
     desc = render("card_desc", locale, position=position, total=f"{doc['total']:.0f}", recommendation=rec["label"],
                   confidence=rec.get("confidence_label", ""))
-    card = _card(touser, "button_interaction", locale, company, render("card_title", locale, name=name), desc,
+    card = template_card(touser, "button_interaction", locale, company, render("card_title", locale, name=name), desc,
                  "\n".join(lines), dims, report_url, task)
     card["template_card"]["button_list"] = [
                 {"type": 0, "text": render("card_pass", locale), "style": 1, "key": f"decide:{report_id}:pass"},
@@ -128,11 +128,11 @@ def digest_card(*, touser: str, locale: str, company: str, date: str, counts: di
 
     fields = [{"keyname": clip(render(f"digest_{k}", locale), KEYNAME_MAX_BYTES), "value": str(v)}
               for k, v in counts.items()]
-    return _card(touser, "text_notice", locale, company, render("digest_title", locale, date=date),
+    return template_card(touser, "text_notice", locale, company, render("digest_title", locale, date=date),
                  render("digest_desc", locale), summary, fields, url, task_id("digest"))
 
 
-def _card(touser: str, card_type: str, locale: str, company: str, title: str, desc: str, text: str,
+def template_card(touser: str, card_type: str, locale: str, company: str, title: str, desc: str, text: str,
           fields: list[dict[str, str]], url: str, task: str) -> dict[str, Any]:
     """A template card's common parts, each clipped to WeCom's limits (the title about 12 characters)."""
     from bot.messages import render

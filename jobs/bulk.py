@@ -21,7 +21,7 @@ from typing import Any
 import peewee as pw
 
 from bot import messages, outbox
-from bot.cards import CN_TZ, _card, clip, task_id
+from bot.cards import CN_TZ, clip, task_id, template_card
 from bot.errors import WeComError
 from bot.store.db import database, db_session
 from bot.store.models import BulkItem, BulkRun, Candidate, Invitation, OutboundMessage, Position, utcnow
@@ -234,7 +234,7 @@ def _summary(settings, run: BulkRun, c: dict[str, int]) -> None:
     fields = [{"keyname": messages.render(f"bulk_n_{name}", locale), "value": str(value)} for name, value in (
         ("delivered", c["delivered"]), ("failed", c["failed"]), ("invalid", run.invalid_rows),
         ("screened", c["screened_out"]), ("existing", c["existing"]))]
-    payload = _card(run.created_by, "text_notice", locale, settings.company_name,
+    payload = template_card(run.created_by, "text_notice", locale, settings.company_name,
                     messages.render("bulk_card_title", locale, id=run.id), run.position.title, "\n".join(lines),
                     fields, failures_link(settings, run.id), task_id(f"bulk{run.id}"))
     message, created = outbox.record(f"bulk:{run.id}:done", payload, purpose="hr")

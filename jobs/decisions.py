@@ -35,12 +35,12 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
 
 
 def report_link(settings: Settings, report_id: int) -> str:
-    """Return the signed link to a report's page (for HR; valid REPORT_LINK_DAYS)."""
-    return f"{settings.public_base_url}/r/{_serializer(settings).dumps({'r': report_id})}"
+    """Return the link to a report's page (opened inside WeCom, it signs the member in through OAuth)."""
+    return f"{settings.public_base_url}/hr/reports/{report_id}"
 
 
 def read_report_link(settings: Settings, token: str) -> int | None:
-    """Return the report id of a genuine, unexpired report token, else None."""
+    """Return the report id of a genuine, unexpired signed link (cards sent before sign-in had them), else None."""
     if not token or len(token) > 512:
         return None
     try:

@@ -9,7 +9,7 @@ from typing import Any
 import peewee as pw
 
 from bot import messages, outbox
-from bot.cards import KEYNAME_MAX_BYTES, _card, clip, guide_values, local_time, report_card, task_id
+from bot.cards import KEYNAME_MAX_BYTES, clip, guide_values, local_time, report_card, task_id, template_card
 from bot.store.db import db_session
 from bot.store.models import AuditLog, Candidate, Decision, Interview, Invitation, Position, Report
 from config.settings import get_settings
@@ -121,8 +121,9 @@ def compare(args: list[str], userid: str, key: str) -> str:
     if missing:
         lines.append(messages.render("compare_missing", locale, missing="、".join(missing)))
     title = messages.render("compare_title", locale, position=found[0][1].interview.invitation.position.title)
-    payload = _card(userid, "text_notice", locale, settings.company_name, title, messages.render(
-        "compare_desc", locale, count=len(found)), "\n".join(lines), fields, report_link(settings, found[0][1].id),
+    payload = template_card(userid, "text_notice", locale, settings.company_name, title, messages.render(
+        "compare_desc", locale, count=len(found)), "\n".join(lines), fields,
+        f"{settings.public_base_url}/hr/compare?r={','.join(str(r.id) for _, r in found)}",
         task_id("cmp"))
     message, created = outbox.record(f"{key}:compare", payload, purpose="hr")
     if created:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from config.settings import Settings
-from jobs import bulk, delivery, invitations, notify, periodic
+from jobs import bulk, delivery, invitations, notify, periodic, talent
 from jobs.queues import COMMANDS, DELIVERY
 
 
@@ -25,6 +25,7 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
         Periodic(notify.flush_stale_batches, DELIVERY, 60),     # folded HR notices whose flush job was lost
         Periodic(invitations.expire_invitations, COMMANDS, 600),
         Periodic(bulk.watch, COMMANDS, 30),                     # bulk runs: progress, lost chunks, summary
+        Periodic(talent.match_new_positions, COMMANDS, 60),     # a newly opened position: the pool's best matches
         Periodic(periodic.send_reminders, COMMANDS, 900),      # deadline within REMINDER_HOURS, once per deadline
         # The digest at DIGEST_HOUR:05, not at :00 or :30 as WeCom asks (WECOM.md §3).
         Periodic(periodic.send_digest, COMMANDS, daily_at=f"{settings.digest_hour:02d}:05"),

@@ -125,7 +125,7 @@ def test_not_selected_gets_a_thank_you_with_suggestions_and_can_ask_for_review(s
     stack.drain()
     assert any("已收到您的人工复核申请" in t for t in texts(stack, "zhangsan"))
     [review] = [t for t in texts(stack, "hr_li") if "申请人工复核" in t]
-    assert "决定：不通过" in review and "/r/" in review
+    assert "决定：不通过" in review and "/hr/reports/" in review
 
 
 def test_duplicate_and_simultaneous_clicks_decide_once_and_message_once(stack):
@@ -292,7 +292,7 @@ def test_the_daily_digest_counts_and_links_the_oldest_pending_report(stack):
                 and m["card"]["card_type"] == "text_notice"]
     fields = {f["keyname"]: f["value"] for f in digest["card"]["horizontal_content_list"]}
     assert fields["新邀请"] == "1" and fields["完成面试"] == "1" and fields["待决定"] == "1"
-    assert "/r/" in digest["card"]["card_action"]["url"]
+    assert "/hr/reports/" in digest["card"]["card_action"]["url"]
 
 
 def test_a_worker_killed_mid_send_delivers_the_result_once(stack):

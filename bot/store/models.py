@@ -49,6 +49,7 @@ class Position(BaseModel):
     source_sha256 = pw.CharField(max_length=64, default="")
     is_open = pw.BooleanField(default=True)
     updated_at = pw.DateTimeField(default=utcnow)
+    pool_matched_at = pw.DateTimeField(null=True)  # when HR got the talent pool's best matches for it
 
 
 class Candidate(BaseModel):

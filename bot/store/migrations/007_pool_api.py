@@ -8,6 +8,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
     """Add note, pool_profile, api_token, webhook, webhook_delivery; candidates' pool eligibility."""
     migrator.add_fields("candidate", withdrawn_at=pw.DateTimeField(null=True),
                         retain_until=pw.DateTimeField(null=True))
+    migrator.add_fields("position", pool_matched_at=pw.DateTimeField(null=True))
 
     @migrator.create_model
     class Note(pw.Model):
@@ -89,4 +90,5 @@ def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
     migrator.remove_model("api_token")
     migrator.remove_model("pool_profile")
     migrator.remove_model("note")
+    migrator.remove_fields("position", "pool_matched_at")
     migrator.remove_fields("candidate", "withdrawn_at", "retain_until")
