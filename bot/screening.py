@@ -142,25 +142,27 @@ class Screener:
         self._folds = folds
         self._fold = re.compile("|".join(map(re.escape, sorted(folds, key=len, reverse=True)))) if folds else None
         tfidf = jieba.analyse.default_tfidf
-        self._idf, self._median_idf = tfidf.idf_freq, tfidf.median_idf
+        self._idf, self.median_idf = tfidf.idf_freq, tfidf.median_idf
         self._weights: dict[str, float] = {}
         extra = [*extra_terms, *self._variants]
-        self._job = self._vector(job_description)
-        for term, weight in self._vector(" ".join(extra)).items():
+        self._job = self.vector(job_description)
+        for term, weight in self.vector(" ".join(extra)).items():
             self._job[term] = self._job.get(term, 0.0) + EXTRA_WEIGHT * weight
         self._job_norm = math.sqrt(sum(w * w for w in self._job.values()))
 
-    def _weight(self, word: str) -> float:
+    def term_weight(self, word: str) -> float:
+        """A word's IDF weight, 0 for stop words, single hanzi and punctuation (cached)."""
         weight = self._weights.get(word)
         if weight is None:
             keep = ((HANZI.search(word) and len(word) >= 2) or (LATIN_WORD.fullmatch(word) and len(word) >= 2)) \
                 and word not in STOPWORDS and word not in RESUME_STOPWORDS
-            weight = self._idf.get(word, self._median_idf) if keep else 0.0
+            weight = self._idf.get(word, self.median_idf) if keep else 0.0
             if len(self._weights) < 500_000:  # a bound for a worker that lives long
                 self._weights[word] = weight
         return weight
 
-    def _vector(self, text: str) -> dict[str, float]:
+    def vector(self, text: str) -> dict[str, float]:
+        """The text's TF-IDF vector (damped counts × fixed IDF), not normalised; the talent pool uses it too."""
         text = text.lower()
         if self._fold is not None:
             text = self._fold.sub(lambda m: self._folds[m.group(0)], text)
@@ -168,7 +170,7 @@ class Screener:
         for word, n in Counter(jieba.lcut(text, cut_all=True)).items():
             weight = weights.get(word)
             if weight is None:
-                weight = self._weight(word)
+                weight = self.term_weight(word)
             if weight:
                 vector[word] = (1.0 + math.log(min(n, MAX_COUNT))) * weight
         return vector
@@ -177,7 +179,7 @@ class Screener:
         """The résumé's TF-IDF cosine with the job description (scaled down for very short résumés), 0-1."""
         if not resume.strip() or not self._job_norm:
             return 0.0
-        vector = self._vector(resume)
+        vector = self.vector(resume)
         norm = math.sqrt(sum(w * w for w in vector.values()))
         job = self._job
         dot = sum(w * job[word] for word, w in vector.items() if word in job)

@@ -1,9 +1,9 @@
 """What candidates write to us (as members or through 微信客服), and HR's /reschedule: rescheduling and review.
 
-A candidate's free text is read for two things: a request for a human review of the result (人工复核, PIPL
-Art. 24), and a new time ("改期至下周一下午2点", "明天上午十点可以吗"), parsed by bot/timeparse. A clear time
-moves the second-round appointment (or extends the AI interview's deadline) and is confirmed back; an unclear
-or past one gets a clarifying question; HR is told of every change.
+A candidate's free text is read for three things: leaving the talent pool (退出人才库), a request for a human
+review of the result (人工复核, PIPL Art. 24), and a new time ("改期至下周一下午2点", "明天上午十点可以吗"),
+parsed by bot/timeparse. A clear time moves the second-round appointment (or extends the AI interview's
+deadline) and is confirmed back; an unclear or past one gets a clarifying question; HR is told of every change.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from bot.cards import CN_TZ, local_time
 from bot.store.db import db_session
 from bot.store.models import Appointment, AuditLog, Candidate, Decision, Invitation, Report
 from config.settings import get_settings
-from jobs import notify
+from jobs import notify, talent
 from jobs.decisions import report_link, when_text
 from jobs.invitations import OPEN_STATES, deadline_on, invitation_link
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REVIEW_WORDS = ("人工复核", "人工审核", "复核", "human review")
+POOL_WORDS = ("退出人才库", "移出人才库", "leave the talent pool")
 MAX_EXTENSION_DAYS = 14  # an AI interview's deadline moves at most this far past the original one
 
 
@@ -50,6 +51,10 @@ def candidate_text(channel: str, user: str, text: str, request_key: str) -> str:
             if channel == "member":
                 notify.to_hr_text(user, commands.HINT, f"{request_key}:hint")
             return "unknown"
+        if any(word in text.lower() for word in POOL_WORDS):
+            talent.withdraw(candidate.id, actor=user)
+            _reply(invitation, "pool_withdrawn", request_key, company=get_settings().company_name)
+            return "withdrawn"
         if any(word in text.lower() for word in REVIEW_WORDS):
             return request_review(invitation, request_key)
         from bot import timeparse  # imported when needed: the parser's dictionaries take a while to load

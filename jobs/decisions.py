@@ -20,7 +20,7 @@ from bot.errors import WeComError
 from bot.store.db import database, db_session
 from bot.store.models import Appointment, AuditLog, Decision, Invitation, OutboundMessage, Report, utcnow
 from config.settings import Settings, get_settings
-from jobs import notify
+from jobs import notify, webhooks
 from jobs.delivery import schedule, wecom
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,7 @@ def decide(report_id: int, outcome: str, userid: str, response_code: str, reques
         if result == "decided":
             Report.update(released_at=utcnow()).where(Report.id == report_id).execute()
             tell_candidate(report, invitation, outcome)
+            webhooks.decision_made(decision)
     if response_code:
         _update_card(settings, report, invitation, decision, result, userid, response_code, request_key)
     elif result in ("decided", "held"):
@@ -196,7 +197,8 @@ def tell_candidate(report: Report, invitation: Invitation, outcome: str) -> None
     else:
         suggestions = [s for s in report.document.get("suggestions", []) if s][:3]
         notify.to_candidate(invitation, "result_reject", key, purpose="result", name=candidate.display_name,
-                            company=settings.company_name, position=position.title, suggestions=suggestions)
+                            company=settings.company_name, position=position.title, suggestions=suggestions,
+                            days=settings.pool_retention_days)
 
 
 def next_round(invitation: Invitation) -> Appointment:

@@ -137,6 +137,8 @@ def on_report(report_id: int) -> None:
     settings = get_settings()
     report = Report.get_by_id(report_id)
     candidate_id = report.interview.invitation.candidate_id
+    if report.interview.invitation.candidate.withdrawn_at is not None:
+        return  # they left the pool: a later interview does not bring them back
     for name in rule_tags(report.document, load_rules()["rules"]):
         tag = _tag(name)
         try:
@@ -147,6 +149,15 @@ def on_report(report_id: int) -> None:
     keep = utcnow() + dt.timedelta(days=settings.pool_retention_days)
     Candidate.update(retain_until=keep).where(Candidate.id == candidate_id).execute()
     refresh_profile(candidate_id)
+
+
+def withdraw(candidate_id: int, actor: str) -> None:
+    """Take a candidate out of the pool for good: no profile, no tags, never in a search again."""
+    with database.atomic():
+        Candidate.update(withdrawn_at=utcnow()).where(Candidate.id == candidate_id).execute()
+        PoolProfile.delete().where(PoolProfile.candidate == candidate_id).execute()
+        CandidateTag.delete().where(CandidateTag.candidate == candidate_id).execute()
+        AuditLog.create(actor=actor, action="pool_withdraw", target_type="candidate", target_id=str(candidate_id))
 
 
 def _reports(candidate_id: int) -> list[Report]:
@@ -172,9 +183,9 @@ def profile_text(candidate_id: int, reports: list[Report]) -> str:
 
 
 def refresh_profile(candidate_id: int) -> None:
-    """Rebuild one candidate's pool profile (only candidates with a report are in the pool)."""
+    """Rebuild one candidate's pool profile (only candidates with a report, who have not withdrawn)."""
     reports = _reports(candidate_id)
-    if not reports:
+    if not reports or Candidate.get_by_id(candidate_id).withdrawn_at is not None:
         return
     text = profile_text(candidate_id, reports)
     values = {"text": text, "terms": profile_terms(text), "best_total": max(r.total for r in reports),

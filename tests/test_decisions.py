@@ -95,8 +95,8 @@ def test_member_loop_pass_sends_progress_card_and_second_round_notice(stack):
     assert [b["text"] for b in body["button_list"]] == ["进入复试", "待定", "不通过", "查看报告"]
     [same] = cards(stack, "hr_wang")  # the HR team got the same card (one message, one response_code)
     assert same["msgid"] == card["msgid"]
-    page = stack.app.test_client().get(urlparse(body["button_list"][3]["url"]).path)
-    assert page.status_code == 200 and "面试报告" in page.get_data(as_text=True)
+    page = stack.app.test_client().get(urlparse(body["button_list"][3]["url"]).path)  # signs in first
+    assert page.status_code == 302 and "/connect/oauth2/authorize?" in page.headers["Location"]
 
     click(stack, "hr_li", card, "pass")
     stack.drain()

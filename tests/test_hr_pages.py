@@ -266,3 +266,22 @@ def test_old_signed_report_links_lead_to_the_signed_in_page(stack, report_id):
     old = requests.get(f"{stack.base}/r/{token}", allow_redirects=False, timeout=30)
     assert old.status_code == 302 and old.headers["Location"].endswith(f"/hr/reports/{report_id}")
     assert requests.get(f"{stack.base}/r/forged", timeout=30).status_code == 404
+
+
+def test_a_candidate_who_leaves_the_pool_disappears_from_it_for_good(stack):
+    from bot.store.models import AuditLog, Candidate, CandidateTag, PoolProfile
+    from tests.test_decisions import click
+
+    card = reported(stack, quality="weak")
+    click(stack, "hr_li", card, "reject")
+    stack.drain()
+    [letter] = results(stack)
+    assert "人才库中 365 天" in letter and "退出人才库" in letter
+    session = login(stack, "hr_li")
+    assert "zhangsan" in session.get(f"{stack.base}/hr/pool", params={"q": "客户"}, timeout=30).text
+    stack.say("zhangsan", "请把我退出人才库")
+    stack.drain()
+    assert any("已将您移出" in t for t in texts(stack, "zhangsan"))
+    assert Candidate.get().withdrawn_at is not None and not PoolProfile.select().exists()
+    assert not CandidateTag.select().exists() and AuditLog.get(AuditLog.action == "pool_withdraw")
+    assert "zhangsan" not in session.get(f"{stack.base}/hr/pool", params={"q": "客户"}, timeout=30).text
