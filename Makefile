@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 MODELS_DIR ?= data/models
 
-.PHONY: run test bench bench-callback bench-scoring bench-screening bench-bulk eval install install-dev lint migrate models seed clean
+.PHONY: run test bench bench-callback bench-scoring bench-screening bench-bulk bench-pool eval install install-dev lint migrate models seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ run: seed
 test: install-dev models
 	$(BIN)/python -m pytest -q
 
-bench: bench-callback bench-scoring bench-screening bench-bulk
+bench: bench-callback bench-scoring bench-screening bench-bulk bench-pool
 
 bench-callback: install-dev
 	$(BIN)/python -m tests.benchmarks.bench_callback
@@ -56,6 +56,9 @@ bench-screening: install-dev
 
 bench-bulk: install-dev
 	$(BIN)/python -m tests.benchmarks.bench_bulk
+
+bench-pool: install-dev
+	$(BIN)/python -m tests.benchmarks.bench_pool
 
 eval: install-dev models
 	$(BIN)/python -m tests.evaluation.evaluate

@@ -11,11 +11,13 @@ import datetime as dt
 import functools
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import peewee as pw
 import yaml
+from peewee import fn
 
 from bot import messages, outbox
 from bot.cards import KEYNAME_MAX_BYTES, clip, task_id, template_card
@@ -199,36 +201,56 @@ def refresh_profile(candidate_id: int) -> None:
 
 
 class _Cache:
-    """This process's index and how far it has read the profile table."""
+    """This process's index and how far it has read the profile table.
+
+    A search first asks for the newest updated_at (one index lookup): unchanged, the index is current. Changed,
+    the rows stamped from a little before the last newest one (LAG: a transaction that committed late with an
+    earlier stamp) are compared with the stamps already indexed, and only those that differ are loaded. The
+    window is also re-read every RECHECK seconds, so a late commit is never missed for long.
+    """
+
+    LAG = dt.timedelta(seconds=5)
+    RECHECK = 30.0
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.index = PoolIndex()
-        self.seen_until = None
+        self.seen_until: dt.datetime | None = None
+        self.stamps: dict[int, dt.datetime] = {}  # candidate → updated_at, for rows inside the window
+        self.checked = 0.0
 
     def fresh(self) -> PoolIndex:
         with self.lock:
-            query = (PoolProfile.select(PoolProfile.candidate, PoolProfile.terms, PoolProfile.best_total,
-                                        PoolProfile.updated_at))
-            if self.seen_until is not None:  # >=: rows written in the same instant as the last one seen
-                query = query.where(PoolProfile.updated_at >= self.seen_until)
-            rows = list(query.tuples().iterator())
-            tags: dict[int, list[str]] = {}
-            ids = [r[0] for r in rows]
-            for start in range(0, len(ids), 5000):
-                chunk = ids[start:start + 5000]
-                for cid, name in (CandidateTag.select(CandidateTag.candidate, Tag.name).join(Tag)
-                                  .where(CandidateTag.candidate.in_(chunk)).tuples()):
-                    tags.setdefault(cid, []).append(name)
-            entries = [(cid, terms, tags.get(cid, []), (total or 0) / 100) for cid, terms, total, _ in rows]
+            newest = PoolProfile.select(fn.MAX(PoolProfile.updated_at)).scalar()
+            if newest is None or (newest == self.seen_until and time.monotonic() - self.checked < self.RECHECK):
+                return self.index
+            self.checked = time.monotonic()
             if self.seen_until is None:
-                self.index.build(entries)
+                self.index.build(self._load(None))
             else:
-                for entry in entries:
-                    self.index.upsert(*entry)
-            if rows:
-                self.seen_until = max(r[3] for r in rows)
+                window = (PoolProfile.select(PoolProfile.candidate, PoolProfile.updated_at)
+                          .where(PoolProfile.updated_at >= self.seen_until - self.LAG).tuples())
+                changed = [cid for cid, stamp in window if self.stamps.get(cid) != stamp]
+                for start in range(0, len(changed), 5000):
+                    for entry in self._load(changed[start:start + 5000]):
+                        self.index.upsert(*entry)
+            self.seen_until = max(newest, self.seen_until or newest)
+            self.stamps = dict(PoolProfile.select(PoolProfile.candidate, PoolProfile.updated_at)
+                               .where(PoolProfile.updated_at >= self.seen_until - self.LAG).tuples())
             return self.index
+
+    @staticmethod
+    def _load(ids: list[int] | None) -> list[tuple[int, dict[str, float], list[str], float]]:
+        """(candidate, terms, tags, quality) for these candidates, or for everyone."""
+        query = PoolProfile.select(PoolProfile.candidate, PoolProfile.terms, PoolProfile.best_total)
+        tag_query = CandidateTag.select(CandidateTag.candidate, Tag.name).join(Tag)
+        if ids is not None:
+            query, tag_query = query.where(PoolProfile.candidate.in_(ids)), tag_query.where(
+                CandidateTag.candidate.in_(ids))
+        tags: dict[int, list[str]] = {}
+        for cid, name in tag_query.tuples():
+            tags.setdefault(cid, []).append(name)
+        return [(cid, terms, tags.get(cid, []), (total or 0) / 100) for cid, terms, total in query.tuples()]
 
 
 _cache = _Cache()
@@ -256,7 +278,8 @@ def search(text: str, *, tags: list[str] | tuple[str, ...] = (), limit: int = 20
         return []
     ids = [h.candidate_id for h in hits]
     candidates = {c.id: c for c in Candidate.select().where(Candidate.id.in_(ids))}
-    profiles = {p.candidate_id: p for p in PoolProfile.select().where(PoolProfile.candidate.in_(ids))}
+    profiles = {p.candidate_id: p for p in PoolProfile.select(
+        PoolProfile.candidate, PoolProfile.best_total, PoolProfile.last_position).where(PoolProfile.candidate.in_(ids))}
     latest = {}
     for report_id, cid in (Report.select(Report.id, Invitation.candidate).join(Interview).join(Invitation)
                            .where(Invitation.candidate.in_(ids)).order_by(Report.created_at).tuples()):

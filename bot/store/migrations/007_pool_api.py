@@ -6,8 +6,9 @@ from peewee_migrate import Migrator
 
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
     """Add note, pool_profile, api_token, webhook, webhook_delivery; candidates' pool eligibility."""
-    migrator.add_fields("candidate", withdrawn_at=pw.DateTimeField(null=True),
-                        retain_until=pw.DateTimeField(null=True))
+    # indexed: every pool search excludes withdrawn candidates and those past their retention date
+    migrator.add_fields("candidate", withdrawn_at=pw.DateTimeField(null=True, index=True),
+                        retain_until=pw.DateTimeField(null=True, index=True))
     migrator.add_fields("position", pool_matched_at=pw.DateTimeField(null=True))
 
     @migrator.create_model
