@@ -13,3 +13,23 @@ accesslog = os.environ.get("WEB_ACCESS_LOG") or None
 errorlog = "-"
 # gunicorn 27's control socket lives in ~/.gunicorn, shared by every instance on the host; not needed here.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Load the talent pool's index in the background, so the first search does not wait for it (~9 s at 100k)."""
+    import threading
+
+    threading.Thread(target=_warm_pool, name="pool-warm", daemon=True).start()
+
+
+def _warm_pool():
+    import logging
+
+    try:
+        from bot.store.db import db_session
+        from jobs import talent
+
+        with db_session():
+            talent.warm()
+    except Exception:  # a cold index is only slower; the first search builds it
+        logging.getLogger("gunicorn.error").exception("talent pool index not preloaded")

@@ -256,6 +256,11 @@ class _Cache:
 _cache = _Cache()
 
 
+def warm() -> int:
+    """Load this process's index now (the web workers do it at start); return its size."""
+    return len(_cache.fresh())
+
+
 def reset_cache() -> None:
     """Forget this process's index (tests; a restored database)."""
     global _cache
