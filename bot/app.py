@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.teardown_request(lambda exc: database.close() if not database.is_closed() else None)
 
     from bot import callback
+    from handlers import api as open_api
     from handlers import bulk_page, h5_api, hr_auth, hr_pages, hr_report, interview_page
 
     app.register_blueprint(callback.bp)
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(hr_auth.bp)
     app.register_blueprint(hr_report.bp)
     app.register_blueprint(hr_pages.bp)
+    app.register_blueprint(open_api.bp)
 
     @app.get("/healthz")
     def healthz():

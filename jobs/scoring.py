@@ -20,7 +20,7 @@ from rq import Retry, get_current_job
 from bot.store.db import database, db_session
 from bot.store.models import Answer, AnswerAnalysis, Interview, Recording, Report, Score, utcnow
 from config.settings import Settings, get_settings
-from jobs import decisions, talent
+from jobs import decisions, talent, webhooks
 from jobs.queues import SCORING, enqueue
 from scoring import models, pipeline, report, text
 from scoring.text import position_reference
@@ -180,6 +180,7 @@ def build_report(interview_id: int) -> str:
                     Score.insert_many(rows).execute()
         except pw.IntegrityError:
             return "exists"  # another worker stored it first
+        webhooks.report_ready(stored)  # never raises: the card and the pool come next whatever happens
         decisions.send_card(stored)  # the HR result card, once (its key is the report's)
         talent.on_report(stored.id)  # rule tags, retention date, the pool profile
     return "created"
