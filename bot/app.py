@@ -65,9 +65,11 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        # keep what the exception says beyond its body (Allow on 405, WWW-Authenticate on 401)
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if request.path.startswith(("/hr/", "/r/")):  # people read these: a page, not JSON
-            return render_template("message.html", title=exc.name, body=exc.description), exc.code
-        return jsonify(error=exc.description), exc.code
+            return render_template("message.html", title=exc.name, body=exc.description), exc.code, headers
+        return jsonify(error=exc.description), exc.code, headers
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from config.settings import Settings
-from jobs import bulk, delivery, invitations, notify, periodic, talent
+from jobs import bulk, delivery, invitations, notify, periodic, talent, webhooks
 from jobs.queues import COMMANDS, DELIVERY
 
 
@@ -26,6 +26,7 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
         Periodic(invitations.expire_invitations, COMMANDS, 600),
         Periodic(bulk.watch, COMMANDS, 30),                     # bulk runs: progress, lost chunks, summary
         Periodic(talent.match_new_positions, COMMANDS, 60),     # a newly opened position: the pool's best matches
+        Periodic(webhooks.requeue_stalled, DELIVERY, 300),      # webhook deliveries whose job was lost
         Periodic(periodic.send_reminders, COMMANDS, 900),      # deadline within REMINDER_HOURS, once per deadline
         # The digest at DIGEST_HOUR:05, not at :00 or :30 as WeCom asks (WECOM.md §3).
         Periodic(periodic.send_digest, COMMANDS, daily_at=f"{settings.digest_hour:02d}:05"),
