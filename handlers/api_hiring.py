@@ -15,6 +15,7 @@ from bot.store.models import Candidate, Invitation, Position
 from bot.store.positions import PositionFileError, parse_position_doc, save_position
 from handlers.api_core import ApiError, audit, body, idempotent, not_found, privacy_role, respond, settings, token
 from handlers.api_views import candidate_out, invitation_out, position_out
+from jobs import talent
 from jobs.invitations import open_invitation, queue_card
 
 bp = Blueprint("api_hiring", __name__)
@@ -109,6 +110,8 @@ def _checked(item: dict[str, Any], where: str) -> tuple[dict[str, str], list[dic
     for key in ("wecom_userid", "external_userid"):
         if key in item:
             values[key] = item[key]
+    if item.get("resume", "").strip():
+        values["resume"] = item["resume"].strip()
     return values, problems
 
 
@@ -119,12 +122,16 @@ def _save(values: dict[str, str]) -> tuple[Candidate, str]:
     if existing is None:
         return Candidate.create(source="api", **values), "created"
     blanks = {k: v for k, v in values.items() if k in ("name", *IDENTIFIERS) and v and not getattr(existing, k)}
+    if values.get("resume") and values["resume"] != existing.resume:  # a newer résumé replaces the older one
+        blanks["resume"] = values["resume"]
     for key in ("wecom_userid", "external_userid"):  # unique: never take one another candidate holds
         if key in blanks and Candidate.select().where(getattr(Candidate, key) == blanks[key]).exists():
             del blanks[key]
     if not blanks:
         return existing, "known"
     Candidate.update(**blanks).where(Candidate.id == existing.id).execute()
+    if "resume" in blanks:
+        talent.refresh_profile(existing.id)
     return Candidate.get_by_id(existing.id), "updated"
 
 

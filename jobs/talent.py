@@ -168,8 +168,9 @@ def _reports(candidate_id: int) -> list[Report]:
 
 
 def profile_text(candidate_id: int, reports: list[Report]) -> str:
-    """What the pool searches for a candidate: résumé fields, positions, answers, highlights (no contacts)."""
-    parts = []
+    """What the pool searches for a candidate: résumé (API) and sheet fields, positions, answers, highlights
+    (no contacts)."""
+    parts = [Candidate.get_by_id(candidate_id).resume]
     item = (BulkItem.select().join(Invitation).where(Invitation.candidate == candidate_id)
             .order_by(BulkItem.id.desc()).first())
     if item is not None:

@@ -411,3 +411,20 @@ def test_token_commands(env, capsys):
     assert "moka\tmasked\tlive" in listed and token not in listed
     assert main(["token", "revoke", "moka"]) == 0 and main(["token", "revoke", "moka"]) == 2
     assert main(["token", "create", "moka", "--role", "full"]) == 2
+
+
+def test_a_resume_given_through_the_api_is_searched_in_the_talent_pool_and_never_returned(api):
+    from bot.store.models import Candidate
+    from jobs import talent
+    from tests.test_decisions import reported
+
+    reported(api.stack)
+    assert not talent.search("外汇 跨境结算 信用证")
+    resume = "五年外汇业务与跨境结算经验，熟悉信用证审单。"
+    answer = api("POST", "/candidates", api.full, json={"name": "张三", "wecom_userid": "zhangsan", "resume": resume})
+    assert answer.status_code == 200 and answer.json()["created"] is False and "resume" not in answer.text
+    assert Candidate.get(Candidate.wecom_userid == "zhangsan").resume == resume
+    [hit] = talent.search("外汇 跨境结算 信用证")
+    assert hit["candidate"]["wecom_userid"] == "zhangsan" and "外汇" in hit["matched"]
+    nul = api("POST", "/candidates", api.full, json={"name": "李四", "phone": "13800000000", "resume": "a\u0000b"})
+    assert nul.status_code == 422

@@ -64,6 +64,7 @@ class Candidate(BaseModel):
     contact_owner = pw.CharField(max_length=64, default="")  # the member they added as a WeChat contact
     created_at = pw.DateTimeField(default=utcnow)
     # The talent pool: a withdrawn candidate, or one past retain_until, never appears in it (or in searches).
+    resume = pw.TextField(default="")  # résumé text given through the open API (the talent pool searches it)
     withdrawn_at = pw.DateTimeField(null=True, index=True)
     retain_until = pw.DateTimeField(null=True, index=True)
 

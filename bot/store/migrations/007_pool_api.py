@@ -5,9 +5,10 @@ from peewee_migrate import Migrator
 
 
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
-    """Add note, pool_profile, api_token, webhook, webhook_delivery; candidates' pool eligibility."""
+    """Add note, pool_profile, api_token, webhook, webhook_delivery; candidates' résumé and pool eligibility."""
     # indexed: every pool search excludes withdrawn candidates and those past their retention date
-    migrator.add_fields("candidate", withdrawn_at=pw.DateTimeField(null=True, index=True),
+    migrator.add_fields("candidate", resume=pw.TextField(default=""),
+                        withdrawn_at=pw.DateTimeField(null=True, index=True),
                         retain_until=pw.DateTimeField(null=True, index=True))
     migrator.add_fields("position", pool_matched_at=pw.DateTimeField(null=True))
 
@@ -92,4 +93,4 @@ def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
     migrator.remove_model("pool_profile")
     migrator.remove_model("note")
     migrator.remove_fields("position", "pool_matched_at")
-    migrator.remove_fields("candidate", "withdrawn_at", "retain_until")
+    migrator.remove_fields("candidate", "resume", "withdrawn_at", "retain_until")
