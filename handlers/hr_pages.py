@@ -5,23 +5,24 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
 
 from bot import charts
 from bot.cards import local_time
+from bot.messages import render
 from bot.privacy import candidate_view
 from bot.store.db import db_session
-from bot.store.models import AuditLog, Decision, Interview, Invitation, Position, Report, Tag
+from bot.store.models import AuditLog, Candidate, Decision, Interview, Invitation, Position, Report, Tag
 from handlers.hr_auth import csrf_token, hr_page
 from jobs import talent
 from jobs.recruiter import funnel
+from scoring.report import LABELS
 
 bp = Blueprint("hr_pages", __name__)
 
 COMPARE_MAX = 5
 FUNNEL_LABELS = {"invited": "已邀请", "opened": "已打开", "started": "已开始", "completed": "已完成",
                  "scored": "已评分", "decided": "已决定"}
-OUTCOME_LABELS = {"pass": "进入复试", "hold": "待定", "reject": "不通过"}
 
 
 def _int_list(raw: str, limit: int) -> list[int]:
@@ -43,23 +44,30 @@ def home():
     """Positions with their numbers, the latest reports, links to the pool."""
     with db_session():
         positions = [{"position": p, "funnel": funnel(p)} for p in Position.select().order_by(Position.title)]
-        latest = _report_rows(Report.select().order_by(Report.created_at.desc()).limit(20))
+        latest = _report_rows(_reports_query().order_by(Report.created_at.desc()).limit(20))
     return render_template("hr/home.html", positions=positions, latest=latest, labels=FUNNEL_LABELS, user=g.userid,
                            role=g.role, csrf=csrf_token())
 
 
+def _reports_query() -> Any:
+    """Reports with what a table row shows (candidate, position), without their documents."""
+    return (Report.select(Report.id, Report.total, Report.recommendation, Report.created_at, Report.interview,
+                          Interview.id, Invitation, Candidate, Position)
+            .join(Interview).join(Invitation).join(Candidate).switch(Invitation).join(Position))
+
+
 def _report_rows(reports: Any) -> list[dict[str, Any]]:
     """Report rows for tables: candidate (masked per role), position, total, AI suggestion, decision."""
-    rows = []
-    for report in reports:
-        invitation = report.interview.invitation
-        decision = Decision.get_or_none(Decision.interview == report.interview_id)
-        rows.append({"id": report.id, "candidate": candidate_view(invitation.candidate, g.role),
-                     "position": invitation.position.title, "total": report.total,
-                     "recommendation": report.document["recommendation"]["label"],
-                     "decision": OUTCOME_LABELS.get(decision.outcome, "") if decision else "",
-                     "at": local_time(report.created_at)})
-    return rows
+    reports = list(reports)
+    decided = {d.interview_id: d.outcome for d in Decision.select(Decision.interview, Decision.outcome)
+               .where(Decision.interview.in_([r.interview_id for r in reports]))} if reports else {}
+    locale = current_app.extensions["settings"].hr_locale
+    return [{"id": report.id, "candidate": candidate_view(report.interview.invitation.candidate, g.role),
+             "position": report.interview.invitation.position.title, "total": report.total,
+             "recommendation": LABELS.get(report.recommendation, report.recommendation),
+             "decision": render(f"outcome_{decided[report.interview_id]}", locale)
+             if report.interview_id in decided else "",
+             "at": local_time(report.created_at)} for report in reports]
 
 
 @bp.get("/hr/compare")
@@ -100,22 +108,22 @@ def decision_hours(position: Position) -> list[float]:
 
 def position_stats(position: Position) -> dict[str, Any]:
     """The dashboard's numbers: funnel, score distribution, top 10 %, time to decision."""
-    reports = list(Report.select(Report, Interview, Invitation).join(Interview).join(Invitation)
-                   .where(Invitation.position == position).order_by(Report.total.desc(), Report.id))
-    totals = [r.total for r in reports]
-    top_n = max(1, round(len(reports) * 0.1)) if reports else 0
-    hours = decision_hours(position)
+    ranked = (Report.total.desc(), Report.id)
+    mine = Invitation.position == position
+    totals = [t for (t,) in Report.select(Report.total).join(Interview).join(Invitation).where(mine)
+              .order_by(*ranked).tuples()]
+    top_n = max(1, round(len(totals) * 0.1)) if totals else 0
+    hours = decision_hours(position)  # one per final decision, and each decision's interview has its report
     return {
         "funnel": funnel(position),
         "totals": totals,
-        "top": reports[:top_n],
-        "top_threshold": reports[top_n - 1].total if top_n else None,
+        "top": _reports_query().where(mine).order_by(*ranked).limit(top_n) if top_n else [],
+        "top_threshold": totals[top_n - 1] if top_n else None,
         "mean": statistics.fmean(totals) if totals else None,
         "median_hours": statistics.median(hours) if hours else None,
         "p90_hours": statistics.quantiles(hours, n=10)[-1] if len(hours) >= 2 else (hours[0] if hours else None),
         "decided": len(hours),
-        "pending": sum(1 for r in reports if not Decision.select().where(
-            (Decision.interview == r.interview_id) & (Decision.outcome != "hold")).exists()),
+        "pending": len(totals) - len(hours),
     }
 
 

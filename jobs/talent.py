@@ -101,16 +101,23 @@ def _tag(name: str) -> Tag:
         return Tag.get(Tag.name == name)
 
 
-def add_tag(candidate_id: int, name: str, by: str, source: str = "hr") -> bool:
-    """Tag a candidate; False when they already had the tag."""
-    tag = _tag(_clean(name))
+def _attach(candidate_id: int, name: str, source: str, by: str) -> bool:
+    """Give a candidate a tag; False when they already had it."""
     try:
         with database.atomic():
-            CandidateTag.create(candidate=candidate_id, tag=tag, source=source, created_by=by)
+            CandidateTag.create(candidate=candidate_id, tag=_tag(name), source=source, created_by=by)
     except pw.IntegrityError:
         return False
+    return True
+
+
+def add_tag(candidate_id: int, name: str, by: str) -> bool:
+    """Tag a candidate by hand; False when they already had the tag."""
+    name = _clean(name)
+    if not _attach(candidate_id, name, "hr", by):
+        return False
     AuditLog.create(actor=by, action="tag_add", target_type="candidate", target_id=str(candidate_id),
-                    detail={"tag": tag.name, "source": source})
+                    detail={"tag": name, "source": "hr"})
     refresh_profile(candidate_id)
     return True
 
@@ -129,9 +136,17 @@ def remove_tag(candidate_id: int, name: str, by: str) -> bool:
 
 def candidate_tags(candidate_id: int) -> list[dict[str, str]]:
     """The candidate's tags, rule tags first."""
-    rows = (CandidateTag.select(CandidateTag.source, Tag.name).join(Tag)
-            .where(CandidateTag.candidate == candidate_id).order_by(CandidateTag.source.desc(), Tag.name))
-    return [{"name": r.tag.name, "source": r.source} for r in rows]
+    return tags_of([candidate_id]).get(candidate_id, [])
+
+
+def tags_of(candidate_ids: list[int]) -> dict[int, list[dict[str, str]]]:
+    """Each candidate's tags (rule tags first), in one query."""
+    found: dict[int, list[dict[str, str]]] = {}
+    rows = (CandidateTag.select(CandidateTag.candidate, CandidateTag.source, Tag.name).join(Tag)
+            .where(CandidateTag.candidate.in_(candidate_ids)).order_by(CandidateTag.source.desc(), Tag.name))
+    for row in rows:
+        found.setdefault(row.candidate_id, []).append({"name": row.tag.name, "source": row.source})
+    return found
 
 
 def on_report(report_id: int) -> None:
@@ -142,12 +157,7 @@ def on_report(report_id: int) -> None:
     if report.interview.invitation.candidate.withdrawn_at is not None:
         return  # they left the pool: a later interview does not bring them back
     for name in rule_tags(report.document, load_rules()["rules"]):
-        tag = _tag(name)
-        try:
-            with database.atomic():
-                CandidateTag.create(candidate=candidate_id, tag=tag, source="rule", created_by="rule")
-        except pw.IntegrityError:
-            pass
+        _attach(candidate_id, name, "rule", "rule")
     keep = utcnow() + dt.timedelta(days=settings.pool_retention_days)
     Candidate.update(retain_until=keep).where(Candidate.id == candidate_id).execute()
     refresh_profile(candidate_id)
@@ -290,13 +300,14 @@ def search(text: str, *, tags: list[str] | tuple[str, ...] = (), limit: int = 20
     for report_id, cid in (Report.select(Report.id, Invitation.candidate).join(Interview).join(Invitation)
                            .where(Invitation.candidate.in_(ids)).order_by(Report.created_at).tuples()):
         latest[cid] = report_id
+    tags = tags_of(ids)
     results = []
     for hit in hits:
         candidate, profile = candidates.get(hit.candidate_id), profiles.get(hit.candidate_id)
         if candidate is None or profile is None:  # deleted since this process indexed it
             continue
         results.append({"candidate": candidate_view(candidate, role), "score": round(hit.score, 4),
-                        "matched": list(hit.matched), "tags": candidate_tags(candidate.id),
+                        "matched": list(hit.matched), "tags": tags.get(candidate.id, []),
                         "best_total": profile.best_total, "last_position": profile.last_position,
                         "report_id": latest.get(candidate.id)})
     return results
