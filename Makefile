@@ -1,11 +1,12 @@
-# `make run` starts the whole product; `make test` runs the test suite; `make bench` the benchmarks.
+# `make run` starts the whole product; `make test` runs the test suite; `make bench` the benchmarks;
+# `make load` the load test (callback and upload at fixed offered rates, open loop; ~3 min, `make load-quick` ~1).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 MODELS_DIR ?= data/models
 
-.PHONY: run test bench bench-callback bench-scoring bench-screening bench-bulk bench-pool eval install install-dev lint migrate models seed clean
+.PHONY: run test bench bench-callback bench-scoring bench-screening bench-bulk bench-pool load load-quick eval install install-dev lint migrate models seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +60,12 @@ bench-bulk: install-dev
 
 bench-pool: install-dev
 	$(BIN)/python -m tests.benchmarks.bench_pool
+
+load: install-dev
+	$(BIN)/python -m tests.benchmarks.load
+
+load-quick: install-dev
+	$(BIN)/python -m tests.benchmarks.load --quick
 
 eval: install-dev models
 	$(BIN)/python -m tests.evaluation.evaluate

@@ -9,11 +9,13 @@ import time
 
 import redis
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.work.crypto import WeChatCrypto
 from wechatpy.work.exceptions import InvalidCorpIdException
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from bot.app import RETRY_AFTER_SECONDS
 from bot.inbound import MAX_BODY_BYTES, MalformedMessage, dedupe_key, parse_xml, to_message
 from bot.intake import Intake
 from bot.registry import kind_of
@@ -70,7 +72,7 @@ def verify_url() -> Response | tuple[Response, int]:
 
 
 @bp.post("/wecom/callback")
-def receive() -> tuple[Response | str, int]:
+def receive() -> ResponseReturnValue:
     """Take one encrypted message or event from WeCom."""
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return _refuse(413, f"body larger than {MAX_BODY_BYTES} bytes")
@@ -101,8 +103,9 @@ def receive() -> tuple[Response | str, int]:
     key = dedupe_key(doc)
     try:
         taken = _intake().take(key, doc)
-    except redis.RedisError:
-        log.exception("Redis unavailable while taking %s", key)
-        return _refuse(503, "temporarily unavailable; WeCom will retry")
+    except redis.RedisError as exc:  # never 200 for a message we did not take: WeCom re-sends on a non-200
+        log.warning("Redis unavailable while taking %s: %s", key, exc)
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return jsonify(error="temporarily unavailable; WeCom will retry"), 503, retry
     log.debug("%s %s as %s", "took" if taken else "already had", key, kind_of(message))
     return "", 200

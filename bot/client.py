@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 TOKEN_ERRORS = (40001, 40014, 42001)
 RETRY_DELAYS = (0.5, 1.5)  # WeCom asks for at most 3 tries on -1 (system busy)
+DUPLICATE_CHECK = {"enable_duplicate_check": 1, "duplicate_check_interval": 1800}  # WeCom drops a repeat (30 min)
 
 
 class WeComClient(WeChatClient):
@@ -47,14 +48,21 @@ class WeComClient(WeChatClient):
             )
 
     def _request(self, method: str, url_or_endpoint: str, **kwargs: Any) -> Any:
-        """Send one API call, retrying -1, 5xx and network errors with backoff; raise WeComError."""
+        """Send one API call, retrying -1, 5xx and network errors with backoff; raise WeComError.
+
+        A try that timed out or got a 5xx may have gone through: a message/send after it asks WeCom's
+        duplicate check to drop the repeat, so a slow WeCom never delivers a message twice.
+        """
         for attempt, delay in enumerate((*RETRY_DELAYS, None)):
             try:
                 return self._request_once(method, url_or_endpoint, dict(kwargs))
             except WeComError as exc:
-                if delay is None or not (exc.errcode == -1 or (exc.http_status or 0) >= 500 or exc.errcode is None):
+                unknown = exc.errcode is None or (exc.http_status or 0) >= 500
+                if delay is None or not (exc.errcode == -1 or unknown):
                     raise
                 log.warning("WeCom %s failed (%s), retry %d in %.1fs", url_or_endpoint, exc, attempt + 1, delay)
+                if unknown and url_or_endpoint == "message/send" and isinstance(kwargs.get("data"), dict):
+                    kwargs["data"] = {**kwargs["data"], **DUPLICATE_CHECK}
                 time.sleep(delay)
         raise AssertionError("unreachable")
 

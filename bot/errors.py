@@ -1,6 +1,9 @@
 """One exception root. UserError messages are safe to show in chat; WeComError keeps errcode/errmsg."""
 from __future__ import annotations
 
+import peewee
+import redis
+
 
 class InterviewBotError(Exception):
     """Root of the project's exceptions."""
@@ -32,3 +35,7 @@ class RateLimited(InterviewBotError):
         super().__init__(f"rate limited by {rule}; retry in {retry_after:.1f}s")
         self.retry_after = retry_after
         self.rule = rule
+
+
+# Redis or the database away for a moment (a restart, a failover, a lock held too long): worth trying again.
+OUTAGES = (redis.ConnectionError, redis.TimeoutError, peewee.OperationalError, peewee.InterfaceError)

@@ -1,6 +1,7 @@
 """Safe parsing of WeCom's XML into wechatpy message objects, and the de-duplication key."""
 from __future__ import annotations
 
+import re
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
@@ -12,6 +13,7 @@ from wechatpy.work.events import EVENT_TYPES, BaseEvent
 from wechatpy.work.messages import MESSAGE_TYPES
 
 MAX_BODY_BYTES = 64 * 1024  # WeCom's envelopes are a few KB; anything larger is not WeCom
+INTEGER = re.compile(r"-?[0-9]{1,19}")
 
 
 class MalformedMessage(ValueError):
@@ -77,7 +79,23 @@ def to_message(doc: dict[str, Any]) -> BaseMessage:
         cls = EVENT_TYPES.get(str(doc.get("Event") or "").lower(), UnknownMessage)
     else:
         cls = MESSAGE_TYPES.get(msg_type, UnknownMessage)
-    return cls(doc)
+    message = cls(doc)
+    _check_fields(message)
+    return message
+
+
+def _check_fields(message: BaseMessage) -> None:
+    """The fields the message's class knows are text, and its numbers numbers, as WeCom sends them: a repeated
+    or nested <Content>, or <CreateTime>soon</CreateTime>, would otherwise fail later, inside a handler."""
+    for field in type(message)._fields.values():
+        value = message._data.get(field.name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            shape = "repeated" if isinstance(value, list) else "nested"
+            raise MalformedMessage(f"{field.name} must be text, not {shape}")
+        if isinstance(field, IntegerField) and not INTEGER.fullmatch(value):
+            raise MalformedMessage(f"{field.name} must be a number")
 
 
 def dedupe_key(doc: dict[str, Any]) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cards import local_time
-from bot.store.db import database
+from bot.store.db import database, write_transaction
 from bot.store.models import Answer, AnswerAnalysis, Interview, Invitation, Recording, Upload, utcnow
-from config.settings import Settings
+from config.settings import Settings, get_settings
 
 CONSENT_VERSION = "consent-v1"
 CHUNK_MAX_BYTES = 2 * 1024 * 1024
@@ -40,8 +40,11 @@ def questions_of(invitation: Invitation, interview: Interview | None) -> list[di
             for i, q in enumerate(bank, 1)]
 
 
-def build_state(invitation: Invitation, company: str) -> dict[str, Any]:
+def build_state(invitation: Invitation, company: str, settings: Settings | None = None) -> dict[str, Any]:
     """Everything the page needs to show the right step, resume included."""
+    from bot import consent, erasure
+
+    settings = settings or get_settings()
     position, interview = invitation.position, interview_of(invitation)
     answers = {a.question_key: a for a in Answer.select().where(Answer.interview == interview)} if interview else {}
     questions = [{**q, "answered": q["key"] in answers, "mode": getattr(answers.get(q["key"]), "mode", None),
@@ -62,7 +65,9 @@ def build_state(invitation: Invitation, company: str) -> dict[str, Any]:
                      "answer_seconds": position.answer_seconds, "max_retakes": position.max_retakes,
                      "answer_modes": position.answer_modes, "face_analysis": position.face_analysis},
         "consent": {"given": bool(interview and interview.consent_at),
-                    "face": bool(interview and interview.face_consent), "version": CONSENT_VERSION},
+                    "face": bool(interview and interview.face_consent), "version": CONSENT_VERSION,
+                    "texts": consent.notices(settings, position)},  # the page shows these; their sha256 is recorded
+        "rights": erasure.rights_state(invitation),
         "practice_question": (position.rubric or {}).get("practice_question") or PRACTICE,
         "questions": questions,
         "next_question": next((q["key"] for q in questions if not q["answered"]), None),
@@ -72,19 +77,26 @@ def build_state(invitation: Invitation, company: str) -> dict[str, Any]:
     }
 
 
-def give_consent(invitation: Invitation, *, recording: bool, face: bool, version: str) -> Interview:
-    """Record consent and start the interview (idempotent)."""
+def give_consent(invitation: Invitation, *, recording: bool, face: bool, version: str, text_sha256: str | None,
+                 ip: str = "", user_agent: str = "") -> Interview:
+    """Record consent (a Consent row per kind, with the version and the sha256 of the notice read) and start the
+    interview (idempotent; a new version adds rows)."""
+    from bot import consent
+
     if not recording:
         raise InterviewError(400, "consent_required", "需要您同意录制，才能开始面试。")
-    if version != CONSENT_VERSION:
-        raise InterviewError(400, "consent_outdated", "说明内容已更新，请刷新页面后重新阅读。")
+    if version != CONSENT_VERSION or not text_sha256:
+        raise InterviewError(409 if version == CONSENT_VERSION else 400, "consent_outdated",
+                             "说明内容已更新，请刷新页面后重新阅读。")
     face = bool(face and invitation.position.face_analysis)
-    with database.atomic():
+    with write_transaction():
         interview = interview_of(invitation)
         if interview is None:
             interview = Interview.create(invitation=invitation, questions=invitation.position.questions,
                                          consent_at=utcnow(), face_consent=face)
             Invitation.update(status="started").where(Invitation.id == invitation.id).execute()
+        consent.record(interview, version=version, text_sha256=text_sha256, face=face and interview.face_consent,
+                       ip=ip, user_agent=user_agent)
     return interview
 
 
@@ -120,7 +132,7 @@ def save_answer(invitation: Invitation, interview: Interview, key: str, *, mode:
                 integrity: dict | None = None, recording: dict | None = None) -> tuple[Answer, Recording | None]:
     """Store (or replace, on a retake) the answer to one question, with its recording."""
     ordinal = question(invitation, interview, key)["ordinal"]
-    with database.atomic():
+    with write_transaction():
         answer = Answer.get_or_none((Answer.interview == interview) & (Answer.question_key == key))
         values = {"mode": mode, "text": text, "status": "received", "integrity": integrity or {}}
         if answer is None:
@@ -139,7 +151,7 @@ def after_answer(settings: Settings, invitation: Invitation, interview: Intervie
     from jobs import scoring
 
     scoring.queue_answer(answer)
-    state = build_state(invitation, settings.company_name)
+    state = build_state(invitation, settings.company_name, settings)
     if state["next_question"] is None:
         complete(invitation, interview)
         state["status"] = "completed"

@@ -31,11 +31,14 @@ def read_token(secret_key: str, token: str, *, now: float | None = None) -> tupl
     """Return (invitation_id, candidate_id) of a genuine, unexpired token."""
     if not token or len(token) > 512:
         raise InvalidLink("no token")
+    serializer = _serializer(secret_key)
     try:
-        data = _serializer(secret_key).loads(token)
+        data = serializer.loads(token)
         invitation_id, candidate_id, expires = int(data["i"]), int(data["c"]), int(data["e"])
     except (BadSignature, KeyError, TypeError, ValueError):
         raise InvalidLink("bad token") from None
+    if serializer.dumps(data) != token:  # only the spelling we issued: no padding, "+" for "-", re-encoded JSON
+        raise InvalidLink("bad token")
     if (now or time.time()) > expires:
         raise ExpiredLink(invitation_id)
     return invitation_id, candidate_id

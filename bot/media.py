@@ -26,6 +26,20 @@ class MediaInfo:
     has_video: bool
 
 
+# How each container the page may declare begins: WebM is Matroska (an EBML header), MP4 opens with its
+# ftyp box (a 4-byte size, then the box type), Ogg with its capture pattern.
+CONTAINERS = {"webm": (0, b"\x1a\x45\xdf\xa3"), "mp4": (4, b"ftyp"), "ogg": (0, b"OggS")}
+
+
+def looks_like(mime: str, head: bytes) -> bool:
+    """Whether a recording's first bytes start like the container its declared MIME names (webm, mp4, ogg)."""
+    subtype = mime.split(";", 1)[0].strip().rsplit("/", 1)[-1].lower()
+    if subtype not in CONTAINERS:
+        return False
+    offset, magic = CONTAINERS[subtype]
+    return head[offset:offset + len(magic)] == magic
+
+
 def require_ffmpeg() -> None:
     """Fail clearly at startup when ffmpeg/ffprobe are missing."""
     missing = [tool for tool in ("ffmpeg", "ffprobe") if shutil.which(tool) is None]

@@ -1,8 +1,15 @@
-"""Who may see candidates' personal data, and the masked forms everyone else gets.
+"""Who may see and do what with candidates' data, and the masked forms everyone else gets (数据脱敏).
 
-Two roles read reports: ``recruiter`` (HR_USERIDS, and API tokens with role ``full``) sees names and contacts;
-``viewer`` (HR_VIEWERS: hiring managers, interviewers; API tokens with role ``masked``) gets them masked here,
-before any template or JSON encoder sees them, so a masked role never receives the data at all.
+Four roles, from the settings on every request (removing someone from a list takes effect at once):
+
+| role | who | may |
+|---|---|---|
+| admin | ADMIN_USERIDS (data protection) | everything below, and erase a candidate's data |
+| hr_lead | HR_LEADS | what a recruiter may, ID numbers unmasked, the audit log |
+| recruiter | HR_USERIDS (and API tokens with role ``full``) | names, phone, e-mail; recordings; decide, tag |
+| interviewer | HR_VIEWERS (hiring managers, interviewers; API tokens ``masked``) | reports masked; notes |
+
+Masking happens here, before any template or JSON encoder sees the data, so a masked role never receives it.
 """
 from __future__ import annotations
 
@@ -11,21 +18,38 @@ from typing import Any
 
 from config.settings import Settings
 
-RECRUITER, VIEWER = "recruiter", "viewer"
-ROLES = (RECRUITER, VIEWER)
+ADMIN, HR_LEAD, RECRUITER, INTERVIEWER = "admin", "hr_lead", "recruiter", "interviewer"
+VIEWER = INTERVIEWER  # the masked role (API tokens with role "masked")
+ROLES = (ADMIN, HR_LEAD, RECRUITER, INTERVIEWER)
+ROLE_LABELS = {ADMIN: "管理员", HR_LEAD: "招聘负责人", RECRUITER: "招聘专员", INTERVIEWER: "面试官"}
+
+# What each permission needs; a role not listed may not.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "see_contacts": frozenset({ADMIN, HR_LEAD, RECRUITER}),   # name, phone, e-mail, WeCom userid
+    "see_id_number": frozenset({ADMIN, HR_LEAD}),
+    "play_recordings": frozenset({ADMIN, HR_LEAD, RECRUITER}),
+    "decide": frozenset({ADMIN, HR_LEAD, RECRUITER}),          # decisions and tags
+    "read_audit": frozenset({ADMIN, HR_LEAD}),
+    "erase": frozenset({ADMIN}),
+}
 
 
 def role_of(settings: Settings, userid: str) -> str | None:
-    """The HR role of a WeCom member, or None when they may not open HR pages at all."""
-    if userid in settings.hr_userids:
-        return RECRUITER
-    if userid in settings.hr_viewers:
-        return VIEWER
+    """The HR role of a WeCom member (the highest list they are on), or None when they may not open HR pages."""
+    for role, members in ((ADMIN, settings.admin_userids), (HR_LEAD, settings.hr_leads),
+                          (RECRUITER, settings.hr_userids), (INTERVIEWER, settings.hr_viewers)):
+        if userid in members:
+            return role
     return None
 
 
+def can(role: str | None, permission: str) -> bool:
+    """Whether the role holds the permission (an unknown permission is a programming error)."""
+    return role in PERMISSIONS[permission]
+
+
 def sees_personal_data(role: str | None) -> bool:
-    return role == RECRUITER
+    return can(role, "see_contacts")
 
 
 def mask_name(name: str) -> str:
@@ -72,3 +96,8 @@ def candidate_view(candidate: Any, role: str | None) -> dict[str, Any]:
         "wecom_userid": (candidate.wecom_userid or "") if full else "",
         "masked": not full,
     }
+
+
+def id_number_view(value: str, role: str | None) -> str:
+    """An ID number as the role may see it: whole for admins and HR leads, 110***********7777 otherwise."""
+    return value if can(role, "see_id_number") else mask_id_number(value)

@@ -10,10 +10,11 @@ import os
 import re
 import secrets
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from bot import media
+from bot import media, sealing, storage
 from bot.interviews import (
     ANSWER_MAX_BYTES,
     CHUNK_MAX_BYTES,
@@ -78,6 +79,8 @@ def store_chunk(settings: Settings, invitation: Invitation, upload_id: str, seq:
     digest = hashlib.sha256(body).hexdigest()
     if not checksum or checksum.lower() != digest:
         raise InterviewError(400, "bad_checksum", "分段校验失败，请重试。")
+    if seq == 0 and not media.looks_like(upload.mime, body):  # after the checksum: a garbled chunk is retried
+        raise InterviewError(415, "wrong_container", "收到的录制内容与声明的格式不符，请重新录制。")
     if seq < upload.next_seq:
         if upload.chunk_sha256[seq] == digest:
             return {"next_seq": upload.next_seq, "duplicate": True}
@@ -87,15 +90,17 @@ def store_chunk(settings: Settings, invitation: Invitation, upload_id: str, seq:
     if upload.size + len(body) > ANSWER_MAX_BYTES:
         raise InterviewError(413, "answer_too_large", "这段录制超过了大小上限。")
     folder = chunk_dir(settings, upload.id)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     with database.atomic():
         claimed = (Upload.update(next_seq=seq + 1, size=Upload.size + len(body),
                                  chunk_sha256=[*upload.chunk_sha256, digest])
                    .where((Upload.id == upload.id) & (Upload.next_seq == seq) & (Upload.status == "open"))
                    .execute())
-        if claimed:
+        if claimed:  # chunks are voice too: sealed on disk like the recording they become
             temp = folder / f"{seq:06d}.tmp"
-            temp.write_bytes(body)
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(sealing.keyring(settings.recording_keys).seal(body, _chunk_key(upload.id, seq)))
             os.replace(temp, folder / f"{seq:06d}.part")
     if not claimed:  # a concurrent request took this seq first: answer as for a retry
         return store_chunk(settings, invitation, upload_id, seq, body, checksum)
@@ -118,7 +123,8 @@ def finish_upload(settings: Settings, invitation: Invitation, upload_id: str, ch
     if not Upload.update(status="closing").where((Upload.id == upload.id) & (Upload.status == "open")).execute():
         raise InterviewError(409, "upload_closed", "这段录制正在保存，请稍候。")
     try:
-        info, path = _assemble(settings, upload, invitation)
+        info, key, data = _assemble(settings, upload, invitation)
+        key_id = storage.get_storage(settings).put(key, data)  # sealed; sha256 and size are the plain media's
     except media.MediaError as exc:
         Upload.update(status="failed", finished_at=utcnow()).where(Upload.id == upload.id).execute()
         shutil.rmtree(chunk_dir(settings, upload.id), ignore_errors=True)
@@ -126,9 +132,8 @@ def finish_upload(settings: Settings, invitation: Invitation, upload_id: str, ch
     except BaseException:  # a disk or ffmpeg failure: the chunks are intact, let the page finish again
         Upload.update(status="open").where(Upload.id == upload.id).execute()
         raise
-    recording = {"path": str(path.relative_to(settings.data_dir)), "mime": upload.mime.split(";")[0],
-                 "size": path.stat().st_size, "duration": round(info.duration, 2),
-                 "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    recording = {"path": key, "mime": upload.mime.split(";")[0], "size": len(data),
+                 "duration": round(info.duration, 2), "sha256": hashlib.sha256(data).hexdigest(), "key_id": key_id}
     answer, _ = save_answer(invitation, interview, upload.question_key, mode=upload.mode,
                             integrity=clean_integrity(integrity), recording=recording)
     result = after_answer(settings, invitation, interview, answer, recording["duration"])
@@ -146,22 +151,30 @@ MEDIA_MESSAGES = {
 }
 
 
-def _assemble(settings: Settings, upload: Upload, invitation: Invitation) -> tuple[media.MediaInfo, Path]:
+def _chunk_key(upload_id: str, seq: int) -> str:
+    """What a chunk's seal is bound to (so a chunk cannot be moved to another upload or position)."""
+    return f"uploads/{upload_id}/{seq:06d}"
+
+
+def _assemble(settings: Settings, upload: Upload, invitation: Invitation) -> tuple[media.MediaInfo, str, bytes]:
+    """Join and remux the chunks, check the result; return its info, storage key and bytes."""
     folder = chunk_dir(settings, upload.id)
     parts = [folder / f"{seq:06d}.part" for seq in range(upload.next_seq)]
     if not all(p.exists() for p in parts):
         raise media.MediaError("not_media", "chunks are missing on disk")
     ext = EXTENSIONS[MIME.fullmatch(upload.mime).group(2).lower()]
-    target_dir = settings.data_dir / "recordings" / str(upload.interview_id)
-    target_dir.mkdir(parents=True, exist_ok=True)
-    raw, final = folder / f"assembled.{ext}", target_dir / f"{upload.question_key}-{upload.id}.{ext}"
-    with raw.open("wb") as out:
-        for part in parts:
-            with part.open("rb") as chunk:
-                shutil.copyfileobj(chunk, out)
-    info = media.remux(raw, final)
-    limit = media_limit(invitation, upload)
-    try:
+    keyring = sealing.keyring(settings.recording_keys)
+    # the plain media exists only here, for ffmpeg: a private folder removed whatever happens
+    with tempfile.TemporaryDirectory(prefix="interview-upload-") as scratch:
+        raw, final = Path(scratch) / f"assembled.{ext}", Path(scratch) / f"recording.{ext}"
+        with raw.open("wb") as out:
+            for seq, part in enumerate(parts):
+                try:
+                    out.write(keyring.open(part.read_bytes(), _chunk_key(upload.id, seq)))
+                except sealing.SealError as exc:  # damaged on disk or its key dropped: ask to record again
+                    raise media.MediaError("not_media", f"chunk {seq}: {exc}") from None
+        info = media.remux(raw, final)
+        limit = media_limit(invitation, upload)
         if not info.has_audio:
             raise media.MediaError("no_audio", "no audio stream")
         if upload.mode == "video" and not info.has_video:
@@ -170,10 +183,8 @@ def _assemble(settings: Settings, upload: Upload, invitation: Invitation) -> tup
             raise media.MediaError("too_short", "shorter than a second")
         if info.duration > limit:
             raise media.MediaError("too_long", "longer than the answer time")
-    except media.MediaError:
-        final.unlink(missing_ok=True)
-        raise
-    return info, final
+        data = final.read_bytes()
+    return info, f"recordings/{upload.interview_id}/{upload.question_key}-{upload.id}.{ext}", data
 
 
 def media_limit(invitation: Invitation, upload: Upload) -> float:

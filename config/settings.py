@@ -25,6 +25,7 @@ REAL_API_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "data" / "models"
 SANDBOX_HR_USERIDS = "hr_li,hr_wang"
 SANDBOX_HR_VIEWERS = "mgr_zhao"  # a hiring manager: reads reports with personal data masked
+SANDBOX_ADMINS = "admin_sun"  # the data-protection admin: audit log, erasure, everything unmasked
 REAL_OAUTH_URL = "https://open.weixin.qq.com/connect/oauth2/authorize"
 
 
@@ -133,7 +134,22 @@ class Settings:
     hr_viewers: frozenset[str] = frozenset()
     oauth_url: str = REAL_OAUTH_URL
     pool_retention_days: int = 365
+    admin_userids: frozenset[str] = frozenset()
+    hr_leads: frozenset[str] = frozenset()
+    # (key id, 32-byte AES key), the first one seals new recordings; the others only open older ones
+    recording_keys: tuple[tuple[str, bytes], ...] = ()
+    storage_url: str = ""  # "" → recordings under DATA_DIR; s3://bucket/prefix → S3-compatible object storage
+    s3_endpoint_url: str = ""
+    recording_retention_days: int = 180
+    personal_data_retention_days: int = 365
+    rate_limit_per_minute: int = 600  # requests per client address per minute on the H5, HR and API routes
+    proxy_hops: int = 0  # how many reverse proxies (nginx) stand in front and set X-Forwarded-For
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def recruiters(self) -> frozenset[str]:
+        """Who may run recruiter commands in chat and decide: HR_USERIDS and HR_LEADS."""
+        return self.hr_userids | self.hr_leads
 
     @property
     def redis_socket(self) -> Path:
@@ -148,6 +164,33 @@ def _secret_key(data_dir: Path) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def _recording_keys(name: str, raw: str, data_dir: Path) -> tuple[tuple[str, bytes], ...]:
+    """RECORDING_KEYS "k2:<base64 of 32 bytes>,k1:<…>" (newest first); unset → one key generated into DATA_DIR."""
+    if not raw.strip():
+        path = data_dir / "recording_keys"
+        if not path.exists():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write("k1:" + base64.b64encode(secrets.token_bytes(32)).decode())
+        raw = path.read_text().strip()
+    keys: list[tuple[str, bytes]] = []
+    for item in raw.split(","):
+        key_id, sep, encoded = item.strip().partition(":")
+        if not sep or not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", key_id):
+            raise SettingsError(f"{name} must be id:base64key pairs separated by commas (ids: letters, digits, _ -)")
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except ValueError:
+            raise SettingsError(f"{name}: key {key_id} is not base64") from None
+        if len(key) != 32:
+            raise SettingsError(f"{name}: key {key_id} must decode to 32 bytes (AES-256)")
+        if key_id in dict(keys):
+            raise SettingsError(f"{name}: key id {key_id} appears twice")
+        keys.append((key_id, key))
+    return tuple(keys)
 
 
 def _sandbox_credentials(data_dir: Path) -> dict[str, str]:
@@ -216,7 +259,7 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: str | None = ".env
             "DATABASE_URL", env.get("DATABASE_URL", f"sqlite:///{data_dir / 'interview.db'}"),
             schemes=("sqlite", "postgres", "postgresql", "postgresext", "postgresqlext"),
         ),
-        redis_url=parse_url("REDIS_URL", redis_url, schemes=("redis", "rediss", "unix"))
+        redis_url=parse_url("REDIS_URL", redis_url, schemes=("redis", "rediss", "unix", "redis+sentinel"))
         if redis_url else f"unix://{data_dir / 'redis.sock'}",
         redis_embedded=not redis_url,
         secret_key=env.get("SECRET_KEY") or _secret_key(data_dir),
@@ -225,6 +268,19 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: str | None = ".env
         oauth_url=parse_url("WECOM_OAUTH_URL", env.get("WECOM_OAUTH_URL", oauth_default), schemes=("http", "https")),
         pool_retention_days=parse_int("POOL_RETENTION_DAYS", env.get("POOL_RETENTION_DAYS", "365"), low=1,
                                       high=3650),
+        admin_userids=parse_list("ADMIN_USERIDS", env.get("ADMIN_USERIDS", SANDBOX_ADMINS if sandbox else "")),
+        hr_leads=parse_list("HR_LEADS", env.get("HR_LEADS", "")),
+        recording_keys=_recording_keys("RECORDING_KEYS", env.get("RECORDING_KEYS", ""), data_dir),
+        storage_url=parse_url("STORAGE_URL", env["STORAGE_URL"], schemes=("s3",)) if env.get("STORAGE_URL") else "",
+        s3_endpoint_url=parse_url("S3_ENDPOINT_URL", env["S3_ENDPOINT_URL"], schemes=("http", "https"))
+        if env.get("S3_ENDPOINT_URL") else "",
+        recording_retention_days=parse_int("RECORDING_RETENTION_DAYS", env.get("RECORDING_RETENTION_DAYS", "180"),
+                                           low=1, high=3650),
+        personal_data_retention_days=parse_int(
+            "PERSONAL_DATA_RETENTION_DAYS", env.get("PERSONAL_DATA_RETENTION_DAYS", "365"), low=1, high=3650),
+        rate_limit_per_minute=parse_int("RATE_LIMIT_PER_MINUTE", env.get("RATE_LIMIT_PER_MINUTE", "600"), low=10,
+                                        high=1_000_000),
+        proxy_hops=parse_int("PROXY_HOPS", env.get("PROXY_HOPS", "0"), low=0, high=5),
         web_port=web_port,
         sandbox_port=sandbox_port,
         company_name=env.get("COMPANY_NAME", "示例银行").strip() or "示例银行",

@@ -12,6 +12,8 @@ import logging
 from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from bot.app import RETRY_AFTER_SECONDS
+from bot.errors import OUTAGES
 from handlers import api_hiring, api_interviews, api_spec, api_webhooks
 from handlers.api_auth import authenticate
 from handlers.api_core import ApiError, error_response, respond
@@ -134,5 +136,9 @@ def http_error(exc: HTTPException) -> Response:
 
 @bp.errorhandler(Exception)
 def unexpected(exc: Exception) -> Response:
+    if isinstance(exc, OUTAGES):  # Redis or the database away for a moment: the client retries
+        log.warning("open API: unavailable on %s %s (%s: %s)", request.method, request.path, type(exc).__name__, exc)
+        return respond({"error": {"code": "unavailable", "message": "temporarily unavailable; retry shortly"}}, 503,
+                       {"Retry-After": str(RETRY_AFTER_SECONDS)})
     log.exception("open API: unhandled error on %s %s", request.method, request.path)
     return respond({"error": {"code": "internal", "message": "something went wrong on our side; it was logged"}}, 500)

@@ -75,6 +75,9 @@ def upload(token: str):
         body = "这个上传链接无效或已过期（30 分钟有效）。请在企业微信里重新发送 /bulk <岗位>。"
         return render_template("message.html", title="链接无效", body=body), 403
     userid, position = found
+    if userid not in settings.recruiters:  # roles are checked on every request: a link outlives no demotion
+        body = "这个上传链接的发起人已不是招聘人员，链接已失效。如需导入名单，请由招聘人员重新发送 /bulk <岗位>。"
+        return render_template("message.html", title="链接已失效", body=body), 403
     page = {"title": render("bulk_page_title", settings.hr_locale), "company": settings.company_name,
             "position": position.title}
     if request.method == "GET":

@@ -1,8 +1,8 @@
 """Who is looking at an HR page: WeCom OAuth (snsapi_base → auth/getuserinfo) and a signed session cookie.
 
 Inside WeCom the redirect is silent: a member who opens a report link from a card lands on the page already
-signed in. In the sandbox the OAuth page asks whose identity to use. The role (recruiter or viewer) comes from
-HR_USERIDS / HR_VIEWERS on every request, so removing someone from the list takes effect at once.
+signed in. In the sandbox the OAuth page asks whose identity to use. The role (admin, hr_lead, recruiter,
+interviewer: bot/privacy.py) comes from the settings' lists on every request, so removing someone takes effect at once.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from bot.errors import WeComError
-from bot.privacy import role_of
+from bot.privacy import ROLE_LABELS, can, role_of
 from bot.store.db import db_session
 from bot.store.models import AuditLog
 
@@ -116,6 +116,18 @@ def hr_page(view: Callable[..., Any]) -> Callable[..., Any]:
         g.userid, g.role = user
         return view(*args, **kwargs)
     return wrapper
+
+
+@bp.app_context_processor
+def role_helpers() -> dict[str, Any]:
+    """Templates ask ``can(role, "decide")`` rather than comparing role names."""
+    return {"can": can, "role_labels": ROLE_LABELS}
+
+
+def requires(permission: str) -> None:
+    """Refuse the signed-in member (403) unless their role holds the permission."""
+    if not can(g.role, permission):
+        abort(403, description="您的角色无权进行这项操作。")
 
 
 def csrf_token() -> str:

@@ -6,6 +6,7 @@ only. Every view and every playback is audited.
 """
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from pathlib import Path
@@ -14,13 +15,14 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file
 from markupsafe import Markup, escape
 
-from bot import charts
+from bot import charts, id_numbers, storage
 from bot.cards import local_time
 from bot.messages import render
-from bot.privacy import candidate_view, sees_personal_data
+from bot.privacy import can, candidate_view, id_number_view
+from bot.sealing import SealError
 from bot.store.db import db_session
 from bot.store.models import Answer, AuditLog, Decision, Note, Recording, Report
-from handlers.hr_auth import check_csrf, csrf_token, hr_page
+from handlers.hr_auth import check_csrf, csrf_token, hr_page, requires
 from jobs import talent
 from jobs.decisions import read_report_link
 
@@ -30,7 +32,8 @@ bp = Blueprint("hr_report", __name__, template_folder=str(ROOT / "templates"), s
 
 NOTE_MAX = 2000
 DECISION_RESULTS = {"decided": "已记录决定，候选人会收到通知。", "held": "已标记为待定。",
-                    "already": "这位候选人已有决定，未重复处理。", "refused": "只有招聘人员可以作出决定。"}
+                    "already": "这位候选人已有决定，未重复处理。", "refused": "只有招聘人员可以作出决定。",
+                    "erasing": "已提交删除：候选人的个人信息将在几分钟内删除，完成后会通知候选人和招聘人员。"}
 
 
 @bp.get("/r/<token>")
@@ -99,14 +102,19 @@ def report_context(report: Report, userid: str, role: str) -> dict[str, Any]:
     interview = report.interview
     invitation = interview.invitation
     decision = Decision.get_or_none(Decision.interview == interview.id)
-    may_play = sees_personal_data(role)
+    may_play = can(role, "play_recordings")
     recordings = _recordings(interview.id)
     dimensions = [d["name"] for d in doc["dimensions"]]
     return {
         "report": report, "doc": doc, "company": settings.company_name, "role": role, "userid": userid,
         "candidate": candidate_view(invitation.candidate, role), "position": invitation.position,
+        "id_number": id_number_view(id_numbers.id_number_of(invitation.id), role),
         "invited_at": local_time(invitation.created_at),
         "completed_at": local_time(interview.completed_at) if interview.completed_at else "",
+        # recordings gone under the retention policy, or everything personal at the candidate's request
+        "media_purged_at": local_time(interview.media_purged_at) if interview.media_purged_at else "",
+        "erased_at": local_time(invitation.candidate.erased_at) if invitation.candidate.erased_at else "",
+        "recording_days": settings.recording_retention_days,
         "radar": charts.radar(dimensions, [("得分", {d["name"]: d["score"] for d in doc["dimensions"]})],
                               title="各维度得分"),
         "answers": [_answer_view(a, recordings.get(a["question_key"]), may_play) for a in doc["answers"]],
@@ -170,7 +178,7 @@ def decide(report_id: int):
     outcome = request.form.get("outcome", "")
     if outcome not in OUTCOMES:
         abort(400, description="未知的决定。")
-    if not sees_personal_data(g.role):
+    if not can(g.role, "decide"):
         abort(403, description="只有招聘人员可以作出决定。")
     with db_session():
         _report_or_404(report_id)
@@ -178,12 +186,33 @@ def decide(report_id: int):
     return redirect(f"/hr/reports/{report_id}?done={result}#decision", code=303)
 
 
+@bp.post("/hr/reports/<int:report_id>/erase")
+@hr_page
+def erase(report_id: int):
+    """An admin erases the report's candidate's personal data (the same procedure as the candidate's request)."""
+    from bot import erasure
+    from jobs import rights
+
+    check_csrf()
+    requires("erase")
+    if (request.form.get("confirm") or "").strip() != "确认删除":
+        abort(400, description="请输入「确认删除」以确认。")
+    with db_session():
+        candidate_id = _report_or_404(report_id).interview.invitation.candidate_id
+        found = erasure.open_request(candidate_id, "hr", g.userid, f"hr:{candidate_id}")
+        AuditLog.create(actor=g.userid, action="erasure_request", target_type="candidate",
+                        target_id=str(candidate_id), detail={"request": found.id, "report": report_id})
+        if found.state != "done":
+            rights.queue(found)
+    return redirect(f"/hr/reports/{report_id}?done=erasing#erase", code=303)
+
+
 @bp.post("/hr/reports/<int:report_id>/tags")
 @hr_page
 def tags(report_id: int):
     """Add or remove an HR tag on the report's candidate (recruiters)."""
     check_csrf()
-    if not sees_personal_data(g.role):
+    if not can(g.role, "decide"):
         abort(403, description="只有招聘人员可以修改标签。")
     with db_session():
         report = _report_or_404(report_id)
@@ -202,20 +231,27 @@ def tags(report_id: int):
 @hr_page
 def recording(recording_id: int):
     """Stream a recording (byte ranges for seeking) to a recruiter."""
-    if not sees_personal_data(g.role):
+    if not can(g.role, "play_recordings"):
         abort(403, description="录音录像仅对招聘人员开放。")
     with db_session():
         rec = Recording.get_or_none(Recording.id == recording_id)
         if rec is None:
             abort(404, description="没有这段录音。")
-        path = Path(rec.path)
-        if not path.is_absolute():
-            path = current_app.extensions["settings"].data_dir / path
-        if not path.is_file():
-            abort(404, description="录音文件已删除。")
-        if request.headers.get("Range", "bytes=0-").startswith("bytes=0-"):  # one audit row per playback
+    try:  # sealed at rest: opened (and authenticated) whole for each request, ranges cut from the plain media
+        data = storage.open_recording(current_app.extensions["settings"], rec)
+    except (FileNotFoundError, storage.StorageKeyError):
+        abort(404, description="录音文件已删除。")
+    except SealError as exc:
+        current_app.logger.error("recording %s does not open: %s", recording_id, exc)
+        abort(500, description="这段录音未通过完整性校验，无法播放；已记录，请联系管理员。")
+    except storage.StorageError as exc:
+        current_app.logger.warning("recording %s: %s", recording_id, exc)
+        abort(503, description="录音存储暂时无法访问，请稍后再试。")
+    if request.headers.get("Range", "bytes=0-").startswith("bytes=0-"):  # one audit row per playback
+        with db_session():
             AuditLog.create(actor=g.userid, action="play_recording", target_type="recording",
                             target_id=str(recording_id))
-    response = send_file(path, mimetype=rec.mime.split(";")[0], conditional=True, max_age=0)
+    response = send_file(io.BytesIO(data), mimetype=rec.mime.split(";")[0], conditional=True, max_age=0,
+                         etag=rec.sha256 or False, last_modified=rec.created_at)
     response.headers["Cache-Control"] = "private, no-store"
     return response

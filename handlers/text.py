@@ -17,7 +17,7 @@ def reply(inbound: Inbound, text: str) -> None:
 def on_text(inbound: Inbound) -> None:
     """Parse the text as a command, check the sender's role, and queue the work."""
     user = inbound.message.source
-    is_recruiter = user in inbound.settings.hr_userids
+    is_recruiter = user in inbound.settings.recruiters
     try:
         text = inbound.message.content or ""
         command = commands.parse(text)

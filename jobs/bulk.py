@@ -20,7 +20,7 @@ from typing import Any
 
 import peewee as pw
 
-from bot import messages, outbox
+from bot import id_numbers, messages, outbox
 from bot.cards import CN_TZ, clip, task_id, template_card
 from bot.errors import WeComError
 from bot.store.db import database, db_session
@@ -51,7 +51,7 @@ def start(position: Position, created_by: str, filename: str, rows: list[tuple[i
                                  total_rows=len(rows) + invalid_rows, invalid_rows=invalid_rows,
                                  request_key=request_key, progress_at=utcnow(),
                                  status="running" if auto_invite else "paused")
-            items = [{"run": run.id, "row_no": row_no, "fields": fields, "verdict": verdict,
+            items = [{"run": run.id, "row_no": row_no, "fields": id_numbers.sealed_fields(fields), "verdict": verdict,
                       "status": "pending" if verdict is None or verdict["passed"] else "screened_out",
                       "reason": "" if verdict is None or verdict["passed"] else "；".join(verdict["reasons"])[:250]}
                      for row_no, fields, verdict in rows]
@@ -379,3 +379,4 @@ def _store_errors(run: BulkRun, errors: list) -> None:
              "reason": "；".join(e.reasons)[:250]} for e in errors]
     for i in range(0, len(rows), 500):
         BulkItem.insert_many(rows[i:i + 500]).on_conflict_ignore().execute()
+

@@ -1,7 +1,8 @@
 """What candidates write to us (as members or through 微信客服), and HR's /reschedule: rescheduling and review.
 
-A candidate's free text is read for three things: leaving the talent pool (退出人才库), a request for a human
-review of the result (人工复核, PIPL Art. 24), and a new time ("改期至下周一下午2点", "明天上午十点可以吗"),
+A candidate's free text is read for four things: deleting their data (删除我的数据, then 确认删除: jobs/rights.py),
+leaving the talent pool (退出人才库), a request for a human review of the result (人工复核, PIPL Art. 24), and a
+new time ("改期至下周一下午2点", "明天上午十点可以吗"),
 parsed by bot/timeparse. A clear time moves the second-round appointment (or extends the AI interview's
 deadline) and is confirmed back; an unclear or past one gets a clarifying question; HR is told of every change.
 """
@@ -14,9 +15,9 @@ from typing import TYPE_CHECKING
 from bot import commands, messages
 from bot.cards import CN_TZ, local_time
 from bot.store.db import db_session
-from bot.store.models import Appointment, AuditLog, Candidate, Decision, Invitation, Report
+from bot.store.models import Appointment, AuditLog, Candidate, Decision, Invitation, OutboundMessage, Report
 from config.settings import get_settings
-from jobs import notify, talent
+from jobs import notify, rights, talent
 from jobs.decisions import report_link, when_text
 from jobs.invitations import OPEN_STATES, deadline_on, invitation_link
 
@@ -51,8 +52,12 @@ def candidate_text(channel: str, user: str, text: str, request_key: str) -> str:
             if channel == "member":
                 notify.to_hr_text(user, commands.HINT, f"{request_key}:hint")
             return "unknown"
+        if any(word in text.lower() for word in rights.CONFIRM_WORDS):  # before ERASE_WORDS: both say 删除
+            return rights.confirm(invitation, request_key)
+        if any(word in text.lower() for word in rights.ERASE_WORDS):
+            return rights.ask(invitation, request_key)
         if any(word in text.lower() for word in POOL_WORDS):
-            talent.withdraw(candidate.id, actor=user)
+            talent.withdraw(candidate.id, actor=f"candidate:{candidate.id}")
             _reply(invitation, "pool_withdrawn", request_key, company=get_settings().company_name)
             return "withdrawn"
         if any(word in text.lower() for word in REVIEW_WORDS):
@@ -71,22 +76,28 @@ def _reply(invitation: Invitation, template: str, request_key: str, **values) ->
     notify.to_candidate(invitation, template, f"{request_key}:reply", purpose="candidate", **values)
 
 
-def request_review(invitation: Invitation, request_key: str) -> str:
-    """Record a request for a human review and put it in front of the recruiter (once per decision)."""
+def request_review(invitation: Invitation, request_key: str | None) -> str:
+    """Record a request for a human review and put it in front of the recruiter (once per decision: a repeat is
+    answered again but neither audited nor sent to HR twice). Without a request_key (the H5 page) the candidate's
+    confirmation goes once per decision too."""
     settings = get_settings()
     interview = invitation.interviews.first()
     report = Report.get_or_none(Report.interview == interview) if interview else None
     decision = Decision.get_or_none(Decision.interview == interview) if interview else None
-    AuditLog.create(actor=invitation.candidate.display_name, action="review_request", target_type="invitation",
-                    target_id=str(invitation.id), detail={"decision": decision.outcome if decision else None})
-    outcome = messages.render(f"outcome_{decision.outcome}", settings.hr_locale) if decision else "-"
-    link = report_link(settings, report.id) if report else invitation_link(settings, invitation)
     stamp = decision.decided_at.isoformat() if decision else "none"
-    notify.to_hr(invitation.invited_by, "hr_review_requested", f"review:{invitation.id}:{stamp}",
-                 invitation=invitation, name=invitation.candidate.display_name, position=invitation.position.title,
-                 outcome=outcome, link=link)
-    _reply(invitation, "review_received", request_key)
-    return "review"
+    key = f"review:{invitation.id}:{stamp}"
+    repeat = OutboundMessage.select().where(OutboundMessage.idempotency_key == key).exists()
+    if not repeat:
+        AuditLog.create(actor=f"candidate:{invitation.candidate_id}", action="review_request",
+                        target_type="invitation", target_id=str(invitation.id),
+                        detail={"decision": decision.outcome if decision else None})
+        outcome = messages.render(f"outcome_{decision.outcome}", settings.hr_locale) if decision else "-"
+        link = report_link(settings, report.id) if report else invitation_link(settings, invitation)
+        notify.to_hr(invitation.invited_by, "hr_review_requested", key, invitation=invitation,
+                     name=invitation.candidate.display_name, position=invitation.position.title, outcome=outcome,
+                     link=link)
+    _reply(invitation, "review_received", request_key or key)
+    return "review_repeat" if repeat else "review"
 
 
 def reschedule(invitation: Invitation, text: str, *, actor: str, request_key: str, by_hr: bool = False,
@@ -168,7 +179,7 @@ def _extend(invitation: Invitation, when: When, request_key: str) -> str:
     expires = deadline_on(wanted.astimezone(CN_TZ).date())
     Invitation.update(expires_at=expires).where(Invitation.id == invitation.id).execute()
     invitation = Invitation.get_by_id(invitation.id)
-    AuditLog.create(actor=invitation.candidate.display_name, action="extend", target_type="invitation",
+    AuditLog.create(actor=f"candidate:{invitation.candidate_id}", action="extend", target_type="invitation",
                     target_id=str(invitation.id), detail={"expires_at": expires.isoformat()})
     stamp = f"extend:{invitation.id}:{expires.isoformat()}"
     notify.to_candidate(invitation, "reschedule_deadline", f"{stamp}:candidate", purpose="reschedule",

@@ -92,7 +92,7 @@ def decide(report_id: int, outcome: str, userid: str, response_code: str, reques
         interview = report.interview
         invitation = interview.invitation
         card = _card_message(report_id)
-        allowed = userid in settings.hr_userids or (card is not None and userid in card.recipient.split("|"))
+        allowed = userid in settings.recruiters or (card is not None and userid in card.recipient.split("|"))
         if not allowed:
             notify.to_hr(userid, "hr_not_allowed", f"{request_key}:refused")
             return "refused"

@@ -6,7 +6,7 @@ import logging
 
 from bot import outbox
 from bot.cards import text_message
-from bot.client import WeComClient
+from bot.client import DUPLICATE_CHECK, WeComClient
 from bot.errors import RateLimited, WeComError
 from bot.ratelimit import OutboundLimiter
 from bot.store.db import db_session
@@ -21,7 +21,6 @@ MAX_ATTEMPTS = 8
 KF_WINDOW_MESSAGES = 5
 KF_WINDOW_ERRORS = (95001, 95002)  # sandbox codes for "5 messages sent" / "outside 48 h" (WECOM.md §4)
 CANDIDATE_PURPOSES = ("reminder", "completed", "result", "reschedule", "candidate")
-DUPLICATE_CHECK = {"enable_duplicate_check": 1, "duplicate_check_interval": 1800}
 
 
 @functools.lru_cache(maxsize=1)

@@ -58,7 +58,14 @@ def process(client: redis.Redis, settings: Settings, consumer: str, *, block_ms:
             count: int = 100) -> int:
     """Handle what is waiting (and reclaim what a dead dispatcher left); return how many entries."""
     # Redis 6.2 (the embedded one) answers [cursor, entries]; Redis 7 adds a third element.
-    claimed = client.xautoclaim(STREAM, GROUP, consumer, min_idle_time=CLAIM_IDLE_MS, count=count)[1]
+    try:
+        claimed = client.xautoclaim(STREAM, GROUP, consumer, min_idle_time=CLAIM_IDLE_MS, count=count)[1]
+    except redis.ResponseError as exc:
+        if "NOGROUP" not in str(exc):
+            raise
+        log.warning("the consumer group is gone (Redis restarted without its data); creating it again")
+        ensure_group(client)
+        claimed = []
     entries = [(entry_id, fields) for entry_id, fields in claimed if fields]
     read = client.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=count, block=block_ms)
     for _, batch in read or []:

@@ -137,7 +137,7 @@ def remind(args: list[str], userid: str, key: str) -> str:
     if position is None:
         return "no-position"
     mine = Invitation.position == position
-    if userid not in settings.hr_userids:
+    if userid not in settings.recruiters:
         mine &= Invitation.invited_by == userid
     waiting = list(Invitation.select().where(mine & Invitation.status.in_(REMINDABLE)
                                              & (Invitation.status != "started")))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from config.settings import Settings
-from jobs import bulk, delivery, invitations, notify, periodic, talent, webhooks
+from jobs import bulk, delivery, invitations, notify, periodic, recover, retention, talent, webhooks
 from jobs.queues import COMMANDS, DELIVERY
 
 
@@ -27,7 +27,9 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
         Periodic(bulk.watch, COMMANDS, 30),                     # bulk runs: progress, lost chunks, summary
         Periodic(talent.match_new_positions, COMMANDS, 60),     # a newly opened position: the pool's best matches
         Periodic(webhooks.requeue_stalled, DELIVERY, 300),      # webhook deliveries whose job was lost
+        Periodic(recover.sweep, COMMANDS, 60),                  # scoring, reports, cards, results whose job was lost
         Periodic(periodic.send_reminders, COMMANDS, 900),      # deadline within REMINDER_HOURS, once per deadline
         # The digest at DIGEST_HOUR:05, not at :00 or :30 as WeCom asks (WECOM.md §3).
         Periodic(periodic.send_digest, COMMANDS, daily_at=f"{settings.digest_hour:02d}:05"),
+        Periodic(retention.apply_retention, COMMANDS, daily_at="03:20"),  # recordings and personal data past retention
     ]

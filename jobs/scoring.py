@@ -6,6 +6,8 @@ one report (a unique row), so the HR message it triggers is queued once under a 
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -17,6 +19,7 @@ import jsonschema
 import peewee as pw
 from rq import Retry, get_current_job
 
+from bot import storage
 from bot.store.db import database, db_session
 from bot.store.models import Answer, AnswerAnalysis, Interview, Recording, Report, Score, utcnow
 from config.settings import Settings, get_settings
@@ -81,9 +84,9 @@ def score_answer(answer_id: int) -> str:
         position = interview.invitation.position
         question = next(q for q in interview.questions if q["key"] == answer.question_key)
         face_allowed = position.face_analysis and interview.face_consent
+        sealed = recording if recording is not None and answer.mode != "text" else None
         item = pipeline.AnswerInput(
             question=question, ordinal=answer.ordinal, mode=answer.mode, text=answer.text,
-            media=settings.data_dir / recording.path if recording is not None and answer.mode != "text" else None,
             face=face_allowed, expression=face_allowed and settings.face_expression,
             video_required=position.answer_modes == ["video"],
             language=_language(position.rubric.get("language", "zh")))
@@ -94,9 +97,12 @@ def score_answer(answer_id: int) -> str:
         models.configure_environment(settings)  # before deepface is first imported in this process
     started = time.perf_counter()
     try:
-        result = pipeline.score(item, transcriber(settings) if answer.mode != "text" else None,
-                                position_reference=reference,
-                                weights=report.effective_weights(weights, expression=item.expression))
+        # decrypted into a private temporary file for ffmpeg/Whisper, removed afterwards (also on error)
+        with storage.private_copy(settings, sealed) if sealed is not None else contextlib.nullcontext() as media:
+            result = pipeline.score(dataclasses.replace(item, media=media),
+                                    transcriber(settings) if answer.mode != "text" else None,
+                                    position_reference=reference,
+                                    weights=report.effective_weights(weights, expression=item.expression))
     except Exception as exc:  # a bug, a timeout, a full disk: retried; after the last try, marked and reported
         job = get_current_job()
         if job is not None and job.retries_left:

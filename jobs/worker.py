@@ -14,6 +14,7 @@ from rq import Worker
 from bot.store.db import init_database
 from bot.store.kv import get_redis, wait_for_redis
 from config.settings import get_settings
+from jobs import recover
 from jobs.queues import ALL_QUEUES, SCORING, get_queue
 
 
@@ -38,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     connection = get_redis(settings)
     wait_for_redis(connection)
     ordered = [name for name in ALL_QUEUES if name in names]
-    worker = Worker([get_queue(name) for name in ordered], connection=connection)
+    worker = Worker([get_queue(name) for name in ordered], connection=connection,
+                    exception_handlers=[recover.retry_outages])  # Redis or the database away: later
     worker.work(with_scheduler=True)
     return 0
 

@@ -52,7 +52,13 @@ def _wsgi_probes(monkeypatch):
 
 
 @pytest.fixture
-def seeded(stack):
+def unthrottled(monkeypatch):
+    """Thousands of requests a minute from one token: this test is about the document, not the rate limit."""
+    monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "1000000")
+
+
+@pytest.fixture
+def seeded(unthrottled, stack):
     """The app with a full and a masked token and one scored interview (id 1), so reads find something real."""
     from handlers.api_auth import create_token
 

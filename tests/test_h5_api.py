@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.storage import open_recording
 from bot.store.models import Answer, Interview, Invitation, Recording, Report, Upload
 
 CHUNK = 64 * 1024
@@ -101,9 +102,10 @@ def test_a_whole_interview(page, stack, clips):
     assert result["status"] == "completed"
     assert Interview.get().status == "completed" and Invitation.get().status == "completed"
     assert Answer.select().count() == 6 and Recording.select().count() == 4
-    for recording in Recording.select():
-        path = stack.settings.data_dir / recording.path
-        assert path.exists() and recording.size == path.stat().st_size
+    for recording in Recording.select():  # stored sealed; opened, it is the media that was checked
+        media = open_recording(stack.settings, recording)
+        assert recording.key_id == stack.settings.recording_keys[0][0]
+        assert recording.size == len(media) and recording.sha256 == hashlib.sha256(media).hexdigest()
     assert len(get_queue("scoring")) == 6
     assert not list((stack.settings.data_dir / "uploads").glob("*/*.part"))  # chunks cleaned up
     stack.drain()
@@ -159,7 +161,8 @@ def test_unusable_recordings_are_refused_and_nothing_is_lost(page, clips, kind, 
     consent(client, base)
     good_id, good_chunks = upload(client, base, "intro", clips["video"])
     assert finish(client, base, good_id, good_chunks).status_code == 200
-    data = b"\x00not a media file" * 1000 if kind == "junk" else clips[kind]
+    # junk that starts like WebM (EBML) passes the first chunk's sniff and is refused by ffprobe at the end
+    data = b"\x1a\x45\xdf\xa3" + b"\x00not a media file" * 1000 if kind == "junk" else clips[kind]
     mode, mime = ("audio", "audio/webm") if kind == "short" else ("video", "video/webm")
     bad_id, bad_chunks = upload(client, base, "complaint", data, mode=mode, mime=mime)
     response = finish(client, base, bad_id, bad_chunks)
@@ -205,6 +208,11 @@ def test_bad_requests_get_clear_errors(page, clips):
     assert big.status_code == 413 and big.json["code"] == "chunk_too_large"
     assert post("answers/intro/text", {"text": "  "}).json["code"] == "empty_answer"
     assert post("answers/intro/text", {"text": "长" * 5001}).status_code == 413
+    first = post("answers/intro/text", {"text": "我叫张三，做过三年柜员。"})
+    again = post("answers/intro/text", {"text": "我叫张三，做过三年柜员。 "})  # the page retrying a lost reply
+    assert first.status_code == again.status_code == 200 and first.json == again.json
+    other = post("answers/intro/text", {"text": "另一个回答"})  # a different answer is not a retry
+    assert other.status_code == 409 and other.json["code"] == "already_answered"
     assert post("events", {"type": "paste", "question": "intro", "at": 1}).json == {"ok": True}
     assert post("events", {"type": "keylogger"}).json["code"] == "bad_event"
     assert Interview.get().events[0]["type"] == "paste"

@@ -21,7 +21,7 @@ def test_upgrade_keeps_existing_rows(db_url):
     assert "lease_until" not in {c.name for c in db.get_columns("outbound_message")}
 
     assert schema.upgrade(db) == ["002_delivery_lease", "003_uploads", "004_analysis", "005_decisions", "006_bulk",
-                                  "007_pool_api"]
+                                  "007_pool_api", "008_trust"]
     from bot.store.models import Candidate, OutboundMessage
 
     assert Candidate.get(Candidate.wecom_userid == "zhangsan").name == "张三"

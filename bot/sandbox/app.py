@@ -26,7 +26,8 @@ def create_sandbox_app(settings: Settings, callback_url: str | None = None) -> F
         corp_id=settings.wecom_corp_id,
         corp_secret=settings.wecom_secret,
         agent_id=settings.wecom_agent_id,
-        members=tuple(sorted(settings.hr_userids | settings.hr_viewers)) + DEFAULT_CANDIDATES,
+        members=tuple(sorted(settings.hr_userids | settings.hr_viewers | settings.hr_leads | settings.admin_userids))
+        + DEFAULT_CANDIDATES,
         company_name=settings.company_name,
     )
     for blueprint in (api.bp, api_contacts.bp, console.bp, actions.bp, pages.bp):

@@ -48,8 +48,6 @@ def endpoint(bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",), *, a
             g.sandbox_body = None
             fault = state.take_fault(path)
             status = 200
-            if fault and fault.get("delay"):
-                time.sleep(float(fault["delay"]))  # a slow WeCom: lets clients test their timeouts
             if fault and fault.get("status"):
                 status = int(fault["status"])
                 response, errcode = jsonify({"errcode": -1, "errmsg": "system error"}), None
@@ -64,11 +62,17 @@ def endpoint(bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",), *, a
                     response, errcode = _answer(view(state))
                 except ApiError as exc:
                     response, errcode = jsonify(exc.payload()), exc.errcode
+            if fault and g.sandbox_body is None and request.method == "POST":  # refused: still log what was sent
+                g.sandbox_body = request.get_json(silent=True, force=True)
             params = {k: v for k, v in request.args.items() if k not in SECRET_PARAMS}
             state.log_call({
                 "path": path, "method": request.method, "params": params, "body": g.sandbox_body,
                 "errcode": errcode, "status": status, "fault": bool(fault),
             })
+            if fault and fault.get("delay"):
+                # A slow WeCom: the call is carried out, its answer comes late. A client that gave up waiting
+                # cannot know the call went through (a delay alone still delivers the message).
+                time.sleep(float(fault["delay"]))
             return response, status
 
         bp.add_url_rule(f"/{path}", endpoint=path.replace("/", "__"), view_func=wrapped, methods=list(methods))

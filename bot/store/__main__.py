@@ -1,4 +1,5 @@
-"""`python -m bot.store upgrade|seed|status|new NAME|token …`: migrations, the position seed, open-API tokens."""
+"""`python -m bot.store upgrade|seed|status|new NAME|token …|recordings rotate|check|retention|erase ID`: migrations,
+the position seed, open-API tokens, re-sealing and checking recordings, retention and erasure."""
 from __future__ import annotations
 
 import argparse
@@ -29,6 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     token_sub.add_parser("list", help="list tokens (never the tokens themselves)")
     revoke = token_sub.add_parser("revoke", help="revoke a token at once")
     revoke.add_argument("name")
+    recordings = sub.add_parser("recordings", help="sealed recordings: rotate (re-seal under the newest key), check")
+    recordings_sub = recordings.add_subparsers(dest="action", required=True)
+    recordings_sub.add_parser("rotate", help="re-seal every recording not under RECORDING_KEYS' first key")
+    recordings_sub.add_parser("check", help="open every recording and compare its sha256; exit 1 on any problem")
+    sub.add_parser("retention", help="delete now what is past its retention period (what the daily job does)")
+    erase = sub.add_parser("erase", help="delete one candidate's personal data (tells them and HR; printed: counts)")
+    erase.add_argument("candidate_id", type=int)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -55,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         schema.router(db).create(args.name, auto=models.ALL_MODELS)
     elif args.command == "token":
         return _token(args)
+    elif args.command == "recordings":
+        return _recordings(args, settings)
+    elif args.command in ("retention", "erase"):
+        return _rights(args)
     return 0
 
 
@@ -79,6 +91,61 @@ def _token(args: argparse.Namespace) -> int:
         return 2
     else:
         print(f"token {args.name} revoked")
+    return 0
+
+
+def _recordings(args: argparse.Namespace, settings) -> int:
+    """Re-seal recordings under the newest key, or check that every one opens and matches its hash."""
+    from bot import storage
+    from bot.sealing import SealError
+
+    try:
+        counts = storage.rotate(settings) if args.action == "rotate" else storage.check(settings)
+    except (storage.StorageError, SealError) as exc:
+        print(f"recordings {args.action}: {exc}", file=sys.stderr)
+        return 2
+    print(", ".join(f"{name}: {n}" for name, n in sorted(counts.items()))
+          or ("nothing to re-seal" if args.action == "rotate" else "no recordings"))
+    if args.action == "check":
+        return 1 if counts["problems"] else 0
+    from bot.id_numbers import reseal_id_numbers
+
+    try:  # the ID numbers from bulk sheets are sealed under the same keys: they move to the newest one too
+        print(f"ID numbers re-sealed: {reseal_id_numbers()}")
+    except SealError as exc:
+        print(f"ID numbers: {exc}", file=sys.stderr)
+        return 2
+    newest = settings.recording_keys[0][0]
+    if counts["failed"]:
+        print(f"not every recording is under {newest}: keep the older keys until the problems above are solved")
+        return 1
+    older = ", ".join(key_id for key_id, _ in settings.recording_keys[1:])
+    print(f"every stored recording and ID number is sealed with {newest}"
+          + (f"; {older} may be dropped from RECORDING_KEYS" if older else ""))
+    if counts["missing"]:
+        print(f"{counts['missing']} recording(s) have no stored object: see `recordings check`")
+        return 1
+    return 0
+
+
+def _rights(args: argparse.Namespace) -> int:
+    """Run the retention job now, or erase one candidate (as an admin asked: source hr)."""
+    from bot.erasure import ErasureError, open_request
+    from jobs import retention, rights
+
+    if args.command == "retention":
+        counts = retention.apply_retention()
+        print(", ".join(f"{name}: {n}" for name, n in counts.items()) or "nothing past its retention period")
+        return 0
+    try:
+        request = open_request(args.candidate_id, "hr", "cli", f"cli:{args.candidate_id}")
+    except ErasureError as exc:
+        print(f"erase: {exc}", file=sys.stderr)
+        return 2
+    rights.erase_job(request.id)
+    request = type(request).get_by_id(request.id)
+    print(f"candidate {args.candidate_id} erased (request {request.id}, {request.source}): "
+          + (", ".join(f"{name}: {n}" for name, n in request.summary.items()) or "nothing was left"))
     return 0
 
 

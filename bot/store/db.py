@@ -39,3 +39,12 @@ def db_session() -> Iterator[None]:
     finally:
         if opened:
             database.close()
+
+
+def write_transaction():
+    """A transaction that reads, then writes: on SQLite it takes the write lock at once (BEGIN IMMEDIATE), so a
+    second writer waits out busy_timeout instead of failing "database is locked" at once when it tries to upgrade
+    its read lock (SQLite's deadlock rule). Elsewhere an ordinary transaction."""
+    if isinstance(database.obj, peewee.SqliteDatabase) and not database.in_transaction():
+        return database.obj.atomic("IMMEDIATE")
+    return database.atomic()

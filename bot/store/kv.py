@@ -10,8 +10,10 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import redis
+from redis.sentinel import Sentinel
 
 from config.settings import Settings, get_settings
 
@@ -45,8 +47,37 @@ def embedded_redis_argv(data_dir: Path, socket: Path, port: int = 0) -> list[str
 
 
 def connect(url: str) -> redis.Redis:
-    """Return a client for the Redis at url."""
+    """Return a client for the Redis at url (through Sentinel for redis+sentinel:// URLs)."""
+    if url.startswith("redis+sentinel://"):
+        return sentinel_master(url)
     return redis.Redis.from_url(url, health_check_interval=30, socket_connect_timeout=5)
+
+
+def parse_sentinel_url(url: str) -> tuple[list[tuple[str, int]], str, int, str | None]:
+    """redis+sentinel://[:password@]host1:26379,host2:26379/<master name>[/<db>] → (sentinels, name, db, password)."""
+    rest = url.removeprefix("redis+sentinel://")
+    netloc, _, path = rest.partition("/")
+    password = None
+    if "@" in netloc:
+        auth, _, netloc = netloc.rpartition("@")
+        password = unquote(auth.partition(":")[2] or auth) or None
+    hosts = []
+    for item in filter(None, netloc.split(",")):
+        host, _, port = item.rpartition(":") if ":" in item else (item, "", "26379")
+        if not host or not port.isdigit():
+            raise ValueError(f"REDIS_URL: bad sentinel address {item!r}")
+        hosts.append((host, int(port)))
+    name, _, db = path.strip("/").partition("/")
+    if not hosts or not name or (db and not db.isdigit()):
+        raise ValueError("REDIS_URL must look like redis+sentinel://host1:26379,host2:26379/mymaster/0")
+    return hosts, name, int(db or 0), password
+
+
+def sentinel_master(url: str) -> redis.Redis:
+    """A client that asks the Sentinels where the master is, and asks again after a failover."""
+    hosts, name, db, password = parse_sentinel_url(url)
+    sentinels = Sentinel(hosts, socket_timeout=2, sentinel_kwargs={"password": password} if password else None)
+    return sentinels.master_for(name, db=db, password=password, socket_connect_timeout=5, health_check_interval=30)
 
 
 @functools.lru_cache(maxsize=4)

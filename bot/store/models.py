@@ -67,6 +67,7 @@ class Candidate(BaseModel):
     resume = pw.TextField(default="")  # résumé text given through the open API (the talent pool searches it)
     withdrawn_at = pw.DateTimeField(null=True, index=True)
     retain_until = pw.DateTimeField(null=True, index=True)
+    erased_at = pw.DateTimeField(null=True, index=True)  # personal data deleted (on request or by retention)
 
     @property
     def display_name(self) -> str:
@@ -134,6 +135,7 @@ class Interview(BaseModel):
     started_at = pw.DateTimeField(default=utcnow)
     completed_at = pw.DateTimeField(null=True)
     events = JSONField(default=list)  # integrity signals: page hidden, paste, … (never grounds to reject)
+    media_purged_at = pw.DateTimeField(null=True, index=True)  # recordings deleted by the retention job
 
 
 class Answer(BaseModel):
@@ -175,7 +177,8 @@ class Recording(BaseModel):
     mime = pw.CharField(max_length=64)
     size = pw.BigIntegerField(default=0)
     duration = pw.FloatField(null=True)
-    sha256 = pw.CharField(max_length=64, default="")
+    sha256 = pw.CharField(max_length=64, default="")  # of the plain media, before encryption
+    key_id = pw.CharField(max_length=32, default="")  # the key that sealed the stored object; "" = stored plain
     created_at = pw.DateTimeField(default=utcnow)
 
 
@@ -345,8 +348,37 @@ class AuditLog(BaseModel):
     created_at = pw.DateTimeField(default=utcnow, index=True)
 
 
+class Consent(BaseModel):
+    """What a candidate agreed to, which text (version and its sha256), when, from where."""
+
+    interview = pw.ForeignKeyField(Interview, backref="consents", on_delete="CASCADE")
+    kind = pw.CharField(max_length=16)  # recording | face
+    version = pw.CharField(max_length=16)
+    text_sha256 = pw.CharField(max_length=64)
+    given_at = pw.DateTimeField(default=utcnow)
+    withdrawn_at = pw.DateTimeField(null=True)
+    ip = pw.CharField(max_length=64, default="")
+    user_agent = pw.CharField(max_length=256, default="")
+
+    class Meta:
+        indexes = ((("interview", "kind", "version"), True),)
+
+
+class ErasureRequest(BaseModel):
+    """A request to delete a candidate's personal data (theirs, HR's, or the retention job's) and what it deleted."""
+
+    candidate = pw.ForeignKeyField(Candidate, null=True, backref="erasures", on_delete="SET NULL")
+    source = pw.CharField(max_length=16)  # chat | page | hr | api | retention
+    requested_by = pw.CharField(max_length=64, default="")
+    request_key = pw.CharField(max_length=191, unique=True)  # a repeated request finds the first
+    state = pw.CharField(max_length=12, default="pending", index=True)  # pending | done
+    requested_at = pw.DateTimeField(default=utcnow)
+    completed_at = pw.DateTimeField(null=True)
+    summary = JSONField(default=dict)  # counts of what was deleted, never the data itself
+
+
 ALL_MODELS = [
     Position, Candidate, BulkRun, Invitation, BulkItem, Interview, Answer, Upload, Recording, AnswerAnalysis, Score,
     Report, Decision, Appointment, Tag, CandidateTag, OutboundMessage, Note, PoolProfile, ApiToken, Webhook,
-    WebhookDelivery, AuditLog,
+    WebhookDelivery, AuditLog, Consent, ErasureRequest,
 ]

@@ -16,13 +16,22 @@ let integ = {}, mode = null, meterEl = null, timers = [];
 const tr = (k, a) => ((L[lang][k] !== undefined ? L[lang][k] : L.zh[k]) || k)
   .replace(/\{(\w)\}/g, (_, n) => (a && a[n] !== undefined ? a[n] : ''));
 
-/* h('tag.class', {attrs}, children…); t / tl / tp name i18n keys for the text / aria-label / placeholder. */
+/* The consent notice comes from the server (state.consent.texts), so what was shown is what its sha256 records. */
+const notice = () => { const t = (S.consent && S.consent.texts) || {}; return t[lang === 'en' ? 'en' : 'zh-CN'] || t['zh-CN'] || {}; };
+function ctext(k) {
+  const n = notice(), m = /^([hb])(\d+)$/.exec(k), s = m && (n.sections || [])[+m[2]];
+  return (m ? s && s[m[1] === 'h' ? 'heading' : 'body'] : n[k]) || '';
+}
+
+/* h('tag.class', {attrs}, children…); t / tl / tp name i18n keys for the text / aria-label / placeholder;
+   c names a line of the consent notice (title, h0/b0 … for its sections, agree, face). */
 function h(sel, at, ...kids) {
   const [tag, ...cls] = sel.split('.'), el = document.createElement(tag);
   if (cls.length) el.className = cls.join(' ');
   Object.entries(at || {}).forEach(([k, v]) => {
     if (v === undefined || v === null || v === false || k === 'a') return;
     if (k === 't') setT(el, v, at.a);
+    else if (k === 'c') { el.dataset.c = v; el.textContent = ctext(v); }
     else if (k === 'tl' || k === 'tp') { el.setAttribute('data-' + k, v); el.setAttribute(k === 'tl' ? 'aria-label' : 'placeholder', tr(v)); }
     else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else if (k in el && typeof v !== 'string') el[k] = v;
@@ -47,6 +56,7 @@ function retranslate() {
   all('[data-t]').forEach(el => { el.textContent = tr(el.dataset.t, el.dataset.a && JSON.parse(el.dataset.a)); });
   all('[data-tl]').forEach(el => el.setAttribute('aria-label', tr(el.dataset.tl)));
   all('[data-tp]').forEach(el => el.setAttribute('placeholder', tr(el.dataset.tp)));
+  all('[data-c]').forEach(el => { el.textContent = ctext(el.dataset.c); });
   all('[data-modes]').forEach(el => { el.textContent = modeNames(); });
   const b = document.getElementById('lang');
   b.textContent = tr('lang'); b.setAttribute('aria-label', tr('lang_l')); b.lang = lang === 'en' ? 'zh-CN' : 'en';
@@ -98,9 +108,10 @@ function errText(r) {
   if (lang === 'zh' && r.data.error) return r.data.error;
   return L.en['err_' + c] ? tr('err_' + c) : tr('e_gen');
 }
-const fatal = r => r.status === 403 || r.status === 410 || /^(expired|bad_token|invitation_closed|interview_completed)$/.test(r.data.code);
+const fatal = r => r.status === 403 || r.status === 410 || /^(expired|bad_token|invitation_closed|interview_completed|erased)$/.test(r.data.code);
 function showFatal(r) {
   if (r.data.code === 'interview_completed') return doneScreen();
+  if (r.data.code === 'erased') return erasedScreen();
   screen(h('h1', {t: 'e_title'}), h('p.msg.err', {role: 'alert'}, errText(r)));
 }
 
@@ -396,25 +407,24 @@ function welcome() {
 function consentScreen() {
   const err = msg(), rec = h('input', {type: 'checkbox', id: 'c-rec', required: true, 'aria-describedby': 'c-need'});
   const face = P.face_analysis ? h('input', {type: 'checkbox', id: 'c-face'}) : null;
-  const item = (hk, k, a) => h('div.item', {}, h('dt', {t: hk}), h('dd', {t: k, a}));
+  const items = (notice().sections || []).map((_, i) => h('div.item', {}, h('dt', {c: 'h' + i}), h('dd', {c: 'b' + i})));
   err.id = 'c-need';
   const go = btn('c_go', async () => {
     if (!rec.checked) { say(err, 'c_need', null, 'err'); rec.focus(); return; }
     go.disabled = true;
     const r = await call('POST', 'consent', {recording: true, face: !!(face && face.checked),
-      version: (S.consent && S.consent.version) || 'consent-v1', locale: lang === 'en' ? 'en' : 'zh-CN'}, err);
+      version: (S.consent && S.consent.version) || 'consent-v1', text_sha256: notice().sha256,
+      locale: lang === 'en' ? 'en' : 'zh-CN'}, err);
     go.disabled = false;
     if (r.status !== 200) return fatal(r) ? showFatal(r) : say(err, {text: errText(r)}, null, 'err');
     S = r.data; Qs = S.questions; evOn = true;
     deviceScreen(practiceScreen);
   }, 'primary');
   screen(
-    h('h1', {t: 'c_title'}),
-    h('dl.consent', {}, item('c_what_h', 'c_what'), item('c_why_h', 'c_why', {t: P.title}),
-      item('c_who_h', 'c_who', {c: S.company}), item('c_keep_h', 'c_keep', {d: S.retention_days || 180}),
-      item('c_ai_h', 'c_ai')),
-    h('label.check', {for: 'c-rec'}, rec, h('span', {t: 'c_rec'})),
-    face && h('label.check', {for: 'c-face'}, face, h('span', {t: 'c_face'})),
+    h('h1', {c: 'title'}),
+    h('dl.consent', {}, items),
+    h('label.check', {for: 'c-rec'}, rec, h('span', {c: 'agree'})),
+    face && h('label.check', {for: 'c-face'}, face, h('span', {c: 'face'})),
     err, go);
 }
 
@@ -647,8 +657,47 @@ function doneScreen() {
   cur.busy = false; cur.q = '';
   if (dev.stream) { dev.stream.getTracks().forEach(t => t.stop()); dev.stream = null; dev.video = dev.audio = false; }
   if (dev.ctx && dev.ctx.close) dev.ctx.close().catch(() => {});
+  const st = msg(), asked = S.rights && S.rights.review_requested_at;
+  const review = btn('r_review', async () => {
+    review.disabled = true;
+    const r = await call('POST', 'review', {}, st);
+    if (r.status === 200) { S.rights = r.data; review.hidden = true; return say(st, 'r_review_ok', null, 'ok'); }
+    review.disabled = false;
+    if (fatal(r)) return showFatal(r);
+    say(st, {text: errText(r)}, null, 'err');
+  });
+  review.hidden = !!asked;
   screen(h('div.done-mark', {'aria-hidden': 'true'}, '✓'), h('h1', {t: 's_title'}),
-    h('p', {t: 's_1'}), h('p', {t: 's_2'}), h('p.note', {t: 's_3'}));
+    h('p', {t: 's_1'}), h('p', {t: 's_2'}), h('p.note', {t: 's_3'}),
+    h('h2', {t: 'r_title'}), asked && h('p.msg.ok', {t: 'r_review_ok'}), review, st,
+    btn('r_erase', eraseScreen, 'link'));
+}
+
+/* Deleting the candidate's personal data: what goes, that the application ends, then one more tap. */
+function eraseScreen() {
+  const st = msg();
+  const go = btn('r_erase_go', async () => {
+    go.disabled = back.disabled = true; say(st, 'r_erasing', null, '');
+    let r = await call('POST', 'erasure', {confirm: true}, st, true);
+    for (let i = 0; r.status === 202 && i < 80; i++) {   // queued: the page waits up to two minutes
+      await sleep(1500);
+      r = await call('GET', 'erasure', undefined, st, true);
+    }
+    if (r.status === 200 && r.data.state === 'done') return erasedScreen();
+    go.disabled = back.disabled = false;
+    if (r.status === 202) return say(st, 'r_erase_later', null, 'warn');
+    if (fatal(r)) return showFatal(r);
+    say(st, {text: errText(r)}, null, 'err');
+  }, 'danger');
+  const back = btn('r_back', doneScreen);
+  screen(h('h1', {t: 'r_erase_title'}), h('p', {t: 'r_erase_intro'}),
+    h('ul.steps', {}, ['r_e1', 'r_e2', 'r_e3', 'r_e4'].map(k => h('li', {t: k}))),
+    h('p', {t: 'r_erase_end'}), st, go, back);
+}
+
+function erasedScreen() {
+  cur.busy = false;
+  screen(h('div.done-mark', {'aria-hidden': 'true'}, '✓'), h('h1', {t: 'r_erased'}), h('p', {t: 'r_erased_1'}));
 }
 
 /* ---------- Start ---------- */

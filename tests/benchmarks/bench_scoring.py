@@ -171,7 +171,8 @@ def _drive(answers: list[Path], reps: int, video: bool) -> list[float]:
         if first is None:
             with db_session():
                 first = [{"key": a.question_key, "ordinal": a.ordinal, "status": a.status,
-                          "recording": {k: getattr(r, k) for k in ("path", "mime", "size", "duration", "sha256")},
+                          "recording": {k: getattr(r, k)
+                                        for k in ("path", "mime", "size", "duration", "sha256", "key_id")},
                           "reason": done.reason, "total": done.total, "document": done.document}
                          for a in Answer.select().where(Answer.interview.in_(_interviews(invitation.id)))
                          for r, done in [(a.recordings.get(), a.analyses.get())] if a.question_key != KEYS[-1]]
