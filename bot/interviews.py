@@ -1,7 +1,12 @@
 """The candidate's interview: its state for the page, consent, answers, completion, integrity events."""
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
 from typing import Any
+
+import redis
 
 from bot.cards import local_time
 from bot.store.db import database, write_transaction
@@ -15,6 +20,8 @@ TEXT_MAX_CHARS = 5000
 EVENTS_MAX = 500
 EVENT_TYPES = {"hidden", "visible", "paste", "blur", "focus"}
 PRACTICE = "请简单介绍一下您自己。（练习题，不计分）"
+
+log = logging.getLogger(__name__)
 
 
 class InterviewError(Exception):
@@ -150,7 +157,8 @@ def after_answer(settings: Settings, invitation: Invitation, interview: Intervie
     """Queue the answer's scoring, complete the interview after the last one; return the page's answer."""
     from jobs import scoring
 
-    scoring.queue_answer(answer)
+    with _swept_later(f"scoring of answer {answer.id}"):
+        scoring.queue_answer(answer)
     state = build_state(invitation, settings.company_name, settings)
     if state["next_question"] is None:
         complete(invitation, interview)
@@ -169,11 +177,29 @@ def complete(invitation: Invitation, interview: Interview) -> None:
         return
     Invitation.update(status="completed").where(Invitation.id == invitation.id).execute()
     title, who = invitation.position.title, invitation.candidate
-    notify.to_candidate(invitation, "completed", f"completed:{interview.id}:candidate", purpose="completed",
-                        position=title)
-    notify.hr_notice(invitation.invited_by, f"completed:{interview.id}:hr", name=who.display_name, position=title,
-                     invitation=invitation)
-    scoring.maybe_report(interview.id)  # when every answer was already scored (typed answers are quick)
+    with _swept_later(f"the completion message of interview {interview.id}"):
+        notify.to_candidate(invitation, "completed", f"completed:{interview.id}:candidate", purpose="completed",
+                            position=title)
+    with _swept_later(f"HR's completion notice of interview {interview.id}"):
+        notify.hr_notice(invitation.invited_by, f"completed:{interview.id}:hr", name=who.display_name,
+                         position=title, invitation=invitation)
+    with _swept_later(f"the report of interview {interview.id}"):
+        scoring.maybe_report(interview.id)  # when every answer was already scored (typed answers are quick)
+
+
+@contextlib.contextmanager
+def _swept_later(what: str) -> Iterator[None]:
+    """Queue work whose need the database already records; if Redis is away, leave it to the minute's sweeps.
+
+    The answer, the completed interview and the outbox rows are stored first, so a failed enqueue loses
+    nothing: jobs.recover.sweep queues unscored answers and missing reports, delivery.requeue_due pending
+    messages, notify.flush_stale_batches folded HR notices. The candidate's page goes on instead of
+    answering 503 for work it need not wait for (and an upload is never left half-closed).
+    """
+    try:
+        yield
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        log.warning("%s not queued (Redis: %s); the minute's sweep will queue it", what, exc)
 
 
 def record_event(interview: Interview, event: dict[str, Any]) -> None:

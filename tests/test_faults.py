@@ -30,6 +30,7 @@ import requests
 from rq import SimpleWorker
 
 from tests.conftest import dispatch_taken, wait_until
+from tests.test_h5_api import clips  # noqa: F401  (the recordings fixture)
 from tests.test_decisions import answer_text, cards, click, invite_member, results, texts
 
 REPO = Path(__file__).resolve().parent.parent
@@ -369,8 +370,8 @@ def test_redis_restarted_503_then_recovers_and_nothing_queued_is_lost(stack, red
     callback's de-duplication keys gone). Invariants: while it is down the callback answers 503 (JSON,
     Retry-After) so WeCom re-sends, as do the other routes that need Redis, and the web process recovers with no
     restart; each of the three messages is delivered exactly once afterwards; the callback refused during the
-    outage and re-sent twice afterwards is taken once (one reply); the answer saved while its scoring job could
-    not be queued is scored once."""
+    outage and re-sent twice afterwards is taken once (one reply); an answer typed during the outage is taken
+    (it needs only the database) and, its scoring job not queued then, scored once by the sweep."""
     from bot import outbox
     from bot.store.kv import get_redis
     from bot.store.models import Answer, AnswerAnalysis, OutboundMessage, utcnow
@@ -395,9 +396,10 @@ def test_redis_restarted_503_then_recovers_and_nothing_queued_is_lost(stack, red
                         headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "k1"}, timeout=10)
     assert unavailable(api) and api.json()["error"]["code"] == "unavailable"
     assert client.get(f"{base}/state").status_code == 200  # the page's reads need only the database
+    # An answer needs only the database: the candidate goes on; its scoring job is the sweep's to queue.
     saved = client.post(f"{base}/answers/{first}/text", json={"text": answer_text(first, "excellent")})
-    assert saved.status_code == 503 and saved.headers["Retry-After"] and saved.json["code"] == "unavailable"
-    assert Answer.select().count() == 1  # stored before its job could be queued
+    assert saved.status_code == 200 and saved.json["next_question"]
+    assert Answer.select().count() == 1
 
     redis_server.start()
     # WeCom re-sends the refused callback; the same web process takes it once Redis answers, and only once.
@@ -424,6 +426,48 @@ def test_redis_restarted_503_then_recovers_and_nothing_queued_is_lost(stack, red
     assert len(help_replies(stack)) == 1
     assert AnswerAnalysis.select().count() == 1 and Answer.select().count() == 1
     assert next(q for q in client.get(f"{base}/state").json["questions"] if q["key"] == first)["answered"]
+
+
+@SQLITE_ONLY
+def test_last_answer_uploaded_while_redis_is_away_completes_and_the_sweeps_send_what_it_owed(
+        stack, redis_server, clips, no_grace):
+    """Fault: Redis dies while the candidate uploads the last answer. Invariants: finishing the upload needs only
+    the database (200, the upload finished, not left half-closed, the interview completed); what could not be
+    queued then — the answer's scoring, the candidate's 面试完成 message, HR's 已完成 notice, the report — is
+    put back by the minute's sweeps once Redis is back, and each reaches its person once."""
+    from bot.store.models import AnswerAnalysis, Interview, OutboundMessage, Report, Upload, utcnow
+    from jobs import delivery, notify, recover
+    from tests.test_h5_api import finish, upload
+
+    client, base = h5(stack, invite_member(stack))
+    keys = question_keys(client, base)
+    for key in keys[:-1]:
+        assert type_answer(client, base, key).status_code == 200
+    stack.drain()
+    upload_id, chunks = upload(client, base, keys[-1], clips["audio"], mode="audio", mime="audio/webm")
+
+    redis_server.kill()
+    done = finish(client, base, upload_id, chunks)
+    assert done.status_code == 200, done.json
+    assert done.json["status"] == "completed"
+    assert Upload.get(Upload.id == upload_id).status == "finished"
+    assert Interview.get().status == "completed"
+    owed = {m.purpose: m.state for m in OutboundMessage.select().where(OutboundMessage.purpose.in_(
+        ["completed", "hr_notice"]))}
+    assert owed == {"completed": "pending", "hr_notice": "batched"}
+    assert finish(client, base, upload_id, chunks).json == done.json  # the page's retry: the same answer
+
+    redis_server.start()
+    OutboundMessage.update(created_at=utcnow() - dt.timedelta(minutes=2)).execute()
+    assert delivery.requeue_due() == 1
+    assert notify.flush_stale_batches() == 1
+    assert recover.sweep() == sweep_counts(answers=1)
+    stack.drain()  # scoring, then the report and its card as usual
+    assert recover.sweep() == sweep_counts()
+    assert AnswerAnalysis.select().count() == len(keys) and Report.select().count() == 1
+    assert len([t for t in texts(stack, "zhangsan") if t.startswith("面试已完成")]) == 1
+    assert len([t for t in texts(stack, "hr_li") if "已完成「" in t]) == 1
+    assert len(cards(stack, "hr_li")) == 1
 
 
 # -- 3. WeCom failing or slow ----------------------------------------------------------------------------------
