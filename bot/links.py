@@ -13,9 +13,9 @@ class InvalidLink(Exception):
 class ExpiredLink(Exception):
     """The token is genuine but its invitation has expired."""
 
-    def __init__(self, invitation_id: int):
+    def __init__(self, invitation_id: int, candidate_id: int):
         super().__init__("invitation link expired")
-        self.invitation_id = invitation_id
+        self.invitation_id, self.candidate_id = invitation_id, candidate_id
 
 
 def _serializer(secret_key: str) -> URLSafeSerializer:
@@ -40,5 +40,5 @@ def read_token(secret_key: str, token: str, *, now: float | None = None) -> tupl
     if serializer.dumps(data) != token:  # only the spelling we issued: no padding, "+" for "-", re-encoded JSON
         raise InvalidLink("bad token")
     if (now or time.time()) > expires:
-        raise ExpiredLink(invitation_id)
+        raise ExpiredLink(invitation_id, candidate_id)
     return invitation_id, candidate_id

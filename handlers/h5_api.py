@@ -40,21 +40,23 @@ def interview_error(exc: InterviewError):
 def invitation_for(token: str) -> Invitation:
     """Resolve the token to its invitation, or raise the answer the page should get."""
     settings = current_app.extensions["settings"]
+    lapsed = False
     try:
         invitation_id, candidate_id = read_token(settings.secret_key, token)
     except InvalidLink:
         raise InterviewError(403, "bad_token", "链接无效，请回到企业微信点击邀请卡片重新打开。") from None
-    except ExpiredLink:
-        raise InterviewError(410, "expired", "面试邀请已过期，请联系招聘人员重新发送。") from None
+    except ExpiredLink as expired:  # genuine: a finished interview still shows, and the rights stay reachable
+        invitation_id, candidate_id, lapsed = expired.invitation_id, expired.candidate_id, True
     invitation = Invitation.get_or_none(Invitation.id == invitation_id)
     if invitation is None or invitation.candidate_id != candidate_id:
         raise InterviewError(403, "bad_token", "链接无效。")
     if invitation.candidate.erased_at is not None:
         raise InterviewError(409, "erased", ERASED)
+    # The page offers deletion (and the review, once finished) on these answers too: rights outlive the link.
     if invitation.status in CLOSED_INVITATIONS:
-        raise InterviewError(409, "invitation_closed", "这个面试邀请已关闭。")
-    if invitation.expires_at < utcnow() and invitation.status != "completed":
-        raise InterviewError(410, "expired", "面试邀请已过期，请联系招聘人员重新发送。")
+        raise InterviewError(409, "invitation_closed", "这个面试邀请已关闭。", rights=rights_state(invitation))
+    if (lapsed or invitation.expires_at < utcnow()) and invitation.status != "completed":
+        raise InterviewError(410, "expired", "面试邀请已过期，请联系招聘人员重新发送。", rights=rights_state(invitation))
     return invitation
 
 
@@ -197,9 +199,9 @@ def rights_invitation(token: str) -> Invitation:
     except InvalidLink:
         raise InterviewError(403, "bad_token", "链接无效，请回到企业微信点击邀请卡片重新打开。") from None
     except ExpiredLink as expired:  # signed by us: the invitation id is genuine
-        invitation_id, candidate_id = expired.invitation_id, None
+        invitation_id, candidate_id = expired.invitation_id, expired.candidate_id
     invitation = Invitation.get_or_none(Invitation.id == invitation_id)
-    if invitation is None or candidate_id not in (None, invitation.candidate_id):
+    if invitation is None or candidate_id != invitation.candidate_id:
         raise InterviewError(403, "bad_token", "链接无效。")
     return invitation
 

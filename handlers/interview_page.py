@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, render_template
 
 from bot.interviews import InterviewError, build_state
 from bot.store.models import Invitation, utcnow
-from handlers.h5_api import invitation_for
+from handlers.h5_api import invitation_for, rights_invitation
 
 ROOT = Path(__file__).resolve().parents[1] / "miniprogram"
 bp = Blueprint("interview_page", __name__, template_folder=str(ROOT / "templates"),
@@ -27,7 +27,15 @@ def open_invitation(token: str):
     except InterviewError as exc:
         title = {403: "链接无效", 410: "链接已过期"}.get(exc.status, "面试助手")
         body = EXPIRED if exc.status == 410 else CLOSED.get(exc.code, exc.message)
-        return render_template("message.html", title=title, body=body), exc.status
+        if "rights" not in exc.extra:
+            return render_template("message.html", title=title, body=body), exc.status
+        # Expired or closed, but genuine: the page says so and still offers deleting one's data (h5.js).
+        invitation = rights_invitation(token)
+        state = {**build_state(invitation, settings.company_name),
+                 "error": {"status": exc.status, "code": exc.code, "error": body, "title": title,
+                           "rights": exc.extra["rights"]}}
+        return render_template("interview.html", token=token, state=state, company=settings.company_name,
+                               position=invitation.position), exc.status
     if invitation.opened_at is None:
         Invitation.update(opened_at=utcnow(), status="opened").where(
             (Invitation.id == invitation.id) & Invitation.status.in_(["created", "sent"])).execute()

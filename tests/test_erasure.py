@@ -304,6 +304,49 @@ def test_review_and_erasure_from_the_page(stack):
     assert tampered.status_code == 403 and tampered.json["code"] == "bad_token"
 
 
+def lapse(link: str) -> str:
+    """The same invitation past its deadline: its link re-signed with an expiry in the past (as time would)."""
+    import time
+
+    from bot.links import make_token, read_token
+    from bot.store.models import Invitation, utcnow
+    from config.settings import get_settings
+
+    secret = get_settings().secret_key
+    invitation_id, candidate_id = read_token(secret, token_of(link))
+    Invitation.update(expires_at=utcnow() - dt.timedelta(hours=1)).where(Invitation.id == invitation_id).execute()
+    return link.replace(token_of(link), make_token(secret, invitation_id, candidate_id, time.time() - 3600))
+
+
+def test_rights_outlive_the_link_and_a_finished_interview_still_shows(stack):
+    from bot.links import make_token
+    from bot.store.models import Candidate, Invitation
+    from tests.test_decisions import take_interview
+
+    unfinished = lapse(invite_member(stack))
+    client, base = stack.app.test_client(), f"/h5/api/{token_of(unfinished)}"
+    state = client.get(f"{base}/state")
+    assert state.status_code == 410 and state.json["code"] == "expired"
+    assert state.json["rights"] == {"review_requested_at": None, "erasure": None}  # the page offers deletion
+    assert client.post(f"{base}/answers/intro/text", json={"text": "晚了"}).status_code == 410
+    assert client.post(f"{base}/review", json={}).json["code"] == "not_finished"
+    assert client.post(f"{base}/erasure", json={"confirm": True}).status_code == 202
+    stack.drain()
+    assert client.get(f"{base}/erasure").json["state"] == "done" and Candidate.get().erased_at is not None
+    assert client.get(f"{base}/state").json["code"] == "erased"
+
+    finished = invite_member(stack, "lisi")
+    take_interview(stack, finished, "excellent")
+    client, base = stack.app.test_client(), f"/h5/api/{token_of(lapse(finished))}"
+    done = client.get(f"{base}/state")  # past the deadline, yet finished: the page shows it (and its rights)
+    assert done.status_code == 200 and done.json["status"] == "completed" and done.json["rights"]["erasure"] is None
+    assert client.post(f"{base}/review", json={}).status_code == 200
+
+    forged = make_token("not-our-key", Invitation.get().id, Candidate.get().id, 1)  # long expired, and not ours
+    assert stack.app.test_client().get(f"/h5/api/{forged}/state").json["code"] == "bad_token"
+    assert stack.app.test_client().post(f"/h5/api/{forged}/erasure", json={"confirm": True}).status_code == 403
+
+
 def test_erasure_mid_interview_ends_the_application(stack, spoken):
     from bot.store.models import Answer, Interview, Invitation, Recording, Upload
 
@@ -516,3 +559,22 @@ def test_the_finished_page_asks_for_review_and_deletes_after_a_confirm_step(stac
     assert Candidate.get().erased_at is not None
     page.reload()
     page.wait_for_selector("text=您的个人信息已删除，这次申请已结束")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_an_expired_link_still_offers_deletion(stack, page):  # noqa: F811
+    from bot.store.models import Candidate
+
+    page.goto(lapse(invite_member(stack)))
+    page.wait_for_selector("text=面试邀请已过期")
+    page.tap("button:has-text('删除我的个人信息')")
+    page.wait_for_selector("h1:has-text('删除我的个人信息')")
+    page.tap("button:has-text('返回')")
+    page.wait_for_selector("text=面试邀请已过期")
+    shot(page, "rights-expired")
+    page.tap("button:has-text('删除我的个人信息')")
+    page.tap("button:has-text('确认删除')")
+    wait_until(lambda: stack.drain() or Candidate.get().erased_at is not None, timeout=15)
+    page.wait_for_selector("h1:has-text('您的个人信息已删除')", timeout=20_000)

@@ -112,7 +112,9 @@ const fatal = r => r.status === 403 || r.status === 410 || /^(expired|bad_token|
 function showFatal(r) {
   if (r.data.code === 'interview_completed') return doneScreen();
   if (r.data.code === 'erased') return erasedScreen();
-  screen(h('h1', {t: 'e_title'}), h('p.msg.err', {role: 'alert'}, errText(r)));
+  const rights = r.data.rights;   // an expired or closed invitation: deleting one's data is still a right
+  screen(h('h1', {t: 'e_title'}), h('p.msg.err', {role: 'alert'}, errText(r)),
+    rights && h('h2', {t: 'r_title'}), rights && btn('r_erase', () => eraseScreen(() => showFatal(r)), 'link'));
 }
 
 /* ---------- SHA-256: WebCrypto, or this small fallback where crypto.subtle is missing (plain http) ---------- */
@@ -670,11 +672,11 @@ function doneScreen() {
   screen(h('div.done-mark', {'aria-hidden': 'true'}, '✓'), h('h1', {t: 's_title'}),
     h('p', {t: 's_1'}), h('p', {t: 's_2'}), h('p.note', {t: 's_3'}),
     h('h2', {t: 'r_title'}), asked && h('p.msg.ok', {t: 'r_review_ok'}), review, st,
-    btn('r_erase', eraseScreen, 'link'));
+    btn('r_erase', () => eraseScreen(), 'link'));
 }
 
 /* Deleting the candidate's personal data: what goes, that the application ends, then one more tap. */
-function eraseScreen() {
+function eraseScreen(goBack = doneScreen) {
   const st = msg();
   const go = btn('r_erase_go', async () => {
     go.disabled = back.disabled = true; say(st, 'r_erasing', null, '');
@@ -689,7 +691,7 @@ function eraseScreen() {
     if (fatal(r)) return showFatal(r);
     say(st, {text: errText(r)}, null, 'err');
   }, 'danger');
-  const back = btn('r_back', doneScreen);
+  const back = btn('r_back', goBack);
   screen(h('h1', {t: 'r_erase_title'}), h('p', {t: 'r_erase_intro'}),
     h('ul.steps', {}, ['r_e1', 'r_e2', 'r_e3', 'r_e4'].map(k => h('li', {t: k}))),
     h('p', {t: 'r_erase_end'}), st, go, back);
@@ -710,7 +712,7 @@ lb.onclick = () => {
 };
 evOn = !!(S.consent && S.consent.given);
 freshInteg();
-welcome();
+if (S.error) showFatal({status: S.error.status, data: S.error}); else welcome();
 retranslate();
 sweep();
 })();
