@@ -368,3 +368,16 @@ def test_typed_answers_in_english(stack, page):
     events = Interview.get().events
     assert [e["type"] for e in events if e["type"] == "paste"] == ["paste"]
     assert next(e for e in events if e["type"] == "paste")["detail"] == {"chars": 9}
+
+
+def test_a_browser_that_writes_no_accepted_container_is_offered_typed_answers(stack, page):
+    """No declared format the server takes (it sniffs the first chunk): the page says recording is unsupported
+    here and offers typed answers, instead of recording something it would have to refuse."""
+    page.add_init_script("MediaRecorder.isTypeSupported = () => false")
+    through_consent(page, invite(stack))
+    page.wait_for_selector("h1:has-text('检查摄像头和麦克风')")
+    page.tap("button:has-text('开启摄像头和麦克风')")
+    page.wait_for_selector("text=当前环境不支持录制")
+    page.tap("button:has-text('改用文字作答')")
+    page.wait_for_selector(f"h1:has-text('第 1 / {QUESTIONS} 题')")
+    assert page.locator("fieldset.modes").count() == 0 and page.locator("#answer-text").count() == 1

@@ -315,7 +315,9 @@ const MIME = {
   audio: ['audio/webm;codecs=opus', 'audio/webm', 'audio/mp4', 'audio/ogg']
 };
 const allowed = m => P.answer_modes.includes(m);
-const available = () => P.answer_modes.filter(m => m === 'text' || (m === 'video' ? dev.video : dev.audio));
+/* A recording mode needs its device and a container the server takes (the first chunk is sniffed: 415 otherwise). */
+const recordable = m => !!window.MediaRecorder && MIME[m].some(t => MediaRecorder.isTypeSupported(t));
+const available = () => P.answer_modes.filter(m => m === 'text' || ((m === 'video' ? dev.video : dev.audio) && recordable(m)));
 const modeNames = () => P.answer_modes.map(m => tr('m_' + m)).join(' / ');
 async function openDevices() {
   const audio = {echoCancellation: false, noiseSuppression: false, autoGainControl: false}, md = navigator.mediaDevices;
@@ -366,11 +368,11 @@ function preview() {
   return v;
 }
 function recorder(m) {
-  const vid = m === 'video', mime = MIME[m].find(t => MediaRecorder.isTypeSupported(t)) || '';
+  const vid = m === 'video', mime = MIME[m].find(t => MediaRecorder.isTypeSupported(t));
+  if (!mime) throw new Error('no container the server takes');   // never declare one the browser won't write
   const opt = vid ? {videoBitsPerSecond: 1e6, audioBitsPerSecond: 64000} : {audioBitsPerSecond: 64000};
-  if (mime) opt.mimeType = mime;
-  const rec = new MediaRecorder(vid ? dev.stream : new MediaStream(dev.stream.getAudioTracks()), opt);
-  rec.mime = mime || rec.mimeType || (vid ? 'video/mp4' : 'audio/mp4');
+  const rec = new MediaRecorder(vid ? dev.stream : new MediaStream(dev.stream.getAudioTracks()), {...opt, mimeType: mime});
+  rec.mime = mime;
   return rec;
 }
 const stopRec = rec => new Promise(ok => {
@@ -474,7 +476,8 @@ function deviceScreen(next) {
     setT(go, 'd_ok'); go.disabled = false; go.onclick = nextStep;
   };
   go.onclick = async () => {
-    if (!window.MediaRecorder || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    if (!window.MediaRecorder || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia
+        || !['audio', 'video'].some(m => allowed(m) && recordable(m))) {
       go.hidden = true; return say(st, 'd_unsup', null, 'err');
     }
     go.disabled = true; say(st, 'd_wait', null, '');
@@ -493,7 +496,7 @@ function deviceScreen(next) {
 }
 
 function practiceScreen() {
-  const m = dev.video && allowed('video') ? 'video' : 'audio', box = timerBox(), st = msg(), out = h('div');
+  const m = dev.video && allowed('video') && recordable('video') ? 'video' : 'audio', box = timerBox(), st = msg(), out = h('div');
   const now = btn('now', null, 'primary'), stop = btn('stop', null, 'primary'), live = h('div.stage', {}, preview(), meter());
   stop.hidden = true;
   screen(h('h1', {t: 'p_title'}), h('p.note', {t: 'p_intro'}), h('p.question', {}, S.practice_question),
