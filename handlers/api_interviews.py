@@ -81,6 +81,8 @@ def decide() -> Response:
     outcome = data["outcome"]
     key = f"api:{current_token().id}:decide:{interview.id}:{outcome}:{userid}"
     result = decisions.decide(report.id, outcome, userid=userid, response_code="", request_key=key)
+    if result == "erased":
+        raise ApiError(409, "candidate_erased", "the candidate's personal data was erased; no decision can be taken")
     decision = Decision.get_or_none(Decision.interview == interview.id)
     if decision is None or result not in ("decided", "held", "already"):  # refused, missing: checked above
         raise ApiError(409, "not_decided", f"the decision was not taken ({result}); retry")

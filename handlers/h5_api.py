@@ -56,7 +56,8 @@ def invitation_for(token: str) -> Invitation:
     if invitation.status in CLOSED_INVITATIONS:
         raise InterviewError(409, "invitation_closed", "这个面试邀请已关闭。", rights=rights_state(invitation))
     if (lapsed or invitation.expires_at < utcnow()) and invitation.status != "completed":
-        raise InterviewError(410, "expired", "面试邀请已过期，请联系招聘人员重新发送。", rights=rights_state(invitation))
+        raise InterviewError(410, "expired", "面试邀请已过期，请联系招聘人员重新发送。",
+                             rights=rights_state(invitation))
     return invitation
 
 

@@ -33,6 +33,7 @@ bp = Blueprint("hr_report", __name__, template_folder=str(ROOT / "templates"), s
 NOTE_MAX = 2000
 DECISION_RESULTS = {"decided": "已记录决定，候选人会收到通知。", "held": "已标记为待定。",
                     "already": "这位候选人已有决定，未重复处理。", "refused": "只有招聘人员可以作出决定。",
+                    "erased": "该候选人的个人信息已删除，无法再作出决定。",
                     "erasing": "已提交删除：候选人的个人信息将在几分钟内删除，完成后会通知候选人和招聘人员。"}
 
 

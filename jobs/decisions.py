@@ -96,6 +96,9 @@ def decide(report_id: int, outcome: str, userid: str, response_code: str, reques
         if not allowed:
             notify.to_hr(userid, "hr_not_allowed", f"{request_key}:refused")
             return "refused"
+        if invitation.candidate.erased_at is not None:  # an old card of someone whose data is deleted
+            notify.to_hr(userid, "hr_decide_erased", f"{request_key}:erased", position=invitation.position.title)
+            return "erased"
         result = _hold(interview.id, userid) if outcome == "hold" else _final(interview.id, outcome, userid)
         decision = Decision.get(Decision.interview == interview.id)
         if result in ("decided", "held"):

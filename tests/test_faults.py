@@ -30,8 +30,8 @@ import requests
 from rq import SimpleWorker
 
 from tests.conftest import dispatch_taken, wait_until
-from tests.test_h5_api import clips  # noqa: F401  (the recordings fixture)
 from tests.test_decisions import answer_text, cards, click, invite_member, results, texts
+from tests.test_h5_api import clips  # noqa: F401  (the recordings fixture)
 
 REPO = Path(__file__).resolve().parent.parent
 AUDIO = Path(__file__).parent / "fixtures" / "audio"
@@ -430,7 +430,7 @@ def test_redis_restarted_503_then_recovers_and_nothing_queued_is_lost(stack, red
 
 @SQLITE_ONLY
 def test_last_answer_uploaded_while_redis_is_away_completes_and_the_sweeps_send_what_it_owed(
-        stack, redis_server, clips, no_grace):
+        stack, redis_server, clips, no_grace):  # noqa: F811
     """Fault: Redis dies while the candidate uploads the last answer. Invariants: finishing the upload needs only
     the database (200, the upload finished, not left half-closed, the interview completed); what could not be
     queued then — the answer's scoring, the candidate's 面试完成 message, HR's 已完成 notice, the report — is

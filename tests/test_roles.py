@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from tests.test_decisions import reported, texts
+from tests.test_decisions import cards, click, reported, texts
 from tests.test_hr_pages import csrf, login
 
 ID_NUMBER = "11010519491231002X"
@@ -152,7 +152,7 @@ def test_id_numbers_from_sheets_are_stored_encrypted_and_reseal_under_a_new_key(
 
 
 def test_an_admin_erases_a_candidate_from_the_report_page(stack, report_id):
-    from bot.store.models import AuditLog, Candidate, ErasureRequest, Report
+    from bot.store.models import AuditLog, Candidate, Decision, ErasureRequest, Report
 
     admin = login(stack, "admin_sun")
     page = admin.get(f"{stack.base}/hr/reports/{report_id}", timeout=30).text
@@ -176,4 +176,25 @@ def test_an_admin_erases_a_candidate_from_the_report_page(stack, report_id):
     after = admin.get(f"{stack.base}/hr/reports/{report_id}", timeout=30).text
     assert "张三丰" not in after and "13812345678" not in after and "删除个人信息（管理员）" not in after
     assert Report.get_by_id(report_id).total > 0  # the numbers stay
+    assert "进入复试" not in after and "不再作出决定" in after
+
+    # An old result card tapped, or the page's form posted from a tab left open: no decision, HR told why.
+    [card] = cards(stack, "hr_li")
+    click(stack, "hr_li", card, "pass")
+    stale = recruiter.post(f"{stack.base}/hr/reports/{report_id}/decision",
+                           data={"csrf": csrf(recruiter_page), "outcome": "reject"}, timeout=30)
+    assert stale.status_code == 200 and "无法再作出决定" in stale.text
+    stack.drain()
+    assert Decision.select().count() == 0
+    assert len([t for t in texts(stack, "hr_li") if "无法再作出决定" in t]) == 2
+    import requests
+
+    from handlers.api_auth import create_token
+
+    interview_id = Report.get_by_id(report_id).interview_id
+    api = requests.post(f"{stack.base}/api/v1/decisions", timeout=30,
+                        json={"interview_id": interview_id, "outcome": "pass", "by": "hr_li"},
+                        headers={"Authorization": f"Bearer {create_token('ats', 'full')[1]}", "Idempotency-Key": "e1"})
+    assert api.status_code == 409 and api.json()["error"]["code"] == "candidate_erased"
+    assert Decision.select().count() == 0
     assert AuditLog.select().where(AuditLog.action == "erasure_request", AuditLog.actor == "admin_sun").count() == 2
