@@ -209,6 +209,17 @@ def stack(env) -> Iterator[Stack]:
         server.stop()
 
 
+AUDIO = Path(__file__).parent / "fixtures" / "audio"
+
+
+def as_uploaded(clip: str, folder: Path) -> bytes:
+    """A Mandarin fixture clip (Opus in Ogg) as the H5 page uploads it: remuxed into WebM, not re-encoded."""
+    target = folder / f"{Path(clip).stem}.webm"
+    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-i", str(AUDIO / clip), "-c:a", "copy", str(target)],
+                   check=True, timeout=120)
+    return target.read_bytes()
+
+
 def wait_until(predicate, timeout: float = 5.0, interval: float = 0.05):
     """Poll predicate until it returns something truthy; fail after timeout seconds."""
     deadline = time.monotonic() + timeout

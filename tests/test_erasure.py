@@ -13,20 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
 import jsonschema
 import pytest
 
-from tests.conftest import wait_until
+from tests.conftest import as_uploaded, wait_until
 from tests.test_decisions import answer_text, cards, click, invite_member, texts
 from tests.test_h5_api import clips, consent, finish, upload  # noqa: F401 - clips is a fixture
 from tests.test_h5_browser import CHROMIUM, browser, fake_mic, page, shot  # noqa: F401 - fixtures
 from tests.test_hr_pages import login
 
-AUDIO = Path(__file__).parent / "fixtures" / "audio"
 NAME, PHONE, EMAIL = "欧阳娜娜", "13812345678", "nana.ouyang@example.com"
 RESUME = "曾在招商银行网点做大堂引导两年熟悉反洗钱可疑交易上报"
 ID_NUMBER = "110101199003077777"
@@ -36,10 +34,7 @@ UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) MicroMessenger/8.0.47 " + "x" * 3
 @pytest.fixture(scope="module")
 def spoken(tmp_path_factory) -> bytes:
     """A Mandarin answer to the intro question, as the page uploads it (Opus in WebM)."""
-    target = tmp_path_factory.mktemp("spoken") / "intro.webm"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(AUDIO / "intro_excellent.ogg"), "-c:a", "copy",
-                    str(target)], check=True)
-    return target.read_bytes()
+    return as_uploaded("intro_excellent.ogg", tmp_path_factory.mktemp("spoken"))
 
 
 def dump() -> str:

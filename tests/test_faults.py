@@ -29,12 +29,11 @@ import redis
 import requests
 from rq import SimpleWorker
 
-from tests.conftest import dispatch_taken, wait_until
+from tests.conftest import as_uploaded, dispatch_taken, wait_until
 from tests.test_decisions import answer_text, cards, click, invite_member, results, texts
 from tests.test_h5_api import clips  # noqa: F401  (the recordings fixture)
 
 REPO = Path(__file__).resolve().parent.parent
-AUDIO = Path(__file__).parent / "fixtures" / "audio"
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the fault is not the database's
 
 pytestmark = pytest.mark.slow
@@ -268,11 +267,7 @@ def help_replies(stack) -> list[str]:
 @pytest.fixture(scope="module")
 def long_answer(tmp_path_factory) -> bytes:
     """The longest Mandarin clip (30-40 s) as the page uploads it (Opus in WebM): a wide window to kill in."""
-    from tests.test_scoring import ffmpeg
-
-    target = tmp_path_factory.mktemp("faults-webm") / "cross_sell.webm"
-    ffmpeg("-i", str(AUDIO / "cross_sell_excellent_plain.ogg"), "-c:a", "copy", str(target))
-    return target.read_bytes()
+    return as_uploaded("cross_sell_excellent_plain.ogg", tmp_path_factory.mktemp("faults-webm"))
 
 
 @SQLITE_ONLY

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -164,12 +163,12 @@ def test_notes_and_tags_are_checked_escaped_and_audited(stack, report_id):
 
 def test_recordings_stream_to_recruiters_in_ranges_and_not_to_viewers(stack):
     from bot.store.models import Recording, Report
+    from tests.conftest import as_uploaded
     from tests.test_h5_api import finish, upload
-    from tests.test_scoring import AUDIO, started_interview
+    from tests.test_scoring import started_interview
 
-    clip = stack.settings.data_dir.parent / "clip.webm"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(AUDIO / "complaint_excellent.ogg"), "-c:a", "copy",
-                    str(clip)], check=True)
+    clip = stack.settings.data_dir.parent / "complaint_excellent.webm"
+    as_uploaded("complaint_excellent.ogg", clip.parent)
     client, base = started_interview(stack)
     for q in client.get(f"{base}/state").json["questions"]:
         if q["key"] == "complaint":

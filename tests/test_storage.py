@@ -19,10 +19,9 @@ import pytest
 from bot import sealing
 from bot.sealing import MAGIC, Keyring, SealError
 from bot.storage import LocalStorage, S3Storage, StorageError, StorageKeyError, get_storage, open_recording
-from tests.conftest import free_port
+from tests.conftest import as_uploaded, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-AUDIO = Path(__file__).parent / "fixtures" / "audio"
 EBML = b"\x1a\x45\xdf\xa3"  # every WebM file starts with it…
 DOCTYPE = b"\x42\x82\x84webm"  # …and names its DocType soon after
 MARKER = b"PLAINTEXT-MARKER-" * 64
@@ -36,10 +35,7 @@ def ring(*ids: str) -> Keyring:
 @pytest.fixture(scope="session")
 def speech(tmp_path_factory) -> bytes:
     """A real Mandarin answer as the H5 page uploads it (Opus in WebM)."""
-    target = tmp_path_factory.mktemp("speech") / "complaint.webm"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(AUDIO / "complaint_excellent.ogg"), "-c:a", "copy",
-                    str(target)], check=True)
-    return target.read_bytes()
+    return as_uploaded("complaint_excellent.ogg", tmp_path_factory.mktemp("speech"))
 
 
 # -- the envelope --------------------------------------------------------------------------------------------------
