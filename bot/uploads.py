@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bot import media, sealing, storage
+from bot import sealing, storage
 from bot.interviews import (
     ANSWER_MAX_BYTES,
     CHUNK_MAX_BYTES,
@@ -29,6 +29,7 @@ from bot.interviews import (
 from bot.store.db import database
 from bot.store.models import Interview, Invitation, Upload, utcnow
 from config.settings import Settings
+from scoring import media
 
 MIME = re.compile(r"(audio|video)/(webm|mp4|ogg)(;[ =a-z0-9.,\"-]*)?", re.IGNORECASE)
 EXTENSIONS = {"webm": "webm", "mp4": "mp4", "ogg": "ogg"}

@@ -298,7 +298,7 @@ def test_each_real_container_passes_the_sniff_and_is_stored(page, containers, co
 
 
 def test_the_sniff_itself():
-    from bot.media import looks_like
+    from scoring.media import looks_like
 
     assert looks_like("video/webm;codecs=vp8,opus", b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81")
     assert looks_like("VIDEO/MP4", b"\x00\x00\x00\x20ftypisom") and looks_like("audio/ogg", b"OggS\x00\x02")
