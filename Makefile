@@ -1,12 +1,13 @@
-# `make run` starts the whole product; `make test` runs the test suite; `make bench` the benchmarks;
-# `make load` the load test (callback and upload at fixed offered rates, open loop; ~3 min, `make load-quick` ~1).
+# `make run` starts the whole product; `make test` runs the test suite; `make arch` checks the layers;
+# `make bench` the benchmarks; `make load` the load test (callback and upload at fixed offered rates, open loop;
+# ~3 min, `make load-quick` ~1). docs/testing.md says more.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 MODELS_DIR ?= data/models
 
-.PHONY: run test bench bench-callback bench-scoring bench-screening bench-bulk bench-pool load load-quick eval install install-dev lint migrate models seed clean
+.PHONY: run test arch docs bench bench-callback bench-scoring bench-screening bench-bulk bench-pool load load-quick eval install install-dev lint migrate models seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +33,10 @@ $(MODELS_DIR)/.ready: $(VENV)/.installed scoring/models.py scoring/emotion_onnx.
 models: $(MODELS_DIR)/.ready
 
 migrate: install
-	$(BIN)/python -m bot.store upgrade
+	$(BIN)/python -m jobs.cli upgrade
 
 seed: migrate models
-	$(BIN)/python -m bot.store seed
+	$(BIN)/python -m jobs.cli seed
 
 run: seed
 	@$(BIN)/python -m config.banner
@@ -43,6 +44,15 @@ run: seed
 
 test: install-dev models
 	$(BIN)/python -m pytest -q
+
+# The layer rules counted (cycles, upward imports, imports inside functions) and the import-linter contract.
+arch: install-dev
+	$(BIN)/python -m tests.architecture
+	$(BIN)/lint-imports --no-cache
+
+# docs/configuration.md from the settings table (tests/test_settings_table.py fails when it is stale).
+docs: install
+	$(BIN)/python -m config.docs > docs/configuration.md
 
 bench: bench-callback bench-scoring bench-screening bench-bulk bench-pool
 

@@ -39,3 +39,6 @@ class RateLimited(InterviewBotError):
 
 # Redis or the database away for a moment (a restart, a failover, a lock held too long): worth trying again.
 OUTAGES = (redis.ConnectionError, redis.TimeoutError, peewee.OperationalError, peewee.InterfaceError)
+# During an outage requests get 503 with Retry-After, never a 500: WeCom re-sends a callback it was refused, the
+# H5 page and API clients retry.
+RETRY_AFTER_SECONDS = 5

@@ -1,9 +1,18 @@
-"""Signed, expiring links: the candidate's identity on the H5 page is the invitation token."""
+"""Every link the product hands out, and the signed tokens in them: the candidate's invitation (their identity on
+the H5 page), HR's report pages, the recruiter's bulk-upload page and a run's failed rows."""
 from __future__ import annotations
 
+import datetime as dt
 import time
+from typing import Any
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+
+from config.settings import Settings
+
+REPORT_LINK_DAYS = 30
+UPLOAD_LINK_SECONDS = 1800
+FAILURES_LINK_DAYS = 30
 
 
 class InvalidLink(Exception):
@@ -42,3 +51,63 @@ def read_token(secret_key: str, token: str, *, now: float | None = None) -> tupl
     if (now or time.time()) > expires:
         raise ExpiredLink(invitation_id, candidate_id)
     return invitation_id, candidate_id
+
+
+def invitation_link(settings: Settings, invitation: Any) -> str:
+    """Return the candidate's signed link to the interview page (valid until the invitation expires)."""
+    expires = invitation.expires_at.replace(tzinfo=dt.UTC).timestamp()
+    token = make_token(settings.secret_key, invitation.id, invitation.candidate_id, expires)
+    return f"{settings.public_base_url}/i/{token}"
+
+
+def report_link(settings: Settings, report_id: int) -> str:
+    """Return the link to a report's page (opened inside WeCom, it signs the member in through OAuth)."""
+    return f"{settings.public_base_url}/hr/reports/{report_id}"
+
+
+def read_report_link(settings: Settings, token: str) -> int | None:
+    """Return the report id of a genuine, unexpired signed link (cards sent before sign-in had them), else None."""
+    data = _timed(settings, "report-link-v1", token, REPORT_LINK_DAYS * 86400)
+    try:
+        return int(data["r"]) if data else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def upload_link(settings: Settings, userid: str, position_id: int) -> str:
+    """The recruiter's 30-minute link to upload a sheet for a position."""
+    token = URLSafeTimedSerializer(settings.secret_key, salt="bulk-upload-v1").dumps({"u": userid, "p": position_id})
+    return f"{settings.public_base_url}/bulk/{token}"
+
+
+def read_upload_link(settings: Settings, token: str) -> tuple[str, int] | None:
+    """Return (userid, position id) of a genuine upload link younger than 30 minutes, else None."""
+    data = _timed(settings, "bulk-upload-v1", token, UPLOAD_LINK_SECONDS)
+    try:
+        return (str(data["u"]), int(data["p"])) if data else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def failures_link(settings: Settings, run_id: int) -> str:
+    """A 30-day link to download a bulk run's failed rows as CSV (the summary card opens it)."""
+    token = URLSafeTimedSerializer(settings.secret_key, salt="bulk-failures-v1").dumps({"r": run_id})
+    return f"{settings.public_base_url}/bulk/failures/{token}.csv"
+
+
+def read_failures_link(settings: Settings, token: str) -> int | None:
+    """Return the run id of a genuine failures link younger than 30 days, else None."""
+    data = _timed(settings, "bulk-failures-v1", token, FAILURES_LINK_DAYS * 86400)
+    try:
+        return int(data["r"]) if data else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _timed(settings: Settings, salt: str, token: str, max_age: int) -> Any:
+    if not token or len(token) >= 512:
+        return None
+    try:
+        return URLSafeTimedSerializer(settings.secret_key, salt=salt).loads(token, max_age=max_age)
+    except (BadSignature, SignatureExpired):
+        return None

@@ -28,7 +28,7 @@ def main() -> int:
     print(f"  health          {base}/healthz")
     print(f"  HR pages        {settings.public_base_url}/hr/   (reports, compare, dashboards, talent pool)")
     print(f"  open API        {settings.public_base_url}/api/v1/openapi.json")
-    print("                  (a token: .venv/bin/python -m bot.store token create NAME --role full|masked)")
+    print("                  (a token: .venv/bin/python -m jobs.cli token create NAME --role full|masked)")
     if settings.sandbox:
         print(f"  sandbox console http://127.0.0.1:{settings.sandbox_port}/console   <- open this")
         print(f"  try: as {sorted(settings.hr_userids)[0]}, type  /invite 柜员 zhangsan")

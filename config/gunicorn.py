@@ -27,7 +27,7 @@ def _warm_pool():
 
     try:
         from bot.store.db import db_session
-        from jobs import talent
+        from bot.talent import pool as talent
 
         with db_session():
             talent.warm()

@@ -1,4 +1,8 @@
-"""Settings from the environment, parsed by small typed parsers that fail loudly on garbage.
+"""Settings from the environment, declared once: each field of `Settings` is a row of the settings table.
+
+A row names the environment variable, its parser (which holds the bounds and raises on garbage), its default
+(text handed to the same parser, possibly computed from earlier rows or the sandbox mode) and a one-line doc.
+`load()` walks the rows in order; `python -m config.docs` renders them as docs/configuration.md.
 
 With no WECOM_CORP_ID the product runs against the built-in WeCom sandbox: credentials for it are
 generated once into the data folder, and the API base points at the sandbox's port.
@@ -6,19 +10,46 @@ generated once into the data folder, and the API base points at the sandbox's po
 from __future__ import annotations
 
 import base64
-import binascii
 import functools
 import json
 import os
-import re
 import secrets
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import Any
 
 from dotenv import dotenv_values
+
+from config.parsers import (
+    Bool,
+    Choice,
+    Folder,
+    Int,
+    Pattern,
+    SettingsError,
+    Text,
+    Url,
+    UserIds,
+    parse_aes_key,
+    parse_bool,
+    parse_choice,
+    parse_corp_id,
+    parse_int,
+    parse_list,
+    parse_recording_keys,
+    parse_token,
+    parse_url,
+)
+from config.table import Derived, Entry, derived, row, table_derived, table_rows
+
+__all__ = [
+    "DEFAULT_MODELS_DIR", "REAL_API_BASE", "REAL_OAUTH_URL", "SANDBOX_ADMINS", "SANDBOX_HR_USERIDS",
+    "SANDBOX_HR_VIEWERS", "Derived", "Entry", "Settings", "SettingsError", "derived_fields", "entries",
+    "get_settings", "load", "parse_aes_key", "parse_bool", "parse_choice", "parse_int", "parse_list", "parse_token",
+    "parse_url",
+]
 
 REAL_API_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
 # Models live beside the code, not under DATA_DIR: tests with a temporary DATA_DIR share the one set-up folder.
@@ -29,168 +60,15 @@ SANDBOX_ADMINS = "admin_sun"  # the data-protection admin: audit log, erasure, e
 REAL_OAUTH_URL = "https://open.weixin.qq.com/connect/oauth2/authorize"
 
 
-class SettingsError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
-
-
-def parse_int(name: str, raw: str, *, low: int | None = None, high: int | None = None) -> int:
-    """Parse a whole number, optionally bounded."""
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
-def parse_bool(name: str, raw: str) -> bool:
-    """Parse 1/0, true/false, yes/no, on/off."""
-    lowered = raw.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off", ""}:
-        return False
-    raise SettingsError(f"{name} must be true or false, got {raw!r}")
-
-
-def parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
-    """Parse one of a few fixed words."""
-    value = raw.strip().lower()
-    if value not in choices:
-        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
-    return value
-
-
-def parse_url(name: str, raw: str, *, schemes: tuple[str, ...], trailing_slash: bool = False) -> str:
-    """Parse a URL with one of the given schemes."""
-    value = raw.strip()
-    parsed = urlparse(value)
-    if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
-        raise SettingsError(f"{name} must be a {'/'.join(schemes)} URL, got {raw!r}")
-    if trailing_slash and not value.endswith("/"):
-        value += "/"
-    return value
-
-
-def parse_list(name: str, raw: str) -> frozenset[str]:
-    """Parse a comma-separated list of WeCom userids."""
-    items = [item.strip() for item in raw.split(",") if item.strip()]
-    for item in items:
-        if not re.fullmatch(r"[A-Za-z0-9_.@-]{1,64}", item):
-            raise SettingsError(f"{name} holds an invalid userid {item!r}")
-    return frozenset(items)
-
-
-def parse_token(name: str, raw: str) -> str:
-    """Parse the callback Token: 1-32 letters or digits."""
-    if not re.fullmatch(r"[A-Za-z0-9]{1,32}", raw):
-        raise SettingsError(f"{name} must be 1-32 letters or digits")
-    return raw
-
-
-def parse_aes_key(name: str, raw: str) -> str:
-    """Parse an EncodingAESKey: 43 base64 characters that decode to 32 bytes."""
-    if len(raw) != 43:
-        raise SettingsError(f"{name} must be 43 characters long, got {len(raw)}")
-    try:
-        key = base64.b64decode(raw + "=", validate=True)
-    except binascii.Error:
-        raise SettingsError(f"{name} is not valid base64") from None
-    if len(key) != 32:
-        raise SettingsError(f"{name} must decode to 32 bytes")
-    return raw
-
-
-@dataclass(frozen=True)
-class Settings:
-    data_dir: Path
-    sandbox: bool
-    wecom_corp_id: str
-    wecom_agent_id: int
-    wecom_secret: str
-    wecom_token: str
-    wecom_aes_key: str
-    wecom_api_base: str
-    public_base_url: str
-    database_url: str
-    redis_url: str
-    redis_embedded: bool
-    secret_key: str
-    hr_userids: frozenset[str]
-    web_port: int = 8000
-    sandbox_port: int = 8001
-    company_name: str = "示例银行"
-    callback_max_age: int = 300
-    invitation_ttl_days: int = 7
-    models_dir: Path = DEFAULT_MODELS_DIR
-    whisper_model: Path = DEFAULT_MODELS_DIR / "whisper-base"
-    face_expression: bool = False
-    scoring_threads: int = 2
-    whisper_device: str = "cpu"
-    hr_locale: str = "zh-CN"
-    digest_hour: int = 9
-    reminder_hours: int = 24
-    hr_viewers: frozenset[str] = frozenset()
-    oauth_url: str = REAL_OAUTH_URL
-    pool_retention_days: int = 365
-    admin_userids: frozenset[str] = frozenset()
-    hr_leads: frozenset[str] = frozenset()
-    # (key id, 32-byte AES key), the first one seals new recordings; the others only open older ones
-    recording_keys: tuple[tuple[str, bytes], ...] = ()
-    storage_url: str = ""  # "" → recordings under DATA_DIR; s3://bucket/prefix → S3-compatible object storage
-    s3_endpoint_url: str = ""
-    recording_retention_days: int = 180
-    personal_data_retention_days: int = 365
-    rate_limit_per_minute: int = 600  # requests per client address per minute on the H5, HR and API routes
-    proxy_hops: int = 0  # how many reverse proxies (nginx) stand in front and set X-Forwarded-For
-    extra: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def recruiters(self) -> frozenset[str]:
-        """Who may run recruiter commands in chat and decide: HR_USERIDS and HR_LEADS."""
-        return self.hr_userids | self.hr_leads
-
-    @property
-    def redis_socket(self) -> Path:
-        return self.data_dir / "redis.sock"
-
-
-def _secret_key(data_dir: Path) -> str:
-    path = data_dir / "secret_key"
+def _secret_file(data_dir: Path, name: str, make: Callable[[], str]) -> str:
+    """Read DATA_DIR/name, writing make() there first (mode 600) when it is missing."""
+    path = data_dir / name
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
+            handle.write(make())
     return path.read_text().strip()
-
-
-def _recording_keys(name: str, raw: str, data_dir: Path) -> tuple[tuple[str, bytes], ...]:
-    """RECORDING_KEYS "k2:<base64 of 32 bytes>,k1:<…>" (newest first); unset → one key generated into DATA_DIR."""
-    if not raw.strip():
-        path = data_dir / "recording_keys"
-        if not path.exists():
-            data_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write("k1:" + base64.b64encode(secrets.token_bytes(32)).decode())
-        raw = path.read_text().strip()
-    keys: list[tuple[str, bytes]] = []
-    for item in raw.split(","):
-        key_id, sep, encoded = item.strip().partition(":")
-        if not sep or not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", key_id):
-            raise SettingsError(f"{name} must be id:base64key pairs separated by commas (ids: letters, digits, _ -)")
-        try:
-            key = base64.b64decode(encoded, validate=True)
-        except ValueError:
-            raise SettingsError(f"{name}: key {key_id} is not base64") from None
-        if len(key) != 32:
-            raise SettingsError(f"{name}: key {key_id} must decode to 32 bytes (AES-256)")
-        if key_id in dict(keys):
-            raise SettingsError(f"{name}: key id {key_id} appears twice")
-        keys.append((key_id, key))
-    return tuple(keys)
 
 
 def _sandbox_credentials(data_dir: Path) -> dict[str, str]:
@@ -207,8 +85,176 @@ def _sandbox_credentials(data_dir: Path) -> dict[str, str]:
         "WECOM_AES_KEY": base64.b64encode(secrets.token_bytes(32)).decode()[:43],
     }
     data_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(creds, indent=2))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # the sandbox's secrets: the owner's only
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps(creds, indent=2))
     return creds
+
+
+def _sandboxed(real: str, sandbox_path: str) -> Callable[[Mapping[str, Any]], str]:
+    """Default to `real`, or in sandbox mode to the sandbox's own port plus `sandbox_path`."""
+    return lambda v: f"http://127.0.0.1:{v['sandbox_port']}{sandbox_path}" if v["sandbox"] else real
+
+
+def _new_secret_key() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def _new_recording_key() -> str:
+    return "k1:" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+_HTTP = ("http", "https")
+_DAYS = Int(1, 3650)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """The product's settings: each field is a row of the table, worked out from rows (derived), or `extra`."""
+
+    # Rows are read top to bottom, so a computed default may use any row above it.
+    data_dir: Path = row("DATA_DIR", Folder(), "data",
+                         "where the SQLite file, embedded Redis, secret keys and sandbox credentials live")
+    sandbox: bool = derived("true when `WECOM_CORP_ID` is unset: the product talks to the built-in WeCom sandbox")
+    web_port: int = row("WEB_PORT", Int(1, 65535), "8000", "local port of the web process (gunicorn binds it)")
+    sandbox_port: int = row("SANDBOX_PORT", Int(1, 65535), "8001", "local port of the built-in WeCom sandbox")
+    wecom_corp_id: str = row(
+        "WECOM_CORP_ID", Pattern(parse_corp_id, "1–64 letters or digits"), None,
+        "your CorpID; unset, the product runs against the built-in sandbox with credentials generated once into "
+        "`$DATA_DIR/sandbox_credentials.json`", shown="*(unset → sandbox mode)*", sandbox_generated=True)
+    wecom_agent_id: int = row("WECOM_AGENT_ID", Int(1), None, "the self-built app's AgentId (required with a CorpID)",
+                              shown="sandbox: `1000002`", sandbox_generated=True)
+    wecom_secret: str = row("WECOM_SECRET", Text(kind="secret"), None, "the app's Secret (required with a CorpID)",
+                            shown="sandbox: generated", sandbox_generated=True)
+    wecom_token: str = row("WECOM_TOKEN", Pattern(parse_token, "1–32 letters or digits"), None,
+                           "the receive URL's Token (required with a CorpID)",
+                           shown="sandbox: generated", sandbox_generated=True)
+    wecom_aes_key: str = row("WECOM_AES_KEY", Pattern(parse_aes_key, "43 base64 characters (32 bytes)"), None,
+                             "the receive URL's EncodingAESKey (required with a CorpID)",
+                             shown="sandbox: generated", sandbox_generated=True)
+    wecom_api_base: str = row(
+        "WECOM_API_BASE", Url(_HTTP, trailing_slash=True), _sandboxed(REAL_API_BASE, "/cgi-bin/"),
+        "where API calls go (a proxy, or the sandbox); a missing trailing `/` is added",
+        shown=f"`{REAL_API_BASE}` (sandbox: `http://127.0.0.1:$SANDBOX_PORT/cgi-bin/`)")
+    oauth_url: str = row(
+        "WECOM_OAUTH_URL", Url(_HTTP), _sandboxed(REAL_OAUTH_URL, "/connect/oauth2/authorize"),
+        "where HR pages send members to sign in", shown=f"`{REAL_OAUTH_URL}` (sandbox: its own page)")
+    public_base_url: str = row(
+        "PUBLIC_BASE_URL", Url(_HTTP, no_trailing_slash=True), lambda v: f"http://127.0.0.1:{v['web_port']}",
+        "the externally reachable base of links in cards (the H5 page, HR pages, the open API)",
+        shown="`http://127.0.0.1:$WEB_PORT`")
+    database_url: str = row(
+        "DATABASE_URL", Url(("sqlite", "postgres", "postgresql", "postgresext", "postgresqlext")),
+        lambda v: f"sqlite:///{v['data_dir'] / 'interview.db'}",
+        "a `playhouse.db_url` URL; `postgresql://user:pw@host/db` for production",
+        shown="`sqlite:///$DATA_DIR/interview.db`")
+    redis_url: str = row(
+        "REDIS_URL", Url(("redis", "rediss", "unix", "redis+sentinel")),
+        lambda v: f"unix://{v['data_dir'] / 'redis.sock'}",
+        "`redis://host:6379/0`, `rediss://…`, `unix:///path`, or "
+        "`redis+sentinel://[:pw@]s1:26379,s2:26379/<master>/<db>`",
+        shown="*(unset → embedded Redis on `$DATA_DIR/redis.sock`)*", blank_is_unset=True)
+    redis_embedded: bool = derived("true when `REDIS_URL` is unset: `make run` starts Redis on `DATA_DIR`'s socket")
+    secret_key: str = row(
+        "SECRET_KEY", Text(kind="secret"), lambda v: _secret_file(v["data_dir"], "secret_key", _new_secret_key),
+        "signs the candidates' invitation links", shown="generated once into `$DATA_DIR/secret_key` (mode 600)",
+        blank_is_unset=True)
+    hr_userids: frozenset[str] = row(
+        "HR_USERIDS", UserIds(), lambda v: SANDBOX_HR_USERIDS if v["sandbox"] else "",
+        "WeCom userids allowed to run recruiter commands and decide",
+        shown=f"sandbox: `{SANDBOX_HR_USERIDS}`; otherwise empty")
+    hr_leads: frozenset[str] = row("HR_LEADS", UserIds(), "",
+                                   "HR leads: a recruiter's rights, ID numbers unmasked, the audit log")
+    hr_viewers: frozenset[str] = row(
+        "HR_VIEWERS", UserIds(), lambda v: SANDBOX_HR_VIEWERS if v["sandbox"] else "",
+        "WeCom userids who may read reports with personal data masked (no recordings, no decisions)",
+        shown=f"sandbox: `{SANDBOX_HR_VIEWERS}`; otherwise empty")
+    admin_userids: frozenset[str] = row(
+        "ADMIN_USERIDS", UserIds(), lambda v: SANDBOX_ADMINS if v["sandbox"] else "",
+        "data-protection admins: everything unmasked, the audit log, erasing a candidate",
+        shown=f"sandbox: `{SANDBOX_ADMINS}`; otherwise empty")
+    company_name: str = row("COMPANY_NAME", Text(strip=True), "示例银行", "the company named in cards and pages",
+                            blank_is_unset=True)
+    hr_locale: str = row(
+        "HR_LOCALE", Choice(("zh-CN", "en")), "zh-CN",
+        "the language of HR's messages and cards; candidates get the language they used on the page")
+    callback_max_age: int = row(
+        "CALLBACK_MAX_AGE", Int(10, 86400), "300",
+        "seconds a callback's timestamp may differ from ours before it is refused as stale")
+    invitation_ttl_days: int = row(
+        "INVITATION_TTL_DAYS", Int(1, 90), "7",
+        "default validity of invitation links in days (positions set their own `deadline_days`)")
+    digest_hour: int = row("DIGEST_HOUR", Int(0, 23), "9",
+                           "the hour (Beijing time) of the daily digest card; it goes out at :05")
+    reminder_hours: int = row(
+        "REMINDER_HOURS", Int(1, 24 * 14), "24",
+        "remind candidates who have not finished this many hours before their deadline")
+    models_dir: Path = row(
+        "MODELS_DIR", Folder(), str(DEFAULT_MODELS_DIR),
+        "where `make models` puts the Whisper model and deepface's weights",
+        shown="`data/models` beside the code (not under `DATA_DIR`)", blank_is_unset=True)
+    whisper_model: Path = row(
+        "WHISPER_MODEL", Folder(), lambda v: str(v["models_dir"] / "whisper-base"),
+        "another local CTranslate2 Whisper directory (small, large-v3, …) for bigger machines or GPUs",
+        shown="`$MODELS_DIR/whisper-base`", blank_is_unset=True)
+    whisper_device: str = row(
+        "WHISPER_DEVICE", Choice(("cpu", "cuda")), "cpu",
+        "`cuda` runs Whisper on an NVIDIA GPU (int8 weights, fp16 compute; CTranslate2 needs CUDA 12 + cuDNN 9)")
+    scoring_threads: int = row(
+        "SCORING_THREADS", Int(1, 64), lambda v: str(min(os.cpu_count() or 1, 8)),
+        "threads Whisper uses per scoring job", shown="the CPU count, at most 8")
+    face_expression: bool = row(
+        "FACE_EXPRESSION", Bool(), "false",
+        "score facial expression as 亲和力 (weight 0.05 unless a position sets one) where a position enables face "
+        "analysis and the candidate consented; off by default ([wecom.md §7](wecom.md))")
+    recording_keys: tuple[tuple[str, bytes], ...] = row(
+        "RECORDING_KEYS", Pattern(parse_recording_keys, "`id:base64` pairs of 32-byte keys, newest first", kind="keys"),
+        lambda v: _secret_file(v["data_dir"], "recording_keys", _new_recording_key),
+        "`k2:<base64 of 32 bytes>,k1:<…>`: AES-256-GCM keys for recordings and ID numbers; the first seals new "
+        "data, the rest only open older data",
+        shown="one key generated once into `$DATA_DIR/recording_keys` (mode 600)", blank_is_unset=True)
+    storage_url: str = row(
+        "STORAGE_URL", Url(("s3",), optional=True), "",
+        "`s3://bucket/prefix`: recordings in S3-compatible object storage (credentials the usual boto3 way: "
+        "`AWS_ACCESS_KEY_ID`, …)", shown="*(unset → under `DATA_DIR`)*", blank_is_unset=True)
+    s3_endpoint_url: str = row("S3_ENDPOINT_URL", Url(_HTTP, optional=True), "",
+                               "the object store's endpoint (MinIO, Ceph RGW, …)", shown="*(AWS)*",
+                               blank_is_unset=True)
+    recording_retention_days: int = row("RECORDING_RETENTION_DAYS", _DAYS, "180",
+                                        "recordings are deleted this many days after their interview ended")
+    personal_data_retention_days: int = row(
+        "PERSONAL_DATA_RETENTION_DAYS", _DAYS, "365",
+        "a candidate with no activity this many days is erased (30 days for those who left the talent pool)")
+    pool_retention_days: int = row(
+        "POOL_RETENTION_DAYS", _DAYS, "365",
+        "how many days after their last report a candidate stays in the talent pool")
+    rate_limit_per_minute: int = row(
+        "RATE_LIMIT_PER_MINUTE", Int(10, 1_000_000), "600",
+        "requests per minute per interview link (candidate pages; 20× per address), per address (HR and bulk "
+        "pages), per token (API)")
+    proxy_hops: int = row("PROXY_HOPS", Int(0, 5), "0",
+                          "reverse proxies in front (nginx: 1); only then is `X-Forwarded-For` believed")
+    extra: Mapping[str, str] = field(default_factory=dict)  # never read from the environment
+
+    @property
+    def recruiters(self) -> frozenset[str]:
+        """Who may run recruiter commands in chat and decide: HR_USERIDS and HR_LEADS."""
+        return self.hr_userids | self.hr_leads
+
+    @property
+    def redis_socket(self) -> Path:
+        return self.data_dir / "redis.sock"
+
+
+@functools.cache
+def entries() -> tuple[Entry, ...]:
+    """Return the settings table's rows, in the order load() reads them."""
+    return table_rows(Settings)
+
+
+def derived_fields() -> dict[str, str]:
+    """Return the Settings fields load() works out from other rows, with their docs."""
+    return table_derived(Settings)
 
 
 def load(environ: Mapping[str, str] | None = None, *, dotenv: str | None = ".env") -> Settings:
@@ -218,87 +264,31 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: str | None = ".env
         env.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
     env.update(os.environ if environ is None else environ)
 
-    data_dir = Path(env.get("DATA_DIR", "data")).resolve()
-    web_port = parse_int("WEB_PORT", env.get("WEB_PORT", "8000"), low=1, high=65535)
-    sandbox_port = parse_int("SANDBOX_PORT", env.get("SANDBOX_PORT", "8001"), low=1, high=65535)
     sandbox = not env.get("WECOM_CORP_ID")
-    if sandbox:
-        wecom = _sandbox_credentials(data_dir)
-        api_base_default = f"http://127.0.0.1:{sandbox_port}/cgi-bin/"
-        oauth_default = f"http://127.0.0.1:{sandbox_port}/connect/oauth2/authorize"
-    else:
-        missing = [n for n in ("WECOM_AGENT_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY") if not env.get(n)]
+    if not sandbox:
+        missing = [e.env for e in entries() if e.default is None and not env.get(e.env)]
         if missing:
             raise SettingsError(f"WECOM_CORP_ID is set, so these are needed too: {', '.join(missing)}")
-        wecom = env
-        api_base_default = REAL_API_BASE
-        oauth_default = REAL_OAUTH_URL
-
-    corp_id = wecom["WECOM_CORP_ID"].strip()
-    if not re.fullmatch(r"[A-Za-z0-9]{1,64}", corp_id):
-        raise SettingsError("WECOM_CORP_ID must be letters and digits")
-    redis_url = env.get("REDIS_URL", "")
-    models_dir = Path(env.get("MODELS_DIR") or DEFAULT_MODELS_DIR).resolve()
-    return Settings(
-        data_dir=data_dir,
-        sandbox=sandbox,
-        wecom_corp_id=corp_id,
-        wecom_agent_id=parse_int("WECOM_AGENT_ID", wecom["WECOM_AGENT_ID"], low=1),
-        wecom_secret=wecom["WECOM_SECRET"],
-        wecom_token=parse_token("WECOM_TOKEN", wecom["WECOM_TOKEN"]),
-        wecom_aes_key=parse_aes_key("WECOM_AES_KEY", wecom["WECOM_AES_KEY"]),
-        wecom_api_base=parse_url(
-            "WECOM_API_BASE", env.get("WECOM_API_BASE", api_base_default),
-            schemes=("http", "https"), trailing_slash=True,
-        ),
-        public_base_url=parse_url(
-            "PUBLIC_BASE_URL", env.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{web_port}"),
-            schemes=("http", "https"),
-        ).rstrip("/"),
-        database_url=parse_url(
-            "DATABASE_URL", env.get("DATABASE_URL", f"sqlite:///{data_dir / 'interview.db'}"),
-            schemes=("sqlite", "postgres", "postgresql", "postgresext", "postgresqlext"),
-        ),
-        redis_url=parse_url("REDIS_URL", redis_url, schemes=("redis", "rediss", "unix", "redis+sentinel"))
-        if redis_url else f"unix://{data_dir / 'redis.sock'}",
-        redis_embedded=not redis_url,
-        secret_key=env.get("SECRET_KEY") or _secret_key(data_dir),
-        hr_userids=parse_list("HR_USERIDS", env.get("HR_USERIDS", SANDBOX_HR_USERIDS if sandbox else "")),
-        hr_viewers=parse_list("HR_VIEWERS", env.get("HR_VIEWERS", SANDBOX_HR_VIEWERS if sandbox else "")),
-        oauth_url=parse_url("WECOM_OAUTH_URL", env.get("WECOM_OAUTH_URL", oauth_default), schemes=("http", "https")),
-        pool_retention_days=parse_int("POOL_RETENTION_DAYS", env.get("POOL_RETENTION_DAYS", "365"), low=1,
-                                      high=3650),
-        admin_userids=parse_list("ADMIN_USERIDS", env.get("ADMIN_USERIDS", SANDBOX_ADMINS if sandbox else "")),
-        hr_leads=parse_list("HR_LEADS", env.get("HR_LEADS", "")),
-        recording_keys=_recording_keys("RECORDING_KEYS", env.get("RECORDING_KEYS", ""), data_dir),
-        storage_url=parse_url("STORAGE_URL", env["STORAGE_URL"], schemes=("s3",)) if env.get("STORAGE_URL") else "",
-        s3_endpoint_url=parse_url("S3_ENDPOINT_URL", env["S3_ENDPOINT_URL"], schemes=("http", "https"))
-        if env.get("S3_ENDPOINT_URL") else "",
-        recording_retention_days=parse_int("RECORDING_RETENTION_DAYS", env.get("RECORDING_RETENTION_DAYS", "180"),
-                                           low=1, high=3650),
-        personal_data_retention_days=parse_int(
-            "PERSONAL_DATA_RETENTION_DAYS", env.get("PERSONAL_DATA_RETENTION_DAYS", "365"), low=1, high=3650),
-        rate_limit_per_minute=parse_int("RATE_LIMIT_PER_MINUTE", env.get("RATE_LIMIT_PER_MINUTE", "600"), low=10,
-                                        high=1_000_000),
-        proxy_hops=parse_int("PROXY_HOPS", env.get("PROXY_HOPS", "0"), low=0, high=5),
-        web_port=web_port,
-        sandbox_port=sandbox_port,
-        company_name=env.get("COMPANY_NAME", "示例银行").strip() or "示例银行",
-        callback_max_age=parse_int("CALLBACK_MAX_AGE", env.get("CALLBACK_MAX_AGE", "300"), low=10, high=86400),
-        invitation_ttl_days=parse_int("INVITATION_TTL_DAYS", env.get("INVITATION_TTL_DAYS", "7"), low=1, high=90),
-        models_dir=models_dir,
-        whisper_model=Path(env.get("WHISPER_MODEL") or models_dir / "whisper-base").resolve(),
-        face_expression=parse_bool("FACE_EXPRESSION", env.get("FACE_EXPRESSION", "false")),
-        whisper_device=parse_choice("WHISPER_DEVICE", env.get("WHISPER_DEVICE", "cpu"), ("cpu", "cuda")),
-        hr_locale=parse_choice("HR_LOCALE", env.get("HR_LOCALE", "zh-CN"), ("zh-cn", "en")).replace("zh-cn", "zh-CN"),
-        digest_hour=parse_int("DIGEST_HOUR", env.get("DIGEST_HOUR", "9"), low=0, high=23),
-        reminder_hours=parse_int("REMINDER_HOURS", env.get("REMINDER_HOURS", "24"), low=1, high=24 * 14),
-        scoring_threads=parse_int("SCORING_THREADS", env.get("SCORING_THREADS", str(min(os.cpu_count() or 1, 8))),
-                                  low=1, high=64),
-    )
+    values: dict[str, Any] = {"sandbox": sandbox}
+    defaulted: set[str] = set()
+    creds: dict[str, str] = {}
+    for entry in entries():
+        raw = env.get(entry.env)
+        if entry.sandbox_generated and sandbox:
+            # The sandbox only knows the credentials it generated, so the environment's are ignored.
+            creds = creds or _sandbox_credentials(values["data_dir"])
+            raw = creds[entry.env]
+        elif raw is None or (entry.blank_is_unset and not raw.strip()):
+            assert entry.default is not None  # required rows were checked above
+            raw = entry.default(values) if callable(entry.default) else entry.default
+            defaulted.add(entry.env)
+        values[entry.attr] = entry.parser(entry.env, raw)
+    values["redis_embedded"] = "REDIS_URL" in defaulted
+    return Settings(**values)
 
 
 @functools.lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Return the process-wide settings, loaded once."""
     return load()
+

@@ -1,2 +1,1 @@
-"""Inbound handlers, one module per kind of thing; importing this package fills the registry."""
-from handlers import card_event, contacts, fallback, text  # noqa: F401
+"""Inbound handlers of the web app and of WeCom messages, split by audience (wecom, h5, hr, api, bulk)."""

@@ -1,210 +1,32 @@
-"""Delivery jobs: send recorded outbound messages through the rate limiter, exactly once."""
+"""Delivery queue: outbound WeCom messages, folded HR notices, erasure clean-up, webhooks."""
 from __future__ import annotations
 
-import functools
-import logging
-
-from bot import outbox
-from bot.cards import text_message
-from bot.client import DUPLICATE_CHECK, WeComClient
-from bot.errors import RateLimited, WeComError
-from bot.ratelimit import OutboundLimiter
-from bot.store.db import db_session
-from bot.store.kv import get_redis
-from bot.store.models import OutboundMessage
-from config.settings import get_settings
-from jobs.queues import DELIVERY, enqueue
-
-log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 8
-KF_WINDOW_MESSAGES = 5
-KF_WINDOW_ERRORS = (95001, 95002)  # sandbox codes for "5 messages sent" / "outside 48 h" (WECOM.md §4)
-CANDIDATE_PURPOSES = ("reminder", "completed", "result", "reschedule", "candidate")
-
-
-@functools.lru_cache(maxsize=1)
-def wecom() -> WeComClient:
-    """Return this process's WeCom client."""
-    settings = get_settings()
-    return WeComClient(settings, get_redis(settings))
-
-
-@functools.lru_cache(maxsize=1)
-def limiter() -> OutboundLimiter:
-    """Return this process's outbound limiter."""
-    return OutboundLimiter(get_redis())
-
-
-def backoff(attempts: int) -> float:
-    """Seconds to wait before attempt number attempts+1 after a transient failure."""
-    return float(min(15 * 2 ** max(attempts - 1, 0), 3600))
-
-
-def send_text(touser: str, content: str, key: str) -> str:
-    """Record a text message to touser under key and deliver it."""
-    with db_session():
-        message, _ = outbox.record(f"text:{key}", text_message(touser, content), purpose="reply")
-    return deliver(message.id)
-
-
-def schedule(message_id: int, delay: float | None = None) -> None:
-    """Enqueue delivery of a recorded message (again), optionally after delay seconds."""
-    enqueue(DELIVERY, deliver, message_id, key=f"deliver:{message_id}", delay=delay)
+from bot.integrations import webhooks
+from bot.invitations import invites  # noqa: F401  (settles an invitation once its card is delivered)
+from bot.privacy import rights
+from bot.wecom import delivery, notify
 
 
 def deliver(message_id: int) -> str:
-    """Send one recorded message unless it was already sent; return its resulting state."""
-    with db_session():
-        message = OutboundMessage.get_or_none(OutboundMessage.id == message_id)
-        if message is None or message.state in ("sent", "failed", "waiting", "batched", "merged"):
-            return message.state if message else "missing"
-        if not outbox.claim(message_id):
-            return "busy"
-        message = OutboundMessage.get_by_id(message_id)
-        if message.channel == "kf":
-            return _deliver_kf(message)
-        if message.channel == "external":
-            return _deliver_template(message)
-        members = [m for m in message.recipient.split("|") if m]
-        try:
-            limiter().acquire("message/send", members)
-            result = wecom().send(_with_duplicate_check(message))
-        except RateLimited as exc:
-            return _defer(message, exc)
-        except WeComError as exc:
-            return _after_error(message, exc)
-        invalid = {u for u in str(result.get("invaliduser") or "").split("|") if u}
-        if invalid and invalid >= set(members):
-            reason = f"not a member of the company: {'|'.join(sorted(invalid))}"
-            outbox.mark_failed(message_id, reason)
-            _after(message, delivered=False, reason=reason)
-            return "failed"
-        outbox.mark_sent(message_id, result)
-        _after(message, delivered=True)
-        return "sent"
+    """Send one recorded message (exactly once) and run what follows its fate."""
+    return delivery.deliver(message_id)
 
 
-def _defer(message: OutboundMessage, exc: RateLimited) -> str:
-    outbox.mark_deferred(message.id, exc.retry_after, str(exc))
-    schedule(message.id, exc.retry_after)
-    return "deferred"
+def send_text(touser: str, content: str, key: str) -> str:
+    """Record and send a short reply to a member."""
+    return delivery.send_text(touser, content, key)
 
 
-def kf_window_key(open_kfid: str, external_userid: str) -> str:
-    """The Redis hash holding a kf reply window: opened_at (the customer's last message) and sent (≤ 5)."""
-    return f"kf:window:{open_kfid}:{external_userid}"
+def flush_hr(userid: str) -> int:
+    """Send a recruiter's folded notices."""
+    return notify.flush_hr(userid)
 
 
-def _deliver_kf(message: OutboundMessage) -> str:
-    """kf/send_msg inside the customer's 48-hour, 5-message window; outside it the message waits."""
-    payload = message.payload
-    window = kf_window_key(payload["open_kfid"], message.recipient)
-    cache = get_redis()
-    if int(cache.hget(window, "sent") or KF_WINDOW_MESSAGES) >= KF_WINDOW_MESSAGES:
-        return _wait(message, "outside the kf window (48 h / 5 messages since the customer's last message)")
-    try:
-        limiter().acquire("kf/send_msg", [])
-        result = wecom().post("kf/send_msg", data={k: payload[k] for k in ("touser", "open_kfid", "msgtype",
-                                                                            payload["msgtype"], "msgid")})
-    except RateLimited as exc:
-        return _defer(message, exc)
-    except WeComError as exc:
-        if exc.errcode in KF_WINDOW_ERRORS:
-            return _wait(message, str(exc))
-        return _after_error(message, exc)
-    with cache.pipeline() as pipe:  # count it only while the window lives (never recreate it without its TTL)
-        pipe.hincrby(window, "sent", 1)
-        pipe.ttl(window)
-        _, ttl = pipe.execute()
-    if ttl < 0:
-        cache.delete(window)
-    outbox.mark_sent(message.id, result)
-    _after(message, delivered=True)
-    return "sent"
+def scrub_notice(request_id: int, attempt: int = 0) -> str:
+    """Forget whom an erased candidate's last message went to, once it is sent."""
+    return rights.scrub_notice(request_id, attempt)
 
 
-def _wait(message: OutboundMessage, reason: str) -> str:
-    """Hold a kf message until the candidate writes again (jobs/notify.release_waiting); tell HR once."""
-    from jobs import notify
-
-    OutboundMessage.update(state="waiting", lease_until=None, last_error=reason[:500]).where(
-        OutboundMessage.id == message.id).execute()
-    if message.invitation_id:
-        invitation = message.invitation
-        opened = (get_redis().hget(kf_window_key(message.payload["open_kfid"], message.recipient), "opened_at")
-                  or b"never").decode()
-        notify.to_hr(invitation.invited_by, "hr_waiting", f"kf-waiting:{invitation.id}:{opened}",
-                     invitation=invitation, name=invitation.candidate.display_name,
-                     text=message.payload["text"]["content"])
-    return "waiting"
-
-
-def _deliver_template(message: OutboundMessage) -> str:
-    """externalcontact/add_msg_template: a one-recipient task the member confirms (WECOM.md §4)."""
-    body = {k: v for k, v in message.payload.items() if k != "msgtype"}
-    try:
-        limiter().acquire("externalcontact/add_msg_template", [])
-        result = wecom().post("externalcontact/add_msg_template", data=body)
-    except RateLimited as exc:
-        return _defer(message, exc)
-    except WeComError as exc:
-        return _after_error(message, exc)
-    if message.recipient in (result.get("fail_list") or []):
-        reason = "WeCom refused the mass-message task for this customer (monthly limit or no longer a contact)"
-        outbox.mark_failed(message.id, reason)
-        _after(message, delivered=False, reason=reason)
-        return "failed"
-    outbox.mark_sent(message.id, result)
-    _after(message, delivered=True)
-    return "sent"
-
-
-def _with_duplicate_check(message: OutboundMessage) -> dict:
-    """Ask WeCom to drop a repeat when an earlier try may have reached it (a retry, or any card).
-
-    A worker killed mid-send leaves the outcome unknown; WeCom's own duplicate check (30 min, far longer
-    than the outbox lease) then keeps the resend from reaching the person twice. First-try texts go
-    without it, so the same short reply to two identical questions is not swallowed.
-    """
-    payload = {k: v for k, v in message.payload.items() if k != "fold"}  # fold: our note for notify.flush_hr
-    if message.attempts > 1 or message.msgtype == "template_card":
-        return {**payload, **DUPLICATE_CHECK}
-    return payload
-
-
-def _after_error(message: OutboundMessage, exc: WeComError) -> str:
-    if exc.transient and message.attempts < MAX_ATTEMPTS:
-        delay = backoff(message.attempts)
-        log.warning("message %s deferred %.0fs: %s", message.id, delay, exc)
-        outbox.mark_deferred(message.id, delay, str(exc))
-        schedule(message.id, delay)
-        return "deferred"
-    log.error("message %s failed: %s", message.id, exc)
-    outbox.mark_failed(message.id, str(exc))
-    _after(message, delivered=False, reason=str(exc))
-    return "failed"
-
-
-def _after(message: OutboundMessage, *, delivered: bool, reason: str = "") -> None:
-    if message.purpose == "invitation" and message.invitation_id:
-        from jobs import invitations  # imported here: invitations enqueues delivery jobs
-
-        invitations.delivery_settled(message.invitation_id, delivered, reason)
-    elif not delivered and message.purpose in CANDIDATE_PURPOSES and message.invitation_id:
-        from jobs import notify
-
-        notify.unreachable(message.invitation, _text_of(message.payload), message.idempotency_key, reason=reason)
-
-
-def _text_of(payload: dict) -> str:
-    return str((payload.get("text") or {}).get("content") or "")
-
-
-def requeue_due() -> int:
-    """Enqueue delivery of every stalled or due message (the scheduler runs this every minute)."""
-    with db_session():
-        ids = outbox.due()
-    for message_id in ids:
-        schedule(message_id)
-    return len(ids)
+def deliver_webhook(delivery_id: int) -> str:
+    """POST one webhook delivery."""
+    return webhooks.deliver_webhook(delivery_id)

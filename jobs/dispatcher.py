@@ -15,9 +15,9 @@ import time
 
 import redis
 
-from bot.inbound import to_message
-from bot.intake import DEAD_LETTERS, STREAM, STREAM_CAP
-from bot.registry import Inbound, dispatch
+from bot.wecom.inbound import to_message
+from bot.wecom.intake import DEAD_LETTERS, STREAM, STREAM_CAP
+from bot.wecom.registry import Inbound, dispatch
 from config.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def main() -> None:
     settings = get_settings()
     client = get_redis(settings)
     wait_for_redis(client)
-    import handlers  # noqa: F401  (fills the handler registry)
+    import handlers.wecom  # noqa: F401  (fills the handler registry)
 
     ensure_group(client)
     consumer = f"{socket.gethostname()}-{os.getpid()}"

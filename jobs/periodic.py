@@ -1,106 +1,60 @@
-"""Scheduled work the scheduler enqueues: deadline reminders and HR's daily digest card."""
+"""The periodic jobs (jobs.schedule lists when each runs; the scheduler process only enqueues them)."""
 from __future__ import annotations
 
-import datetime as dt
-import logging
+from bot.bulk import runs
+from bot.integrations import webhooks
+from bot.invitations import invites
+from bot.ops import recover, reminders
+from bot.privacy import retention
+from bot.talent import pool
+from bot.wecom import delivery, notify
 
-from bot import messages, outbox
-from bot.cards import CN_TZ, digest_card, guide_values, local_time, text_message
-from bot.store.db import db_session
-from bot.store.models import Decision, Interview, Invitation, Report, utcnow
-from config.settings import get_settings
-from jobs import notify
-from jobs.decisions import report_link
-from jobs.delivery import schedule
-from jobs.invitations import invitation_link
 
-log = logging.getLogger(__name__)
+def requeue_due() -> int:
+    """Queue every stalled, deferred or orphaned send."""
+    return delivery.requeue_due()
 
-REMINDABLE = ("sent", "opened", "started")
+
+def flush_stale_batches() -> int:
+    """Flush folded HR notices whose flush job was lost."""
+    return notify.flush_stale_batches()
+
+
+def expire_invitations() -> int:
+    """Mark invitations past their deadline as expired."""
+    return invites.expire_invitations()
+
+
+def watch_bulk() -> int:
+    """Bulk runs: progress, lost chunks, and the summary when done."""
+    return runs.watch()
+
+
+def match_new_positions() -> int:
+    """Send HR the talent pool's best matches for a newly opened position."""
+    return pool.match_new_positions()
+
+
+def requeue_webhooks() -> int:
+    """Queue webhook deliveries whose job was lost."""
+    return webhooks.requeue_stalled()
+
+
+def sweep() -> dict[str, int]:
+    """Put back scoring, reports, cards and results whose job was lost."""
+    return recover.sweep()
 
 
 def send_reminders() -> int:
-    """Remind candidates whose deadline is within REMINDER_HOURS and who haven't finished (once per deadline)."""
-    settings = get_settings()
-    now = utcnow()
-    soon = now + dt.timedelta(hours=settings.reminder_hours)
-    sent = 0
-    with db_session():
-        due = list(Invitation.select().where(Invitation.status.in_(REMINDABLE) & (Invitation.expires_at > now)
-                                             & (Invitation.expires_at <= soon) & Invitation.reminded_at.is_null()))
-        for invitation in due:
-            claimed = (Invitation.update(reminded_at=now)
-                       .where((Invitation.id == invitation.id) & Invitation.reminded_at.is_null()).execute())
-            if not claimed:
-                continue  # another run took it
-            values = guide_values(invitation.position, invitation.candidate.locale)
-            notify.to_candidate(invitation, "reminder", f"reminder:{invitation.id}:{invitation.expires_at.isoformat()}",
-                                purpose="reminder", name=invitation.candidate.display_name,
-                                position=invitation.position.title, deadline=local_time(invitation.expires_at),
-                                started=invitation.status == "started", total_minutes=values["total_minutes"],
-                                link=invitation_link(settings, invitation))
-            sent += 1
-    return sent
-
-
-def digest_counts(userid: str, since: dt.datetime) -> dict[str, int]:
-    """The numbers of one recruiter's digest: invited, completed, pending decisions, expired, undelivered."""
-    mine = Invitation.invited_by == userid
-    invited = Invitation.select().where(mine & (Invitation.created_at >= since)).count()
-    completed = (Interview.select().join(Invitation)
-                 .where(mine & (Interview.completed_at >= since)).count())
-    decided = Decision.select(Decision.interview).where(Decision.outcome != "hold")
-    pending = (Report.select().join(Interview).join(Invitation)
-               .where(mine & Report.interview.not_in(decided)).count())
-    expired = Invitation.select().where(
-        mine & (Invitation.status == "expired") & (Invitation.expires_at >= since)).count()
-    failed = Invitation.select().where(
-        mine & (Invitation.status == "failed") & (Invitation.created_at >= since)).count()
-    return {"invited": invited, "completed": completed, "pending": pending, "expired": expired, "unreachable": failed}
-
-
-def _oldest_pending(userid: str) -> Report | None:
-    decided = Decision.select(Decision.interview).where(Decision.outcome != "hold")
-    return (Report.select().join(Interview).join(Invitation)
-            .where((Invitation.invited_by == userid) & Report.interview.not_in(decided))
-            .order_by(Report.created_at).first())
-
-
-def _age(delta: dt.timedelta | None, locale: str) -> str:
-    if delta is None:
-        return ""
-    hours = int(delta.total_seconds() // 3600)
-    if locale == "en":
-        return f"{hours // 24} days" if hours >= 48 else f"{hours} h"
-    return f"{hours // 24} 天" if hours >= 48 else f"{hours} 小时"
+    """Remind candidates whose deadline is near."""
+    return reminders.send_reminders()
 
 
 def send_digest() -> int:
-    """Send each recruiter with activity the daily digest card (once a day: the key is the date)."""
-    settings = get_settings()
-    today = dt.datetime.now(CN_TZ).date()
-    since = utcnow() - dt.timedelta(days=1)
-    locale = settings.hr_locale
-    sent = 0
-    with db_session():
-        users = {r.invited_by for r in Invitation.select(Invitation.invited_by).distinct()}
-        for userid in sorted(users):
-            counts = digest_counts(userid, since)
-            if not any(counts.values()):
-                continue
-            oldest = _oldest_pending(userid)
-            summary = messages.render("digest_summary", locale, pending=counts["pending"],
-                                      oldest=_age(utcnow() - oldest.created_at if oldest else None, locale))
-            if oldest is not None:  # the card opens the report that has waited longest
-                payload = digest_card(touser=userid, locale=locale, company=settings.company_name,
-                                      date=today.isoformat(), counts=counts, summary=summary,
-                                      url=report_link(settings, oldest.id))
-            else:  # nothing to open: the same numbers as text
-                title = messages.render("digest_title", locale, date=today.isoformat())
-                lines = [f"{messages.render(f'digest_{k}', locale)}：{v}" for k, v in counts.items()]
-                payload = text_message(userid, "\n".join([title, *lines, summary]))
-            message, created = outbox.record(f"digest:{userid}:{today.isoformat()}", payload, purpose="digest")
-            if created:
-                schedule(message.id)
-                sent += 1
-    return sent
+    """Send each recruiter with activity the daily digest."""
+    return reminders.send_digest()
+
+
+def apply_retention() -> dict[str, int]:
+    """Delete what is past its retention period (the daily run)."""
+    return retention.apply_retention()

@@ -5,9 +5,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.queues import COMMANDS, DELIVERY
 from config.settings import Settings
-from jobs import bulk, delivery, invitations, notify, periodic, recover, retention, talent, webhooks
-from jobs.queues import COMMANDS, DELIVERY
+from jobs import periodic
 
 
 @dataclass(frozen=True)
@@ -21,15 +21,15 @@ class Periodic:
 def periodic_jobs(settings: Settings) -> list[Periodic]:
     """The periodic work, with the hours the settings choose."""
     return [
-        Periodic(delivery.requeue_due, DELIVERY, 60),           # stalled, deferred and orphaned sends
-        Periodic(notify.flush_stale_batches, DELIVERY, 60),     # folded HR notices whose flush job was lost
-        Periodic(invitations.expire_invitations, COMMANDS, 600),
-        Periodic(bulk.watch, COMMANDS, 30),                     # bulk runs: progress, lost chunks, summary
-        Periodic(talent.match_new_positions, COMMANDS, 60),     # a newly opened position: the pool's best matches
-        Periodic(webhooks.requeue_stalled, DELIVERY, 300),      # webhook deliveries whose job was lost
-        Periodic(recover.sweep, COMMANDS, 60),                  # scoring, reports, cards, results whose job was lost
-        Periodic(periodic.send_reminders, COMMANDS, 900),      # deadline within REMINDER_HOURS, once per deadline
-        # The digest at DIGEST_HOUR:05, not at :00 or :30 as WeCom asks (WECOM.md §3).
+        Periodic(periodic.requeue_due, DELIVERY, 60),           # stalled, deferred and orphaned sends
+        Periodic(periodic.flush_stale_batches, DELIVERY, 60),   # folded HR notices whose flush job was lost
+        Periodic(periodic.expire_invitations, COMMANDS, 600),
+        Periodic(periodic.watch_bulk, COMMANDS, 30),            # bulk runs: progress, lost chunks, summary
+        Periodic(periodic.match_new_positions, COMMANDS, 60),   # a newly opened position: the pool's best matches
+        Periodic(periodic.requeue_webhooks, DELIVERY, 300),     # webhook deliveries whose job was lost
+        Periodic(periodic.sweep, COMMANDS, 60),                 # scoring, reports, cards, results whose job was lost
+        Periodic(periodic.send_reminders, COMMANDS, 900),       # deadline within REMINDER_HOURS, once per deadline
+        # The digest at DIGEST_HOUR:05, not at :00 or :30 as WeCom asks (docs/wecom.md §3).
         Periodic(periodic.send_digest, COMMANDS, daily_at=f"{settings.digest_hour:02d}:05"),
-        Periodic(retention.apply_retention, COMMANDS, daily_at="03:20"),  # recordings and personal data past retention
+        Periodic(periodic.apply_retention, COMMANDS, daily_at="03:20"),  # recordings and personal data past retention
     ]

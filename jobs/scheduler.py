@@ -7,9 +7,9 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.queues import enqueue
 from bot.store.kv import get_redis, wait_for_redis
 from config.settings import Settings, get_settings
-from jobs.queues import enqueue
 from jobs.schedule import periodic_jobs
 
 log = logging.getLogger(__name__)

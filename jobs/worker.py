@@ -11,11 +11,11 @@ import sys
 
 from rq import Worker
 
+from bot.ops import recover
+from bot.queues import ALL_QUEUES, SCORING, get_queue
 from bot.store.db import init_database
 from bot.store.kv import get_redis, wait_for_redis
 from config.settings import get_settings
-from jobs import recover
-from jobs.queues import ALL_QUEUES, SCORING, get_queue
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,19 +1,21 @@
 """Face signals from a video answer: is the candidate there, alone, facing the camera, and (opt-in) how they look.
 
-Frames are sampled with ffmpeg (gray, at most 512 px a side, piped as PGM images: no temporary files). Faces are
-found with opencv's frontal-face Haar cascade using deepface's opencv-backend parameters (scale 1.1, 10 neighbours)
-once per frame, ignoring faces under a tenth of the frame's short side (a candidate at a webcam is far larger; this
-is what makes a frame cost ~30 ms instead of deepface's ~160 ms). Expression, when enabled, runs deepface's
-Emotion model on the largest face's crop only.
+Frames are decoded in-process with PyAV, sampled like ffmpeg's fps filter (each tick takes the latest frame at or
+before it, to the nearest tick) and only those are turned gray and scaled to fit 512 px a side. Faces are found with
+opencv's frontal-face Haar cascade using deepface's opencv-backend parameters (scale 1.1, 10 neighbours) once per
+frame, ignoring faces under a tenth of the frame's short side (a candidate at a webcam is far larger; this is what
+makes a frame cost ~30 ms instead of deepface's ~160 ms). Expression, when enabled, runs deepface's Emotion model on
+the largest face's crop only.
 """
 from __future__ import annotations
 
-import json
-import subprocess
-import tempfile
+import math
+import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+import av
 import numpy as np
 
 from scoring import models
@@ -29,54 +31,80 @@ class FaceError(ValueError):
     """The file could not be read as media; the message says why."""
 
 
+def _real_videos(container: Any) -> list[Any]:
+    """The video streams that are recordings (cover art attached to an audio file is not one)."""
+    return [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
+
+
 def _video_streams(path: Path) -> int:
-    """Count the real video streams (cover art attached to an audio file is not one)."""
+    """Count the real video streams of a file."""
     try:
-        out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type:stream_disposition="
-                              "attached_pic", "-of", "json", str(path)],
-                             capture_output=True, timeout=TIMEOUT, check=False)
-    except subprocess.TimeoutExpired:
-        raise FaceError(f"ffprobe took over {TIMEOUT}s to read {path.name}") from None
-    if out.returncode != 0:
-        raise FaceError(f"{path.name} is not readable media: {out.stderr.decode(errors='replace').strip()[-300:]}")
-    streams = json.loads(out.stdout or b"{}").get("streams", [])
-    return sum(1 for stream in streams
-               if stream.get("codec_type") == "video" and not stream.get("disposition", {}).get("attached_pic"))
+        with av.open(str(path), timeout=(TIMEOUT, TIMEOUT)) as container:
+            return len(_real_videos(container))
+    except Exception as exc:  # av.error.* for anything that is not media
+        raise FaceError(f"{path.name} is not readable media: {exc}"[:400]) from None
 
 
-def _read_pgm(stream: IO[bytes]) -> np.ndarray | None:
-    """Read one binary PGM image (ffmpeg writes "P5\\n<w> <h>\\n255\\n" then the pixels); None at the end."""
-    magic = stream.readline()
-    if not magic:
-        return None
-    width, height = (int(v) for v in stream.readline().split())
-    stream.readline()
-    pixels = stream.read(width * height)
-    if magic.strip() != b"P5" or len(pixels) != width * height:
-        raise FaceError("ffmpeg's frame stream was cut short")
-    return np.frombuffer(pixels, dtype=np.uint8).reshape(height, width)
+def _fit(width: int, height: int) -> tuple[int, int]:
+    """The size ffmpeg's scale=512:512:force_original_aspect_ratio=decrease:force_divisible_by=2 gives."""
+    fit_w = min(FRAME_SIDE, math.floor(FRAME_SIDE * width / height + 0.5))
+    fit_h = min(FRAME_SIDE, math.floor(FRAME_SIDE * height / width + 0.5))
+    return max(2, fit_w // 2 * 2), max(2, fit_h // 2 * 2)
+
+
+def _tick(seconds: float, fps: float) -> int:
+    return math.floor(seconds * fps + 0.5)  # ffmpeg's fps filter rounds to the nearest tick, halves up
+
+
+def _sampled(frames: Iterator[Any], fps: float) -> Iterator[Any]:
+    """Yield one frame per tick of 1/fps from the first frame on: the latest frame whose time rounds to that tick
+    or an earlier one (ffmpeg's fps filter: frames are repeated over gaps, dropped when several share a tick)."""
+    held, tick, count, previous, end, step = None, 0, 0, 0.0, 0.0, 0.0
+    for frame in frames:
+        seconds = float(frame.time) if frame.time is not None else end
+        if held is None:
+            tick = _tick(seconds, fps)
+        else:
+            step = max(seconds - previous, 0.0) or step
+            while tick < _tick(seconds, fps):
+                yield held
+                tick, count = tick + 1, count + 1
+        length = float(frame.duration * frame.time_base) if frame.duration and frame.time_base else step
+        held, previous, end = frame, seconds, seconds + length
+    if held is not None:  # the last frame lasts until the stream ends; a one-frame video still gives its frame
+        while tick < _tick(end, fps) or count == 0:
+            yield held
+            tick, count = tick + 1, count + 1
 
 
 def sample_frames(path: Path, *, fps: float = 1.0, max_frames: int = 180) -> list[np.ndarray]:
-    """Decode up to max_frames gray frames at fps, scaled to fit FRAME_SIDE; raise FaceError when ffmpeg fails."""
-    scale = f"scale={FRAME_SIDE}:{FRAME_SIDE}:force_original_aspect_ratio=decrease:force_divisible_by=2"
-    command = ["ffmpeg", "-v", "error", "-nostdin", "-i", str(path), "-map", "0:v:0", "-an", "-sn",
-               "-vf", f"fps={fps},{scale}", "-frames:v", str(max_frames), "-f", "image2pipe", "-c:v", "pgm",
-               "-pix_fmt", "gray", "pipe:1"]
+    """Decode up to max_frames gray frames at fps, scaled to fit FRAME_SIDE; raise FaceError when decoding fails."""
+    deadline = time.monotonic() + TIMEOUT
     frames: list[np.ndarray] = []
-    with tempfile.TemporaryFile() as errors:
-        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors) as proc:
-            assert proc.stdout is not None
-            while (frame := _read_pgm(proc.stdout)) is not None:
-                frames.append(frame)
-            try:
-                code = proc.wait(timeout=TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                raise FaceError(f"ffmpeg took over {TIMEOUT}s to decode {path.name}") from None
-        if code != 0:
-            errors.seek(0)
-            raise FaceError(f"ffmpeg could not decode {path.name}: {errors.read().decode(errors='replace')[-300:]}")
+
+    def decoded(container: Any, stream: Any) -> Iterator[Any]:
+        for packet in container.demux(stream):
+            if time.monotonic() > deadline:
+                raise FaceError(f"decoding {path.name} took over {TIMEOUT}s")
+            yield from packet.decode()
+
+    try:
+        with av.open(str(path), timeout=(TIMEOUT, TIMEOUT)) as container:
+            videos = _real_videos(container)
+            if not videos:
+                raise FaceError(f"{path.name} has no video stream")
+            stream = videos[0]
+            stream.thread_type = "AUTO"  # frame and slice threads: decoding every frame is the cost here
+            for frame in _sampled(decoded(container, stream), fps):
+                if len(frames) >= max_frames:
+                    break
+                width, height = _fit(frame.width, frame.height)
+                gray = frame.reformat(width=width, height=height, format="gray", interpolation="BICUBIC")
+                frames.append(gray.to_ndarray())
+    except FaceError:
+        raise
+    except Exception as exc:  # av.error.* from a damaged stream
+        raise FaceError(f"{path.name} could not be decoded: {exc}"[:400]) from None
     return frames
 
 

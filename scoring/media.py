@@ -1,13 +1,31 @@
-"""Checking and normalising recordings with ffprobe/ffmpeg (Debian's ffmpeg package)."""
+"""Checking and normalising recordings in-process with PyAV, whose wheels bundle FFmpeg's libraries (no programs).
+
+probe() does not trust the container: it decodes the audio and counts its samples, so a forged header duration, or
+none at all (MediaRecorder's WebM), changes nothing; a video stream counts only once it yields a picture. Work on one
+file stops after TIMEOUT seconds or MAX_SECONDS of decoded media, so a hostile file cannot hold a worker.
+"""
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
+import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-TIMEOUT = 120
+try:
+    import av
+except ImportError:  # require_codecs() says so at startup; the functions below fail with the same message
+    av = None
+
+TIMEOUT = 120  # seconds of work on one file before it is refused
+MAX_SECONDS = 3600.0  # decoding stops past an hour of media: longer than any answer, so the limit check refuses it
+
+# the upload's extension picks the demuxer (nothing else gets to guess at the bytes) and the muxer of remux()
+DEMUXERS = {"webm": "matroska", "mp4": "mov", "ogg": "ogg"}
+MUXERS = {"webm": "webm", "mp4": "mp4", "ogg": "ogg"}
+FORMAT_NAMES = {"matroska": "matroska,webm", "mov": "mov,mp4,m4a,3gp,3g2,mj2"}  # as ffprobe named them
+NEEDED = {"demuxer": ("matroska", "mov", "ogg"), "muxer": ("webm", "mp4", "ogg"),
+          "decoder": ("opus", "vorbis", "aac", "vp8", "vp9", "h264"), "encoder": ("flac",)}
 
 
 class MediaError(ValueError):
@@ -40,51 +58,167 @@ def looks_like(mime: str, head: bytes) -> bool:
     return head[offset:offset + len(magic)] == magic
 
 
-def require_ffmpeg() -> None:
-    """Fail clearly at startup when ffmpeg/ffprobe are missing."""
-    missing = [tool for tool in ("ffmpeg", "ffprobe") if shutil.which(tool) is None]
+def require_codecs() -> None:
+    """Fail clearly at startup when PyAV is missing or its FFmpeg lacks a container or codec recordings need."""
+    if av is None:
+        raise RuntimeError("PyAV (the av package) is not installed: pip install -r requirements.txt")
+    missing = []
+    for kind, names in NEEDED.items():
+        for name in names:
+            try:
+                if kind.endswith("muxer"):
+                    av.ContainerFormat(name, "r" if kind == "demuxer" else "w")
+                else:
+                    av.Codec(name, "r" if kind == "decoder" else "w")
+            except Exception:  # ValueError / UnknownCodecError: not built into this FFmpeg
+                missing.append(f"{kind} {name}")
     if missing:
-        raise RuntimeError(f"{' and '.join(missing)} not found: install Debian's ffmpeg package")
+        raise RuntimeError(f"PyAV {av.__version__} (FFmpeg {av.ffmpeg_version_info}) lacks {', '.join(missing)}: "
+                           "install the PyAV wheel pinned in requirements.txt")
 
 
-def _run(args: list[str]) -> subprocess.CompletedProcess:
-    try:
-        return subprocess.run(args, capture_output=True, timeout=TIMEOUT, check=False)
-    except subprocess.TimeoutExpired:
-        raise MediaError("not_media", "the file took too long to read") from None
+def _check_av() -> None:
+    if av is None:
+        raise RuntimeError("PyAV (the av package) is not installed: pip install -r requirements.txt")
+
+
+def _open(path: Path) -> Any:
+    """Open a file for reading with its extension's demuxer (others by content) and a time limit on each read."""
+    demuxer = DEMUXERS.get(path.suffix.lstrip(".").lower())
+    return av.open(str(path), "r", format=demuxer, timeout=(TIMEOUT, TIMEOUT))
+
+
+def _is_cover(stream: Any) -> bool:
+    """Whether a video stream is cover art attached to an audio file, not a recording."""
+    return bool(stream.disposition & av.stream.Disposition.attached_pic)
+
+
+def _streams(container: Any) -> tuple[Any, Any]:
+    """The audio stream and the real video stream that matter (ffmpeg's default choice of each), or None."""
+    audio = container.streams.best("audio")
+    videos = [s for s in container.streams.video if not _is_cover(s)]
+    return audio, (videos[0] if videos else None)
+
+
+def _deadline_passed(deadline: float) -> None:
+    if time.monotonic() > deadline:
+        raise MediaError("not_media", f"the file took over {TIMEOUT}s to read")
+
+
+def _unreadable(exc: Exception) -> MediaError:
+    if isinstance(exc, av.error.ExitError):  # a read outlasted the timeout given to av.open
+        return MediaError("not_media", f"the file took over {TIMEOUT}s to read")
+    return MediaError("not_media", f"the upload is not a recording we can read ({type(exc).__name__}: {exc})"[:300])
+
+
+def _measure(container: Any, audio: Any, video: Any, deadline: float) -> tuple[float, float, bool]:
+    """Decode the audio and the first picture; return (audio seconds, video seconds, a picture was decoded).
+
+    Audio seconds are decoded samples over the sample rate: what is really there, whatever the timestamps say.
+    Video seconds are the span of its packets' timestamps (decoding every picture would cost far more).
+    """
+    audio_seconds, picture, start, end = 0.0, False, math.inf, -math.inf
+    for packet in container.demux([s for s in (audio, video) if s is not None]):
+        _deadline_passed(deadline)
+        if audio is not None and packet.stream.index == audio.index:
+            audio_seconds += sum(frame.samples / frame.sample_rate for frame in packet.decode() if frame.sample_rate)
+        else:
+            if not picture:  # one picture proves the stream is real video; the rest only need their timestamps
+                picture = bool(packet.decode())
+            stamp = packet.pts if packet.pts is not None else packet.dts
+            if stamp is not None and packet.time_base is not None:
+                start = min(start, float(stamp * packet.time_base))
+                end = max(end, float((stamp + max(packet.duration or 0, 0)) * packet.time_base))
+        if max(audio_seconds, end - start) > MAX_SECONDS:
+            break  # enough to refuse it as too long; the rest is not worth a worker's time
+    return audio_seconds, max(end - start, 0.0), picture
 
 
 def probe(path: Path) -> MediaInfo:
-    """Describe a media file; raise MediaError when ffprobe can't read it."""
-    out = _run(["ffprobe", "-v", "error", "-show_entries", "format=format_name,duration:stream=codec_type",
-                "-of", "json", str(path)])
+    """Describe a media file from its decoded streams; raise MediaError("not_media") when it is not real media."""
+    _check_av()
+    path = Path(path)
+    deadline = time.monotonic() + TIMEOUT
     try:
-        data = json.loads(out.stdout or b"{}")
-    except ValueError:
-        data = {}
-    if out.returncode != 0 or "format" not in data:
-        raise MediaError("not_media", "the upload is not a recording we can read")
-    kinds = {stream.get("codec_type") for stream in data.get("streams", [])}
-    try:
-        duration = float(data["format"].get("duration"))
-    except (TypeError, ValueError):
-        duration = 0.0  # MediaRecorder's WebM carries no duration: remux() first
-    return MediaInfo(data["format"].get("format_name", ""), duration, "audio" in kinds, "video" in kinds)
+        with _open(path) as container:
+            audio, video = _streams(container)
+            if audio is None and video is None:
+                raise MediaError("not_media", "the file holds neither audio nor video")
+            audio_seconds, video_seconds, picture = _measure(container, audio, video, deadline)
+            name = FORMAT_NAMES.get(container.format.name, container.format.name)
+    except MediaError:
+        raise
+    except Exception as exc:  # av.error.*, and whatever else a damaged file provokes
+        raise _unreadable(exc) from None
+    return MediaInfo(name, max(audio_seconds, video_seconds), audio_seconds > 0, picture)
 
 
 def remux(source: Path, target: Path) -> MediaInfo:
-    """Copy the streams into a fresh container (gives MediaRecorder files a duration and an index)."""
-    out = _run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-i", str(source), "-c", "copy", str(target)])
-    if out.returncode != 0 or not target.exists():
+    """Copy the streams into a fresh container of target's kind (gives MediaRecorder files a duration and an index)."""
+    _check_av()
+    source, target = Path(source), Path(target)
+    muxer = MUXERS.get(target.suffix.lstrip(".").lower())
+    if muxer is None:
+        raise ValueError(f"cannot remux into {target.name}: the extension must be one of {', '.join(MUXERS)}")
+    deadline = time.monotonic() + TIMEOUT
+    try:
+        with _open(source) as container:
+            streams = [s for s in _streams(container) if s is not None]
+            if not streams:
+                raise MediaError("not_media", "the file holds neither audio nor video")
+            with av.open(str(target), "w", format=muxer) as output:
+                copies = {s.index: output.add_stream_from_template(s) for s in streams}
+                for packet in container.demux(streams):
+                    _deadline_passed(deadline)
+                    if packet.dts is None:  # the demuxer's end-of-stream marker carries no data
+                        continue
+                    packet.stream = copies[packet.stream.index]
+                    output.mux(packet)
+    except MediaError:
         target.unlink(missing_ok=True)
-        raise MediaError("not_media", "the upload is not a recording we can read")
-    return probe(target)
+        raise
+    except Exception as exc:
+        target.unlink(missing_ok=True)
+        raise _unreadable(exc) from None
+    try:
+        return probe(target)
+    except MediaError:
+        target.unlink(missing_ok=True)
+        raise
 
 
 def extract_audio(source: Path, target: Path, rate: int = 16000) -> None:
     """Write the audio as mono FLAC at rate Hz (what transcription reads)."""
-    out = _run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-i", str(source), "-vn", "-ac", "1",
-                "-ar", str(rate), "-c:a", "flac", str(target)])
-    if out.returncode != 0:
+    _check_av()
+    source, target = Path(source), Path(target)
+    deadline = time.monotonic() + TIMEOUT
+    try:
+        with _open(source) as container:
+            audio = container.streams.best("audio")
+            if audio is None:
+                raise MediaError("no_audio", "the recording has no audio stream")
+            resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
+            samples = 0
+            with av.open(str(target), "w", format="flac") as output:
+                flac = output.add_stream("flac", rate=rate, layout="mono")
+                flac.format = "s16"
+                for packet in container.demux(audio):
+                    _deadline_passed(deadline)
+                    for frame in packet.decode():
+                        for mono in resampler.resample(frame):
+                            samples += mono.samples
+                            output.mux(flac.encode(mono))
+                    if samples > MAX_SECONDS * rate:
+                        raise MediaError("too_long", f"more than {MAX_SECONDS:.0f}s of audio")
+                for mono in resampler.resample(None):
+                    samples += mono.samples
+                    output.mux(flac.encode(mono))
+                output.mux(flac.encode(None))
+        if samples == 0:
+            raise MediaError("no_audio", "no audio could be read from the recording")
+    except MediaError:
         target.unlink(missing_ok=True)
-        raise MediaError("no_audio", "no audio could be read from the recording")
+        raise
+    except Exception as exc:
+        target.unlink(missing_ok=True)
+        raise _unreadable(exc) from None

@@ -1,6 +1,6 @@
 """One answer in, its analysis out: decode → transcribe → text, voice (and face) signals → scores.
 
-No database and no queue here (jobs.scoring does that): given the question, the answer's text or media
+No database and no queue here (bot.reports.scoring does that): given the question, the answer's text or media
 file and a loaded Transcriber, return the analysis document stored for the answer and used by the report.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from scoring import report, text, voice
+from scoring import face, report, text, voice
 from scoring.transcribe import Transcriber
 
 SAMPLE_RATE = 16000
@@ -132,8 +132,6 @@ def _timed(func, *args: Any) -> tuple[Any, float]:
 
 
 def _face(path: Path, expression: bool) -> dict[str, Any]:
-    from scoring import face
-
     try:
         return face.analyse_video(path, expression=expression)
     except face.FaceError as exc:

@@ -83,8 +83,8 @@ def db_url(request, tmp_path) -> str:
 
 def _clear_caches() -> None:
     from bot.store import kv
+    from bot.wecom import delivery
     from config import settings
-    from jobs import delivery
 
     for cached in (settings.get_settings, kv._client, delivery.wecom, delivery.limiter):
         if hasattr(cached, "cache_clear"):  # a test may have swapped one for a plain function
@@ -105,11 +105,11 @@ def env(tmp_path, monkeypatch, redis_url, db_url):
     monkeypatch.setenv("WEB_PORT", str(free_port()))
     monkeypatch.setenv("SANDBOX_PORT", str(free_port()))
     monkeypatch.setenv("HR_USERIDS", "hr_li,hr_wang")
-    monkeypatch.setattr("bot.client.RETRY_DELAYS", (0.01, 0.02))
+    monkeypatch.setattr("bot.wecom.client.RETRY_DELAYS", (0.01, 0.02))
     _clear_caches()
+    from bot.positions.catalog import sync_positions
     from bot.store import schema
     from bot.store.db import init_database
-    from bot.store.positions import sync_positions
     from config.settings import get_settings
 
     settings = get_settings()
@@ -162,8 +162,8 @@ class Stack:
 
     def drain(self, rounds: int = 10) -> None:
         """Dispatch what the callback took, then run every queued job (delayed ones now) until none is left."""
+        from bot.queues import ALL_QUEUES, get_queue
         from bot.store.kv import get_redis
-        from jobs.queues import ALL_QUEUES, get_queue
 
         queues = [get_queue(name) for name in ALL_QUEUES]
         for _ in range(rounds):
@@ -182,7 +182,7 @@ class Stack:
 
 def dispatch_taken(settings) -> int:
     """Run the dispatcher over everything the callback has taken; return how many entries."""
-    import handlers  # noqa: F401
+    import handlers.wecom  # noqa: F401  (fills the handler registry)
     from bot.store.kv import get_redis
     from jobs import dispatcher
 
@@ -196,8 +196,8 @@ def dispatch_taken(settings) -> int:
 @pytest.fixture
 def stack(env) -> Iterator[Stack]:
     """Serve the product and the sandbox on free loopback ports, wired to each other."""
-    from bot.app import create_app
     from bot.sandbox.app import create_sandbox_app
+    from handlers.app import create_app
 
     app = create_app(env)
     sandbox_app = create_sandbox_app(env, callback_url=f"http://127.0.0.1:{env.web_port}/wecom/callback")

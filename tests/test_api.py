@@ -59,7 +59,7 @@ class Receiver:
 @pytest.fixture
 def api(stack):
     """Call the API over HTTP: api(method, path, token, **requests kwargs); tokens on api.full / api.masked."""
-    from handlers.api_auth import create_token
+    from bot.integrations.tokens import create_token
 
     def call(method: str, path: str, token: str | None = None, **kwargs) -> requests.Response:
         headers = kwargs.pop("headers", {})
@@ -82,8 +82,8 @@ def api(stack):
 
 def keeps_document(method: str, path: str, response: requests.Response) -> None:
     """Every answer's status is documented for its operation, and a JSON answer matches its documented schema."""
-    from handlers import api_spec
-    from handlers.api_core import ApiError
+    from handlers.api import spec as api_spec
+    from handlers.api.core import ApiError
 
     template = api_spec.template_for("/api/v1" + path.split("?")[0])
     operation = api_spec.document()["paths"].get(template, {}).get(method.lower())
@@ -136,8 +136,8 @@ def test_missing_malformed_or_unknown_tokens_get_401(api):
 
 
 def test_revoked_tokens_get_401_and_masked_tokens_may_not_write(api):
+    from bot.integrations.tokens import create_token, revoke_token
     from bot.store.models import ApiToken
-    from handlers.api_auth import create_token, revoke_token
 
     _, soon_gone = create_token("old_system", "full")
     assert api("GET", "/positions", soon_gone).status_code == 200
@@ -258,7 +258,7 @@ def test_invite_interview_report_decide_and_webhooks_end_to_end(api):
 
 
 def test_a_replayed_event_is_delivered_once(api):
-    from jobs import webhooks
+    from bot.integrations import webhooks
 
     receiver = api.receiver()
     hook = api("POST", "/webhooks", api.full, json={"url": receiver.url, "events": ["decision.made"]}).json()
@@ -275,8 +275,8 @@ def test_a_replayed_event_is_delivered_once(api):
 
 
 def test_a_failing_receiver_is_retried_then_given_up(api):
+    from bot.integrations import webhooks
     from bot.store.models import WebhookDelivery
-    from jobs import webhooks
 
     receiver = api.receiver(status=500)
     api("POST", "/webhooks", api.full, json={"url": receiver.url, "events": ["decision.made"]})
@@ -316,7 +316,7 @@ def test_a_masked_token_never_receives_personal_data(api):
 
 
 def test_export_is_csv_with_bom_and_xlsx_with_formulas_defused(api):
-    from bot.export import COLUMNS
+    from bot.reports.export import COLUMNS
 
     interview_done(api, {"name": "=HYPERLINK(\"http://evil\")", "phone": "13700001111", "wecom_userid": "zhangsan"})
     csv_file = api("GET", "/export/interviews.csv?position=teller", api.full)
@@ -395,14 +395,14 @@ def test_hostile_input_gets_clear_json_errors_and_changes_nothing(api):
         assert len(response.content) < 5000  # a 10,000-character value is not echoed back
     assert api("DELETE", "/positions", api.full).headers["Allow"] == "GET, POST"
     unicode = api("POST", "/candidates", api.full, json={"name": "Zoë 王🙂", "email": "zoe@例子.cn"})
-    assert unicode.status_code == 422 and unicode.json()["error"]["path"] == "/email"  # the e-mail rule of bot.fields
+    assert unicode.status_code == 422 and unicode.json()["error"]["path"] == "/email"  # bot.bulk.fields
     emoji = api("POST", "/candidates", api.full, json={"name": "Zoë 王🙂", "email": "zoe@example.com"})
     assert emoji.status_code == 201 and emoji.json()["name"] == "Zoë 王🙂"
     assert (Candidate.select().count(), Position.select().count()) == (before[0] + 1, before[1])
 
 
 def test_token_commands(env, capsys):
-    from bot.store.__main__ import main
+    from jobs.cli import main
 
     assert main(["token", "create", "moka", "--role", "masked"]) == 0
     token = capsys.readouterr().out.strip().splitlines()[-1]
@@ -415,7 +415,7 @@ def test_token_commands(env, capsys):
 
 def test_a_resume_given_through_the_api_is_searched_in_the_talent_pool_and_never_returned(api):
     from bot.store.models import Candidate
-    from jobs import talent
+    from bot.talent import pool as talent
     from tests.test_decisions import reported
 
     reported(api.stack)

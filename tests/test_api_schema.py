@@ -60,7 +60,7 @@ def unthrottled(monkeypatch):
 @pytest.fixture
 def seeded(unthrottled, stack):
     """The app with a full and a masked token and one scored interview (id 1), so reads find something real."""
-    from handlers.api_auth import create_token
+    from bot.integrations.tokens import create_token
 
     tokens = {role: create_token(name, role)[1] for name, role in (("hr_li", "full"), ("viewer", "masked"))}
     client = stack.app.test_client()

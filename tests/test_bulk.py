@@ -50,8 +50,8 @@ def upload(stack, data: bytes, name: str = "名单.csv", user: str = "hr_li") ->
 
 
 def test_a_small_sheet_is_screened_invited_reported_and_summarised(stack):
+    from bot.bulk import runs as bulk
     from bot.store.models import BulkItem, BulkRun, Invitation
-    from jobs import bulk
 
     rows = [member_row(i) for i in range(3)]
     rows.append(["王五", "1380013800", "", "本科", "金融", "2", TELLER])             # phone too short
@@ -133,8 +133,8 @@ def test_bad_files_are_refused_with_a_reason(stack, data, name, reason):
 
 
 def test_pause_resume_and_cancel(stack, monkeypatch):
+    from bot.bulk import runs as bulk
     from bot.store.models import BulkItem, BulkRun, Invitation
-    from jobs import bulk
 
     monkeypatch.setattr(bulk, "CHUNK", 10)
     held = []
@@ -166,9 +166,11 @@ def test_pause_resume_and_cancel(stack, monkeypatch):
 
 def test_ten_thousand_rows_survive_a_worker_killed_mid_run(stack, monkeypatch):
     """10,000 members through the upload, screening and a real worker process, killed halfway and restarted."""
+    from bot.bulk import runs as bulk
+    from bot.clock import utcnow
     from bot.sandbox.gate import sandbox_state
-    from bot.store.models import BulkRun, Invitation, OutboundMessage, utcnow
-    from jobs import bulk, delivery
+    from bot.store.models import BulkRun, Invitation, OutboundMessage
+    from bot.wecom import delivery
 
     total = 10_000
     started = time.monotonic()

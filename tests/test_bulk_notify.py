@@ -21,10 +21,10 @@ def max_in_any_minute(times: list[float]) -> int:
 
 
 def test_a_thousand_candidates_finishing_in_the_same_minute(stack):
-    from bot import interviews
+    from bot.interviews import flow as interviews
+    from bot.invitations.invites import deadline
     from bot.store.db import database
     from bot.store.models import Answer, Candidate, Interview, Invitation, OutboundMessage, Position
-    from jobs.invitations import deadline
 
     position = Position.get(Position.slug == "teller")
     with database.atomic():
@@ -65,10 +65,11 @@ def test_a_thousand_candidates_finishing_in_the_same_minute(stack):
 
 def test_forty_cards_to_one_recruiter_in_a_minute_wait_instead_of_being_dropped(stack):
     """At WeCom's real rate (30/min per member): 30 go now, 10 wait for the window, none is lost."""
-    from bot import outbox
-    from bot.cards import text_message
-    from bot.store.models import OutboundMessage, utcnow
-    from jobs.delivery import schedule
+    from bot.clock import utcnow
+    from bot.store.models import OutboundMessage
+    from bot.wecom import outbox
+    from bot.wecom.cards import text_message
+    from bot.wecom.outbox import schedule
 
     for i in range(40):
         message, _ = outbox.record(f"flood:{i}", text_message("hr_li", f"报告 {i}"), purpose="hr")

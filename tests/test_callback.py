@@ -14,7 +14,7 @@ _ids = itertools.count(int(time.time() * 1000))
 
 @pytest.fixture
 def client(env):
-    from bot.app import create_app
+    from handlers.app import create_app
 
     return create_app(env).test_client()
 
@@ -34,15 +34,15 @@ def post(client, params: dict, body: bytes):
 
 def taken() -> int:
     """How many messages the callback took into the stream (not yet dispatched)."""
-    from bot.intake import STREAM
     from bot.store.kv import get_redis
+    from bot.wecom.intake import STREAM
 
     return get_redis().xlen(STREAM)
 
 
 def queued(env=None) -> dict[str, int]:
     """Dispatch what was taken (when env is given), then count the RQ jobs waiting per queue."""
-    from jobs.queues import ALL_QUEUES, get_queue
+    from bot.queues import ALL_QUEUES, get_queue
 
     if env is not None:
         dispatch_taken(env)
@@ -203,7 +203,7 @@ def test_kf_and_external_contact_events_are_enqueued(env, client):
 def test_redis_down_answers_503_so_wecom_retries(env, client):
     import redis
 
-    from bot.intake import Intake
+    from bot.wecom.intake import Intake
 
     client.application.extensions["wecom_intake"] = Intake(redis.Redis(host="127.0.0.1", port=1))
     params, body = signed(env, text_xml(env, "hr_li", "/help"))

@@ -9,7 +9,7 @@ import pytest
 from defusedxml.ElementTree import fromstring
 from markupsafe import Markup
 
-from bot import charts
+from bot.reports import charts
 
 NS = "{http://www.w3.org/2000/svg}"
 SVG_NS = "http://www.w3.org/2000/svg"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import commands
-from bot.commands import UsageError, invite_args, parse
+from bot.commands import parse as commands
+from bot.commands.parse import UsageError, invite_args, parse
 
 
 @pytest.mark.parametrize("text", ["/invite 柜员 zhangsan", "邀请 柜员 zhangsan", "/INVITE　柜员  zhangsan"])
@@ -42,6 +42,6 @@ def test_help_hides_recruiter_commands_from_others():
     (["video", "audio", "text"], "视频、语音或文字"), (["text", "audio"], "语音或文字"), (["audio"], "语音"),
 ])
 def test_answer_modes_are_said_in_chinese(modes, text):
-    from bot.cards import answer_modes_text
+    from bot.wecom.cards import answer_modes_text
 
     assert answer_modes_text(modes) == text

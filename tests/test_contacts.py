@@ -29,7 +29,7 @@ def test_a_replayed_add_event_does_not_welcome_twice(stack):
     invitation = invite(stack)
     added = stack.api("POST", "contact/add", json={"userid": "hr_li", "state": f"inv.{invitation.id}"})
     stack.drain()
-    from jobs.contacts import welcome_external
+    from bot.channels.contacts import welcome_external
 
     code = OutboundMessage.get(OutboundMessage.purpose == "welcome").payload["welcome_code"]
     assert welcome_external("hr_li", added["external_userid"], f"inv.{invitation.id}", code) == "duplicate"

@@ -129,8 +129,8 @@ def test_not_selected_gets_a_thank_you_with_suggestions_and_can_ask_for_review(s
 
 
 def test_duplicate_and_simultaneous_clicks_decide_once_and_message_once(stack):
+    from bot.decisions import results as decisions
     from bot.store.models import AuditLog, Decision
-    from jobs import decisions
 
     card = reported(stack)
     # Before any job runs: hr_li taps 进入复试 twice, hr_wang taps 不通过 — three jobs race.
@@ -256,8 +256,9 @@ def test_external_contact_gets_messages_the_recruiter_confirms(stack):
 def test_a_candidate_nobody_can_reach_is_handed_to_hr_with_the_text(stack):
     import datetime as dt
 
-    from bot.store.models import Invitation, utcnow
-    from jobs import periodic
+    from bot.clock import utcnow
+    from bot.ops import reminders as periodic
+    from bot.store.models import Invitation
 
     invitation_id, link = invite_wechat(stack, "钱七")
     Invitation.update(expires_at=utcnow() + dt.timedelta(hours=5)).where(Invitation.id == invitation_id).execute()
@@ -270,8 +271,9 @@ def test_a_candidate_nobody_can_reach_is_handed_to_hr_with_the_text(stack):
 def test_reminders_reach_members_once_per_deadline(stack):
     import datetime as dt
 
-    from bot.store.models import Invitation, utcnow
-    from jobs import periodic
+    from bot.clock import utcnow
+    from bot.ops import reminders as periodic
+    from bot.store.models import Invitation
 
     invite_member(stack, "lisi")
     Invitation.update(expires_at=utcnow() + dt.timedelta(hours=3)).execute()
@@ -283,7 +285,7 @@ def test_reminders_reach_members_once_per_deadline(stack):
 
 
 def test_the_daily_digest_counts_and_links_the_oldest_pending_report(stack):
-    from jobs import periodic
+    from bot.ops import reminders as periodic
 
     reported(stack)
     assert periodic.send_digest() == 1 and periodic.send_digest() == 0  # once a day
@@ -298,9 +300,9 @@ def test_the_daily_digest_counts_and_links_the_oldest_pending_report(stack):
 def test_a_worker_killed_mid_send_delivers_the_result_once(stack):
     import datetime as dt
 
-    from bot import outbox
-    from bot.store.models import OutboundMessage, utcnow
-    from jobs import delivery, notify
+    from bot.clock import utcnow
+    from bot.store.models import OutboundMessage
+    from bot.wecom import delivery, notify, outbox
 
     card = reported(stack)
     original = notify.send_to_candidate
@@ -377,8 +379,8 @@ def passed(stack) -> None:
 def test_the_candidate_moves_the_second_round_in_plain_chinese(stack):
     import datetime as dt
 
+    from bot.decisions.results import when_text
     from bot.store.models import Appointment, AuditLog
-    from jobs.decisions import when_text
 
     passed(stack)
     before = when_text(Appointment.get())
@@ -471,7 +473,7 @@ def test_the_completion_notice_reaches_hr_before_the_result_card(stack):
 
 def test_a_mass_message_task_wecom_refuses_goes_to_hr_with_the_text(stack):
     from bot.store.models import Invitation, OutboundMessage
-    from jobs import notify
+    from bot.wecom import notify
 
     invitation_id, _ = invite_wechat(stack, "吴九")
     [note] = [t for t in texts(stack, "hr_li") if "吴九" in t and "微信客服" in t]

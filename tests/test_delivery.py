@@ -8,10 +8,10 @@ import time
 import pytest
 from limits import parse
 
-from bot import outbox
-from bot.cards import text_message
-from bot.store.models import OutboundMessage, utcnow
-from jobs import delivery
+from bot.clock import utcnow
+from bot.store.models import OutboundMessage
+from bot.wecom import delivery, outbox
+from bot.wecom.cards import text_message
 
 
 def record_text(user: str, content: str, key: str) -> int:
@@ -35,8 +35,8 @@ def test_expired_token_is_refetched_once_and_the_message_delivered(stack):
 
 
 def test_token_is_shared_by_every_process(stack):
-    from bot.client import WeComClient
     from bot.store.kv import connect
+    from bot.wecom.client import WeComClient
 
     first = WeComClient(stack.settings, connect(stack.settings.redis_url))
     second = WeComClient(stack.settings, connect(stack.settings.redis_url))  # another process's client
@@ -120,8 +120,8 @@ def test_concurrent_workers_send_once(stack):
 
 
 def test_per_member_limit_defers_instead_of_losing_messages(stack, monkeypatch):
-    from bot.ratelimit import OutboundLimiter
     from bot.store.kv import get_redis
+    from bot.wecom.ratelimit import OutboundLimiter
 
     # WeCom's 30/min, scaled to 5 per 2 s so the test sees the window pass.
     limiter = OutboundLimiter(get_redis(), per_member=(parse("5/2 seconds"),))
@@ -137,7 +137,7 @@ def test_per_member_limit_defers_instead_of_losing_messages(stack, monkeypatch):
 
 
 def test_wecom_limits_are_the_documented_ones():
-    from bot.ratelimit import PER_API, PER_MEMBER
+    from bot.wecom.ratelimit import PER_API, PER_MEMBER
 
     assert [str(x) for x in PER_MEMBER] == [str(parse("30/minute")), str(parse("1000/hour"))]
     assert [str(x) for x in PER_API] == [str(parse("10000/minute")), str(parse("150000/hour"))]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.intake import DEAD_LETTERS, STREAM, Intake
-from bot.registry import handles
+from bot.wecom.intake import DEAD_LETTERS, STREAM, Intake
+from bot.wecom.registry import handles
 from jobs import dispatcher
 
 calls: list[str] = []
@@ -23,7 +23,7 @@ def doc(event: str = "test_explodes", user: str = "zhangsan", created: str = "17
 
 @pytest.fixture
 def client(env):
-    import handlers  # noqa: F401
+    import handlers.wecom  # noqa: F401  (fills the handler registry)
     from bot.store.kv import get_redis
 
     calls.clear()
@@ -47,7 +47,7 @@ def test_handled_entries_are_acknowledged_and_deleted(env, client):
 
 
 def test_an_entry_left_by_a_crashed_dispatcher_is_handled_by_another(env, client, monkeypatch):
-    from jobs.queues import get_queue
+    from bot.queues import get_queue
 
     text = {"ToUserName": "corp", "FromUserName": "hr_li", "CreateTime": "1", "MsgType": "text",
             "Content": "/help", "MsgId": "42"}

@@ -89,6 +89,7 @@ def sheet_rows(invitation) -> None:
 def interview_with_everything(stack, spoken: bytes) -> dict:
     """zhangsan invited, recorded and typed answers scored into a report, with notes, tags, sheet rows, a webhook,
     a review request and a decision; returns what to look for afterwards."""
+    from bot.integrations.tokens import create_token
     from bot.store.models import (
         Answer,
         AnswerAnalysis,
@@ -100,8 +101,7 @@ def interview_with_everything(stack, spoken: bytes) -> dict:
         Report,
         Webhook,
     )
-    from handlers.api_auth import create_token
-    from jobs import talent
+    from bot.talent import pool as talent
 
     token_row, _ = create_token("hris", "full", created_by="test")
     Webhook.create(url="http://127.0.0.1:9/hook", events=["report.ready"], secret="s" * 32, token=token_row)
@@ -190,9 +190,9 @@ def assert_erased(stack, found: dict, source: str) -> None:
 
 
 def test_erasure_from_chat_is_verifiable(stack, spoken):
-    from bot import erasure
+    from bot.commands import recruiter
+    from bot.privacy import erasure, rights
     from bot.store.models import Candidate, ErasureRequest, OutboundMessage, Position
-    from jobs import recruiter, rights
 
     found = interview_with_everything(stack, spoken)
     funnel = recruiter.funnel(Position.get())
@@ -233,9 +233,9 @@ def test_erasure_from_chat_is_verifiable(stack, spoken):
 
 
 def test_the_confirm_step_waits_ten_minutes_and_only_once(stack):
+    from bot.privacy import rights
     from bot.store.kv import get_redis
     from bot.store.models import Candidate, ErasureRequest
-    from jobs import rights
 
     invite_member(stack)
     stack.say("zhangsan", "确认删除")  # nothing was asked: nothing to confirm
@@ -303,8 +303,9 @@ def lapse(link: str) -> str:
     """The same invitation past its deadline: its link re-signed with an expiry in the past (as time would)."""
     import time
 
+    from bot.clock import utcnow
     from bot.links import make_token, read_token
-    from bot.store.models import Invitation, utcnow
+    from bot.store.models import Invitation
     from config.settings import get_settings
 
     secret = get_settings().secret_key
@@ -362,8 +363,8 @@ def test_erasure_mid_interview_ends_the_application(stack, spoken):
         "messages_naming_them": 1, "recordings": 1, "typed_answers": 1, "upload_folders": 1}  # HR: 已向 zhangsan 发送
 
     # An answer that slipped in after the erasure (its request was past the link check): the daily job's backstop.
-    from bot.storage import get_storage
-    from jobs import retention
+    from bot.privacy import retention
+    from bot.store.storage import get_storage
 
     late = Answer.create(interview=Interview.get(), question_key="aml", ordinal=4, mode="audio")
     key = f"recordings/{late.interview_id}/late.webm"
@@ -373,8 +374,8 @@ def test_erasure_mid_interview_ends_the_application(stack, spoken):
 
 
 def test_command_line_erases_a_candidate_and_runs_retention(stack, capsys):
-    from bot.store.__main__ import main
     from bot.store.models import Candidate, ErasureRequest
+    from jobs.cli import main
 
     invite_member(stack)
     candidate = Candidate.get()
@@ -388,7 +389,7 @@ def test_command_line_erases_a_candidate_and_runs_retention(stack, capsys):
     assert any("经 HR 处理" in t for t in texts(stack, "hr_li"))
 
 def test_consent_records_the_version_and_the_hash_of_the_notice_shown(stack, monkeypatch):
-    from bot import consent as notice
+    from bot.interviews import consent as notice
     from bot.store.models import Consent, Invitation, Position
 
     Position.update(face_analysis=True).execute()
@@ -414,7 +415,7 @@ def test_consent_records_the_version_and_the_hash_of_the_notice_shown(stack, mon
     assert rows["recording"].ip == "127.0.0.1" and rows["recording"].user_agent == UA[:256]
     assert rows["recording"].version == "consent-v1" and rows["recording"].withdrawn_at is None
 
-    monkeypatch.setattr("bot.interviews.CONSENT_VERSION", "consent-v2")  # the notice changed meaning: asked again
+    monkeypatch.setattr("bot.interviews.flow.CONSENT_VERSION", "consent-v2")  # the notice changed meaning: asked again
     again = client.post(f"{base}/consent", json={"recording": True, "version": "consent-v2"})  # hash: its locale's
     assert again.status_code == 200 and again.json["consent"]["version"] == "consent-v2"
     v2 = Consent.get(Consent.version == "consent-v2")
@@ -425,6 +426,7 @@ def test_consent_records_the_version_and_the_hash_of_the_notice_shown(stack, mon
 
 
 def test_retention_job_with_the_clock_moved(stack, clips, monkeypatch):  # noqa: F811 - clips is a fixture
+    from bot.privacy import retention
     from bot.store.models import (
         AnswerAnalysis,
         BulkItem,
@@ -436,7 +438,6 @@ def test_retention_job_with_the_clock_moved(stack, clips, monkeypatch):  # noqa:
         Recording,
         Report,
     )
-    from jobs import retention
     from tests.test_decisions import take_interview
 
     link = invite_member(stack)
@@ -495,9 +496,9 @@ def test_retention_job_with_the_clock_moved(stack, clips, monkeypatch):  # noqa:
 
 
 def test_retention_runs_in_bounded_batches_and_continues(stack, monkeypatch):
+    from bot.privacy import retention
+    from bot.queues import COMMANDS, get_queue
     from bot.store.models import Candidate
-    from jobs import retention
-    from jobs.queues import COMMANDS, get_queue
 
     old = retention.utcnow() - dt.timedelta(days=400)
     Candidate.insert_many([{"name": f"候选人{i}", "phone": f"1390000{i:04d}", "created_at": old}
@@ -515,7 +516,7 @@ def test_retention_runs_in_bounded_batches_and_continues(stack, monkeypatch):
 
 
 def test_the_daily_schedule_has_the_retention_job(env):
-    from jobs import retention
+    from bot.privacy import retention
     from jobs.schedule import periodic_jobs
 
     [job] = [p for p in periodic_jobs(env) if p.func is retention.apply_retention]

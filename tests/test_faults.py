@@ -224,15 +224,15 @@ def start(processes: list[Process], tmp_path: Path, module: str, *args: str) -> 
 @pytest.fixture
 def no_grace(monkeypatch):
     """The sweeps leave work younger than a couple of minutes alone; the tests need not wait that long."""
-    from jobs import recover
+    from bot.ops import recover
 
     monkeypatch.setattr(recover, "GRACE", dt.timedelta(0))
 
 
 def run_queue(name: str) -> None:
     """Run what one queue holds now, in this process (a fresh worker)."""
+    from bot.queues import get_queue
     from bot.store.kv import get_redis
-    from jobs.queues import get_queue
 
     SimpleWorker([get_queue(name)], connection=get_redis()).work(burst=True, logging_level="WARNING")
 
@@ -280,10 +280,12 @@ def test_workers_killed_mid_job_are_redone_once(stack, processes, tmp_path, long
     answer, one report, one HR card, one decision, one 复试通知 in the candidate's chat."""
     from rq.job import Job
 
+    from bot.ops import recover
+    from bot.queues import COMMANDS, DELIVERY, SCORING, get_queue, job_id
+    from bot.reports import scoring
     from bot.store.kv import get_redis
     from bot.store.models import Answer, AnswerAnalysis, Decision, OutboundMessage, Report
-    from jobs import delivery, recover, scoring
-    from jobs.queues import COMMANDS, DELIVERY, SCORING, get_queue, job_id
+    from bot.wecom import delivery
     from tests.test_h5_api import finish, upload
 
     client, base = h5(stack, invite_member(stack))
@@ -367,11 +369,13 @@ def test_redis_restarted_503_then_recovers_and_nothing_queued_is_lost(stack, red
     restart; each of the three messages is delivered exactly once afterwards; the callback refused during the
     outage and re-sent twice afterwards is taken once (one reply); an answer typed during the outage is taken
     (it needs only the database) and, its scoring job not queued then, scored once by the sweep."""
-    from bot import outbox
+    from bot.clock import utcnow
+    from bot.integrations.tokens import create_token
+    from bot.ops import recover
     from bot.store.kv import get_redis
-    from bot.store.models import Answer, AnswerAnalysis, OutboundMessage, utcnow
-    from handlers.api_auth import create_token
-    from jobs import delivery, dispatcher, notify, recover
+    from bot.store.models import Answer, AnswerAnalysis, OutboundMessage
+    from bot.wecom import delivery, notify, outbox
+    from jobs import dispatcher
 
     client, base = h5(stack, invite_member(stack))
     first = question_keys(client, base)[0]
@@ -430,8 +434,10 @@ def test_last_answer_uploaded_while_redis_is_away_completes_and_the_sweeps_send_
     the database (200, the upload finished, not left half-closed, the interview completed); what could not be
     queued then — the answer's scoring, the candidate's 面试完成 message, HR's 已完成 notice, the report — is
     put back by the minute's sweeps once Redis is back, and each reaches its person once."""
-    from bot.store.models import AnswerAnalysis, Interview, OutboundMessage, Report, Upload, utcnow
-    from jobs import delivery, notify, recover
+    from bot.clock import utcnow
+    from bot.ops import recover
+    from bot.store.models import AnswerAnalysis, Interview, OutboundMessage, Report, Upload
+    from bot.wecom import delivery, notify
     from tests.test_h5_api import finish, upload
 
     client, base = h5(stack, invite_member(stack))
@@ -473,12 +479,12 @@ def test_wecom_failing_or_slow_backs_off_and_delivers_each_message_once(stack, m
     three tries each — and for another message takes the message but answers after the client's timeout.
     Invariants: each failed send is deferred with a growing backoff (15 s, then 30 s) recorded on the message;
     every retry that may repeat a delivered message carries WeCom's duplicate check; the inbox holds each once."""
-    from bot import outbox
-    from bot.cards import text_message
-    from bot.client import WeComClient
+    from bot.clock import utcnow
     from bot.store.kv import get_redis
-    from bot.store.models import OutboundMessage, utcnow
-    from jobs import delivery
+    from bot.store.models import OutboundMessage
+    from bot.wecom import delivery, outbox
+    from bot.wecom.cards import text_message
+    from bot.wecom.client import WeComClient
 
     client = WeComClient(stack.settings, get_redis(), timeout=1.0)  # 10 s in production; same logic
     monkeypatch.setattr(delivery, "wecom", lambda: client)
@@ -573,8 +579,8 @@ def test_database_briefly_unavailable_503_then_everything_completes_once(stack, 
     callback, which needs only Redis, keeps answering 200; a job that meets the outage (a chat reply in a real
     worker) is tried again later; afterwards the candidate's retried answer is stored and scored once and the
     reply is sent once."""
+    from bot.integrations.tokens import create_token
     from bot.store.models import Answer, AnswerAnalysis
-    from handlers.api_auth import create_token
 
     client, base = h5(stack, invite_member(stack))
     first = question_keys(client, base)[0]
@@ -615,9 +621,9 @@ def test_work_lost_between_steps_is_put_back_once(stack, monkeypatch, no_grace):
     message (a repeated click only says "already decided"). Invariant: the sweep puts back exactly what is
     missing, once (a second sweep finds nothing); in the end one analysis per answer, one report, one HR card,
     one decision and one candidate message."""
+    from bot.ops import recover
+    from bot.queues import COMMANDS, SCORING, get_queue
     from bot.store.models import AnswerAnalysis, Decision, Interview, OutboundMessage, Report
-    from jobs import recover
-    from jobs.queues import COMMANDS, SCORING, get_queue
 
     def dies(*args, **kwargs):
         raise redis.ConnectionError("the worker died here")
@@ -627,7 +633,7 @@ def test_work_lost_between_steps_is_put_back_once(stack, monkeypatch, no_grace):
     for key in keys[:-1]:
         assert type_answer(client, base, key).status_code == 200
     with monkeypatch.context() as m:
-        m.setattr("bot.interviews.complete", dies)
+        m.setattr("bot.interviews.flow.complete", dies)
         assert type_answer(client, base, keys[-1]).status_code == 503
     get_queue(SCORING).empty()  # (a)
     assert Interview.get().status == "in_progress"
@@ -636,7 +642,7 @@ def test_work_lost_between_steps_is_put_back_once(stack, monkeypatch, no_grace):
     assert Interview.get().status == "completed"
 
     with monkeypatch.context() as m:
-        m.setattr("jobs.decisions.send_card", dies)  # (c)
+        m.setattr("bot.decisions.results.send_card", dies)  # (c)
         stack.drain()
     assert Report.select().count() == 1 and cards(stack, "hr_li") == []
     assert recover.sweep() == sweep_counts(cards=1)
@@ -645,7 +651,7 @@ def test_work_lost_between_steps_is_put_back_once(stack, monkeypatch, no_grace):
     [card] = cards(stack, "hr_li")
 
     with monkeypatch.context() as m:
-        m.setattr("jobs.decisions.tell_candidate", dies)  # (d)
+        m.setattr("bot.decisions.results.tell_candidate", dies)  # (d)
         click(stack, "hr_li", card, "reject")
         dispatch_taken(stack.settings)
         run_queue(COMMANDS)

@@ -26,7 +26,7 @@ _ids = itertools.count(int(time.time() * 1000))
 
 @pytest.fixture
 def client(env):
-    from bot.app import create_app
+    from handlers.app import create_app
 
     return create_app(env).test_client()
 
@@ -42,9 +42,9 @@ def clean_logs(caplog):
 
 def counts() -> tuple[int, int]:
     """(entries taken into the stream, RQ jobs waiting)."""
-    from bot.intake import STREAM
+    from bot.queues import ALL_QUEUES, get_queue
     from bot.store.kv import get_redis
-    from jobs.queues import ALL_QUEUES, get_queue
+    from bot.wecom.intake import STREAM
 
     return get_redis().xlen(STREAM), sum(len(get_queue(name)) for name in ALL_QUEUES)
 
@@ -216,7 +216,7 @@ def test_signed_payloads_of_any_shape_never_fail(env, client, clean_logs, doc):
 @given(user=st.text(min_size=1, max_size=64).filter(lambda s: s.strip() and "\x00" not in s),
        content=st.text(max_size=400), how=st.sampled_from(["cdata", "escape"]))
 def test_well_formed_messages_are_taken_once_and_handled(env, client, clean_logs, user, content, how):
-    from bot.inbound import MalformedMessage, parse_xml
+    from bot.wecom.inbound import MalformedMessage, parse_xml
 
     msg_id = next(_ids)
     xml = (f"<xml><ToUserName>{protocol.cdata(env.wecom_corp_id)}</ToUserName><FromUserName>{_text(user, how)}"
@@ -287,7 +287,7 @@ raw_bodies = st.one_of(st.binary(max_size=200), st.sampled_from([
 @pytest.fixture
 def h5(env, stack):
     """An invited candidate who has consented: a client (rate limit out of the way) and the API's base path."""
-    from bot.app import create_app
+    from handlers.app import create_app
 
     stack.say("hr_li", "/invite 柜员 zhangsan")
     stack.drain()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import open_recording
 from bot.store.models import Answer, Interview, Invitation, Recording, Report, Upload
+from bot.store.storage import open_recording
 
 CHUNK = 64 * 1024
 
@@ -81,7 +81,7 @@ def test_state_before_consent(page):
 
 
 def test_a_whole_interview(page, stack, clips):
-    from jobs.queues import get_queue
+    from bot.queues import get_queue
 
     client, base = page
     consent(client, base)

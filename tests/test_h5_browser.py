@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import private_copy
 from bot.store.models import Answer, Interview, Recording, Upload
+from bot.store.storage import private_copy
 
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = Path(__file__).parent / "output"
@@ -173,7 +173,7 @@ def recordings(stack) -> dict[str, tuple[Recording, dict]]:
 
 
 def test_whole_interview_through_the_page(stack, page):
-    from jobs.queues import SCORING, get_queue
+    from bot.queues import SCORING, get_queue
 
     link = invite(stack)
     through_consent(page, link, screenshots=True)

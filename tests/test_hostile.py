@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def limited_app(env, per_minute: int = 10, **changes):
-    from bot.app import create_app
+    from handlers.app import create_app
 
     return create_app(dataclasses.replace(env, rate_limit_per_minute=per_minute, **changes))
 
@@ -71,7 +71,7 @@ def test_the_callback_and_the_health_check_are_never_limited(env):
 
 
 def test_the_open_api_counts_per_token_and_holds_back_an_address_guessing_tokens(env):
-    from handlers.api_auth import create_token
+    from bot.integrations.tokens import create_token
 
     _, first = create_token("system-a", "full")
     _, second = create_token("system-b", "masked")
@@ -113,7 +113,7 @@ def test_x_forwarded_for_counts_only_behind_the_configured_proxies(env):
 def test_candidates_at_one_site_share_an_address_but_not_a_budget(env, monkeypatch):
     """A branch's Wi-Fi: many candidates behind one address each get the limit per interview link; the address
     as a whole gets NAT_SHARE times it."""
-    from bot import throttle
+    from handlers import throttle
 
     monkeypatch.setattr(throttle, "NAT_SHARE", 3)
     client = limited_app(env).test_client()  # 10 a minute per link, 30 per address
@@ -125,7 +125,7 @@ def test_candidates_at_one_site_share_an_address_but_not_a_budget(env, monkeypat
 
 
 def test_ipv6_clients_are_counted_by_their_64():
-    from bot.throttle import area_of, client_key
+    from handlers.throttle import area_of, client_key
 
     assert client_key("2001:db8::1") == client_key("2001:db8::ffff:1") == "2001:db8::/64"
     assert client_key("2001:db8:0:1::1") != client_key("2001:db8::1")
@@ -136,12 +136,12 @@ def test_ipv6_clients_are_counted_by_their_64():
 
 
 def test_without_redis_requests_pass_unlimited_and_it_is_logged_once(env, caplog, monkeypatch):
-    from bot import throttle
+    from handlers import throttle
 
     monkeypatch.setattr(throttle, "PAUSE_SECONDS", 0.0)  # ask the dead Redis on every request
     app = limited_app(env, redis_url="redis://127.0.0.1:1/0")
     client = app.test_client()
-    with caplog.at_level(logging.INFO, logger="bot.throttle"):
+    with caplog.at_level(logging.INFO, logger="handlers.throttle"):
         statuses = [client.get("/i/x").status_code for _ in range(15)]
         statuses += [client.get("/h5/api/x/state").status_code for _ in range(15)]
         assert statuses == [403] * 30  # limited areas still answer, unlimited
@@ -210,7 +210,7 @@ TAG = re.compile(r"<(script|style|iframe|object|embed)\b([^>]*)>", re.IGNORECASE
 
 def test_the_pages_hold_nothing_the_policy_would_block():
     """No inline script or style, no event-handler attributes, no javascript: URLs in any template or chart."""
-    from bot import charts
+    from bot.reports import charts
 
     sources = {p.relative_to(REPO): p.read_text() for p in (REPO / "miniprogram" / "templates").rglob("*.html")}
     sources["charts"] = "".join(str(c) for c in (
@@ -325,7 +325,7 @@ def xlsx_with(sheet_xml: str) -> bytes:
 
 def test_bulk_sheets_are_read_by_content_and_hostile_xml_is_refused(tmp_path):
     """bot/sheets.py recognises a sheet by its bytes; checked here against the hostile cases, not redone."""
-    from bot.sheets import SheetError, read_sheet
+    from bot.bulk.sheets import SheetError, read_sheet
 
     csv_bytes = "姓名,手机,企业微信ID\n张三,13800000000,zhangsan\n".encode()
     assert len(read_sheet(csv_bytes, "名单.xlsx").rows) == 1  # the name does not decide the type
@@ -468,7 +468,7 @@ def second_position() -> Position:
 
 
 def test_a_bulk_link_serves_only_its_recruiter_and_position(stack):
-    from jobs.queues import COMMANDS, get_queue
+    from bot.queues import COMMANDS, get_queue
 
     path = bulk_link(stack)
     token = path.rsplit("/", 1)[1]
@@ -495,7 +495,7 @@ def test_a_bulk_link_serves_only_its_recruiter_and_position(stack):
 
 
 def test_a_bulk_link_dies_with_its_recruiters_role(stack):
-    from bot.app import create_app
+    from handlers.app import create_app
 
     path = bulk_link(stack)
     demoted = create_app(dataclasses.replace(stack.settings, hr_userids=frozenset({"hr_wang"}))).test_client()
@@ -518,7 +518,7 @@ def aged(secret_key: str, salt: str, data: object) -> str:
 
 
 def test_report_links_open_only_their_report_and_only_behind_sign_in(stack):
-    from jobs.decisions import _serializer
+    from bot.decisions.results import _serializer
 
     client = stack.app.test_client()
     token = _serializer(stack.settings).dumps({"r": 7})
@@ -535,7 +535,7 @@ def test_report_links_open_only_their_report_and_only_behind_sign_in(stack):
     from flask.sessions import SecureCookieSessionInterface
 
     other = dataclasses.replace(stack.settings, secret_key="another-secret-key")
-    from bot.app import create_app
+    from handlers.app import create_app
 
     forger = create_app(other)
     cookie = SecureCookieSessionInterface().get_signing_serializer(forger).dumps({"userid": "hr_li", "csrf": "x"})
@@ -618,7 +618,7 @@ def test_the_policy_blocks_nothing_the_pages_do(stack, tmp_path):
 
 def test_no_body_is_read_past_its_endpoints_bound(env):
     """A form post to any page is bounded (1 MB) before it is parsed; anonymous ones too (the CSRF check parses)."""
-    from bot.app import create_app
+    from handlers.app import create_app
 
     client = create_app(env).test_client()
     big = {"csrf": "x", "file": (io.BytesIO(b"x" * (2 * 1024 * 1024)), "big.bin")}

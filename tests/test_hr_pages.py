@@ -221,7 +221,7 @@ def test_the_pool_finds_by_text_and_tags_and_never_shows_withdrawn_or_expired(st
     found = session.get(f"{stack.base}/hr/pool", params={"q": "客户 投诉 倾听"}, timeout=30).text
     assert 'data-testid="results"' in found and "zhangsan" in found
     assert found.index("zhangsan") < found.index("lisi") if "lisi" in found else True
-    from jobs import talent
+    from bot.talent import pool as talent
 
     talent.add_tag(Candidate.get(Candidate.wecom_userid == "zhangsan").id, "高潜", "hr_li")
     tagged = session.get(f"{stack.base}/hr/pool", params={"tag": "高潜"}, timeout=30).text
@@ -241,7 +241,7 @@ def test_the_pool_finds_by_text_and_tags_and_never_shows_withdrawn_or_expired(st
 
 def test_a_new_position_brings_hr_the_pools_best_matches_once(stack):
     from bot.store.models import Position
-    from jobs import talent
+    from bot.talent import pool as talent
 
     take_interview(stack, invite_member(stack, "zhangsan"), "excellent")
     stack.drain()
@@ -259,7 +259,7 @@ def test_a_new_position_brings_hr_the_pools_best_matches_once(stack):
 
 
 def test_old_signed_report_links_lead_to_the_signed_in_page(stack, report_id):
-    from jobs.decisions import _serializer
+    from bot.decisions.results import _serializer
 
     token = _serializer(stack.settings).dumps({"r": report_id})
     old = requests.get(f"{stack.base}/r/{token}", allow_redirects=False, timeout=30)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from jinja2 import meta
 
-from bot import messages
-from bot.cards import CARD_DESC_MAX_BYTES, TEXT_MAX_BYTES, report_card, text_message
+from bot.wecom import messages
+from bot.wecom.cards import CARD_DESC_MAX_BYTES, TEXT_MAX_BYTES, report_card, text_message
 
 
 def variables(source: str) -> set[str]:

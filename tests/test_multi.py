@@ -19,9 +19,9 @@ JOB_OK = re.compile(r"Worker (\S+): .*Job OK\S* \(([^)]+)\)")
 
 
 def test_two_workers_share_the_work_and_each_job_runs_once(stack, monkeypatch):
+    from bot.bulk import runs as bulk
     from bot.sandbox.gate import sandbox_state
     from bot.store.models import AnswerAnalysis, BulkRun, Invitation, OutboundMessage, Report
-    from jobs import bulk
 
     total, interviews = 400, 6
     monkeypatch.setattr(bulk, "STALL_SECONDS", 3600)  # nothing is re-queued behind the workers' backs

@@ -1,4 +1,4 @@
-"""bot.pool: profile vectors, ranked search with tags, quality and exclusions, incremental changes, and the
+"""bot.talent.index: profile vectors, ranked search with tags, quality and exclusions, incremental changes, and the
 matrix search agreeing with the plain scan."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from bot.pool import TAG_WEIGHT, Hit, PoolIndex, profile_terms
+from bot.talent.index import TAG_WEIGHT, Hit, PoolIndex, profile_terms
 from tests.benchmarks.bench_pool import make_profiles, make_queries
 
 TELLER_JD = ("招聘综合柜员，负责现金收付、开户、转账汇款等柜面业务，做好尾箱管理和日终轧账。要求熟悉反洗钱规定，"

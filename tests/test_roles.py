@@ -38,7 +38,7 @@ def report_id(stack) -> int:
 def test_role_precedence_and_permissions(env):
     import dataclasses
 
-    from bot.privacy import PERMISSIONS, ROLES, can, role_of
+    from bot.privacy.roles import PERMISSIONS, ROLES, can, role_of
 
     settings = dataclasses.replace(env, admin_userids=frozenset({"a"}), hr_leads=frozenset({"l", "a"}),
                                    hr_userids=frozenset({"r", "l"}), hr_viewers=frozenset({"i", "r"}))
@@ -126,11 +126,12 @@ def test_id_numbers_from_sheets_are_stored_encrypted_and_reseal_under_a_new_key(
     import base64
     import secrets
 
-    from bot import id_numbers
+    from bot.bulk import id_numbers
+    from bot.bulk import runs as bulk
+    from bot.clock import utcnow
     from bot.store.db import database
-    from bot.store.models import BulkItem, Candidate, Invitation, Position, utcnow
+    from bot.store.models import BulkItem, Candidate, Invitation, Position
     from config.settings import get_settings
-    from jobs import bulk
 
     position = Position.get()
     run, _ = bulk.start(position, "hr_li", "名单.csv", [(2, {"name": "张三丰", "id_number": ID_NUMBER}, None)],
@@ -189,7 +190,7 @@ def test_an_admin_erases_a_candidate_from_the_report_page(stack, report_id):
     assert len([t for t in texts(stack, "hr_li") if "无法再作出决定" in t]) == 2
     import requests
 
-    from handlers.api_auth import create_token
+    from bot.integrations.tokens import create_token
 
     interview_id = Report.get_by_id(report_id).interview_id
     api = requests.post(f"{stack.base}/api/v1/decisions", timeout=30,

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from bot.store.positions import POSITIONS_DIR, parse_position
+from bot.positions.catalog import POSITIONS_DIR, parse_position
 from scoring import models, pipeline, report
 from scoring.text import position_reference
 from scoring.transcribe import Transcriber
@@ -149,7 +149,7 @@ def test_the_report_follows_its_schema_and_keeps_the_decision_with_hr(transcribe
 
 
 def test_position_files_reject_unknown_dimensions(tmp_path):
-    from bot.store.positions import PositionFileError
+    from bot.positions.catalog import PositionFileError
 
     bad = tmp_path / "x.yaml"
     text = (POSITIONS_DIR / "teller.yaml").read_text("utf-8")
@@ -185,8 +185,8 @@ def started_interview(stack):
 
 
 def test_jobs_score_each_answer_once_and_build_one_report(stack, webm_clips):
+    from bot.reports import scoring
     from bot.store.models import AnswerAnalysis, Interview, OutboundMessage, Report, Score
-    from jobs import scoring
     from tests.test_h5_api import finish, upload
 
     client, base = started_interview(stack)
@@ -226,8 +226,8 @@ def test_jobs_score_each_answer_once_and_build_one_report(stack, webm_clips):
 
 
 def test_a_scoring_failure_is_retried_then_reported_not_lost(stack, monkeypatch):
+    from bot.reports import scoring
     from bot.store.models import AnswerAnalysis, Report
-    from jobs import scoring
 
     calls = []
     real = pipeline.score

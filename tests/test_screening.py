@@ -1,11 +1,11 @@
-"""bot.screening: the rules as tables, the semantic match's ordering, the reasons' wording, teller.yaml's section."""
+"""bot.bulk.screening: the rules as tables, the semantic match's ordering, the reasons' wording, teller.yaml."""
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from bot.screening import DEFAULTS, RulesError, Screener, Verdict, parse_rules
-from bot.store.positions import POSITIONS_DIR, parse_position
+from bot.bulk.screening import DEFAULTS, RulesError, Screener, Verdict, parse_rules
+from bot.positions.catalog import POSITIONS_DIR, parse_position
 from scoring.text import rubric_reference
 
 JD = ("负责网点柜面现金与非现金业务办理、客户身份核实、反洗钱初审、凭证与现金管理，为客户提供准确、高效、热情的服务，"

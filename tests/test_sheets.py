@@ -1,4 +1,4 @@
-"""bot.sheets: real .xlsx files written by openpyxl and CSVs in the encodings Excel and WPS save, in tmp_path."""
+"""bot.bulk.sheets: real .xlsx files written by openpyxl and CSVs in the encodings Excel and WPS save, in tmp_path."""
 from __future__ import annotations
 
 import csv
@@ -10,7 +10,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from bot.sheets import (
+from bot.bulk.sheets import (
     MAX_BYTES,
     MAX_ROWS,
     Row,
@@ -27,7 +27,7 @@ VALID_ID = "11010519491231002X"  # the standard's example: check digit X
 
 
 def id_with_check(first17: str) -> str:
-    """An ID number with its GB 11643 check digit, computed here independently of bot.sheets."""
+    """An ID number with its GB 11643 check digit, computed here independently of bot.bulk.sheets."""
     total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(first17))
     return first17 + "10X98765432"[total % 11]
 
@@ -364,7 +364,7 @@ def test_100k_row_csv_keeps_the_first_20000_and_reports_the_rest_quickly(tmp_pat
 
 
 def test_rows_past_the_limit_in_xlsx_are_reported_too(tmp_path, monkeypatch):
-    monkeypatch.setattr("bot.sheets.MAX_ROWS", 3)
+    monkeypatch.setattr("bot.bulk.sheets.MAX_ROWS", 3)
     rows = [["姓名", "手机号"]] + [[f"候选人{i}", f"139{i:08d}"] for i in range(6)]
     sheet = read_sheet(write_xlsx(tmp_path, rows), "a.xlsx")
     assert [row.row_no for row in sheet.rows] == [2, 3, 4]

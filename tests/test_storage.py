@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from bot import sealing
-from bot.sealing import MAGIC, Keyring, SealError
-from bot.storage import LocalStorage, S3Storage, StorageError, StorageKeyError, get_storage, open_recording
+from bot.store import sealing
+from bot.store.sealing import MAGIC, Keyring, SealError
+from bot.store.storage import LocalStorage, S3Storage, StorageError, StorageKeyError, get_storage, open_recording
 from tests.conftest import as_uploaded, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -281,8 +281,8 @@ def test_upload_chunks_are_sealed_on_disk_and_a_damaged_one_means_record_again(s
 
 
 def test_scoring_reads_a_private_copy_removed_afterwards_even_on_error(stack, speech, tmp_path, monkeypatch):
-    from bot.storage import private_copy
     from bot.store.models import Recording
+    from bot.store.storage import private_copy
     from tests.test_h5_api import finish, upload
     from tests.test_scoring import started_interview
 
@@ -329,14 +329,14 @@ def test_the_recording_route_refuses_tampered_and_missing_objects_clearly(stack,
 # -- rotation and check --------------------------------------------------------------------------------------------
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    """`python -m bot.store …` in the test's environment (RECORDING_KEYS, DATABASE_URL, DATA_DIR)."""
+    """`python -m jobs.cli …` in the test's environment (RECORDING_KEYS, DATABASE_URL, DATA_DIR)."""
     environ = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "bot.store", *args], capture_output=True, text=True, timeout=120,
+    return subprocess.run([sys.executable, "-m", "jobs.cli", *args], capture_output=True, text=True, timeout=120,
                           env=environ, cwd=os.getcwd())
 
 
 def test_rotation_reseals_everything_under_the_new_key_and_the_old_one_can_go(stack, speech, monkeypatch):
-    from bot import storage
+    from bot.store import storage
     from bot.store.models import Recording
     from config.settings import load
     from tests.test_h5_api import finish, upload

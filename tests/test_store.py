@@ -5,9 +5,9 @@ import datetime as dt
 
 import pytest
 
+from bot.positions.catalog import PositionFileError, parse_position, sync_positions
 from bot.store import schema
 from bot.store.db import init_database
-from bot.store.positions import PositionFileError, parse_position, sync_positions
 
 
 def test_upgrade_keeps_existing_rows(db_url):
@@ -44,7 +44,7 @@ def test_positions_seed_is_idempotent_and_updates_in_place(db_url, tmp_path):
 
     folder = tmp_path / "positions"
     folder.mkdir()
-    from bot.store.positions import POSITIONS_DIR
+    from bot.positions.catalog import POSITIONS_DIR
 
     text = (POSITIONS_DIR / "teller.yaml").read_text().replace("think_seconds: 90", "think_seconds: 120")
     (folder / "teller.yaml").write_text(text)
@@ -70,7 +70,8 @@ def test_bad_position_files_name_the_problem(tmp_path, text, words):
 def test_json_and_dates_round_trip(db_url):
     db = init_database(db_url)
     schema.upgrade(db)
-    from bot.store.models import AuditLog, utcnow
+    from bot.clock import utcnow
+    from bot.store.models import AuditLog
 
     now = utcnow()
     row = AuditLog.create(actor="hr_li", action="invite", detail={"岗位": "柜员", "n": [1, 2]}, created_at=now)

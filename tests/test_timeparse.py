@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.timeparse import CN_TZ, When, describe, parse_when, wants_reschedule
+from bot.decisions.timeparse import CN_TZ, When, describe, parse_when, wants_reschedule
 
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=CN_TZ)  # a Tuesday
 

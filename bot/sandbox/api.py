@@ -1,4 +1,4 @@
-"""Fake WeCom API, part 1: gettoken, message/send, message/update_template_card, media (WECOM.md §2-3).
+"""Fake WeCom API, part 1: gettoken, message/send, message/update_template_card, media (docs/wecom.md §2-3).
 
 Answers use WeCom's JSON shapes and documented errcodes (path/90313). Sandbox choices where WeCom's
 docs give no code: reused task_id and unknown or expired response_code answer 40058; a used

@@ -1,4 +1,4 @@
-"""Fake WeCom API, part 2: 微信客服 (kf), 客户联系 (externalcontact) and OAuth getuserinfo (WECOM.md §4-5).
+"""Fake WeCom API, part 2: 微信客服 (kf), 客户联系 (externalcontact) and OAuth getuserinfo (docs/wecom.md §4-5).
 
 Sandbox choices where the docs leave the code open: 95000 unknown open_kfid, 95001 more than 5
 messages in a window, 95002 outside the 48 h window, 95007 invalid sync token, 40058 invalid

@@ -1,6 +1,6 @@
 """External WeChat users of the sandbox (candidates): entering the kf session, writing to it, adding a member.
 
-These change state only; the console module sends the callbacks that tell the bot (WECOM.md §4).
+These change state only; the console module sends the callbacks that tell the bot (docs/wecom.md §4).
 """
 from __future__ import annotations
 

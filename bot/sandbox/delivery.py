@@ -1,4 +1,4 @@
-"""Calling the bot's receive URL the way WeCom does (WECOM.md §1): encrypted POSTs with retries, GET check."""
+"""Calling the bot's receive URL the way WeCom does (docs/wecom.md §1): encrypted POSTs with retries, GET check."""
 from __future__ import annotations
 
 import secrets

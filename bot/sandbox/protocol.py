@@ -1,4 +1,4 @@
-"""What WeCom puts on the wire when it calls an app's receive URL (WECOM.md §1).
+"""What WeCom puts on the wire when it calls an app's receive URL (docs/wecom.md §1).
 
 Pure functions shared by the sandbox console and by tests of the bot: XML builders for messages and
 events, and the AES envelope with its msg_signature. The AES work is wechatpy's, not ours.

@@ -1,4 +1,4 @@
-"""Checks of message/send bodies and template cards against WeCom's documented limits (WECOM.md §2).
+"""Checks of message/send bodies and template cards against WeCom's documented limits (docs/wecom.md §2).
 
 Each failure raises ApiError with the errcode WeCom documents for it (global errcode list, path/90313);
 where WeCom has no specific code the sandbox uses 40058 "invalid parameter" and says what is wrong.

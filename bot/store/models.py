@@ -1,18 +1,13 @@
 """The data model. Schema changes go through migrations in bot/store/migrations, never create_tables."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
 import peewee as pw
 
+from bot.clock import utcnow
 from bot.store.db import database
-
-
-def utcnow() -> dt.datetime:
-    """Return the current UTC time without tzinfo (stored the same on SQLite and PostgreSQL)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class JSONField(pw.TextField):

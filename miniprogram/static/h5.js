@@ -1,5 +1,5 @@
 /* The candidate's interview page: welcome → consent → device check → practice → questions → done.
-   No framework and no build step; plain JS for Android WeChat's WebView and iOS ≥ 14.3. API: miniprogram/API.md */
+   No framework and no build step; plain JS for Android WeChat's WebView and iOS ≥ 14.3. API: docs/h5-api.md */
 (() => {
 'use strict';
 

@@ -47,10 +47,10 @@ def setup(folder: Path) -> None:
     import redis
 
     redis.Redis.from_url(url).flushdb()
+    from bot.positions.catalog import sync_positions
     from bot.sandbox.app import create_sandbox_app
     from bot.store import schema
     from bot.store.db import init_database
-    from bot.store.positions import sync_positions
     from config.settings import get_settings
 
     settings = get_settings()
@@ -62,11 +62,12 @@ def setup(folder: Path) -> None:
 
 def one_run(tag: str, rows: int, per_api: tuple) -> float:
     """Invite `rows` members in one bulk run with the given per-API limits; return the seconds until all sent."""
-    from bot.ratelimit import PER_MEMBER, OutboundLimiter
+    from bot.bulk import runs as bulk
     from bot.store.db import db_session
     from bot.store.kv import get_redis
     from bot.store.models import OutboundMessage, Position
-    from jobs import bulk, delivery
+    from bot.wecom import delivery
+    from bot.wecom.ratelimit import PER_MEMBER, OutboundLimiter
 
     limiter = OutboundLimiter(get_redis(), per_member=PER_MEMBER, per_api=per_api)
     delivery.limiter = lambda: limiter
@@ -87,9 +88,10 @@ def one_run(tag: str, rows: int, per_api: tuple) -> float:
 
 
 def _retry_due() -> int:
+    from bot.clock import utcnow
     from bot.store.db import db_session
-    from bot.store.models import OutboundMessage, utcnow
-    from jobs import delivery
+    from bot.store.models import OutboundMessage
+    from bot.wecom import delivery
 
     with db_session():
         due = [m.id for m in OutboundMessage.select(OutboundMessage.id).where(

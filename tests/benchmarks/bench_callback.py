@@ -163,7 +163,7 @@ def main() -> int:
     for name in [n for n in env if n.startswith("WECOM_")]:
         del env[name]
     os.environ.update({k: env[k] for k in ("DATA_DIR", "REDIS_URL", "HR_USERIDS")})
-    subprocess.run([sys.executable, "-m", "bot.store", "upgrade"], env=env, cwd=ROOT, check=True,
+    subprocess.run([sys.executable, "-m", "jobs.cli", "upgrade"], env=env, cwd=ROOT, check=True,
                    capture_output=True)
     (folder / "bare_app.py").write_text(BARE_APP)
     from config.settings import get_settings

@@ -1,4 +1,4 @@
-"""Benchmark: talent-pool search (bot.pool) over a sparse matrix, beside a plain Python scan, same run.
+"""Benchmark: talent-pool search (bot.talent.index) over a sparse matrix, beside a plain Python scan, same run.
 
     python -m tests.benchmarks.bench_pool [--candidates 100000] [--queries 30] [--brute 5] [--seed 11]
 
@@ -12,7 +12,7 @@ sentences of eight job families) with tags and a quality from a seed, then print
   4. an incremental change: 100 upserts and 100 removals, then the search that merges them;
   5. relevance: the share of 柜员 and 客户经理 profiles in the top 20 for the 柜员 descriptions;
   6. the product's own path: the same pool stored as the product stores it (candidates, pool profiles and tags
-     in a fresh SQLite database, 1 % withdrawn) and searched through jobs.talent.search, as the pool page does:
+     in a fresh SQLite database, 1 % withdrawn) and searched through bot.talent.pool.search, as the pool page does:
      the first search (which loads the index from the database) and the median of the rest, exclusions of
      withdrawn and expired candidates and the loading of the 20 found included. --no-db skips it.
 Target: median search < 200 ms at 100,000 candidates. The machine's other load shows in every line alike.
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-db", action="store_true", help="skip the search through the product's database")
     args = parser.parse_args(argv)
 
-    from bot.pool import PoolIndex, profile_terms
+    from bot.talent.index import PoolIndex, profile_terms
 
     profiles = make_profiles(args.candidates, args.seed)
     queries = make_queries(args.queries, args.seed)
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     met = median < 200
     if not args.no_db:
         product = through_the_product(profiles, vectors, queries)
-        print(f"through jobs.talent.search (SQLite):  first {product[0]:.0f} ms (loads the index), then median "
+        print(f"through bot.talent.pool.search (SQLite):  first {product[0]:.0f} ms (loads the index), then median "
               f"{statistics.median(product[1:]):.1f} ms   p95 {percentile(product[1:], 0.95):.1f} ms  "
               f"({len(product) - 1} runs)")
         met &= statistics.median(product[1:]) < 200
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def through_the_product(profiles: list, vectors: list[dict[str, float]], queries: list[tuple[str, str]]) -> list:
-    """Store the pool in a fresh SQLite database as the product does; time jobs.talent.search on it (ms)."""
+    """Store the pool in a fresh SQLite database as the product does; time bot.talent.pool.search on it (ms)."""
     import datetime as dt
     import shutil
     import tempfile
@@ -228,8 +228,8 @@ def through_the_product(profiles: list, vectors: list[dict[str, float]], queries
     from bot.store import schema
     from bot.store.db import database, init_database
     from bot.store.models import Candidate, CandidateTag, PoolProfile, Tag
+    from bot.talent import pool as talent
     from config.settings import get_settings
-    from jobs import talent
 
     get_settings.cache_clear()
     schema.upgrade(init_database(get_settings().database_url))

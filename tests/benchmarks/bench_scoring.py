@@ -55,7 +55,7 @@ def make_answers(folder: Path, seconds: float, video: bool) -> list[Path]:
 
 def pipeline_vs_transcription(answers: list[Path], seconds: float, video: bool) -> dict[str, float]:
     """Time transcription alone and the whole pipeline on each answer, interleaved; same loaded model."""
-    from bot.store.positions import POSITIONS_DIR, parse_position
+    from bot.positions.catalog import POSITIONS_DIR, parse_position
     from config.settings import get_settings
     from scoring import models, pipeline
     from scoring.text import position_reference
@@ -110,7 +110,7 @@ def last_upload_to_report(folder: Path, answers: list[Path], reps: int, video: b
 
     get_settings.cache_clear()
     for command in ("upgrade", "seed"):
-        subprocess.run([sys.executable, "-m", "bot.store", command], cwd=ROOT, env=env, check=True,
+        subprocess.run([sys.executable, "-m", "jobs.cli", command], cwd=ROOT, env=env, check=True,
                        capture_output=True)
     worker = subprocess.Popen([sys.executable, "-m", "jobs.worker", "scoring"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -127,10 +127,10 @@ def _drive(answers: list[Path], reps: int, video: bool) -> list[float]:
     import datetime as dt
 
     from bot import links
-    from bot.app import create_app
     from bot.store.db import db_session
     from bot.store.models import Answer, AnswerAnalysis, Candidate, Invitation, Position, Recording, Report
     from config.settings import get_settings
+    from handlers.app import create_app
 
     settings = get_settings()
     app = create_app(settings)

@@ -125,9 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     import jieba
     import yaml
 
-    from bot.screening import Screener
-    from bot.sheets import read_sheet
-    from bot.store.positions import POSITIONS_DIR, parse_position
+    from bot.bulk.screening import Screener
+    from bot.bulk.sheets import read_sheet
+    from bot.positions.catalog import POSITIONS_DIR, parse_position
     from scoring.text import rubric_reference
 
     position = parse_position(POSITIONS_DIR / "teller.yaml")

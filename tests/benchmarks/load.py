@@ -266,8 +266,9 @@ def stop(proc: subprocess.Popen) -> None:
 def invite(settings, count: int) -> list[str]:
     """Create count candidates with open invitations to the 柜员 position; return their signed tokens."""
     from bot import links
+    from bot.clock import utcnow
     from bot.store.db import database, db_session, init_database
-    from bot.store.models import Candidate, Invitation, Position, utcnow
+    from bot.store.models import Candidate, Invitation, Position
 
     init_database(settings.database_url)
     expires = utcnow() + dt.timedelta(days=1)
@@ -286,7 +287,7 @@ def invite(settings, count: int) -> list[str]:
 
 
 def open_uploads(port: int, tokens: list[str]) -> tuple[list[tuple[str, str]], Counter]:
-    """Consent and open a video upload for each candidate through the page's API (miniprogram/API.md).
+    """Consent and open a video upload for each candidate through the page's API (docs/h5-api.md).
 
     Returns the (token, upload_id) pairs and the 5xx answers that were retried, as the page retries them.
     """
@@ -406,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in [n for n in os.environ if n.startswith("WECOM_")]:
             del os.environ[name]
         for command in ("upgrade", "seed"):
-            subprocess.run([sys.executable, "-m", "bot.store", command], env=env, cwd=ROOT, check=True,
+            subprocess.run([sys.executable, "-m", "jobs.cli", command], env=env, cwd=ROOT, check=True,
                            capture_output=True)
         from config.settings import get_settings
 
@@ -480,7 +481,7 @@ def run(args, settings, folder: Path, url: str, servers: dict, started: float) -
 
 def upload_route(args, settings, folder: Path, server: tuple, bisections: int) -> Route | None:
     """Set up the virtual candidates (invited, consented, an upload open each) and their route."""
-    from bot.interviews import ANSWER_MAX_BYTES
+    from bot.interviews.flow import ANSWER_MAX_BYTES
 
     port, cpu = server
     setup = time.perf_counter()
@@ -500,7 +501,7 @@ def upload_route(args, settings, folder: Path, server: tuple, bisections: int) -
 
 def summary(args, routes: dict[str, Route], check: StepResult, url: str, started: float) -> int:
     """The highest passing rate per route, the ratio and the targets, the generator's check, the stream's."""
-    from bot.intake import STREAM
+    from bot.wecom.intake import STREAM
 
     print(f"\n== highest offered rate with p99 < {P99_MS:.0f} ms and no errors ({args.seconds:g} s steps) ==")
     ok = True

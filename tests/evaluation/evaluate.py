@@ -6,7 +6,7 @@ Every clip in tests/fixtures/audio/manifest.json that has labels is scored as on
 of the 柜员 position (config/positions/teller.yaml) with the real Whisper model, exactly as a worker
 scores an upload. Printed: each clip's transcript error rate (CER, against the script it was spoken
 from), total and dimension scores beside the labels, then rho for the total and for each labelled
-dimension, and the target (rho ≥ 0.7 for the total). What the set is and what it does not prove: README.
+dimension, and the target (rho ≥ 0.7 for the total). What the set is and what it does not prove: docs/scoring.md.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from typing import Any
 import jiwer
 from scipy.stats import spearmanr
 
-from bot.store.positions import POSITIONS_DIR, parse_position
+from bot.positions.catalog import POSITIONS_DIR, parse_position
 from config.settings import get_settings
 from scoring import models, pipeline
 from scoring.text import position_reference

@@ -1,0 +1,197 @@
+"""What candidates write to us (as members or through 微信客服), and HR's /reschedule: rescheduling and review.
+
+A candidate's free text is read for four things: deleting their data (删除我的数据, then 确认删除:
+bot/privacy/rights.py), leaving the talent pool (退出人才库), a request for a human review of the result
+(人工复核, PIPL Art. 24), and a new time ("改期至下周一下午2点", "明天上午十点可以吗"),
+parsed by bot/decisions/timeparse. A clear time moves the second-round appointment (or extends the AI interview's
+deadline) and is confirmed back; an unclear or past one gets a clarifying question; HR is told of every change.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from bot.clock import CN_TZ, deadline_on, local_time
+from bot.commands import parse as commands
+from bot.commands import recruiter
+from bot.decisions import timeparse
+from bot.decisions.results import when_text
+from bot.decisions.timeparse import When
+from bot.invitations.invites import OPEN_STATES
+from bot.links import invitation_link, report_link
+from bot.privacy import rights
+from bot.store.db import db_session
+from bot.store.models import Appointment, AuditLog, Candidate, Decision, Invitation, OutboundMessage, Report
+from bot.talent import pool as talent
+from bot.wecom import messages, notify
+from config.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+REVIEW_WORDS = ("人工复核", "人工审核", "复核", "human review")
+POOL_WORDS = ("退出人才库", "移出人才库", "leave the talent pool")
+MAX_EXTENSION_DAYS = 14  # an AI interview's deadline moves at most this far past the original one
+
+
+def latest_invitation(candidate: Candidate) -> Invitation | None:
+    """The candidate's most recent invitation (the one a message is most likely about)."""
+    return candidate.invitations.order_by(Invitation.created_at.desc(), Invitation.id.desc()).first()
+
+
+def find_candidate(channel: str, user: str) -> Candidate | None:
+    """The candidate behind a member userid or a WeChat external_userid."""
+    field = Candidate.wecom_userid if channel == "member" else Candidate.external_userid
+    return Candidate.get_or_none(field == user)
+
+
+def candidate_text(channel: str, user: str, text: str, request_key: str) -> str:
+    """Answer a candidate's message: review request, rescheduling, or a short hint."""
+    with db_session():
+        candidate = find_candidate(channel, user)
+        invitation = latest_invitation(candidate) if candidate else None
+        if invitation is None:
+            log.info("text from %s %s who has no invitation", channel, user)
+            if channel == "member":
+                notify.to_hr_text(user, commands.HINT, f"{request_key}:hint")
+            return "unknown"
+        if any(word in text.lower() for word in rights.CONFIRM_WORDS):  # before ERASE_WORDS: both say 删除
+            return rights.confirm(invitation, request_key)
+        if any(word in text.lower() for word in rights.ERASE_WORDS):
+            return rights.ask(invitation, request_key)
+        if any(word in text.lower() for word in POOL_WORDS):
+            talent.withdraw(candidate.id, actor=f"candidate:{candidate.id}")
+            _reply(invitation, "pool_withdrawn", request_key, company=get_settings().company_name)
+            return "withdrawn"
+        if any(word in text.lower() for word in REVIEW_WORDS):
+            return request_review(invitation, request_key)
+
+        # "改期至下周一下午2点" — or just a time ("明天下午两点到四点") from someone with something to schedule
+        when = timeparse.parse_when(text, dt.datetime.now(CN_TZ))
+        if when.status != "none" or timeparse.wants_reschedule(text):
+            return reschedule(invitation, text, actor=user, request_key=request_key, when=when)
+        _reply(invitation, "candidate_hint", request_key)
+        return "hint"
+
+
+def _reply(invitation: Invitation, template: str, request_key: str, **values) -> None:
+    notify.to_candidate(invitation, template, f"{request_key}:reply", purpose="candidate", **values)
+
+
+def request_review(invitation: Invitation, request_key: str | None) -> str:
+    """Record a request for a human review and put it in front of the recruiter (once per decision: a repeat is
+    answered again but neither audited nor sent to HR twice). Without a request_key (the H5 page) the candidate's
+    confirmation goes once per decision too."""
+    settings = get_settings()
+    interview = invitation.interviews.first()
+    report = Report.get_or_none(Report.interview == interview) if interview else None
+    decision = Decision.get_or_none(Decision.interview == interview) if interview else None
+    stamp = decision.decided_at.isoformat() if decision else "none"
+    key = f"review:{invitation.id}:{stamp}"
+    repeat = OutboundMessage.select().where(OutboundMessage.idempotency_key == key).exists()
+    if not repeat:
+        AuditLog.create(actor=f"candidate:{invitation.candidate_id}", action="review_request",
+                        target_type="invitation", target_id=str(invitation.id),
+                        detail={"decision": decision.outcome if decision else None})
+        outcome = messages.render(f"outcome_{decision.outcome}", settings.hr_locale) if decision else "-"
+        link = report_link(settings, report.id) if report else invitation_link(settings, invitation)
+        notify.to_hr(invitation.invited_by, "hr_review_requested", key, invitation=invitation,
+                     name=invitation.candidate.display_name, position=invitation.position.title, outcome=outcome,
+                     link=link)
+    _reply(invitation, "review_received", request_key or key)
+    return "review_repeat" if repeat else "review"
+
+
+def reschedule(invitation: Invitation, text: str, *, actor: str, request_key: str, by_hr: bool = False,
+               when: When | None = None) -> str:
+    """Move the candidate's next appointment (or AI-interview deadline) to the time in text, or ask."""
+    when = when or timeparse.parse_when(text, dt.datetime.now(CN_TZ))
+    if when.status != "ok":
+        return _ask_hr(actor, when, request_key) if by_hr else _ask_candidate(invitation, when, request_key)
+    appointment = Appointment.get_or_none((Appointment.invitation == invitation)
+                                          & (Appointment.kind == "second_round"))
+    if appointment is not None:
+        return _move(invitation, appointment, when, actor, request_key, by_hr)
+    if invitation.status in (*OPEN_STATES, "started") and not by_hr:
+        return _extend(invitation, when, request_key)
+    if by_hr:
+        notify.to_hr(actor, "hr_reschedule_unknown", f"{request_key}:unknown", who=invitation.candidate.display_name)
+    else:
+        _reply(invitation, "reschedule_nothing", request_key)
+    return "nothing"
+
+
+def _ask_candidate(invitation: Invitation, when: When, request_key: str) -> str:
+    _reply(invitation, "reschedule_ask", request_key, question=when.question or "")
+    return when.status
+
+
+def _ask_hr(actor: str, when: When, request_key: str) -> str:
+    settings = get_settings()
+    question = when.question or messages.render("hr_reschedule_usage", settings.hr_locale)
+    notify.to_hr_text(actor, question, f"{request_key}:ask")
+    return when.status
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    return None if moment is None else moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _move(invitation: Invitation, appointment: Appointment, when: When, actor: str, request_key: str,
+          by_hr: bool) -> str:
+    old = when_text(appointment)
+    duration = (appointment.ends_at - appointment.starts_at) if appointment.ends_at else dt.timedelta(hours=1)
+    start = _utc(when.start)
+    end = _utc(when.end) if when.end else start + duration
+    Appointment.update(starts_at=start, ends_at=end, updated_by=actor, version=Appointment.version + 1).where(
+        Appointment.id == appointment.id).execute()
+    appointment = Appointment.get_by_id(appointment.id)
+    AuditLog.create(actor=actor, action="reschedule", target_type="appointment", target_id=str(appointment.id),
+                    detail={"from": old, "to": when_text(appointment), "text": when.text})
+    position, name = invitation.position.title, invitation.candidate.display_name
+    stamp = f"reschedule:{appointment.id}:{appointment.version}"
+    notify.to_candidate(invitation, "reschedule_confirmed", f"{stamp}:candidate", purpose="reschedule",
+                        position=position, when=when_text(appointment), place=appointment.place or "-")
+    if by_hr:
+        notify.to_hr(actor, "hr_reschedule_done", f"{stamp}:hr", invitation=invitation, name=name,
+                     position=position, when=when_text(appointment))
+    else:
+        notify.to_hr(invitation.invited_by, "hr_rescheduled", f"{stamp}:hr", invitation=invitation, name=name,
+                     position=position, when=when_text(appointment), old=old)
+    return "moved"
+
+
+def _extend(invitation: Invitation, when: When, request_key: str) -> str:
+    """The AI interview has no fixed time; a request past its deadline extends it (within limits)."""
+    settings = get_settings()
+    position, link = invitation.position.title, invitation_link(settings, invitation)
+    wanted = when.end or when.start
+    if _utc(wanted) <= invitation.expires_at:
+        _reply(invitation, "reschedule_deadline_ok", request_key, position=position,
+               deadline=local_time(invitation.expires_at), when=timeparse.describe(when), link=link)
+        return "fits"
+    latest = invitation.created_at + dt.timedelta(days=invitation.position.deadline_days + MAX_EXTENSION_DAYS)
+    if _utc(wanted) > latest:
+        _reply(invitation, "reschedule_too_far", request_key, latest=local_time(latest))
+        return "too_far"
+    expires = deadline_on(wanted.astimezone(CN_TZ).date())
+    Invitation.update(expires_at=expires).where(Invitation.id == invitation.id).execute()
+    invitation = Invitation.get_by_id(invitation.id)
+    AuditLog.create(actor=f"candidate:{invitation.candidate_id}", action="extend", target_type="invitation",
+                    target_id=str(invitation.id), detail={"expires_at": expires.isoformat()})
+    stamp = f"extend:{invitation.id}:{expires.isoformat()}"
+    notify.to_candidate(invitation, "reschedule_deadline", f"{stamp}:candidate", purpose="reschedule",
+                        position=position, deadline=local_time(expires), link=invitation_link(settings, invitation))
+    notify.to_hr(invitation.invited_by, "hr_deadline_extended", f"{stamp}:hr", invitation=invitation,
+                 name=invitation.candidate.display_name, position=position, deadline=local_time(expires))
+    return "extended"
+
+
+def hr_reschedule(who: str, text: str, actor: str, request_key: str) -> str:
+    """/reschedule <candidate> <time>: HR moves a candidate's second round."""
+    with db_session():
+        candidate = recruiter.find_candidate(who)
+        invitation = latest_invitation(candidate) if candidate else None
+        if invitation is None:
+            notify.to_hr(actor, "hr_reschedule_unknown", f"{request_key}:unknown", who=who[:32])
+            return "unknown"
+        return reschedule(invitation, text, actor=actor, request_key=request_key, by_hr=True)

@@ -1,0 +1,214 @@
+"""HR's result card and the decision behind its buttons: exactly one decision, one candidate message.
+
+The card goes to the recruiter who invited and the HR team in one message, so one response_code updates it
+for all of them. A click is a job: the decision row is unique per interview (a 'hold' row can turn into pass
+or reject once, by a conditional UPDATE), so duplicate, replayed, stale or simultaneous clicks decide once;
+only the click that decided queues the candidate's message, under a key fixed by the interview.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import peewee as pw
+
+from bot.clock import CN_TZ, WEEKDAYS, local_time, utcnow
+from bot.errors import WeComError
+from bot.integrations import webhooks
+from bot.links import report_link
+from bot.store.db import database, db_session
+from bot.store.models import Appointment, AuditLog, Decision, Invitation, OutboundMessage, Report
+from bot.wecom import messages, notify, outbox
+from bot.wecom.cards import report_card, task_id
+from bot.wecom.delivery import wecom
+from config.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+OUTCOMES = ("pass", "hold", "reject")
+NEXT_ROUND = {"after_days": 3, "at": "10:00", "duration_minutes": 60, "place": "", "contact": "", "materials": ""}
+
+
+def reviewers(settings: Settings, invitation: Invitation) -> list[str]:
+    """Who gets the result card: the recruiter who invited, then the HR team."""
+    return list(dict.fromkeys([invitation.invited_by, *sorted(settings.hr_userids)]))
+
+
+def send_card(report: Report) -> None:
+    """Queue the result card for a new report (once: the key is the report's)."""
+    settings = get_settings()
+    invitation = report.interview.invitation
+    users = reviewers(settings, invitation)
+    notify.flush_hr(invitation.invited_by)  # the "已完成" notice still folding goes first, then the card
+    payload = report_card(
+        touser="|".join(users), locale=settings.hr_locale, company=settings.company_name,
+        name=invitation.candidate.display_name, position=invitation.position.title, doc=report.document,
+        report_id=report.id, report_url=report_link(settings, report.id), task=task_id(f"report{report.id}"))
+    outbox.send(f"report:{report.id}:card", payload, purpose="report_card", invitation=invitation)
+
+
+def _card_message(report_id: int) -> OutboundMessage | None:
+    return OutboundMessage.get_or_none(OutboundMessage.idempotency_key == f"report:{report_id}:card")
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return local_time(moment)[5:]  # "11-24 10:30"
+
+
+def decide(report_id: int, outcome: str, userid: str, response_code: str, request_key: str) -> str:
+    """Take one click on the result card (or the report page, without a response_code); return what happened
+    (decided, held, already, refused, …)."""
+    settings = get_settings()
+    if outcome not in OUTCOMES:
+        return "unknown"
+    with db_session():
+        report = Report.get_or_none(Report.id == report_id)
+        if report is None:
+            return "missing"
+        interview = report.interview
+        invitation = interview.invitation
+        card = _card_message(report_id)
+        allowed = userid in settings.recruiters or (card is not None and userid in card.recipient.split("|"))
+        if not allowed:
+            notify.to_hr(userid, "hr_not_allowed", f"{request_key}:refused")
+            return "refused"
+        if invitation.candidate.erased_at is not None:  # an old card of someone whose data is deleted
+            notify.to_hr(userid, "hr_decide_erased", f"{request_key}:erased", position=invitation.position.title)
+            return "erased"
+        result = _hold(interview.id, userid) if outcome == "hold" else _final(interview.id, outcome, userid)
+        decision = Decision.get(Decision.interview == interview.id)
+        if result in ("decided", "held"):
+            AuditLog.create(actor=userid, action=f"decide:{outcome}", target_type="interview",
+                            target_id=str(interview.id), detail={"report": report_id})
+        if result == "decided":
+            Report.update(released_at=utcnow()).where(Report.id == report_id).execute()
+            tell_candidate(report, invitation, outcome)
+            webhooks.decision_made(decision)
+    if response_code:
+        _update_card(settings, report, invitation, decision, result, userid, response_code, request_key)
+    elif result in ("decided", "held"):
+        _tell_reviewers(settings, report, invitation, decision, userid, request_key)
+    return result
+
+
+def _tell_reviewers(settings: Settings, report: Report, invitation: Invitation, decision: Decision, userid: str,
+                    request_key: str) -> None:
+    """A decision taken on the report page: the card cannot be updated without a click's response_code, so the
+    others who got it are told in chat (a later tap on the card answers 'already decided')."""
+    card = _card_message(report.id)
+    outcome = messages.render(f"outcome_{decision.outcome}", settings.hr_locale)
+    for user in (card.recipient.split("|") if card is not None else []):
+        if user != userid:
+            notify.to_hr(user, "hr_decided_on_page", f"{request_key}:told:{user}", who=userid, outcome=outcome,
+                         name=invitation.candidate.display_name, position=invitation.position.title)
+
+
+def _hold(interview_id: int, userid: str) -> str:
+    now = utcnow()
+    try:
+        with database.atomic():
+            Decision.create(interview=interview_id, outcome="hold", decided_by=userid, decided_at=now,
+                            held_by=userid, held_at=now)
+        return "held"
+    except pw.IntegrityError:
+        changed = (Decision.update(held_by=userid, held_at=now)
+                   .where((Decision.interview == interview_id) & (Decision.outcome == "hold")).execute())
+        return "held" if changed else "already"
+
+
+def _final(interview_id: int, outcome: str, userid: str) -> str:
+    now = utcnow()
+    try:
+        with database.atomic():
+            Decision.create(interview=interview_id, outcome=outcome, decided_by=userid, decided_at=now)
+        return "decided"
+    except pw.IntegrityError:
+        # A 'hold' turns final once: of two simultaneous clicks only one UPDATE matches outcome == 'hold'.
+        changed = (Decision.update(outcome=outcome, decided_by=userid, decided_at=now)
+                   .where((Decision.interview == interview_id) & (Decision.outcome == "hold")).execute())
+        return "decided" if changed else "already"
+
+
+def _update_card(settings: Settings, report: Report, invitation: Invitation, decision: Decision, result: str,
+                 userid: str, response_code: str, request_key: str) -> None:
+    """Grey the buttons for everyone who got the card (final), or show who put it on hold."""
+    card = _card_message(report.id)
+    users = card.recipient.split("|") if card is not None else [userid]
+    locale = settings.hr_locale
+    outcome_label = messages.render(f"outcome_{decision.outcome}", locale)
+    try:
+        if decision.outcome == "hold" and card is not None:
+            fresh = _held_card(card.payload["template_card"], locale, decision)
+            wecom().update_template_card(users, response_code, template_card=fresh)
+        else:
+            label = messages.render("card_decided", locale, outcome=outcome_label, who=decision.decided_by,
+                                    at=_stamp(decision.decided_at))
+            wecom().update_template_card(users, response_code, button={"replace_name": label})
+    except WeComError as exc:  # a used or expired response_code: the decision stands, say so in chat
+        log.info("card of report %s not updated: %s", report.id, exc)
+        name, title = invitation.candidate.display_name, invitation.position.title
+        if result == "decided":
+            notify.to_hr(userid, "hr_decided_stale", f"{request_key}:stale", outcome=outcome_label, name=name,
+                         position=title)
+        elif result == "already":
+            notify.to_hr(userid, "hr_already_decided", f"{request_key}:already", name=name, position=title,
+                         who=decision.decided_by, at=_stamp(decision.decided_at), outcome=outcome_label)
+
+
+def _held_card(card: dict[str, Any], locale: str, decision: Decision) -> dict[str, Any]:
+    """The same card (same task_id, live buttons) with a line saying who put it on hold and when."""
+    note = messages.render("card_held", locale, who=decision.held_by, at=_stamp(decision.held_at))
+    lines = [line for line in card.get("sub_title_text", "").split("\n") if not line.startswith(note[:4])]
+    return {**card, "sub_title_text": "\n".join([note, *lines])}
+
+
+def tell_candidate(report: Report, invitation: Invitation, outcome: str) -> None:
+    """Queue the 复试通知 or the 感谢函 (once per interview: the key is fixed)."""
+    settings = get_settings()
+    position, candidate = invitation.position, invitation.candidate
+    key = f"result:{report.interview_id}"
+    if outcome == "pass":
+        appointment = next_round(invitation)
+        plan = {**NEXT_ROUND, **(position.rubric.get("next_round") or {})}
+        notify.to_candidate(invitation, "result_pass", key, purpose="result", name=candidate.display_name,
+                            position=position.title, when=when_text(appointment), place=appointment.place or "-",
+                            contact=appointment.contact or invitation.invited_by, materials=plan["materials"])
+    else:
+        suggestions = [s for s in report.document.get("suggestions", []) if s][:3]
+        notify.to_candidate(invitation, "result_reject", key, purpose="result", name=candidate.display_name,
+                            company=settings.company_name, position=position.title, suggestions=suggestions,
+                            days=settings.pool_retention_days)
+
+
+def next_round(invitation: Invitation) -> Appointment:
+    """Return the second-round appointment, proposing the position's default slot the first time."""
+    existing = Appointment.get_or_none((Appointment.invitation == invitation) & (Appointment.kind == "second_round"))
+    if existing is not None:
+        return existing
+    plan = {**NEXT_ROUND, **(invitation.position.rubric.get("next_round") or {})}
+    hour, minute = (int(x) for x in str(plan["at"]).split(":"))
+    day = dt.datetime.now(CN_TZ).date() + dt.timedelta(days=int(plan["after_days"]))
+    while day.weekday() >= 5:  # a weekday
+        day += dt.timedelta(days=1)
+    start = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=CN_TZ).astimezone(dt.UTC)
+    start = start.replace(tzinfo=None)
+    try:
+        with database.atomic():
+            return Appointment.create(invitation=invitation, kind="second_round", starts_at=start,
+                                      ends_at=start + dt.timedelta(minutes=int(plan["duration_minutes"])),
+                                      place=plan["place"], contact=plan["contact"], updated_by="system")
+    except pw.IntegrityError:
+        return Appointment.get((Appointment.invitation == invitation) & (Appointment.kind == "second_round"))
+
+
+
+
+
+def when_text(appointment: Appointment) -> str:
+    """'11月30日（周一）14:00–15:00' in Beijing time."""
+    start = appointment.starts_at.replace(tzinfo=dt.UTC).astimezone(CN_TZ)
+    text = f"{start.month}月{start.day}日（周{WEEKDAYS[start.weekday()]}）{start:%H:%M}"
+    if appointment.ends_at:
+        text += f"–{appointment.ends_at.replace(tzinfo=dt.UTC).astimezone(CN_TZ):%H:%M}"
+    return text

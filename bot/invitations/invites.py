@@ -1,0 +1,227 @@
+"""Invitation jobs: invite candidates to a position, settle delivery, take a decline, expire old ones."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from urllib.parse import quote
+
+import peewee as pw
+
+from bot.clock import CN_TZ, deadline_on, local_time, utcnow
+from bot.errors import WeComError
+from bot.links import invitation_link
+from bot.store.db import database, db_session
+from bot.store.kv import get_redis
+from bot.store.models import AuditLog, Candidate, Invitation, OutboundMessage, Position
+from bot.wecom import delivery, messages, notify, outbox
+from bot.wecom.cards import clip, invitation_card
+from bot.wecom.delivery import send_text, wecom
+from bot.wecom.outbox import schedule
+from config.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+OPEN_STATES = ("created", "sent", "opened")
+WECHAT = re.compile(r"(?:wx|微信)[:：](\S{1,32})")  # a candidate who is not a member: reached via kf / contact me
+REMINDABLE = ("sent", "opened", "started")  # invitations a reminder may still help
+
+STATUS_NAMES = {"created": "发送中", "sent": "已送达", "opened": "已打开", "started": "面试中",
+                "completed": "已完成", "failed": "未送达", "declined": "已婉拒", "expired": "已过期",
+                "cancelled": "已取消"}
+
+
+def open_titles() -> str:
+    """The open positions' titles, for a "no such position" answer."""
+    return "、".join(p.title for p in Position.select().where(Position.is_open)) or "-"
+
+
+def find_position(name: str) -> Position | None:
+    """Find an open position by its title or slug."""
+    return Position.get_or_none(((Position.title == name) | (Position.slug == name)) & Position.is_open)
+
+
+def _candidate(userid: str, position: Position) -> Candidate:
+    wechat = WECHAT.fullmatch(userid)
+    if wechat:  # not a member: one candidate per name and position (a second invite finds the first)
+        name = wechat.group(1)
+        found = (Candidate.select().join(Invitation).where(
+            (Candidate.name == name) & Candidate.wecom_userid.is_null() & (Invitation.position == position)).first())
+        return found or Candidate.create(name=name, source="wechat")
+    try:
+        with database.atomic():
+            return Candidate.get_or_create(wecom_userid=userid)[0]
+    except pw.IntegrityError:  # another job created it a moment ago
+        return Candidate.get(Candidate.wecom_userid == userid)
+
+
+def deadline(days: int) -> dt.datetime:
+    """Return 23:59 Beijing time `days` days from now, as naive UTC (people read whole-day deadlines)."""
+    return deadline_on((dt.datetime.now(CN_TZ) + dt.timedelta(days=days)).date())
+
+
+def open_invitation(position: Position, candidate: Candidate, invited_by: str) -> tuple[Invitation, bool]:
+    """Return the candidate's invitation to position, creating or reopening it; (invitation, is_new)."""
+    expires = deadline(position.deadline_days)
+    with database.atomic():
+        invitation = Invitation.get_or_none(position=position, candidate=candidate)
+        if invitation is None:
+            try:
+                with database.atomic():
+                    return Invitation.create(position=position, candidate=candidate, invited_by=invited_by,
+                                             expires_at=expires), True
+            except pw.IntegrityError:
+                return Invitation.get(position=position, candidate=candidate), False
+        if invitation.status in ("expired", "declined", "cancelled", "failed"):
+            Invitation.update(status="created", expires_at=expires, invited_by=invited_by, sent_at=None).where(
+                Invitation.id == invitation.id).execute()
+            return Invitation.get_by_id(invitation.id), True
+        return invitation, False
+
+
+def queue_card(settings: Settings, position: Position, invitation: Invitation, *, later: bool = True) -> int:
+    """Record the invitation card (once per invitation and expiry); queue its delivery unless `later` is False."""
+    candidate = invitation.candidate
+    payload = invitation_card(
+        touser=candidate.wecom_userid, locale=candidate.locale, company=settings.company_name,
+        candidate_name=candidate.display_name, position=position, deadline=invitation.expires_at,
+        link=invitation_link(settings, invitation), decline_key=f"decline:{invitation.id}",
+    )
+    # The expiry is part of the key: a reopened invitation is a new message, a retry of this one is not.
+    key = f"invitation:{invitation.id}:{invitation.expires_at.isoformat()}"
+    message, _ = outbox.record(key, payload, purpose="invitation", invitation=invitation)
+    if later:
+        schedule(message.id)
+    return message.id
+
+
+def invite(position_name: str, userids: list[str], invited_by: str, request_key: str) -> dict[str, list[str]]:
+    """Invite each userid to the position; tell the recruiter what could not be done at once."""
+    settings = get_settings()
+    outcome: dict[str, list[str]] = {"queued": [], "existing": []}
+    with db_session():
+        position = find_position(position_name)
+        if position is None:
+            send_text(invited_by, messages.render("hr_no_position", settings.hr_locale, name=position_name[:32],
+                                                  titles=open_titles()), f"{request_key}:no-position")
+            return outcome
+        notes = []
+        for userid in userids:
+            invitation, is_new = open_invitation(position, _candidate(userid, position), invited_by)
+            if is_new or invitation.status == "created":  # "created": an earlier run stopped before sending
+                if invitation.candidate.wecom_userid:
+                    queue_card(settings, position, invitation)
+                else:
+                    _hand_to_recruiter(settings, invitation, request_key)
+                outcome["queued"].append(userid)
+                if is_new:
+                    AuditLog.create(actor=invited_by, action="invite", target_type="invitation",
+                                    target_id=str(invitation.id), detail={"position": position.title})
+            else:
+                outcome["existing"].append(userid)
+                status = STATUS_NAMES.get(invitation.status, invitation.status)
+                notes.append(messages.render("hr_invite_exists", settings.hr_locale, name=userid,
+                                             position=position.title, status=status,
+                                             deadline=local_time(invitation.expires_at)))
+    if notes:
+        send_text(invited_by, "\n".join(notes), f"{request_key}:existing")
+    return outcome
+
+
+def kf_link(invitation: Invitation) -> str:
+    """The 微信客服 link whose scene_param names the invitation (the account's base link is cached)."""
+    cache = get_redis()
+    base = (cache.get("kf:contact-link") or b"").decode()
+    if not base:
+        accounts = wecom().post("kf/account/list", data={"offset": 0, "limit": 100}).get("account_list") or []
+        if not accounts:
+            raise WeComError(None, "no 微信客服 account: create one in the WeCom admin console")
+        base = wecom().post("kf/add_contact_way", data={"open_kfid": accounts[0]["open_kfid"],
+                                                        "scene": "invite"})["url"]
+        cache.set("kf:contact-link", base, ex=86400)
+    return f"{base}{'&' if '?' in base else '?'}scene_param={quote(f'inv.{invitation.id}')}"
+
+
+def contact_me_link(invitation: Invitation) -> str:
+    """A 联系我 QR code of the recruiter whose state names the invitation (the add event brings it back)."""
+    result = wecom().post("externalcontact/add_contact_way", data={
+        "type": 1, "scene": 2, "state": f"inv.{invitation.id}", "user": [invitation.invited_by],
+        "remark": clip(f"{invitation.position.title} {invitation.candidate.display_name}", 30)})
+    return str(result.get("qr_code") or "-")
+
+
+def _hand_to_recruiter(settings: Settings, invitation: Invitation, request_key: str) -> None:
+    """A candidate who is not a member can't be written to first: give the recruiter the links to pass on."""
+    links = {}
+    for name, make in (("kf_link", kf_link), ("contact_link", contact_me_link)):
+        try:
+            links[name] = make(invitation)
+        except WeComError as exc:
+            log.warning("no %s for invitation %s: %s", name, invitation.id, exc)
+            links[name] = "-"
+    Invitation.update(status="sent", channel="wechat", sent_at=utcnow()).where(
+        (Invitation.id == invitation.id) & (Invitation.status == "created")).execute()
+    notify.to_hr(invitation.invited_by, "hr_external_invite", f"external-invite:{invitation.id}:"
+                 f"{invitation.expires_at.isoformat()}", invitation=invitation, name=invitation.candidate.display_name,
+                 link=invitation_link(settings, invitation), **links)
+
+
+@delivery.after_send
+def _card_settled(message: OutboundMessage, state: str, reason: str) -> None:
+    """An invitation card was delivered or failed for good: settle its invitation."""
+    if message.purpose == "invitation" and message.invitation_id and state in ("sent", "failed"):
+        delivery_settled(message.invitation_id, state == "sent", reason)
+
+
+def delivery_settled(invitation_id: int, delivered: bool, reason: str) -> None:
+    """Record whether the invitation card reached the candidate, and tell the recruiter."""
+    settings = get_settings()
+    invitation = Invitation.get_by_id(invitation_id)
+    status = "sent" if delivered else "failed"
+    changed = (Invitation.update(status=status, sent_at=utcnow() if delivered else None)
+               .where((Invitation.id == invitation_id) & (Invitation.status == "created")).execute())
+    if not changed or invitation.bulk_run_id:  # a bulk run reports its progress in one message a minute
+        return
+    who, title = invitation.candidate.display_name, invitation.position.title
+    if delivered:
+        text = messages.render("hr_invite_sent", settings.hr_locale, name=who, position=title,
+                               deadline=local_time(invitation.expires_at))
+    else:
+        text = messages.render("hr_invite_failed", settings.hr_locale, name=who, position=title,
+                               reason=reason[:120] or "-", link=invitation_link(settings, invitation))
+    send_text(invitation.invited_by, text, f"invitation-{status}:{invitation_id}:{invitation.expires_at.isoformat()}")
+
+
+def decline(invitation_id: int, userid: str, response_code: str, request_key: str) -> str:
+    """The candidate tapped 暂不参加 on the invitation card."""
+    with db_session():
+        invitation = Invitation.get_or_none(Invitation.id == invitation_id)
+        if invitation is None or invitation.candidate.wecom_userid != userid:
+            log.warning("decline of invitation %s by %s ignored: not theirs", invitation_id, userid)
+            return "ignored"
+        changed = (Invitation.update(status="declined")
+                   .where((Invitation.id == invitation_id) & Invitation.status.in_(OPEN_STATES)).execute())
+        state = STATUS_NAMES.get(invitation.status, invitation.status)
+        label = "已选择暂不参加" if changed else f"邀请{state}"
+        try:
+            wecom().update_template_card([userid], response_code, button={"replace_name": label})
+        except Exception as exc:  # the card stays as it was; the decision itself is recorded
+            log.warning("could not grey the invitation card: %s", exc)
+        if not changed:
+            return "unchanged"
+        AuditLog.create(actor=userid, action="decline", target_type="invitation", target_id=str(invitation_id))
+    title = invitation.position.title
+    settings = get_settings()
+    send_text(userid, messages.render("decline_ack", invitation.candidate.locale, position=title),
+              f"{request_key}:candidate")
+    send_text(invitation.invited_by, messages.render("hr_declined", settings.hr_locale,
+                                                     name=invitation.candidate.display_name, position=title),
+              f"{request_key}:recruiter")
+    return "declined"
+
+
+def expire_invitations() -> int:
+    """Mark invitations past their deadline as expired (the scheduler runs this)."""
+    with db_session():
+        return (Invitation.update(status="expired")
+                .where((Invitation.expires_at < utcnow()) & Invitation.status.in_(OPEN_STATES)).execute())

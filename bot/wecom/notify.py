@@ -1,0 +1,204 @@
+"""Messages to candidates over the channel that reaches them, and to HR; each rendered from config/messages.
+
+A candidate is reached as a company member (app message), through 微信客服 (kf/send_msg, only inside the
+window the candidate's own last message opened), or as the external contact of a member (a mass-message
+task the member confirms with one tap). Which one is recorded on the invitation when the candidate comes in
+(jobs/contacts.py). Nobody reachable: HR gets the text to pass on. HR always gets app messages; notices that
+don't need an answer at once (completions) are folded per recipient so a busy minute is one message.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from typing import Any
+
+from bot.queues import DELIVERY, enqueue
+from bot.store.db import database, db_session
+from bot.store.kv import get_redis
+from bot.store.models import Invitation, OutboundMessage
+from bot.wecom import delivery, messages, outbox
+from bot.wecom.cards import TEXT_MAX_BYTES, clip, text_message
+from bot.wecom.delivery import CANDIDATE_PURPOSES, kf_window_key
+from config.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+HR_BATCH_SECONDS = 20       # a completion notice waits this long for others to fold in with
+HR_BATCH_MAX = 500
+WELCOME_MAX_BYTES = 4000    # externalcontact text
+
+
+def route(invitation: Invitation) -> str:
+    """Return how the candidate is reached: member | kf | external | none."""
+    candidate = invitation.candidate
+    if invitation.channel == "kf" and candidate.external_userid and candidate.open_kfid:
+        return "kf"
+    if invitation.channel == "external" and candidate.external_userid and candidate.contact_owner:
+        return "external"
+    if invitation.channel == "member" and candidate.wecom_userid:
+        return "member"
+    return "none"
+
+
+def kf_msgid(key: str) -> str:
+    """A kf/send_msg msgid derived from the idempotency key (≤32 of [0-9a-zA-Z_-]): a resend is the same message."""
+    return hashlib.sha1(key.encode()).hexdigest()[:32]
+
+
+def candidate_payload(invitation: Invitation, text: str, key: str) -> tuple[str, dict[str, Any]] | None:
+    """Return (channel, payload) carrying text to the candidate, or None when no channel reaches them."""
+    candidate, how = invitation.candidate, route(invitation)
+    if how == "member":
+        return "member", text_message(candidate.wecom_userid, text)
+    if how == "kf":
+        return "kf", {"touser": candidate.external_userid, "open_kfid": candidate.open_kfid, "msgtype": "text",
+                      "text": {"content": clip(text, TEXT_MAX_BYTES)}, "msgid": kf_msgid(key)}
+    if how == "external":
+        return "external", {"chat_type": "single", "external_userid": [candidate.external_userid],
+                            "sender": candidate.contact_owner, "msgtype": "msg_template",
+                            "text": {"content": clip(text, WELCOME_MAX_BYTES)}}
+    return None
+
+
+def to_candidate(invitation: Invitation, template: str, key: str, *, purpose: str, **values: Any) -> str:
+    """Queue a templated message to the invitation's candidate under key; return the channel used (or 'hr')."""
+    text = messages.render(template, invitation.candidate.locale, **values)
+    return send_to_candidate(invitation, text, key, purpose=purpose)
+
+
+def send_to_candidate(invitation: Invitation, text: str, key: str, *, purpose: str) -> str:
+    """Queue text to the candidate; when nobody can be reached, give it to the recruiter to pass on."""
+    found = candidate_payload(invitation, text, key)
+    if found is None:
+        unreachable(invitation, text, key, reason=_why_unreachable(invitation))
+        return "hr"
+    channel, payload = found
+    message, created = outbox.record(key, payload, purpose=purpose, channel=channel, invitation=invitation)
+    if created or message.state in ("pending", "deferred"):
+        outbox.schedule(message.id)
+    return channel
+
+
+def _why_unreachable(invitation: Invitation) -> str:
+    key = "hr_reason_member" if invitation.channel == "member" else "hr_reason_none"
+    return messages.render(key, get_settings().hr_locale)
+
+
+@delivery.after_send
+def _tell_hr(message: OutboundMessage, state: str, reason: str) -> None:
+    """A message to a candidate failed for good, or waits for the candidate's next kf message: tell HR."""
+    if not message.invitation_id:
+        return
+    if state == "failed" and message.purpose in CANDIDATE_PURPOSES:
+        text = str((message.payload.get("text") or {}).get("content") or "")
+        unreachable(message.invitation, text, message.idempotency_key, reason=reason)
+    elif state == "waiting":
+        invitation = message.invitation
+        opened = (get_redis().hget(kf_window_key(message.payload["open_kfid"], message.recipient), "opened_at")
+                  or b"never").decode()
+        to_hr(invitation.invited_by, "hr_waiting", f"kf-waiting:{invitation.id}:{opened}", invitation=invitation,
+              name=invitation.candidate.display_name, text=message.payload["text"]["content"])
+
+
+def unreachable(invitation: Invitation, text: str, key: str, *, reason: str) -> None:
+    """Tell the recruiter a message could not reach the candidate, with the text to pass on."""
+    settings = get_settings()
+    note = messages.render("hr_unreachable", settings.hr_locale, name=invitation.candidate.display_name,
+                           reason=reason, text=text)
+    to_hr_text(invitation.invited_by, note, f"{key}:unreachable", invitation=invitation)
+
+
+def to_hr(userid: str, template: str, key: str, *, invitation: Invitation | None = None, **values: Any) -> None:
+    """Queue a templated app message to an HR user now."""
+    to_hr_text(userid, messages.render(template, get_settings().hr_locale, **values), key, invitation=invitation)
+
+
+def to_hr_text(userid: str, text: str, key: str, *, invitation: Invitation | None = None) -> None:
+    """Queue a text app message to an HR user now."""
+    outbox.send(key, text_message(userid, text), purpose="hr", invitation=invitation)
+
+
+def hr_notice(userid: str, key: str, *, name: str, position: str, invitation: Invitation | None = None) -> None:
+    """Queue a completion notice that may be folded with others arriving in the next few seconds."""
+    settings = get_settings()
+    text = messages.render("hr_completed", settings.hr_locale, name=name, position=position)
+    payload = {**text_message(userid, text), "fold": {"name": name, "position": position}}
+    message, created = outbox.record(key, payload, purpose="hr_notice", invitation=invitation, state="batched")
+    if created:
+        bucket = int(message.created_at.timestamp() // HR_BATCH_SECONDS)
+        enqueue(DELIVERY, "jobs.delivery.flush_hr", userid, key=f"flush:{userid}:{bucket}", delay=HR_BATCH_SECONDS)
+
+
+def flush_hr(userid: str) -> int:
+    """Send the recipient's folded notices: one alone as it is, several as one message; return how many."""
+    total = 0
+    while taken := _flush_some(userid):
+        total += taken
+    return total
+
+
+def _flush_some(userid: str) -> int:
+    settings = get_settings()
+    with db_session():
+        with database.atomic():
+            rows = list(OutboundMessage.select().where((OutboundMessage.recipient == userid)
+                                                       & (OutboundMessage.state == "batched"))
+                        .order_by(OutboundMessage.id).limit(HR_BATCH_MAX))
+            if not rows:
+                return 0
+            ids = [r.id for r in rows]
+            if len(rows) == 1:
+                taken = (OutboundMessage.update(state="pending")
+                         .where((OutboundMessage.id == ids[0]) & (OutboundMessage.state == "batched")).execute())
+                target = rows[0] if taken else None
+            else:
+                # Claim with a marker: a concurrent flush (PostgreSQL makes it wait on these rows) takes none of them.
+                marker = f"folded {secrets.token_hex(8)}"
+                OutboundMessage.update(state="merged", last_error=marker).where(
+                    OutboundMessage.id.in_(ids) & (OutboundMessage.state == "batched")).execute()
+                rows = list(OutboundMessage.select().where(OutboundMessage.last_error == marker)
+                            .order_by(OutboundMessage.id))
+                target = None
+                if rows:
+                    text = _folded_text(settings.hr_locale, [r.payload.get("fold") or {} for r in rows])
+                    target, _ = outbox.record(f"hr-batch:{userid}:{rows[0].id}:{rows[-1].id}",
+                                              text_message(userid, text), purpose="hr")
+        if target is not None:
+            outbox.schedule(target.id)
+    return len(rows)
+
+
+def _folded_text(locale: str, items: list[dict]) -> str:
+    names = [f"{i.get('name', '?')}（{i.get('position', '')}）" for i in items]
+    head = messages.render("hr_completed_batch", locale, count=len(items), names="")
+    room = TEXT_MAX_BYTES - len(head.encode()) - 40
+    shown: list[str] = []
+    for name in names:
+        if len("、".join([*shown, name]).encode()) > room:
+            break
+        shown.append(name)
+    listed = "、".join(shown) + ("" if len(shown) == len(names) else f" … (+{len(names) - len(shown)})")
+    return messages.render("hr_completed_batch", locale, count=len(items), names=listed)
+
+
+def flush_stale_batches() -> int:
+    """Flush folded notices whose flush job never ran (a worker lost it); the scheduler runs this."""
+    with db_session():
+        users = [r.recipient for r in OutboundMessage.select(OutboundMessage.recipient).where(
+            OutboundMessage.state == "batched").distinct()]
+    return sum(flush_hr(u) for u in users)
+
+
+def release_waiting(external_userid: str) -> int:
+    """The candidate wrote to the kf account: the window is open again, send what waited for it (in order)."""
+    with db_session():
+        ids = [r.id for r in OutboundMessage.select(OutboundMessage.id).where(
+            (OutboundMessage.channel == "kf") & (OutboundMessage.recipient == external_userid)
+            & (OutboundMessage.state == "waiting")).order_by(OutboundMessage.id)]
+        if ids:
+            OutboundMessage.update(state="pending").where(
+                OutboundMessage.id.in_(ids) & (OutboundMessage.state == "waiting")).execute()
+    for message_id in ids:
+        outbox.schedule(message_id)
+    return len(ids)

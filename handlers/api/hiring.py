@@ -1,0 +1,194 @@
+"""Open API: positions, candidates and invitations (what an HR system sets up before an interview)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from typing import Any
+
+import peewee as pw
+from flask import Blueprint, Response
+
+from bot.bulk.fields import EMAIL, normalise_phone
+from bot.invitations.invites import open_invitation, queue_card
+from bot.positions.catalog import PositionFileError, parse_position_doc, save_position
+from bot.store.db import database
+from bot.store.models import Candidate, Invitation, Position
+from bot.talent import pool as talent
+from handlers.api.core import ApiError, audit, body, idempotent, not_found, privacy_role, respond, settings, token
+from handlers.api.views import candidate_out, invitation_out, position_out
+
+bp = Blueprint("api_hiring", __name__)
+
+IDENTIFIERS = ("wecom_userid", "external_userid", "phone", "email")  # how a known candidate is found, in order
+
+
+@bp.get("/positions")
+def list_positions() -> Response:
+    """Every position."""
+    return respond({"items": [position_out(p) for p in Position.select().order_by(Position.id)]})
+
+
+@bp.get("/positions/<slug>")
+def get_position(slug: str) -> Response:
+    """One position."""
+    position = Position.get_or_none(Position.slug == slug)
+    if position is None:
+        raise not_found("position")
+    return respond(position_out(position))
+
+
+@bp.post("/positions")
+@idempotent
+def save_position_view() -> Response:
+    """Create or update a position from a document shaped like config/positions/*.yaml."""
+    doc = body()
+    digest = hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    try:
+        values = parse_position_doc(doc, "position", digest)
+    except PositionFileError as exc:  # the rules the schema cannot say: weights summing to 1, screening rules
+        raise ApiError(422, "invalid_value", str(exc).removeprefix("position: ")) from None
+    try:
+        with database.atomic():
+            result = save_position(values)
+    except pw.IntegrityError:
+        raise ApiError(409, "title_taken", f"another position is called {values['title']}", path="/title") from None
+    position = Position.get(Position.slug == values["slug"])
+    if result != "unchanged":
+        audit(f"position.{result}", "position", position.id, slug=position.slug)
+    return respond({**position_out(position), "result": result}, 201 if result == "created" else 200)
+
+
+@bp.get("/candidates/<int:candidate_id>")
+def get_candidate(candidate_id: int) -> Response:
+    """One candidate, masked by role."""
+    candidate = Candidate.get_or_none(Candidate.id == candidate_id)
+    if candidate is None:
+        raise not_found("candidate")
+    return respond(candidate_out(candidate, privacy_role()))
+
+
+@bp.post("/candidates")
+@idempotent
+def import_candidates() -> Response:
+    """Import one candidate or a list; known ones are found, not duplicated."""
+    data = body()
+    items = data if isinstance(data, list) else [data]
+    checked, problems = [], []
+    for index, item in enumerate(items):
+        values, found = _checked(item, f"/{index}" if isinstance(data, list) else "")
+        checked.append(values)
+        problems += found
+    if problems:
+        raise ApiError(422, "invalid_value", f"{problems[0]['path'] or '/'}: {problems[0]['message']}",
+                       path=problems[0]["path"], details=problems[:50])
+    try:
+        with database.atomic():  # all or nothing: a list is never half imported
+            saved = [_save(values) for values in checked]
+    except pw.IntegrityError:  # another request created one of them a moment ago
+        raise ApiError(409, "conflict", "a candidate in this request was created concurrently; retry") from None
+    states = Counter(state for _, state in saved)
+    if states["created"] or states["updated"]:
+        audit("candidates.import", "candidate", saved[0][0].id, **states)
+    role = privacy_role()
+    out = [{**candidate_out(c, role), "created": state == "created"} for c, state in saved]
+    return respond({"items": out} if isinstance(data, list) else out[0], 201 if states["created"] else 200)
+
+
+def _checked(item: dict[str, Any], where: str) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The candidate's values normalised (bot.bulk.fields), and what is wrong with them."""
+    values = {"name": item["name"].strip(), "locale": item.get("locale", "zh-CN")}
+    problems = []
+    if "phone" in item:
+        values["phone"], reason = normalise_phone(item["phone"])
+        if reason:
+            problems.append({"path": f"{where}/phone", "message": reason})
+    if "email" in item:
+        values["email"] = item["email"].strip()
+        if not EMAIL.fullmatch(values["email"]):
+            problems.append({"path": f"{where}/email", "message": f"邮箱 {values['email'][:64]} 格式不正确"})
+    for key in ("wecom_userid", "external_userid"):
+        if key in item:
+            values[key] = item[key]
+    if item.get("resume", "").strip():
+        values["resume"] = item["resume"].strip()
+    return values, problems
+
+
+def _save(values: dict[str, str]) -> tuple[Candidate, str]:
+    """Find the candidate these values name, filling in only what they lacked, or create them; return the
+    candidate and created, updated or known."""
+    existing = _find(values)
+    if existing is None:
+        return Candidate.create(source="api", **values), "created"
+    blanks = {k: v for k, v in values.items() if k in ("name", *IDENTIFIERS) and v and not getattr(existing, k)}
+    if values.get("resume") and values["resume"] != existing.resume:  # a newer résumé replaces the older one
+        blanks["resume"] = values["resume"]
+    for key in ("wecom_userid", "external_userid"):  # unique: never take one another candidate holds
+        if key in blanks and Candidate.select().where(getattr(Candidate, key) == blanks[key]).exists():
+            del blanks[key]
+    if not blanks:
+        return existing, "known"
+    Candidate.update(**blanks).where(Candidate.id == existing.id).execute()
+    if "resume" in blanks:
+        talent.refresh_profile(existing.id)
+    return Candidate.get_by_id(existing.id), "updated"
+
+
+def _find(values: dict[str, str]) -> Candidate | None:
+    for key in IDENTIFIERS:
+        if not values.get(key):
+            continue
+        query = Candidate.select().where(getattr(Candidate, key) == values[key])
+        for other in ("wecom_userid", "external_userid"):  # the same phone on two accounts is two people
+            if other != key and values.get(other):
+                field = getattr(Candidate, other)
+                query = query.where(field.is_null() | (field == values[other]))
+        found = query.order_by(Candidate.id).first()
+        if found is not None:
+            return found
+    return None
+
+
+@bp.get("/invitations/<int:invitation_id>")
+def get_invitation(invitation_id: int) -> Response:
+    """One invitation."""
+    invitation = Invitation.get_or_none(Invitation.id == invitation_id)
+    if invitation is None:
+        raise not_found("invitation")
+    return respond(invitation_out(settings(), invitation, privacy_role()))
+
+
+def acting_hr(given: str | None, field: str) -> str:
+    """The HR member a request acts for: the body's field, else the token's name; one of HR_USERIDS."""
+    userid = given or token().name
+    if userid not in settings().hr_userids:
+        raise ApiError(422, "not_hr", f"{field} must name an HR member (HR_USERIDS); {userid[:64]} is not one",
+                       path=f"/{field}")
+    return userid
+
+
+@bp.post("/invitations")
+@idempotent
+def create_invitation() -> Response:
+    """Invite a candidate to a position: the WeCom card when they are a member, the link in the answer always."""
+    data = body()
+    invited_by = acting_hr(data.get("invited_by"), "invited_by")
+    position = Position.get_or_none(Position.slug == data["position"])
+    if position is None:
+        raise not_found("position")
+    if not position.is_open:
+        raise ApiError(409, "position_closed", f"position {position.slug} is closed", path="/position")
+    candidate = Candidate.get_or_none(Candidate.id == data["candidate_id"])
+    if candidate is None:
+        raise not_found("candidate")
+    invitation, is_new = open_invitation(position, candidate, invited_by)
+    card = False
+    # "created": an earlier request stopped before its card was recorded (the card's key makes this one card)
+    if (is_new or invitation.status == "created") and candidate.wecom_userid and data.get("send", True):
+        queue_card(settings(), position, invitation)
+        card = True
+    if is_new:
+        audit("invite", "invitation", invitation.id, position=position.slug, invited_by=invited_by)
+    out = invitation_out(settings(), Invitation.get_by_id(invitation.id), privacy_role())
+    return respond({**out, "card_queued": card}, 201 if is_new else 200)

@@ -1,0 +1,81 @@
+"""The page a recruiter uploads a candidate sheet on (/bulk/<token>, the link `/bulk <岗位>` sends in chat).
+
+WeCom's self-built apps receive text, images, voice, video, locations and links from members — not files
+(path/96467) — so a sheet reaches us through this page, opened in WeCom's browser from the chat. The signed
+link names the recruiter and the position and lives 30 minutes; the upload is stored, and the import runs
+as a job that reports back in chat.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from bot import links
+from bot.bulk import runs as bulk
+from bot.queues import COMMANDS, enqueue
+from bot.store.models import AuditLog, BulkRun, Position
+from bot.wecom.messages import render
+from config.settings import Settings
+from jobs import bulk as bulk_jobs
+
+bp = Blueprint("bulk_page", __name__, template_folder="templates")
+MAX_BYTES = 20 * 1024 * 1024  # WeCom's own file limit; sheets of 20,000 rows are far below it
+
+
+def _read(settings: Settings, token: str) -> tuple[str, Position] | None:
+    found = links.read_upload_link(settings, token)
+    position = Position.get_or_none(Position.id == found[1]) if found else None
+    return (found[0], position) if position else None
+
+
+@bp.get("/bulk/failures/<token>.csv")
+def failures(token: str):
+    """The run's failed rows, rebuilt from the database on each download."""
+    settings = current_app.extensions["settings"]
+    run_id = links.read_failures_link(settings, token)
+    run = BulkRun.get_or_none(BulkRun.id == run_id) if run_id else None
+    if run is None:
+        return render_template("message.html", title="链接无效", body="这个下载链接无效或已过期。"), 403
+    AuditLog.create(actor="failures-link", action="export", target_type="bulk_run", target_id=str(run.id))
+    body = bulk.csv_bytes(bulk.failure_rows(settings, run))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=bulk-{run.id}-failures.csv"})
+
+
+@bp.route("/bulk/<token>", methods=["GET", "POST"])
+def upload(token: str):
+    """Show the form; take one sheet and queue its import."""
+    settings = current_app.extensions["settings"]
+    found = _read(settings, token)
+    if found is None:
+        body = "这个上传链接无效或已过期（30 分钟有效）。请在企业微信里重新发送 /bulk <岗位>。"
+        return render_template("message.html", title="链接无效", body=body), 403
+    userid, position = found
+    if userid not in settings.recruiters:  # roles are checked on every request: a link outlives no demotion
+        body = "这个上传链接的发起人已不是招聘人员，链接已失效。如需导入名单，请由招聘人员重新发送 /bulk <岗位>。"
+        return render_template("message.html", title="链接已失效", body=body), 403
+    page = {"title": render("bulk_page_title", settings.hr_locale), "company": settings.company_name,
+            "position": position.title}
+    if request.method == "GET":
+        return render_template("bulk_upload.html", **page)
+    request.max_content_length = MAX_BYTES + 64 * 1024
+    try:
+        upload = request.files.get("file")
+        data = upload.read(MAX_BYTES + 1) if upload else b""
+    except RequestEntityTooLarge:
+        return render_template("bulk_upload.html", error="文件超过 20 MB。", **page), 413
+    if not data:
+        return render_template("bulk_upload.html", error="请选择一个 .xlsx 或 .csv 文件。", **page), 400
+    if len(data) > MAX_BYTES:
+        return render_template("bulk_upload.html", error="文件超过 20 MB。", **page), 413
+    digest = hashlib.sha256(data).hexdigest()
+    folder = settings.data_dir / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest}.upload"
+    path.write_bytes(data)
+    filename = (upload.filename or "名单").replace("/", "_")[-100:]
+    key = f"bulk-upload:{userid}:{position.id}:{digest}"  # the same file again is the same run
+    enqueue(COMMANDS, bulk_jobs.import_sheet, str(path), userid, position.id, filename, key, key=key, timeout=1800)
+    return render_template("bulk_upload.html", done="已收到名单，正在导入和筛选；结果和进度会发到企业微信。", **page)

@@ -1,0 +1,45 @@
+"""The candidate's entry to the H5 interview page, opened from the invitation's signed link."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, current_app, render_template
+
+from bot.clock import utcnow
+from bot.interviews.flow import InterviewError, build_state
+from bot.store.models import Invitation
+from handlers.h5.api import invitation_for, rights_invitation
+
+ROOT = Path(__file__).resolve().parents[2] / "miniprogram"
+bp = Blueprint("interview_page", __name__, template_folder=str(ROOT / "templates"),
+               static_folder=str(ROOT / "static"), static_url_path="/h5/static")
+
+EXPIRED = "这个面试邀请已过期。如仍想参加，请在企业微信里联系招聘人员，请他重新发送邀请。"
+CLOSED = {"invitation_closed": "这次面试邀请已关闭（您已婉拒或邀请已取消）。如有疑问，请联系招聘人员。",
+          "bad_token": "这个链接无法识别，可能被修改过。请回到企业微信，点击邀请卡片重新打开。"}
+
+
+@bp.get("/i/<token>")
+def open_invitation(token: str):
+    """Check the token and serve the interview page with its state (or say why it can't be opened)."""
+    settings = current_app.extensions["settings"]
+    try:
+        invitation = invitation_for(token)
+    except InterviewError as exc:
+        title = {403: "链接无效", 410: "链接已过期"}.get(exc.status, "面试助手")
+        body = EXPIRED if exc.status == 410 else CLOSED.get(exc.code, exc.message)
+        if "rights" not in exc.extra:
+            return render_template("message.html", title=title, body=body), exc.status
+        # Expired or closed, but genuine: the page says so and still offers deleting one's data (h5.js).
+        invitation = rights_invitation(token)
+        state = {**build_state(invitation, settings.company_name),
+                 "error": {"status": exc.status, "code": exc.code, "error": body, "title": title,
+                           "rights": exc.extra["rights"]}}
+        return render_template("interview.html", token=token, state=state, company=settings.company_name,
+                               position=invitation.position), exc.status
+    if invitation.opened_at is None:
+        Invitation.update(opened_at=utcnow(), status="opened").where(
+            (Invitation.id == invitation.id) & Invitation.status.in_(["created", "sent"])).execute()
+    state = build_state(invitation, settings.company_name)
+    return render_template("interview.html", token=token, state=state, company=settings.company_name,
+                           position=invitation.position)

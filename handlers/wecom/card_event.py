@@ -1,0 +1,33 @@
+"""Clicks on template card buttons; the button's key says what it is for."""
+from __future__ import annotations
+
+import logging
+import re
+
+from bot.decisions.results import OUTCOMES
+from bot.queues import COMMANDS, enqueue
+from bot.wecom.inbound import TemplateCardEvent
+from bot.wecom.registry import Inbound, handles
+from jobs import decisions, invitations
+
+log = logging.getLogger(__name__)
+ROW_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only: "²".isdigit() is true, and int() refuses it
+
+
+@handles("event:template_card_event")
+def on_card_click(inbound: Inbound) -> None:
+    """Queue the action behind the clicked button; ignore keys we never issued."""
+    event: TemplateCardEvent = inbound.message  # type: ignore[assignment]
+    action, _, ref = (event.event_key or "").partition(":")
+    if action == "decline" and ROW_ID.fullmatch(ref):
+        enqueue(COMMANDS, invitations.decline, int(ref), event.source, event.response_code or "", inbound.key,
+                key=f"decline:{inbound.key}")
+        return
+    if action == "decide":
+        report_id, _, outcome = ref.partition(":")
+        if ROW_ID.fullmatch(report_id) and outcome in OUTCOMES:
+            # One job per click; the decision itself is unique per interview, so replays and races decide once.
+            enqueue(COMMANDS, decisions.decide, int(report_id), outcome, event.source, event.response_code or "",
+                    inbound.key, key=f"decide:{inbound.key}")
+            return
+    log.warning("card click with unknown key %r from %s ignored", (event.event_key or "")[:64], event.source)

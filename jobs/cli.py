@@ -1,0 +1,153 @@
+"""`python -m jobs.cli upgrade|seed|status|new NAME|token …|recordings rotate|check|retention|erase ID`: migrations,
+the position seed, open-API tokens, re-sealing and checking recordings, retention and erasure."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.positions.catalog import PositionFileError, sync_positions
+from bot.store import schema
+from bot.store.db import init_database
+from config.settings import SettingsError, get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one database maintenance command."""
+    parser = argparse.ArgumentParser(prog="python -m jobs.cli")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("upgrade", help="apply pending migrations in place")
+    sub.add_parser("seed", help="load config/positions/*.yaml (insert or update)")
+    sub.add_parser("status", help="list pending migrations")
+    new = sub.add_parser("new", help="write a migration from the difference between models and schema")
+    new.add_argument("name")
+    token = sub.add_parser("token", help="open-API tokens: create NAME --role full|masked, list, revoke NAME")
+    token_sub = token.add_subparsers(dest="action", required=True)
+    create = token_sub.add_parser("create", help="create a token and print it (once: only its hash is kept)")
+    create.add_argument("name", help="who uses it; an HR userid lets it invite and decide as that member")
+    create.add_argument("--role", choices=("full", "masked"), required=True,
+                        help="full: sees personal data and may write; masked: reads masked data only")
+    token_sub.add_parser("list", help="list tokens (never the tokens themselves)")
+    revoke = token_sub.add_parser("revoke", help="revoke a token at once")
+    revoke.add_argument("name")
+    recordings = sub.add_parser("recordings", help="sealed recordings: rotate (re-seal under the newest key), check")
+    recordings_sub = recordings.add_subparsers(dest="action", required=True)
+    recordings_sub.add_parser("rotate", help="re-seal every recording not under RECORDING_KEYS' first key")
+    recordings_sub.add_parser("check", help="open every recording and compare its sha256; exit 1 on any problem")
+    sub.add_parser("retention", help="delete now what is past its retention period (what the daily job does)")
+    erase = sub.add_parser("erase", help="delete one candidate's personal data (tells them and HR; printed: counts)")
+    erase.add_argument("candidate_id", type=int)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    db = init_database(settings.database_url)
+    if args.command == "upgrade":
+        applied = schema.upgrade(db)
+        print(f"migrations applied: {', '.join(applied) or 'none (up to date)'}")
+    elif args.command == "status":
+        print("\n".join(schema.pending(db)) or "up to date")
+    elif args.command == "seed":
+        try:
+            changed = sync_positions()
+        except PositionFileError as exc:
+            print(f"position file error: {exc}", file=sys.stderr)
+            return 2
+        print(f"positions updated: {', '.join(changed) or 'none (unchanged)'}")
+    elif args.command == "new":
+        from bot.store import models
+
+        schema.router(db).create(args.name, auto=models.ALL_MODELS)
+    elif args.command == "token":
+        return _token(args)
+    elif args.command == "recordings":
+        return _recordings(args, settings)
+    elif args.command in ("retention", "erase"):
+        return _rights(args)
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    """Create, list or revoke open-API tokens."""
+    from bot.integrations.tokens import TokenError, create_token, list_tokens, revoke_token
+
+    if args.action == "create":
+        try:
+            row, value = create_token(args.name, args.role, created_by="cli")
+        except TokenError as exc:
+            print(f"token error: {exc}", file=sys.stderr)
+            return 2
+        print(f"token {row.name} ({row.role}); shown this once, keep it secret:\n{value}")
+    elif args.action == "list":
+        for row in list_tokens():
+            state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "live"
+            used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
+            print(f"{row.name}\t{row.role}\t{state}\tcreated {row.created_at:%Y-%m-%d %H:%M}\tlast used {used}")
+    elif not revoke_token(args.name):
+        print(f"token error: no live token named {args.name}", file=sys.stderr)
+        return 2
+    else:
+        print(f"token {args.name} revoked")
+    return 0
+
+
+def _recordings(args: argparse.Namespace, settings) -> int:
+    """Re-seal recordings under the newest key, or check that every one opens and matches its hash."""
+    from bot.store import storage
+    from bot.store.sealing import SealError
+
+    try:
+        counts = storage.rotate(settings) if args.action == "rotate" else storage.check(settings)
+    except (storage.StorageError, SealError) as exc:
+        print(f"recordings {args.action}: {exc}", file=sys.stderr)
+        return 2
+    print(", ".join(f"{name}: {n}" for name, n in sorted(counts.items()))
+          or ("nothing to re-seal" if args.action == "rotate" else "no recordings"))
+    if args.action == "check":
+        return 1 if counts["problems"] else 0
+    from bot.bulk.id_numbers import reseal_id_numbers
+
+    try:  # the ID numbers from bulk sheets are sealed under the same keys: they move to the newest one too
+        print(f"ID numbers re-sealed: {reseal_id_numbers()}")
+    except SealError as exc:
+        print(f"ID numbers: {exc}", file=sys.stderr)
+        return 2
+    newest = settings.recording_keys[0][0]
+    if counts["failed"]:
+        print(f"not every recording is under {newest}: keep the older keys until the problems above are solved")
+        return 1
+    older = ", ".join(key_id for key_id, _ in settings.recording_keys[1:])
+    print(f"every stored recording and ID number is sealed with {newest}"
+          + (f"; {older} may be dropped from RECORDING_KEYS" if older else ""))
+    if counts["missing"]:
+        print(f"{counts['missing']} recording(s) have no stored object: see `recordings check`")
+        return 1
+    return 0
+
+
+def _rights(args: argparse.Namespace) -> int:
+    """Run the retention job now, or erase one candidate (as an admin asked: source hr)."""
+    from bot.privacy import retention, rights
+    from bot.privacy.erasure import ErasureError, open_request
+
+    if args.command == "retention":
+        counts = retention.apply_retention()
+        print(", ".join(f"{name}: {n}" for name, n in counts.items()) or "nothing past its retention period")
+        return 0
+    try:
+        request = open_request(args.candidate_id, "hr", "cli", f"cli:{args.candidate_id}")
+    except ErasureError as exc:
+        print(f"erase: {exc}", file=sys.stderr)
+        return 2
+    rights.erase_job(request.id)
+    request = type(request).get_by_id(request.id)
+    print(f"candidate {args.candidate_id} erased (request {request.id}, {request.source}): "
+          + (", ".join(f"{name}: {n}" for name, n in request.summary.items()) or "nothing was left"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
