@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 from config.settings import SettingsError, get_settings
+from scoring import media
 
 
 def main() -> int:
@@ -18,6 +19,11 @@ def main() -> int:
         names += ["sandbox"] if settings.sandbox else []
         print(" ".join(names))
         return 0
+    try:  # the web process reads every recording with PyAV: say so now, not on the first answer
+        media.require_codecs()
+    except RuntimeError as exc:
+        print(f"cannot start: recordings could not be read ({exc})", file=sys.stderr)
+        return 1
     base = f"http://127.0.0.1:{settings.web_port}"
     print("面试助手 is starting:")
     mode = "built-in WeCom sandbox" if settings.sandbox else f"WeCom corp {settings.wecom_corp_id}"

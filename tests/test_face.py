@@ -1,9 +1,8 @@
-"""Face signals on real ffmpeg-made videos of the astronaut photo: one face, two faces, a turned head, none."""
+"""Face signals on real videos made with PyAV of the astronaut photo: one face, two faces, a turned head, none."""
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,26 +17,21 @@ def settings(model_settings):
     return model_settings
 
 
-def ffmpeg(*args: str) -> None:
-    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", *args], check=True, timeout=120)
-
 
 @pytest.fixture(scope="session")
 def media(tmp_path_factory) -> dict[str, Path]:
-    """Videos (H.264 MP4 and VP8 WebM, like the H5 page's), an audio-only file and junk bytes."""
+    from tests.support import media as gen
     folder = tmp_path_factory.mktemp("media")
-    photo = str(models.ASTRONAUT)
-    still = ["-loop", "1", "-framerate", "10", "-i", photo]
-    x264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
-    ffmpeg(*still, "-t", "5", "-vf", STILL, *x264, str(folder / "one.mp4"))
-    vp8 = ["-c:v", "libvpx", "-b:v", "400k", "-deadline", "realtime", "-cpu-used", "8", "-pix_fmt", "yuv420p"]
-    ffmpeg(*still, *still, "-t", "5", "-filter_complex", "[0][1]hstack,scale=-2:480", *vp8, str(folder / "two.webm"))
-    # seconds 2 and 3 show the face upside down: someone there, not facing the camera
-    ffmpeg(*still, "-t", "6", "-vf", f"{STILL},split[a][b];[b]vflip[f];[a][f]overlay=enable='between(t,2,3.99)'",
-           *x264, str(folder / "turned.mp4"))
-    ffmpeg(*still, "-t", "3", "-vf", "scale=480:-2,pad=480:640:0:(oh-ih)/2", *x264, str(folder / "portrait.mp4"))
-    ffmpeg("-f", "lavfi", "-i", "color=c=0x4060a0:s=640x480:d=5:r=10", *x264, str(folder / "plain.mp4"))
-    ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=3", "-c:a", "libopus", str(folder / "voice.ogg"))
+    photo = gen.image(models.ASTRONAUT)
+    still = gen.fit(photo, (640, 480))
+    gen.video(folder / "one.mp4", lambda t: still, 5)
+    two = gen.fit(gen.hstack(photo, photo), (960, 480))
+    gen.video(folder / "two.webm", lambda t: two, 5, video_bitrate=400_000)
+    gen.video(folder / "turned.mp4", lambda t: still[::-1] if 2 <= t < 4 else still, 6)
+    portrait = gen.fit(photo, (480, 640))
+    gen.video(folder / "portrait.mp4", lambda t: portrait, 3)
+    gen.color_video(folder / "plain.mp4", 5, "0x4060a0", (640, 480), 10)
+    gen.sine(folder / "voice.ogg", 3)
     (folder / "junk.webm").write_bytes(os.urandom(1) + b"\x1aE\xdf\xa3 not really a webm " * 500)
     return {path.stem: path for path in folder.iterdir()}
 

@@ -1,8 +1,7 @@
-"""The H5 page's API with real media (ffmpeg-made WebM): uploads are resumable, idempotent and checked."""
+"""The H5 page's API with real media (WebM, MP4 and Ogg made with PyAV): uploads are resumable, idempotent and checked."""
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,21 +14,14 @@ CHUNK = 64 * 1024
 
 @pytest.fixture(scope="session")
 def clips(tmp_path_factory) -> dict[str, bytes]:
-    """Real recordings made with ffmpeg: video+audio, audio only, silent video, too short."""
+    from tests.support import media as gen
     folder = tmp_path_factory.mktemp("media")
-
-    def make(name: str, *args: str) -> bytes:
-        path = folder / name
-        subprocess.run(["ffmpeg", "-v", "error", "-y", *args, str(path)], check=True)
-        return path.read_bytes()
-
-    video = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=15", "-c:v", "libvpx", "-b:v", "300k"]
-    audio = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-c:a", "libopus"]
+    tone4 = gen.sine(folder / "t4.ogg", 4)
     return {
-        "video": make("v.webm", *video[:4], *audio[:4], "-t", "4", *video[4:], *audio[4:]),
-        "audio": make("a.webm", *audio[:4], "-t", "3", *audio[4:]),
-        "mute": make("m.webm", *video[:4], "-t", "3", *video[4:]),
-        "short": make("s.webm", *audio[:4], "-t", "0.4", *audio[4:]),
+        "video": gen.video(folder / "v.webm", gen.pattern, 4, fps=15, audio=tone4).read_bytes(),
+        "audio": gen.sine(folder / "a.webm", 3).read_bytes(),
+        "mute": gen.video(folder / "m.webm", gen.pattern, 3, fps=15).read_bytes(),
+        "short": gen.sine(folder / "s.webm", 0.4).read_bytes(),
     }
 
 
@@ -161,7 +153,7 @@ def test_unusable_recordings_are_refused_and_nothing_is_lost(page, clips, kind, 
     consent(client, base)
     good_id, good_chunks = upload(client, base, "intro", clips["video"])
     assert finish(client, base, good_id, good_chunks).status_code == 200
-    # junk that starts like WebM (EBML) passes the first chunk's sniff and is refused by ffprobe at the end
+    # junk that starts like WebM (EBML) passes the first chunk's sniff and is refused when decoded at the end
     data = b"\x1a\x45\xdf\xa3" + b"\x00not a media file" * 1000 if kind == "junk" else clips[kind]
     mode, mime = ("audio", "audio/webm") if kind == "short" else ("video", "video/webm")
     bad_id, bad_chunks = upload(client, base, "complaint", data, mode=mode, mime=mime)

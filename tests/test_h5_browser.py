@@ -2,9 +2,7 @@
 WAV file as the microphone), against the real API: whole interview, network cut, reloads, typed answers."""
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import time
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import pytest
 
 from bot.store.models import Answer, Interview, Recording, Upload
 from bot.store.storage import private_copy
+from tests.support import media
 
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = Path(__file__).parent / "output"
@@ -30,9 +29,8 @@ def fake_mic(tmp_path_factory) -> Path:
     fake capture reads nothing else, and plays silence for anything it can't read)."""
     wav = tmp_path_factory.mktemp("mic") / "mic.wav"
     clips = sorted(CLIPS.glob("*.ogg"))
-    source = ["-i", str(clips[0])] if clips else ["-f", "lavfi", "-i", "sine=frequency=440:duration=20"]
-    subprocess.run(["ffmpeg", "-v", "error", "-y", *source, "-ar", "16000", "-ac", "1", str(wav)], check=True)
-    return wav
+    source = clips[0] if clips else media.sine(wav.with_name("tone.ogg"), 20)
+    return media.to_wav(source, wav)
 
 
 @pytest.fixture
@@ -158,13 +156,13 @@ def wait_saved(page, ordinal: int) -> None:
 
 
 def probe(path: Path) -> dict:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_type",
-                          "-of", "json", str(path)], capture_output=True, check=True)
-    return json.loads(out.stdout)
+    """The container's duration and its streams' kinds, in ffprobe's JSON shape."""
+    duration, kinds = media.streams(path)
+    return {"format": {"duration": str(duration)}, "streams": [{"codec_type": kind} for kind in kinds]}
 
 
 def recordings(stack) -> dict[str, tuple[Recording, dict]]:
-    """Each question's recording with what ffprobe says of it (decrypted from the storage)."""
+    """Each question's recording with what its container says of it (decrypted from the storage)."""
     found = {}
     for r in Recording.select().join(Answer):
         with private_copy(stack.settings, r) as path:
@@ -252,9 +250,7 @@ def test_network_cut_mid_upload_loses_no_chunk_and_a_refused_recording_is_redone
     [(recording, info)] = recordings(stack).values()
     assert abs(float(info["format"]["duration"]) - seconds) <= 1.5
     with private_copy(stack.settings, recording) as path:
-        decoded = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"],
-                                 capture_output=True, text=True)
-    assert decoded.returncode == 0 and decoded.stderr.strip() == ""  # playable from end to end
+        assert media.decodes(path)  # playable from end to end
 
     # The next answer is refused once as silent (422): the page explains and records it again.
     page.tap("button:has-text('下一题')")

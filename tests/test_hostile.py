@@ -11,7 +11,6 @@ import json
 import logging
 import re
 import socket
-import subprocess
 import time
 import zipfile
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
 
 from bot.store.models import Answer, Interview, Invitation, Position, Upload
+from tests.support import media
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -236,11 +236,8 @@ def containers(tmp_path_factory) -> dict[str, bytes]:
     """Three seconds of tone in each container the page may send: WebM (Chrome), MP4 (Safari), Ogg (Firefox)."""
     folder = tmp_path_factory.mktemp("containers")
     out = {}
-    for name, codec in (("webm", "libopus"), ("mp4", "aac"), ("ogg", "libopus")):
-        path = folder / f"tone.{name}"
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=48000",
-                        "-t", "3", "-c:a", codec, str(path)], check=True)
-        out[name] = path.read_bytes()
+    for name in ("webm", "mp4", "ogg"):  # Opus, AAC, Opus: the codec follows the container
+        out[name] = media.sine(folder / f"tone.{name}", 3, freq=300).read_bytes()
     return out
 
 
@@ -570,9 +567,7 @@ def test_the_policy_blocks_nothing_the_pages_do(stack, tmp_path):
     from tests.test_decisions import reported
     from tests.test_h5_browser import record_answer, through_consent, wait_saved
 
-    mic = tmp_path / "mic.wav"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=20", "-ar",
-                    "16000", "-ac", "1", str(mic)], check=True)
+    mic = media.to_wav(media.sine(tmp_path / "tone.ogg", 20), tmp_path / "mic.wav")
     link = f"{stack.base}/i/{invite(stack, 'wangwu')}"
     violations: list[str] = []
     with sync_playwright() as p:

@@ -22,7 +22,7 @@ CHUNK = 64 * 1024
 
 @pytest.fixture(scope="session")
 def clips(tmp_path_factory) -> dict[str, Path]:
-    """Tones in WebM, Ogg and MP4, VP8+Opus and H.264+AAC videos, a mute video, a recorder-style WebM."""
+    """Tones in WebM, Ogg and MP4, VP8+Opus and H.264+AAC videos, a mute video, MediaRecorder-style WebM and MP4."""
     folder = tmp_path_factory.mktemp("media")
     gen.sine(folder / "tone.webm", 3)
     gen.sine(folder / "tone.ogg", 3)
@@ -30,7 +30,8 @@ def clips(tmp_path_factory) -> dict[str, Path]:
     gen.video(folder / "video.webm", gen.pattern, 4, fps=15, audio=gen.sine(folder / "a4.ogg", 4))
     gen.video_from_image(models.ASTRONAUT, folder / "a4.ogg", folder / "video.mp4", 3)
     gen.video(folder / "mute.webm", gen.pattern, 3, fps=15)
-    gen.recorder_webm(folder / "video.webm", folder / "recorded.webm")
+    gen.as_recorded(folder / "video.webm", folder / "recorded.webm")
+    gen.as_recorded(folder / "video.mp4", folder / "recorded.mp4")
     return {path.stem + ("" if path.suffix == ".webm" else "_" + path.suffix[1:]): path for path in folder.iterdir()}
 
 
@@ -69,7 +70,8 @@ def test_require_codecs_passes_and_names_what_is_missing(monkeypatch):
 
 @pytest.mark.parametrize("name, format_name, seconds", [
     ("tone", "matroska,webm", 3.0), ("tone_mp4", "mov,mp4,m4a,3gp,3g2,mj2", 3.0), ("video", "matroska,webm", 4.0),
-    ("video_mp4", "mov,mp4,m4a,3gp,3g2,mj2", 3.0), ("recorded", "matroska,webm", 4.0)])
+    ("video_mp4", "mov,mp4,m4a,3gp,3g2,mj2", 3.0), ("recorded", "matroska,webm", 4.0),
+    ("recorded_mp4", "mov,mp4,m4a,3gp,3g2,mj2", 3.0)])
 def test_probe_reads_what_the_page_sends(clips, name, format_name, seconds):
     info = media.probe(clips[name])
     assert info.format == format_name and info.has_audio
@@ -260,13 +262,14 @@ def test_the_h5_upload_path_needs_no_ffmpeg(page, stack, clips, tmp_path, no_ffm
 
     client, base = page
     sent = {"intro": (clips["recorded"], "video", "video/webm;codecs=vp8,opus", 4.0),
-            "complaint": (clips["video_mp4"], "video", "video/mp4", 3.0),
+            "complaint": (clips["recorded_mp4"], "video", "video/mp4;codecs=avc1,mp4a", 3.0),
             "cash_discrepancy": (clips["tone_ogg"], "audio", "audio/ogg;codecs=opus", 3.0)}
     for question, (path, mode, mime, seconds) in sent.items():
         response = send(client, base, question, path.read_bytes(), mode, mime)
         assert response.status_code == 200, response.json
         assert response.json["duration"] == pytest.approx(seconds, abs=0.1)
     assert Recording.select().count() == 3
+    assert sorted(r.mime for r in Recording.select()) == ["audio/ogg", "video/mp4", "video/webm"]
     for recording in Recording.select():  # stored sealed; opened, it is real, indexed media of its kind
         stored = tmp_path / f"stored{Path(recording.path).suffix}"
         stored.write_bytes(open_recording(stack.settings, recording))
@@ -297,3 +300,32 @@ def test_generated_clips_are_what_they_say(clips, tmp_path):
     assert gen.read_audio(wav, 16000).shape[1] == pytest.approx(48000, abs=400)
     assert float(np.abs(gen.tone(1)).max()) == pytest.approx(0.125, abs=1e-3)
     assert gen.streams(gen.concat([wav, wav], tmp_path / "two.ogg"))[0] == pytest.approx(6.0, abs=0.05)
+
+
+def test_a_broken_install_is_a_clear_error_at_start_and_on_the_page(page, stack, clips, monkeypatch, capsys):
+    """PyAV without a codec we need: the web app refuses to start, `make run`'s banner says why, and an upload
+    already under way gets 503 media_unavailable (not a retry loop), keeps its chunks and finishes once fixed."""
+    from bot.store.models import Recording, Upload
+    from config import banner
+    from handlers.app import create_app
+
+    monkeypatch.setattr(media, "NEEDED", {**media.NEEDED, "decoder": (*media.NEEDED["decoder"], "no-such-codec")})
+    monkeypatch.setattr(media, "_codecs_checked", [])
+    with pytest.raises(RuntimeError, match="lacks decoder no-such-codec"):
+        create_app(stack.settings)
+    monkeypatch.setattr("sys.argv", ["banner"])
+    assert banner.main() == 1 and "recordings could not be read" in capsys.readouterr().err
+
+    client, base = page
+    data = clips["recorded"].read_bytes()
+    refused = send(client, base, "intro", data, "video", "video/webm;codecs=vp8,opus")
+    assert refused.status_code == 503 and refused.json["code"] == "media_unavailable"
+    assert "改用文字作答" in refused.json["error"] and Recording.select().count() == 0
+    upload = Upload.get()
+    assert upload.status == "open" and upload.next_seq > 0  # nothing lost: the same upload finishes later
+
+    monkeypatch.setattr(media, "NEEDED", {k: tuple(n for n in v if n != "no-such-codec")
+                                          for k, v in media.NEEDED.items()})
+    done = client.post(f"{base}/uploads/{upload.id}/finish", json={"chunks": upload.next_seq, "integrity": {}})
+    assert done.status_code == 200, done.json
+    assert Recording.select().count() == 1

@@ -9,10 +9,12 @@ import jsonschema
 import pytest
 
 from bot.positions.catalog import POSITIONS_DIR, parse_position
+from bot.reports.queue import RETRY, queue_report
 from scoring import models, pipeline, report
 from scoring.text import position_reference
 from scoring.transcribe import Transcriber
 from tests.evaluation.evaluate import cer
+from tests.support import media as gen
 
 AUDIO = Path(__file__).parent / "fixtures" / "audio"
 MANIFEST = {c["file"]: c for c in json.loads((AUDIO / "manifest.json").read_text("utf-8"))}
@@ -31,9 +33,6 @@ def score(transcriber, question: str, path: Path, mode: str = "audio", **kwargs)
     item = pipeline.AnswerInput(question=QUESTIONS[question], ordinal=2, mode=mode, media=path, **kwargs)
     return pipeline.score(item, transcriber, position_reference=REFERENCE, weights=WEIGHTS)
 
-
-def ffmpeg(*args: str) -> None:
-    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", *args], check=True, timeout=120)
 
 
 @pytest.mark.parametrize("name", ["complaint_excellent.ogg", "cash_discrepancy_excellent_plain.ogg",
@@ -98,9 +97,7 @@ def test_near_silence_and_corrupt_files_are_unscorable_with_a_reason(transcriber
 
 def test_a_video_answer_finds_the_face(transcriber, tmp_path):
     video = tmp_path / "answer.webm"
-    ffmpeg("-loop", "1", "-framerate", "10", "-i", str(models.ASTRONAUT), "-i", str(AUDIO / "aml_excellent.ogg"),
-           "-vf", "scale=-2:480,pad=640:480:(ow-iw)/2:0", "-c:v", "libvpx", "-b:v", "300k", "-deadline", "realtime",
-           "-cpu-used", "8", "-c:a", "libopus", "-shortest", str(video))
+    gen.video_from_image(models.ASTRONAUT, AUDIO / "aml_excellent.ogg", video)
     result = score(transcriber, "aml", video, mode="video", face=True)
     assert result["status"] == "scored" and len(result["rubric"]["hit"]) == 3
     face = result["signals"]["face"]
@@ -113,8 +110,7 @@ def test_a_video_answer_finds_the_face(transcriber, tmp_path):
 
 def test_video_required_without_a_face_is_unscorable(transcriber, tmp_path):
     video = tmp_path / "wall.webm"
-    ffmpeg("-f", "lavfi", "-i", "color=c=gray:size=640x480:rate=10", "-i", str(AUDIO / "intro_excellent.ogg"),
-           "-c:v", "libvpx", "-b:v", "100k", "-c:a", "libopus", "-shortest", str(video))
+    gen.color_video(video, None, "gray", audio_path=AUDIO / "intro_excellent.ogg")
     result = score(transcriber, "intro", video, mode="video", face=True, video_required=True)
     assert result["status"] == "unscorable" and result["reason"] == "no_face"
     allowed = score(transcriber, "intro", video, mode="video", face=True)  # other modes allowed: still scored
@@ -165,9 +161,9 @@ def webm_clips(tmp_path_factory) -> dict[str, bytes]:
     out = {}
     for key in ("intro", "complaint", "cash_discrepancy", "pressure"):
         target = folder / f"{key}.webm"
-        ffmpeg("-i", str(AUDIO / f"{key}_excellent.ogg"), "-c:a", "copy", str(target))
+        gen.remux_to(AUDIO / f"{key}_excellent.ogg", target)
         out[key] = target.read_bytes()
-    ffmpeg("-i", str(AUDIO / "near_silent.ogg"), "-c:a", "copy", str(folder / "silent.webm"))
+    gen.remux_to(AUDIO / "near_silent.ogg", folder / "silent.webm")
     out["silent"] = (folder / "silent.webm").read_bytes()
     return out
 
@@ -218,7 +214,7 @@ def test_jobs_score_each_answer_once_and_build_one_report(stack, webm_clips):
     any_answer = analyses["complaint"].answer_id
     assert scoring.score_answer(any_answer) == "already"
     assert scoring.build_report(interview.id) == "exists"
-    scoring.queue_report(interview.id)
+    queue_report(interview.id)
     stack.drain()
     assert Report.select().count() == 1 and AnswerAnalysis.select().count() == 6
     assert OutboundMessage.select().where(OutboundMessage.idempotency_key.startswith("report:")).count() == 1
@@ -244,7 +240,7 @@ def test_a_scoring_failure_is_retried_then_reported_not_lost(stack, monkeypatch)
         text = next(c["text"] for c in MANIFEST.values() if c["question"] == key and c["quality"] == "excellent")
         assert client.post(f"{base}/answers/{key}/text", json={"text": text}).status_code == 200
     stack.drain()
-    assert len(calls) == 1 + scoring.RETRY.max  # the first try and every retry
+    assert len(calls) == 1 + RETRY.max  # the first try and every retry
     failed = AnswerAnalysis.select().where(AnswerAnalysis.reason == "error").get()
     assert failed.answer.question_key == "pressure" and "disk full" in failed.document["detail"]
     doc = Report.get().document

@@ -216,7 +216,7 @@ def test_an_uploaded_recording_is_sealed_in_s3_scored_and_streamed_to_recruiters
     stack = s3_stack
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where plain copies for ffmpeg/Whisper live briefly
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where plain copies for PyAV/Whisper live briefly
     assert isinstance(get_storage(stack.settings), S3Storage)
 
     client, base = started_interview(stack)
@@ -297,7 +297,7 @@ def test_scoring_reads_a_private_copy_removed_afterwards_even_on_error(stack, sp
         assert path.suffix == ".webm" and hashlib.sha256(path.read_bytes()).hexdigest() == recording.sha256
     assert not path.parent.exists()
     with pytest.raises(RuntimeError), private_copy(stack.settings, recording) as path:
-        raise RuntimeError("ffmpeg crashed")
+        raise RuntimeError("the media library crashed")
     assert not path.parent.exists() and set(tmp_path.iterdir()) == before
 
 

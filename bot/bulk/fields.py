@@ -1,7 +1,7 @@
 """What a candidate's values mean: mobile numbers, resident ID numbers, years of experience, education levels.
 
 Each check returns the normalised value and, when the value is unusable, a reason in plain Chinese naming it
-(ID numbers masked), so a sheet row can list every problem it has. Used by bot/sheets.py and bot/screening.py.
+(ID numbers masked), so a sheet row can list every problem it has. Used by bot/bulk/sheets.py and bot/bulk/screening.py.
 """
 from __future__ import annotations
 

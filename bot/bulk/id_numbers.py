@@ -1,5 +1,5 @@
-"""ID numbers from candidate sheets at rest: stored AES-GCM sealed (bot/sealing, under the recording keys and
-bound to their purpose), read back only to be shown masked by role (bot/privacy.id_number_view), re-sealed when
+"""ID numbers from candidate sheets at rest: stored AES-GCM sealed (bot/store/sealing, under the recording keys and
+bound to their purpose), read back only to be shown masked by role (bot.privacy.roles.id_number_view), re-sealed when
 the keys rotate (`python -m jobs.cli recordings rotate`)."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from bot.store.models import BulkItem
 from bot.store.sealing import SealError, key_id_of, keyring
 from config.settings import Settings, get_settings
 
-SEALED = "sealed:"  # a text value stored encrypted (bot/sealing's envelope, base64)
+SEALED = "sealed:"  # a text value stored encrypted (bot/store/sealing's envelope, base64)
 
 
 def seal_text(settings: Settings, value: str, context: str) -> str:

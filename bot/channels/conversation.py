@@ -12,8 +12,9 @@ import datetime as dt
 import logging
 
 from bot.clock import CN_TZ, deadline_on, local_time
-from bot.commands import parse as commands
-from bot.commands import recruiter
+from bot.commands import lookup
+from bot.commands.intents import CONFIRM_ERASURE, ERASURE, LEAVE_POOL, REVIEW
+from bot.commands.registry import HINT, match_intent
 from bot.decisions import timeparse
 from bot.decisions.results import when_text
 from bot.decisions.timeparse import When
@@ -28,8 +29,6 @@ from config.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-REVIEW_WORDS = ("人工复核", "人工审核", "复核", "human review")
-POOL_WORDS = ("退出人才库", "移出人才库", "leave the talent pool")
 MAX_EXTENSION_DAYS = 14  # an AI interview's deadline moves at most this far past the original one
 
 
@@ -52,17 +51,18 @@ def candidate_text(channel: str, user: str, text: str, request_key: str) -> str:
         if invitation is None:
             log.info("text from %s %s who has no invitation", channel, user)
             if channel == "member":
-                notify.to_hr_text(user, commands.HINT, f"{request_key}:hint")
+                notify.to_hr_text(user, HINT, f"{request_key}:hint")
             return "unknown"
-        if any(word in text.lower() for word in rights.CONFIRM_WORDS):  # before ERASE_WORDS: both say 删除
+        intent = match_intent(text)  # the keywords, in their order: bot/commands/intents.py
+        if intent is CONFIRM_ERASURE:
             return rights.confirm(invitation, request_key)
-        if any(word in text.lower() for word in rights.ERASE_WORDS):
+        if intent is ERASURE:
             return rights.ask(invitation, request_key)
-        if any(word in text.lower() for word in POOL_WORDS):
+        if intent is LEAVE_POOL:
             talent.withdraw(candidate.id, actor=f"candidate:{candidate.id}")
             _reply(invitation, "pool_withdrawn", request_key, company=get_settings().company_name)
             return "withdrawn"
-        if any(word in text.lower() for word in REVIEW_WORDS):
+        if intent is REVIEW:
             return request_review(invitation, request_key)
 
         # "改期至下周一下午2点" — or just a time ("明天下午两点到四点") from someone with something to schedule
@@ -189,7 +189,7 @@ def _extend(invitation: Invitation, when: When, request_key: str) -> str:
 def hr_reschedule(who: str, text: str, actor: str, request_key: str) -> str:
     """/reschedule <candidate> <time>: HR moves a candidate's second round."""
     with db_session():
-        candidate = recruiter.find_candidate(who)
+        candidate = lookup.find_candidate(who)
         invitation = latest_invitation(candidate) if candidate else None
         if invitation is None:
             notify.to_hr(actor, "hr_reschedule_unknown", f"{request_key}:unknown", who=who[:32])

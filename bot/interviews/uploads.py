@@ -6,6 +6,7 @@ transaction is open, so a chunk is stored exactly once and the row never says mo
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -31,6 +32,8 @@ from bot.store.db import database
 from bot.store.models import Interview, Invitation, Upload
 from config.settings import Settings
 from scoring import media
+
+log = logging.getLogger(__name__)
 
 MIME = re.compile(r"(audio|video)/(webm|mp4|ogg)(;[ =a-z0-9.,\"-]*)?", re.IGNORECASE)
 EXTENSIONS = {"webm": "webm", "mp4": "mp4", "ogg": "ogg"}
@@ -122,6 +125,11 @@ def finish_upload(settings: Settings, invitation: Invitation, upload_id: str, ch
     if chunks != upload.next_seq:
         raise InterviewError(409, "missing_chunks", "还有分段没有上传完。", next_seq=upload.next_seq)
     interview = open_interview(invitation)
+    try:
+        media.require_codecs()
+    except RuntimeError:  # a broken install, not a bad upload: the chunks stay, the page stops retrying
+        log.exception("recordings cannot be read on this server")
+        raise InterviewError(503, "media_unavailable", MEDIA_MESSAGES["media_unavailable"]) from None
     if not Upload.update(status="closing").where((Upload.id == upload.id) & (Upload.status == "open")).execute():
         raise InterviewError(409, "upload_closed", "这段录制正在保存，请稍候。")
     try:
@@ -131,7 +139,7 @@ def finish_upload(settings: Settings, invitation: Invitation, upload_id: str, ch
         Upload.update(status="failed", finished_at=utcnow()).where(Upload.id == upload.id).execute()
         shutil.rmtree(chunk_dir(settings, upload.id), ignore_errors=True)
         raise InterviewError(422, exc.code, MEDIA_MESSAGES.get(exc.code, str(exc))) from None
-    except BaseException:  # a disk or ffmpeg failure: the chunks are intact, let the page finish again
+    except BaseException:  # a disk or media-library failure: the chunks are intact, let the page finish again
         Upload.update(status="open").where(Upload.id == upload.id).execute()
         raise
     recording = {"path": key, "mime": upload.mime.split(";")[0], "size": len(data),
@@ -150,6 +158,7 @@ MEDIA_MESSAGES = {
     "no_video": "没有录到画面，请检查摄像头后重新录制。",
     "too_short": "录制时间太短，请重新作答。",
     "too_long": "录制时间超过了作答时限。",
+    "media_unavailable": "服务器暂时无法处理录音，您的录音还在，请稍后再提交，或改用文字作答，并告知招聘人员。",
 }
 
 
@@ -166,7 +175,7 @@ def _assemble(settings: Settings, upload: Upload, invitation: Invitation) -> tup
         raise media.MediaError("not_media", "chunks are missing on disk")
     ext = EXTENSIONS[MIME.fullmatch(upload.mime).group(2).lower()]
     keyring = sealing.keyring(settings.recording_keys)
-    # the plain media exists only here, for ffmpeg: a private folder removed whatever happens
+    # the plain media exists only here, for PyAV: a private folder removed whatever happens
     with tempfile.TemporaryDirectory(prefix="interview-upload-") as scratch:
         raw, final = Path(scratch) / f"assembled.{ext}", Path(scratch) / f"recording.{ext}"
         with raw.open("wb") as out:

@@ -2,7 +2,7 @@
 the retention period ends. One procedure, idempotent and resumable: a repeated or interrupted request runs it
 again and it finds only what is left.
 
-What goes: recordings (objects through bot/storage, and their rows), upload chunk folders, answers (typed texts),
+What goes: recordings (objects through bot/store/storage, and their rows), upload chunk folders, answers (typed texts),
 answer analyses (transcripts, signals), HR notes, the pool profile and tags, the fields of bulk-sheet rows (name,
 phone, ID number, résumé), consent records' address and browser, messages to them (cancelled if unsent) and the
 mentions of them in messages, webhook payloads and audit rows; the candidate row is blanked (name, phone, e-mail,

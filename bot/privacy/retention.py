@@ -1,9 +1,9 @@
 """The retention job, daily: nothing personal is kept longer than the consent notice says.
 
-- Recordings (objects through bot/storage, their rows, leftover upload chunks) of interviews completed — or
+- Recordings (objects through bot/store/storage, their rows, leftover upload chunks) of interviews completed — or
   abandoned: never completed, their deadline passed — more than RECORDING_RETENTION_DAYS ago. The interview is
   marked (``media_purged_at``) and its report page says the recording was deleted under the retention policy.
-- Candidates erased (bot/erasure.py, source ``retention``) when nothing has happened in their applications for
+- Candidates erased (bot/privacy/erasure.py, source ``retention``) when nothing has happened in their applications for
   PERSONAL_DATA_RETENTION_DAYS — no invitation created, opened or still open, no interview started or completed,
   no report, decision or appointment — and WITHDRAWN_DAYS after the last of those for candidates who left the talent
   pool (退出人才库): they asked not to be kept; the 30 days leave time for a human review they may ask for.

@@ -2,7 +2,7 @@
 
 In chat, "删除我的数据" (or 删除个人信息, delete my data, …) gets what would be deleted and asks for "确认删除"
 within 10 minutes (a key in Redis that only the confirmation takes); the page asks with its own confirm step. Either
-records one ErasureRequest (a second request finds the first) and queues `erase_job`, which runs bot/erasure.py,
+records one ErasureRequest (a second request finds the first) and queues `erase_job`, which runs bot/privacy/erasure.py,
 tells the candidate it is done (the last message to them, queued while their contacts still exist, and scrubbed
 from the outbox once sent) and tells the recruiters who invited them — without a name, since it is gone.
 """
@@ -24,9 +24,6 @@ from config.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-ERASE_WORDS = ("删除我的数据", "删除我的个人信息", "删除个人信息", "删除我的信息", "删除我的资料", "delete my data",
-               "delete my personal data", "erase my data")
-CONFIRM_WORDS = ("确认删除", "confirm deletion", "confirm delete")
 CONFIRM_SECONDS = 600
 RETRY = Retry(max=3, interval=[30, 300, 1800])  # the object store unreachable, the database busy
 SCRUB_TRIES = 12  # the candidate's last message is looked at 12 times (30 s … 1 h apart), then given up on

@@ -86,7 +86,7 @@ def score_answer(answer_id: int) -> str:
         models.configure_environment(settings)  # before deepface is first imported in this process
     started = time.perf_counter()
     try:
-        # decrypted into a private temporary file for ffmpeg/Whisper, removed afterwards (also on error)
+        # decrypted into a private temporary file for PyAV/Whisper, removed afterwards (also on error)
         with storage.private_copy(settings, sealed) if sealed is not None else contextlib.nullcontext() as media:
             result = pipeline.score(dataclasses.replace(item, media=media),
                                     transcriber(settings) if answer.mode != "text" else None,

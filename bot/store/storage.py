@@ -1,4 +1,4 @@
-"""Where recordings live: sealed objects (bot/sealing.py) on the local disk or in S3-compatible object storage.
+"""Where recordings live: sealed objects (bot/store/sealing.py) on the local disk or in S3-compatible object storage.
 
 Keys are relative paths such as ``recordings/12/q1-<upload>.webm`` (what ``Recording.path`` holds); the same key
 names the file under DATA_DIR or the object under STORAGE_URL's prefix. ``put`` seals with the newest recording

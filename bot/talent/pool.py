@@ -1,7 +1,7 @@
 """The talent pool: candidates with a report, tagged by rules and by HR, searchable by tags and by text.
 
 Each candidate's searchable profile (résumé fields, positions, transcripts, tags) is a PoolProfile row; every
-web process keeps a PoolIndex (bot/pool.py) of them in memory and brings it up to date from the rows changed
+web process keeps a PoolIndex (bot/talent/index.py) of them in memory and brings it up to date from the rows changed
 since its last look, so a search never scans the table. Withdrawn candidates and those past their retention
 date are excluded at query time, whatever the index holds.
 """

@@ -3,7 +3,7 @@
 A candidate is reached as a company member (app message), through 微信客服 (kf/send_msg, only inside the
 window the candidate's own last message opened), or as the external contact of a member (a mass-message
 task the member confirms with one tap). Which one is recorded on the invitation when the candidate comes in
-(jobs/contacts.py). Nobody reachable: HR gets the text to pass on. HR always gets app messages; notices that
+(bot/channels/contacts.py). Nobody reachable: HR gets the text to pass on. HR always gets app messages; notices that
 don't need an answer at once (completions) are folded per recipient so a busy minute is one message.
 """
 from __future__ import annotations

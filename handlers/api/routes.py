@@ -1,4 +1,4 @@
-"""The open API for other HR systems (/api/v1, documented in handlers/openapi.yaml).
+"""The open API for other HR systems (/api/v1, documented in handlers/api/openapi.yaml).
 
 Every request goes through one gate before its view runs: the document names the operation, which says whether
 a token is needed (security) and which role (x-required-role), and holds the schemas the parameters and the JSON

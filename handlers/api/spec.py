@@ -1,4 +1,4 @@
-"""The open API's document (handlers/openapi.yaml) and the request checks the code draws from it.
+"""The open API's document (handlers/api/openapi.yaml) and the request checks the code draws from it.
 
 Parameters and bodies are checked with jsonschema against the document's own schemas, so what the document
 promises and what the code accepts cannot drift apart. The report schema is embedded from

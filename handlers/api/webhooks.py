@@ -1,4 +1,4 @@
-"""Open API: a token's webhooks (subscribe, list, unsubscribe); jobs/webhooks.py delivers them."""
+"""Open API: a token's webhooks (subscribe, list, unsubscribe); bot/integrations/webhooks.py delivers them."""
 from __future__ import annotations
 
 import secrets

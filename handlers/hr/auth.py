@@ -2,7 +2,8 @@
 
 Inside WeCom the redirect is silent: a member who opens a report link from a card lands on the page already
 signed in. In the sandbox the OAuth page asks whose identity to use. The role (admin, hr_lead, recruiter,
-interviewer: bot/privacy.py) comes from the settings' lists on every request, so removing someone takes effect at once.
+interviewer: bot/privacy/roles.py) comes from the settings' lists on every request, so removing someone takes
+effect at once.
 """
 from __future__ import annotations
 

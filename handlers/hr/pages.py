@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 
 from bot.clock import local_time
-from bot.commands.recruiter import funnel
+from bot.commands.lookup import funnel
 from bot.privacy.roles import candidate_view
 from bot.reports import charts
 from bot.reports import export as exporter

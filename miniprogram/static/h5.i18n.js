@@ -100,6 +100,7 @@ en: {
   err_no_audio: 'No sound was recorded. Please check your microphone and record again.',
   err_no_video: 'No picture was recorded. Please check your camera and record again.',
   err_not_media: 'The recording could not be played. Please record again.',
+  err_media_unavailable: 'The server cannot process recordings right now. Your recording is kept: submit it again later, or answer in text, and tell the recruiter.',
   err_too_short: 'The recording is too short. Please answer again.', err_too_long: 'The recording is longer than the answer time.',
   err_answer_too_large: 'The recording is too large. Please record again.', err_answer_too_long: 'Your answer is too long.',
   err_upload_closed: 'This recording has ended. Please record again.', err_no_retakes_left: 'No retakes left for this question.',

@@ -92,7 +92,9 @@ async function api(method, path, body, chunk, keepalive) {
   try { data = (await res.json()) || {}; } catch (e) { /* not JSON: a proxy's page */ }
   return {status: res.status, data};
 }
-const transient = r => r.status === 0 || r.status >= 500 || r.status === 429 || r.status === 408;
+/* 5xx is retried, except a server that cannot read recordings at all (media_unavailable): it says so instead. */
+const transient = r => (r.status === 0 || r.status >= 500 || r.status === 429 || r.status === 408)
+  && r.data.code !== 'media_unavailable';
 /* A JSON call retried with backoff on network failures and 5xx: four tries, or until it gets an answer. */
 async function call(method, path, body, st, forever) {
   for (let i = 0, d = 500; ; i++) {
@@ -633,6 +635,7 @@ async function finishUpload(up, count, integrity, st) {
     const r = await call('POST', `uploads/${up.id}/finish`, {chunks: count, integrity: integrity || {}}, st, true);
     if (r.status === 200) { await forget(up.id); return {ok: true, data: r.data}; }
     if (r.data.code === 'missing_chunks' && r.data.next_seq < count) { up.sent = r.data.next_seq; continue; }
+    if (r.data.code === 'media_unavailable') return {ok: false, r};   // the upload stays open: keep the copy
     await forget(up.id);   // 422 and the like: this upload is closed; a new recording starts afresh
     return {ok: false, r};
   }

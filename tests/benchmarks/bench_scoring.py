@@ -23,14 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.support import media
+
 ROOT = Path(__file__).resolve().parents[2]
 AUDIO = ROOT / "tests" / "fixtures" / "audio"
 KEYS = ("intro", "complaint", "cash_discrepancy", "aml", "pressure", "cross_sell")
 CHUNK = 256 * 1024
 
-
-def ffmpeg(*args: str) -> None:
-    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", *args], check=True, timeout=300)
 
 
 def make_answers(folder: Path, seconds: float, video: bool) -> list[Path]:
@@ -41,14 +40,12 @@ def make_answers(folder: Path, seconds: float, video: bool) -> list[Path]:
     out = []
     for key in KEYS:
         clips = [AUDIO / c["file"] for c in manifest if c.get("question") == key and c["quality"] != "near_silent"]
-        listing = folder / f"{key}.txt"
-        listing.write_text("".join(f"file '{p}'\n" for p in clips * 4), "utf-8")
         target = folder / f"{key}.webm"
-        picture = (["-loop", "1", "-framerate", "10", "-i", str(models.ASTRONAUT)] if video else [])
-        codecs = (["-map", "1:v", "-map", "0:a", "-vf", "scale=-2:480,pad=640:480:(ow-iw)/2:0", "-c:v", "libvpx",
-                   "-b:v", "300k", "-deadline", "realtime", "-cpu-used", "8"] if video else [])
-        ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), *picture, *codecs, "-t", str(seconds),
-               "-c:a", "libopus", "-b:a", "32k", "-ac", "1", str(target))
+        spoken = media.concat(clips * 4, folder / f"{key}.ogg", seconds, bitrate=32_000)
+        if video:
+            media.video_from_image(models.ASTRONAUT, spoken, target)
+        else:
+            media.remux_to(spoken, target)
         out.append(target)
     return out
 

@@ -109,17 +109,21 @@ class _Stream:
         return self.file.write(data)
 
 
-def recorder_webm(path_in: Path, path_out: Path) -> Path:
-    """Copy into WebM as a browser's MediaRecorder writes it: streamed, so with no duration and no cues (index)."""
+def as_recorded(path_in: Path, path_out: Path) -> Path:
+    """Copy into WebM or MP4 as a browser's MediaRecorder writes them: a streamed WebM (no duration, no cues), or a
+    fragmented MP4 (Safari's: an empty index up front, then fragments)."""
+    path_out = Path(path_out)
+    webm = path_out.suffix.lower() == ".webm"
     with open(path_out, "wb") as file, av.open(str(path_in)) as source, \
-            av.open(_Stream(file), "w", format="webm") as target:
+            av.open(_Stream(file) if webm else str(path_out), "w", format="webm" if webm else "mp4",
+                    options={} if webm else {"movflags": "frag_keyframe+empty_moov+default_base_moof"}) as target:
         streams = [s for s in source.streams if s.type in ("audio", "video")]
         copies = {s.index: target.add_stream_from_template(s) for s in streams}
         for packet in source.demux(streams):
             if packet.dts is not None:
                 packet.stream = copies[packet.stream.index]
                 target.mux(packet)
-    return Path(path_out)
+    return path_out
 
 
 def to_wav(path_in: Path, path_out: Path, rate: int = 16000, mono: bool = True) -> Path:

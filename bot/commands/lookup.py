@@ -1,0 +1,44 @@
+"""What the commands look up: candidates by the name a recruiter types, positions, latest reports, the funnel."""
+from __future__ import annotations
+
+from bot.commands.registry import CommandError
+from bot.invitations.invites import find_position, open_titles
+from bot.store.models import Candidate, Decision, Interview, Invitation, Position, Report
+
+
+def find_candidate(ref: str) -> Candidate | None:
+    """A candidate by WeCom userid, WeChat external id, or (most recently created) name."""
+    return (Candidate.get_or_none(Candidate.wecom_userid == ref)
+            or Candidate.get_or_none(Candidate.external_userid == ref)
+            or Candidate.select().where(Candidate.name == ref).order_by(Candidate.id.desc()).first())
+
+
+def position_named(name: str) -> Position:
+    """Return the open position called name; raise CommandError listing the open ones when there is none."""
+    position = find_position(name)
+    if position is None:
+        raise CommandError("hr_no_position", name=name, titles=open_titles())
+    return position
+
+
+def latest_report(candidate: Candidate | None) -> Report | None:
+    """Return the candidate's most recent report, or None."""
+    if candidate is None:
+        return None
+    return (Report.select().join(Interview).join(Invitation).where(Invitation.candidate == candidate)
+            .order_by(Report.created_at.desc()).first())
+
+
+def funnel(position: Position) -> dict[str, int]:
+    """How far the position's candidates got: invited → opened → started → completed → scored → decided."""
+    invitations = Invitation.select(Invitation.id).where(Invitation.position == position)
+    interviews = Interview.select(Interview.id).where(Interview.invitation.in_(invitations))
+    return {
+        "invited": invitations.count(),
+        "opened": invitations.where(Invitation.opened_at.is_null(False) | Invitation.id.in_(
+            Interview.select(Interview.invitation).where(Interview.invitation.in_(invitations)))).count(),
+        "started": interviews.count(),
+        "completed": interviews.where(Interview.status == "completed").count(),
+        "scored": Report.select().where(Report.interview.in_(interviews)).count(),
+        "decided": Decision.select().where(Decision.interview.in_(interviews) & (Decision.outcome != "hold")).count(),
+    }

@@ -1,0 +1,24 @@
+"""/positions: the open positions with their question count, deadline and invitations so far."""
+from __future__ import annotations
+
+import peewee as pw
+
+from bot.commands.registry import command
+from bot.store.models import Invitation, Position
+from bot.wecom import messages, notify
+from config.settings import get_settings
+
+
+@command("positions", aliases=("岗位",), args=(0, 0), usage="/positions", summary="查看开放的岗位")
+def positions(*, userid: str, key: str) -> str:
+    """Send the list of open positions."""
+    locale = get_settings().hr_locale
+    counts = dict(Invitation.select(Invitation.position, pw.fn.COUNT(Invitation.id))
+                  .group_by(Invitation.position).tuples())
+    lines = [messages.render("positions_head", locale)]
+    for position in Position.select().where(Position.is_open).order_by(Position.id):
+        lines.append(messages.render("positions_line", locale, title=position.title, slug=position.slug,
+                                     questions=len(position.questions), days=position.deadline_days,
+                                     invited=counts.get(position.id, 0)))
+    notify.to_hr_text(userid, "\n".join(lines), f"{key}:positions")
+    return "ok"

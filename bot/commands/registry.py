@@ -1,0 +1,203 @@
+"""Chat commands and candidates' keywords, each declared once (errbot style).
+
+A recruiter command is a function under `@command(...)`: its name, aliases, usage line, summary, who may run it
+and how its arguments are read. From that one declaration come the parser (`parse`), the role check
+(`allowed`), the /help text (`help_text`) and the job that runs it (`run`). A command answers with message
+templates (config/messages); it refuses by raising `CommandError` (a template) or `UserError` (a text), and any
+other exception is logged with its traceback while the recruiter gets a short apology, never silence.
+
+A candidate's keyword intent (人工复核, 退出人才库, 删除我的数据, 确认删除) is declared with `intent(...)` and
+found with `match_intent`; bot/channels acts on it. Docs: docs/commands.md.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.errors import UserError
+from bot.store.db import db_session
+from bot.wecom import notify
+from config.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+RECRUITER, ANYONE = "recruiter", "anyone"  # who may run a command
+ARG_MAX = 64  # characters in one argument: userids, names and titles are shorter
+HINT = "我是面试助手。发送 /help 查看可用命令。"
+REFUSAL = "抱歉，这个命令仅限招聘人员使用。如需帮助，请联系贵司 HR。"
+
+Parser = Callable[[tuple[str, ...]], tuple[Any, ...]]
+
+
+class UsageError(UserError):
+    """A command was recognised but used wrongly; an empty message means "show the command's usage line"."""
+
+
+class CommandError(UserError):
+    """A command cannot go on; the person who ran it is told why with a message template."""
+
+    def __init__(self, template: str, /, **values: Any) -> None:
+        super().__init__(template)
+        self.template = template
+        self.values = values
+
+
+@dataclass(frozen=True)
+class Command:
+    """One declared command."""
+
+    name: str
+    aliases: tuple[str, ...]
+    usage: str
+    summary: str
+    who: str
+    read_args: Parser
+    func: Callable[..., str]
+    inline: bool  # answered by the handler itself (the function returns the reply), no job, no database
+
+
+@dataclass(frozen=True)
+class Call:
+    """A command as typed: the declaration and the words after it."""
+
+    command: Command
+    words: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.command.name
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A candidate's keyword intent: the text contains one of words (case-insensitive)."""
+
+    name: str
+    words: tuple[str, ...]
+    order: int
+
+    def matches(self, text: str) -> bool:
+        """Return whether text says one of the intent's words."""
+        lowered = text.lower()
+        return any(word in lowered for word in self.words)
+
+
+COMMANDS: dict[str, Command] = {}
+INTENTS: dict[str, Intent] = {}
+_ALIASES: dict[str, Command] = {}
+
+
+def arity(low: int, high: int) -> Parser:
+    """Return a parser taking low to high arguments of at most ARG_MAX characters each."""
+    def read(words: tuple[str, ...]) -> tuple[str, ...]:
+        if not low <= len(words) <= high or any(len(w) > ARG_MAX for w in words):
+            raise UsageError()
+        return words
+    return read
+
+
+def _any(words: tuple[str, ...]) -> tuple[str, ...]:
+    return words
+
+
+def command(name: str, *, usage: str, summary: str, aliases: tuple[str, ...] = (), who: str = RECRUITER,
+            args: Parser | tuple[int, int] | None = None, inline: bool = False) -> Callable[[Callable], Callable]:
+    """Declare the decorated function as the chat command /name; args is a parser or a (low, high) arity.
+
+    The function is called as func(*parsed_args, userid=..., key=...) inside a database session and returns a
+    short status for the job's result; an inline one returns the reply text instead.
+    """
+    if who not in (RECRUITER, ANYONE):
+        raise ValueError(f"/{name}: who must be RECRUITER or ANYONE")
+    read_args = arity(*args) if isinstance(args, tuple) else (args or _any)
+
+    def register(func: Callable[..., str]) -> Callable[..., str]:
+        spec = Command(name, (f"/{name}", *aliases), usage, summary, who, read_args, func, inline)
+        for alias in spec.aliases:
+            taken = _ALIASES.get(alias.lower())
+            if taken is not None and taken.name != name:
+                raise ValueError(f"/{name}: alias {alias!r} is already /{taken.name}'s")
+        COMMANDS[name] = spec
+        _ALIASES.update({alias.lower(): spec for alias in spec.aliases})
+        return func
+    return register
+
+
+def parse(text: str) -> Call | None:
+    """Return the command in text, None when text is not one; raise UsageError for an unknown /word."""
+    words = text.replace("\u3000", " ").split()
+    if not words:
+        return None
+    spec = _ALIASES.get(words[0].lower())
+    if spec is None:
+        if words[0].startswith("/"):
+            raise UsageError(f"没有这个命令：{words[0][:32]}。发送 /help 查看可用命令。")
+        return None
+    return Call(spec, tuple(words[1:]))
+
+
+def arguments(call: Call) -> tuple[Any, ...]:
+    """Return the call's arguments as its command reads them; raise UsageError (with the usage line) when wrong."""
+    try:
+        return tuple(call.command.read_args(call.words))
+    except UsageError as exc:
+        if str(exc):
+            raise
+        raise UsageError(f"用法：{call.command.usage}") from None
+
+
+def allowed(spec: Command, is_recruiter: bool) -> bool:
+    """Return whether a recruiter (or anyone else) may run the command."""
+    return spec.who == ANYONE or is_recruiter
+
+
+def help_text(is_recruiter: bool) -> str:
+    """Return the /help reply for a recruiter or for anyone else: the commands they may run, /help last."""
+    lines = ["面试助手可用命令："]
+    for spec in sorted(COMMANDS.values(), key=lambda s: (s.who == ANYONE, s.name)):
+        if allowed(spec, is_recruiter):
+            lines.append(f"• {spec.usage}\n  {spec.summary}")
+    if not is_recruiter:
+        lines.append("招聘命令仅对招聘人员开放。候选人请点击收到的面试邀请卡片开始面试。")
+    return "\n".join(lines)
+
+
+def run(name: str, args: list[Any], userid: str, key: str) -> str:
+    """Run command name for userid; a UserError is answered with its text, any other error with an apology."""
+    spec = COMMANDS[name]
+    try:
+        if not allowed(spec, userid in get_settings().recruiters):  # removed from HR_USERIDS since it was queued
+            raise UserError(REFUSAL)
+        with db_session():
+            return spec.func(*args, userid=userid, key=key)
+    except UserError as exc:
+        with db_session():
+            _answer(spec, userid, exc, key)
+        return "refused"
+    except Exception:
+        log.exception("command /%s from %s failed (request %s)", name, userid, key)
+        with db_session():
+            notify.to_hr(userid, "command_failed", f"{key}:failed", command=f"/{name}")
+        return "failed"
+
+
+def _answer(spec: Command, userid: str, exc: UserError, key: str) -> None:
+    if isinstance(exc, CommandError):
+        notify.to_hr(userid, exc.template, f"{key}:{exc.template}", **exc.values)
+    else:
+        notify.to_hr_text(userid, str(exc) or f"用法：{spec.usage}", f"{key}:refused")
+
+
+def intent(name: str, *, words: tuple[str, ...], order: int) -> Intent:
+    """Declare a candidate's keyword intent; match_intent tries intents by ascending order."""
+    if any(other.order == order for other in INTENTS.values() if other.name != name):
+        raise ValueError(f"intent {name}: order {order} is taken")
+    INTENTS[name] = Intent(name, tuple(w.lower() for w in words), order)
+    return INTENTS[name]
+
+
+def match_intent(text: str) -> Intent | None:
+    """Return the first intent (by order) whose words text contains, or None."""
+    return next((i for i in sorted(INTENTS.values(), key=lambda i: i.order) if i.matches(text)), None)
