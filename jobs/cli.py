@@ -1,5 +1,6 @@
-"""`python -m jobs.cli upgrade|seed|status|new NAME|token …|recordings rotate|check|retention|erase ID`: migrations,
-the position seed, open-API tokens, re-sealing and checking recordings, retention and erasure."""
+"""The operators' one command line: `python -m jobs.cli upgrade|seed|status|new NAME|token …|recordings rotate|check|
+retention|erase ID|models setup|check`: migrations, the position seed, open-API tokens, re-sealing and checking
+recordings, retention and erasure, and the offline models."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +11,7 @@ from bot.positions.catalog import PositionFileError, sync_positions
 from bot.store import schema
 from bot.store.db import init_database
 from config.settings import SettingsError, get_settings
+from scoring import models as offline_models
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,7 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("retention", help="delete now what is past its retention period (what the daily job does)")
     erase = sub.add_parser("erase", help="delete one candidate's personal data (tells them and HR; printed: counts)")
     erase.add_argument("candidate_id", type=int)
+    models_cmd = sub.add_parser("models", help="the offline models: setup (idempotent), check (exit 1 naming what is "
+                                "missing)")
+    models_cmd.add_argument("action", choices=("setup", "check"))
     args = parser.parse_args(argv)
+    if args.command == "models":  # no database needed
+        return offline_models.main([args.action])
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = get_settings()

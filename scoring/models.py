@@ -313,7 +313,7 @@ def setup(settings: Settings) -> list[str]:
 def main(argv: list[str]) -> int:
     """`setup` builds the models (idempotent); `check` exits 1 naming what is missing."""
     if argv not in (["setup"], ["check"]):
-        print("usage: python -m scoring.models setup|check", file=sys.stderr)
+        print("usage: python -m jobs.cli models setup|check", file=sys.stderr)
         return 2
     settings = get_settings()
     if argv == ["check"]:

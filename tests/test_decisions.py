@@ -361,7 +361,7 @@ def test_the_scheduler_enqueues_reminders_retries_and_the_digest_at_their_times(
     built = scheduler.build(BackgroundScheduler(timezone="UTC"), settings)
     jobs = {job.id: job for job in built.get_jobs()}
     assert {"requeue_due", "flush_stale_batches", "expire_invitations", "send_reminders", "send_digest",
-            "match_new_positions", "requeue_stalled"} <= set(jobs)
+            "match_new_positions", "requeue_webhooks", "watch_bulk", "sweep", "apply_retention"} <= set(jobs)
     digest = jobs["send_digest"].trigger
     after = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)  # 20:00 in Beijing
     fire = digest.get_next_fire_time(None, after)

@@ -190,12 +190,12 @@ def assert_erased(stack, found: dict, source: str) -> None:
 
 
 def test_erasure_from_chat_is_verifiable(stack, spoken):
-    from bot.commands import recruiter
+    from bot.commands import lookup
     from bot.privacy import erasure, rights
     from bot.store.models import Candidate, ErasureRequest, OutboundMessage, Position
 
     found = interview_with_everything(stack, spoken)
-    funnel = recruiter.funnel(Position.get())
+    funnel = lookup.funnel(Position.get())
     assert funnel["scored"] == funnel["decided"] == 1
 
     stack.say("zhangsan", "请删除我的数据")
@@ -214,7 +214,7 @@ def test_erasure_from_chat_is_verifiable(stack, spoken):
     last = OutboundMessage.get(OutboundMessage.idempotency_key.endswith(":candidate")
                                & OutboundMessage.idempotency_key.startswith("erasure:"))
     assert last.state == "sent" and last.recipient == "" and last.payload == {"msgtype": "text", "erased": True}
-    assert recruiter.funnel(Position.get()) == funnel  # HR's numbers keep their meaning
+    assert lookup.funnel(Position.get()) == funnel  # HR's numbers keep their meaning
 
     # The page and the report after the fact; replays find the first request and change nothing.
     opened = found["client"].get(f"/i/{token_of(found['link'])}")
@@ -516,10 +516,10 @@ def test_retention_runs_in_bounded_batches_and_continues(stack, monkeypatch):
 
 
 def test_the_daily_schedule_has_the_retention_job(env):
-    from bot.privacy import retention
+    from jobs import periodic
     from jobs.schedule import periodic_jobs
 
-    [job] = [p for p in periodic_jobs(env) if p.func is retention.apply_retention]
+    [job] = [p for p in periodic_jobs(env) if p.func is periodic.apply_retention]
     assert job.daily_at == "03:20"
 
 

@@ -1,4 +1,4 @@
-"""The H5 page's API with real media (WebM, MP4 and Ogg made with PyAV): uploads are resumable, idempotent and checked."""
+"""The H5 page's API with real media (made with PyAV): uploads are resumable, idempotent and checked."""
 from __future__ import annotations
 
 import hashlib

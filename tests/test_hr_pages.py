@@ -259,9 +259,9 @@ def test_a_new_position_brings_hr_the_pools_best_matches_once(stack):
 
 
 def test_old_signed_report_links_lead_to_the_signed_in_page(stack, report_id):
-    from bot.decisions.results import _serializer
+    from itsdangerous import URLSafeTimedSerializer  # how cards signed report links before sign-in
 
-    token = _serializer(stack.settings).dumps({"r": report_id})
+    token = URLSafeTimedSerializer(stack.settings.secret_key, salt="report-link-v1").dumps({"r": report_id})
     old = requests.get(f"{stack.base}/r/{token}", allow_redirects=False, timeout=30)
     assert old.status_code == 302 and old.headers["Location"].endswith(f"/hr/reports/{report_id}")
     assert requests.get(f"{stack.base}/r/forged", timeout=30).status_code == 404

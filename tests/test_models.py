@@ -97,7 +97,7 @@ def test_check_command_exits_1_naming_what_is_missing(tmp_path):
     env = {**os.environ, "MODELS_DIR": str(tmp_path / "models"), "DATA_DIR": str(tmp_path / "data"),
            "PYTHONPATH": str(REPO)}
     env.pop("WHISPER_MODEL", None)
-    done = subprocess.run([sys.executable, "-m", "scoring.models", "check"], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "jobs.cli", "models", "check"], capture_output=True, text=True,
                           env=env, cwd=tmp_path, timeout=120, check=False)
     assert done.returncode == 1
     assert "whisper-base does not exist" in done.stderr and "emotion model" in done.stderr

@@ -2,15 +2,10 @@
 from __future__ import annotations
 
 from bot.commands.registry import CommandError
-from bot.invitations.invites import find_position, open_titles
+
+# find_candidate: a candidate by the userid, WeChat id or name a recruiter types (shared with rescheduling)
+from bot.invitations.invites import find_candidate, find_position, open_titles  # noqa: F401
 from bot.store.models import Candidate, Decision, Interview, Invitation, Position, Report
-
-
-def find_candidate(ref: str) -> Candidate | None:
-    """A candidate by WeCom userid, WeChat external id, or (most recently created) name."""
-    return (Candidate.get_or_none(Candidate.wecom_userid == ref)
-            or Candidate.get_or_none(Candidate.external_userid == ref)
-            or Candidate.select().where(Candidate.name == ref).order_by(Candidate.id.desc()).first())
 
 
 def position_named(name: str) -> Position:

@@ -166,8 +166,8 @@ def help_text(is_recruiter: bool) -> str:
 
 def run(name: str, args: list[Any], userid: str, key: str) -> str:
     """Run command name for userid; a UserError is answered with its text, any other error with an apology."""
-    spec = COMMANDS[name]
     try:
+        spec = COMMANDS[name]  # a job queued before a deploy that dropped the command is apologised for too
         if not allowed(spec, userid in get_settings().recruiters):  # removed from HR_USERIDS since it was queued
             raise UserError(REFUSAL)
         with db_session():

@@ -225,3 +225,15 @@ def expire_invitations() -> int:
     with db_session():
         return (Invitation.update(status="expired")
                 .where((Invitation.expires_at < utcnow()) & Invitation.status.in_(OPEN_STATES)).execute())
+
+
+def find_candidate(ref: str) -> Candidate | None:
+    """A candidate by WeCom userid, WeChat external id, or (most recently created) name."""
+    return (Candidate.get_or_none(Candidate.wecom_userid == ref)
+            or Candidate.get_or_none(Candidate.external_userid == ref)
+            or Candidate.select().where(Candidate.name == ref).order_by(Candidate.id.desc()).first())
+
+
+def latest_invitation(candidate: Candidate) -> Invitation | None:
+    """The candidate's most recent invitation (the one a message is most likely about)."""
+    return candidate.invitations.order_by(Invitation.created_at.desc(), Invitation.id.desc()).first()

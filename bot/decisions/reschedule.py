@@ -1,0 +1,118 @@
+"""Moving a candidate's next appointment (the second round) or the AI interview's deadline to a time written in
+plain Chinese, at the candidate's request in chat or HR's /reschedule; both sides are told."""
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.clock import CN_TZ, deadline_on, local_time
+from bot.decisions import timeparse
+from bot.decisions.results import when_text
+from bot.decisions.timeparse import When
+from bot.invitations.invites import OPEN_STATES, find_candidate, latest_invitation
+from bot.links import invitation_link
+from bot.store.db import db_session
+from bot.store.models import Appointment, AuditLog, Invitation
+from bot.wecom import messages, notify
+from config.settings import get_settings
+
+MAX_EXTENSION_DAYS = 14  # an AI interview's deadline moves at most this far past the original one
+
+
+def _reply(invitation: Invitation, template: str, request_key: str, **values) -> None:
+    notify.to_candidate(invitation, template, f"{request_key}:reply", purpose="candidate", **values)
+
+
+def reschedule(invitation: Invitation, text: str, *, actor: str, request_key: str, by_hr: bool = False,
+               when: When | None = None) -> str:
+    """Move the candidate's next appointment (or AI-interview deadline) to the time in text, or ask."""
+    when = when or timeparse.parse_when(text, dt.datetime.now(CN_TZ))
+    if when.status != "ok":
+        return _ask_hr(actor, when, request_key) if by_hr else _ask_candidate(invitation, when, request_key)
+    appointment = Appointment.get_or_none((Appointment.invitation == invitation)
+                                          & (Appointment.kind == "second_round"))
+    if appointment is not None:
+        return _move(invitation, appointment, when, actor, request_key, by_hr)
+    if invitation.status in (*OPEN_STATES, "started") and not by_hr:
+        return _extend(invitation, when, request_key)
+    if by_hr:
+        notify.to_hr(actor, "hr_reschedule_unknown", f"{request_key}:unknown", who=invitation.candidate.display_name)
+    else:
+        _reply(invitation, "reschedule_nothing", request_key)
+    return "nothing"
+
+
+def _ask_candidate(invitation: Invitation, when: When, request_key: str) -> str:
+    _reply(invitation, "reschedule_ask", request_key, question=when.question or "")
+    return when.status
+
+
+def _ask_hr(actor: str, when: When, request_key: str) -> str:
+    settings = get_settings()
+    question = when.question or messages.render("hr_reschedule_usage", settings.hr_locale)
+    notify.to_hr_text(actor, question, f"{request_key}:ask")
+    return when.status
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    return None if moment is None else moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _move(invitation: Invitation, appointment: Appointment, when: When, actor: str, request_key: str,
+          by_hr: bool) -> str:
+    old = when_text(appointment)
+    duration = (appointment.ends_at - appointment.starts_at) if appointment.ends_at else dt.timedelta(hours=1)
+    start = _utc(when.start)
+    end = _utc(when.end) if when.end else start + duration
+    Appointment.update(starts_at=start, ends_at=end, updated_by=actor, version=Appointment.version + 1).where(
+        Appointment.id == appointment.id).execute()
+    appointment = Appointment.get_by_id(appointment.id)
+    AuditLog.create(actor=actor, action="reschedule", target_type="appointment", target_id=str(appointment.id),
+                    detail={"from": old, "to": when_text(appointment), "text": when.text})
+    position, name = invitation.position.title, invitation.candidate.display_name
+    stamp = f"reschedule:{appointment.id}:{appointment.version}"
+    notify.to_candidate(invitation, "reschedule_confirmed", f"{stamp}:candidate", purpose="reschedule",
+                        position=position, when=when_text(appointment), place=appointment.place or "-")
+    if by_hr:
+        notify.to_hr(actor, "hr_reschedule_done", f"{stamp}:hr", invitation=invitation, name=name,
+                     position=position, when=when_text(appointment))
+    else:
+        notify.to_hr(invitation.invited_by, "hr_rescheduled", f"{stamp}:hr", invitation=invitation, name=name,
+                     position=position, when=when_text(appointment), old=old)
+    return "moved"
+
+
+def _extend(invitation: Invitation, when: When, request_key: str) -> str:
+    """The AI interview has no fixed time; a request past its deadline extends it (within limits)."""
+    settings = get_settings()
+    position, link = invitation.position.title, invitation_link(settings, invitation)
+    wanted = when.end or when.start
+    if _utc(wanted) <= invitation.expires_at:
+        _reply(invitation, "reschedule_deadline_ok", request_key, position=position,
+               deadline=local_time(invitation.expires_at), when=timeparse.describe(when), link=link)
+        return "fits"
+    latest = invitation.created_at + dt.timedelta(days=invitation.position.deadline_days + MAX_EXTENSION_DAYS)
+    if _utc(wanted) > latest:
+        _reply(invitation, "reschedule_too_far", request_key, latest=local_time(latest))
+        return "too_far"
+    expires = deadline_on(wanted.astimezone(CN_TZ).date())
+    Invitation.update(expires_at=expires).where(Invitation.id == invitation.id).execute()
+    invitation = Invitation.get_by_id(invitation.id)
+    AuditLog.create(actor=f"candidate:{invitation.candidate_id}", action="extend", target_type="invitation",
+                    target_id=str(invitation.id), detail={"expires_at": expires.isoformat()})
+    stamp = f"extend:{invitation.id}:{expires.isoformat()}"
+    notify.to_candidate(invitation, "reschedule_deadline", f"{stamp}:candidate", purpose="reschedule",
+                        position=position, deadline=local_time(expires), link=invitation_link(settings, invitation))
+    notify.to_hr(invitation.invited_by, "hr_deadline_extended", f"{stamp}:hr", invitation=invitation,
+                 name=invitation.candidate.display_name, position=position, deadline=local_time(expires))
+    return "extended"
+
+
+def hr_reschedule(who: str, text: str, actor: str, request_key: str) -> str:
+    """/reschedule <candidate> <time>: HR moves a candidate's second round."""
+    with db_session():
+        candidate = find_candidate(who)
+        invitation = latest_invitation(candidate) if candidate else None
+        if invitation is None:
+            notify.to_hr(actor, "hr_reschedule_unknown", f"{request_key}:unknown", who=who[:32])
+            return "unknown"
+        return reschedule(invitation, text, actor=actor, request_key=request_key, by_hr=True)
