@@ -50,7 +50,7 @@ arch: install-dev
 	$(BIN)/python -m tests.architecture
 	$(BIN)/lint-imports --no-cache
 
-# docs/configuration.md from the settings table (tests/test_settings_table.py fails when it is stale).
+# docs/configuration.md from the settings table (tests/config/test_settings_table.py fails when it is stale).
 docs: install
 	$(BIN)/python -m config.docs > docs/configuration.md
 

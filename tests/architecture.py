@@ -8,7 +8,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import REPO as ROOT
+
 PACKAGES = ("bot", "config", "handlers", "jobs", "scoring")
 # Process entry points: they wire the layers together, so they may import anything, and import late.
 ENTRY_POINTS = {"wsgi", "jobs.worker", "jobs.scheduler", "jobs.dispatcher", "jobs.cli", "config.gunicorn",

@@ -20,6 +20,9 @@ from rq import SimpleWorker
 from werkzeug.serving import make_server
 
 from tests.support import media
+from tests.support.browser import browser, fake_mic, page  # noqa: F401  (fixtures; a module's own page wins)
+from tests.support.h5 import candidate_api, clips  # noqa: F401  (fixtures for every test module)
+from tests.support.paths import AUDIO
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
@@ -182,6 +185,14 @@ class Stack:
             SimpleWorker(queues, connection=get_redis()).work(burst=True, logging_level="WARNING")
 
 
+@pytest.fixture
+def client(env):
+    """A test client of the product's web app (no servers started)."""
+    from handlers.app import create_app
+
+    return create_app(env).test_client()
+
+
 def dispatch_taken(settings) -> int:
     """Run the dispatcher over everything the callback has taken; return how many entries."""
     import handlers.wecom  # noqa: F401  (fills the handler registry)
@@ -211,7 +222,6 @@ def stack(env) -> Iterator[Stack]:
         server.stop()
 
 
-AUDIO = Path(__file__).parent / "fixtures" / "audio"
 
 
 def as_uploaded(clip: str, folder: Path) -> bytes:
