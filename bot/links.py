@@ -1,5 +1,5 @@
 """Every link the product hands out, and the signed tokens in them: the candidate's invitation (their identity on
-the H5 page), HR's report pages, the recruiter's bulk-upload page and a run's failed rows."""
+the H5 page), HR's report pages, the recruiter's bulk-upload page, a run's failed rows, and the OAuth state."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 from config.settings import Settings
 
 REPORT_LINK_DAYS = 30
+OAUTH_STATE_SECONDS = 600  # between leaving for WeCom's OAuth page and coming back
 UPLOAD_LINK_SECONDS = 1800
 FAILURES_LINK_DAYS = 30
 
@@ -102,6 +103,17 @@ def read_failures_link(settings: Settings, token: str) -> int | None:
         return int(data["r"]) if data else None
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def oauth_state(settings: Settings, next_path: str) -> str:
+    """The signed OAuth `state`: where to go after signing in (checked again on the way back)."""
+    return URLSafeTimedSerializer(settings.secret_key, salt="hr-oauth-state-v1").dumps(next_path)
+
+
+def read_oauth_state(settings: Settings, token: str) -> str | None:
+    """Return the path a genuine OAuth state younger than ten minutes carries, else None."""
+    data = _timed(settings, "hr-oauth-state-v1", token, OAUTH_STATE_SECONDS)
+    return data if isinstance(data, str) else None
 
 
 def _timed(settings: Settings, salt: str, token: str, max_age: int) -> Any:

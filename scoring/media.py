@@ -6,8 +6,10 @@ file stops after TIMEOUT seconds or MAX_SECONDS of decoded media, so a hostile f
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,6 +119,19 @@ def _unreadable(exc: Exception) -> MediaError:
     return MediaError("not_media", f"the upload is not a recording we can read ({type(exc).__name__}: {exc})"[:300])
 
 
+@contextlib.contextmanager
+def _reading(target: Path | None = None) -> Iterator[None]:
+    """Turn whatever a damaged file provokes into MediaError("not_media"), leaving no half-written target."""
+    try:
+        yield
+    except Exception as exc:
+        if target is not None:
+            target.unlink(missing_ok=True)
+        if isinstance(exc, MediaError):
+            raise
+        raise _unreadable(exc) from None
+
+
 def _measure(container: Any, audio: Any, video: Any, deadline: float) -> tuple[float, float, bool]:
     """Decode the audio and the first picture; return (audio seconds, video seconds, a picture was decoded).
 
@@ -145,17 +160,13 @@ def probe(path: Path) -> MediaInfo:
     _check_av()
     path = Path(path)
     deadline = time.monotonic() + TIMEOUT
-    try:
+    with _reading():
         with _open(path) as container:
             audio, video = _streams(container)
             if audio is None and video is None:
                 raise MediaError("not_media", "the file holds neither audio nor video")
             audio_seconds, video_seconds, picture = _measure(container, audio, video, deadline)
             name = FORMAT_NAMES.get(container.format.name, container.format.name)
-    except MediaError:
-        raise
-    except Exception as exc:  # av.error.*, and whatever else a damaged file provokes
-        raise _unreadable(exc) from None
     return MediaInfo(name, max(audio_seconds, video_seconds), audio_seconds > 0, picture)
 
 
@@ -167,7 +178,7 @@ def remux(source: Path, target: Path) -> MediaInfo:
     if muxer is None:
         raise ValueError(f"cannot remux into {target.name}: the extension must be one of {', '.join(MUXERS)}")
     deadline = time.monotonic() + TIMEOUT
-    try:
+    with _reading(target):
         with _open(source) as container:
             streams = [s for s in _streams(container) if s is not None]
             if not streams:
@@ -180,17 +191,8 @@ def remux(source: Path, target: Path) -> MediaInfo:
                         continue
                     packet.stream = copies[packet.stream.index]
                     output.mux(packet)
-    except MediaError:
-        target.unlink(missing_ok=True)
-        raise
-    except Exception as exc:
-        target.unlink(missing_ok=True)
-        raise _unreadable(exc) from None
-    try:
+    with _reading(target):
         return probe(target)
-    except MediaError:
-        target.unlink(missing_ok=True)
-        raise
 
 
 def extract_audio(source: Path, target: Path, rate: int = 16000) -> None:
@@ -198,7 +200,7 @@ def extract_audio(source: Path, target: Path, rate: int = 16000) -> None:
     _check_av()
     source, target = Path(source), Path(target)
     deadline = time.monotonic() + TIMEOUT
-    try:
+    with _reading(target):
         with _open(source) as container:
             audio = container.streams.best("audio")
             if audio is None:
@@ -222,9 +224,4 @@ def extract_audio(source: Path, target: Path, rate: int = 16000) -> None:
                 output.mux(flac.encode(None))
         if samples == 0:
             raise MediaError("no_audio", "no audio could be read from the recording")
-    except MediaError:
-        target.unlink(missing_ok=True)
-        raise
-    except Exception as exc:
-        target.unlink(missing_ok=True)
-        raise _unreadable(exc) from None
+

@@ -61,6 +61,8 @@ UNSENT = ("pending", "deferred", "sending", "waiting", "batched")
 ADDRESS_KEYS = frozenset({"touser", "toparty", "totag", "open_kfid", "sender", "msgid", "task_id", "agentid",
                           "msgtype", "response_code", "enable_duplicate_check", "duplicate_check_interval"})
 MIN_NEEDLE = 2  # shorter strings are not searched for (they would match everywhere)
+# Rows that leave with the candidate's data entirely (the rest is kept for HR's numbers, with nothing personal)
+DELETED_ROWS = (Recording, Upload, Answer, AnswerAnalysis, Note, PoolProfile, CandidateTag)
 
 BeforeBlank = Callable[[ErasureRequest, Candidate, Counter], None]
 

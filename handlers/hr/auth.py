@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from bot import links
 from bot.errors import WeComError
 from bot.privacy.roles import ROLE_LABELS, can, role_of
 from bot.store.db import db_session
@@ -25,12 +25,7 @@ from bot.wecom.delivery import wecom
 
 bp = Blueprint("hr_auth", __name__)
 
-STATE_MAX_AGE = 600  # seconds between leaving for the OAuth page and coming back
 SAFE_NEXT = ("/hr/", "/r/")
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.extensions["settings"].secret_key, salt="hr-oauth-state-v1")
 
 
 def _safe_next(target: str | None) -> str:
@@ -43,7 +38,7 @@ def _safe_next(target: str | None) -> str:
 def oauth_url(next_path: str) -> str:
     """The WeCom OAuth address that comes back to /hr/oauth and then to next_path."""
     settings = current_app.extensions["settings"]
-    state = _serializer().dumps(_safe_next(next_path))
+    state = links.oauth_state(settings, _safe_next(next_path))
     query = urlencode({"appid": settings.wecom_corp_id, "redirect_uri": f"{settings.public_base_url}/hr/oauth",
                        "response_type": "code", "scope": "snsapi_base", "state": state,
                        "agentid": settings.wecom_agent_id}, quote_via=quote)
@@ -60,9 +55,8 @@ def login():
 def oauth_return():
     """Exchange the one-time code for the member's userid and start their session."""
     code, state = request.args.get("code", ""), request.args.get("state", "")
-    try:
-        next_path = _serializer().loads(state, max_age=STATE_MAX_AGE)
-    except BadSignature:
+    next_path = links.read_oauth_state(current_app.extensions["settings"], state)
+    if next_path is None:
         return _refuse(400, "登录请求无效或已过期", "请回到企业微信重新打开页面。")
     if not code or len(code) > 512:
         return _refuse(400, "登录请求无效", "缺少授权码，请回到企业微信重新打开页面。")

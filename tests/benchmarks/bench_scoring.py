@@ -12,7 +12,6 @@ Prints, for six 90 s answers (Mandarin fixture clips joined and encoded as the H
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -24,11 +23,11 @@ import time
 from pathlib import Path
 
 from tests.support import media
+from tests.support.h5 import finish, upload
 
 ROOT = Path(__file__).resolve().parents[2]
 AUDIO = ROOT / "tests" / "fixtures" / "audio"
 KEYS = ("intro", "complaint", "cash_discrepancy", "aml", "pressure", "cross_sell")
-CHUNK = 256 * 1024
 
 
 
@@ -183,16 +182,7 @@ def _interviews(invitation_id: int):
 
 
 def _upload(client, base: str, key: str, path: Path, mode: str, mime: str) -> None:
-    data = path.read_bytes()
-    opened = client.post(f"{base}/uploads", json={"question": key, "mode": mode, "mime": mime})
-    assert opened.status_code == 200, opened.json
-    upload_id = opened.json["upload_id"]
-    chunks = [data[i:i + CHUNK] for i in range(0, len(data), CHUNK)]
-    for seq, chunk in enumerate(chunks):
-        put = client.put(f"{base}/uploads/{upload_id}/chunks/{seq}", data=chunk,
-                         headers={"X-Chunk-SHA256": hashlib.sha256(chunk).hexdigest()})
-        assert put.status_code == 200, put.json
-    done = client.post(f"{base}/uploads/{upload_id}/finish", json={"chunks": len(chunks)})
+    done = finish(client, base, *upload(client, base, key, path.read_bytes(), mode, mime))
     assert done.status_code == 200, done.json
 
 

@@ -319,7 +319,7 @@ def xlsx_with(sheet_xml: str) -> bytes:
 
 
 def test_bulk_sheets_are_read_by_content_and_hostile_xml_is_refused(tmp_path):
-    """bot/sheets.py recognises a sheet by its bytes; checked here against the hostile cases, not redone."""
+    """bot/bulk/sheets.py recognises a sheet by its bytes; checked here against the hostile cases, not redone."""
     from bot.bulk.sheets import SheetError, read_sheet
 
     csv_bytes = "姓名,手机,企业微信ID\n张三,13800000000,zhangsan\n".encode()

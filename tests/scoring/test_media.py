@@ -16,9 +16,7 @@ import pytest
 
 from scoring import face, media, models
 from tests.support import media as gen
-from tests.support.h5 import consent
-
-CHUNK = 64 * 1024
+from tests.support.h5 import consent, finish, upload
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +57,7 @@ def squeeze_timestamps(source: Path, target: Path, factor: int) -> Path:
 
 def test_require_codecs_passes_and_names_what_is_missing(monkeypatch):
     media.require_codecs()
+    monkeypatch.setattr(media, "_codecs_checked", [])  # checked once per process: check again here
     monkeypatch.setitem(media.NEEDED, "decoder", ("opus", "no-such-codec"))
     monkeypatch.setitem(media.NEEDED, "muxer", ("webm", "no-such-muxer"))
     with pytest.raises(RuntimeError, match="lacks muxer no-such-muxer, decoder no-such-codec"):
@@ -242,15 +241,7 @@ def page(candidate_api):
 
 def send(client, base: str, question: str, data: bytes, mode: str, mime: str):
     """Upload a recording in chunks as the page does and finish it; return the finish response."""
-    opened = client.post(f"{base}/uploads", json={"question": question, "mode": mode, "mime": mime, "retake": False})
-    assert opened.status_code == 200, opened.json
-    upload_id = opened.json["upload_id"]
-    chunks = [data[i:i + CHUNK] for i in range(0, len(data), CHUNK)]
-    for seq, chunk in enumerate(chunks):
-        put = client.put(f"{base}/uploads/{upload_id}/chunks/{seq}", data=chunk,
-                         headers={"X-Chunk-SHA256": hashlib.sha256(chunk).hexdigest()})
-        assert put.status_code == 200, put.json
-    return client.post(f"{base}/uploads/{upload_id}/finish", json={"chunks": len(chunks), "integrity": {}})
+    return finish(client, base, *upload(client, base, question, data, mode, mime))
 
 
 def test_the_h5_upload_path_needs_no_ffmpeg(page, stack, clips, tmp_path, no_ffmpeg):

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import jsonschema
 import pytest
 
+from bot.privacy import erasure
 from tests.conftest import as_uploaded, wait_until
 from tests.support.browser import CHROMIUM, shot
 from tests.support.chat import answer_text, cards, click, invite_member, texts
@@ -151,25 +152,18 @@ def interview_with_everything(stack, spoken: bytes) -> dict:
 def assert_erased(stack, found: dict, source: str) -> None:
     """Nothing of the candidate is left: files, rows, mentions; the numbers HR counts are."""
     from bot.store.models import (
-        Answer,
-        AnswerAnalysis,
         AuditLog,
         BulkItem,
         Candidate,
-        CandidateTag,
         Consent,
         ErasureRequest,
-        Note,
-        PoolProfile,
-        Recording,
         Report,
         Score,
-        Upload,
     )
     from scoring import report as report_module
 
     assert stored_files(stack.settings) == []
-    for model in (Recording, Answer, AnswerAnalysis, Upload, PoolProfile, CandidateTag, Note):
+    for model in erasure.DELETED_ROWS:
         assert model.select().count() == 0, model.__name__
     assert left_in_database(found["needles"]) == []
     candidate = Candidate.get_by_id(found["candidate"].id)
