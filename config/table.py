@@ -15,6 +15,7 @@ from config.parsers import Parser
 _ROW = "settings.row"
 
 Default = str | Callable[[Mapping[str, Any]], str] | None
+HIDDEN = frozenset({"WECOM_TOKEN", "WECOM_AES_KEY", "DATABASE_URL", "REDIS_URL"})
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,9 @@ def row(env: str, parser: Parser, default: Default, doc: str, *, shown: str = ""
         sandbox_generated: bool = False) -> Any:
     """Declare a Settings field as a row of the settings table."""
     entry = Entry(env, parser, default, doc, shown, blank_is_unset, sandbox_generated)
-    return field(metadata={_ROW: entry})
+    # secrets and URLs that may carry a password stay out of repr(settings), so a logged Settings leaks nothing
+    hidden = getattr(parser, "kind", "") in ("secret", "keys") or env in HIDDEN
+    return field(metadata={_ROW: entry}, repr=not hidden)
 
 
 def derived(doc: str) -> Any:

@@ -103,9 +103,11 @@ def run_chunk(run_id: int) -> str:
         run = BulkRun.get_or_none(BulkRun.id == run_id)
         if run is None or run.status != "running":
             return run.status if run else "missing"
+        # cards an earlier try of this chunk recorded but did not send (it died halfway: a database lock, a kill)
+        cards = _unsent_cards(run_id)
         items = list(BulkItem.select().where((BulkItem.run == run_id) & (BulkItem.status == "pending"))
                      .order_by(BulkItem.id).limit(CHUNK))
-        cards = [card for item in items if (card := _invite_row(settings, run, item))]
+        cards += [card for item in items if (card := _invite_row(settings, run, item))]
         # Sent right here, one after another through the limiter: a job per card would spend more on job
         # bookkeeping than on WeCom. A card the limiter holds back gets its own delayed job.
         for message_id in cards:
@@ -115,6 +117,14 @@ def run_chunk(run_id: int) -> str:
         queue_chunk(run_id, items[-1].id)
         return "more"
     return "queued"
+
+
+def _unsent_cards(run_id: int) -> list[int]:
+    """The run's invitation cards recorded but never tried (each row commits its card before the next row)."""
+    return [m.id for m in OutboundMessage.select(OutboundMessage.id).join(Invitation)
+            .where((Invitation.bulk_run == run_id) & (OutboundMessage.purpose == "invitation")
+                   & (OutboundMessage.state == "pending") & (OutboundMessage.attempts == 0))
+            .order_by(OutboundMessage.id).limit(CHUNK)]
 
 
 def _invite_row(settings, run: BulkRun, item: BulkItem) -> int | None:

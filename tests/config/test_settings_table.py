@@ -174,3 +174,13 @@ def test_settings_stay_a_frozen_dataclass(tmp_path):
     assert settings.redis_socket == tmp_path.resolve() / "redis.sock"
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.web_port = 1  # type: ignore[misc]
+
+
+def test_repr_of_the_settings_shows_no_secret(tmp_path):
+    """A Settings object that ends up in a log or a traceback shows no key, secret, token or password."""
+    settings = load({"DATA_DIR": str(tmp_path), "DATABASE_URL": "postgresql://app:s3cret-pw@db/interview",
+                     "REDIS_URL": "redis://:redis-pw@cache:6379/0"}, dotenv=None)
+    shown = repr(settings)
+    secrets = [settings.secret_key, settings.wecom_secret, settings.wecom_token, settings.wecom_aes_key,
+               "s3cret-pw", "redis-pw", *(key.hex() for _, key in settings.recording_keys)]
+    assert "web_port=" in shown and not [s for s in secrets if s in shown]

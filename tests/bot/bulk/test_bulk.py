@@ -101,6 +101,37 @@ def test_bad_files_are_refused_with_a_reason(stack, data, name, reason):
     assert BulkRun.select().count() == 0
 
 
+def test_a_chunk_that_died_halfway_sends_its_recorded_cards_on_the_retry(stack, monkeypatch):
+    """Each row commits its invitation and card before the next: a chunk that meets a database lock after 7 rows
+    fails (RQ retries it), and the retry sends those 7 cards too, not only the rows still pending."""
+    import peewee as pw
+
+    from bot.bulk import runs as bulk
+    from bot.store.models import BulkRun, Invitation
+
+    monkeypatch.setattr(bulk, "CHUNK", 10)
+    monkeypatch.setattr(bulk, "queue_chunk", lambda run_id, after: None)  # chunks run by hand here
+    upload(stack, sheet([member_row(i) for i in range(12)]))
+    stack.drain()
+    run, real, calls = BulkRun.get(), bulk._invite_row, []
+
+    def locked_after_seven(settings, run, item):
+        calls.append(item.id)
+        if len(calls) == 8:
+            raise pw.OperationalError("database is locked")
+        return real(settings, run, item)
+
+    monkeypatch.setattr(bulk, "_invite_row", locked_after_seven)
+    with pytest.raises(pw.OperationalError):
+        bulk.run_chunk(run.id)
+    assert Invitation.select().where(Invitation.status == "created").count() == 7  # recorded, not sent
+    monkeypatch.setattr(bulk, "_invite_row", real)
+    assert bulk.run_chunk(run.id) == "more" and bulk.run_chunk(run.id) == "queued"  # the rest, then nothing left
+    assert Invitation.select().count() == 12 and Invitation.select().where(Invitation.status != "sent").count() == 0
+    cards = [m for i in range(12) for m in stack.inbox(f"c{i:05d}") if m["msgtype"] == "template_card"]
+    assert len(cards) == 12  # each candidate's card once
+
+
 def test_pause_resume_and_cancel(stack, monkeypatch):
     from bot.bulk import runs as bulk
     from bot.store.models import BulkItem, BulkRun, Invitation
