@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.errors import UserError
+from bot.errors import OUTAGES, UserError
 from bot.store.db import db_session
 from bot.wecom import notify
 from config.settings import get_settings
@@ -176,6 +176,8 @@ def run(name: str, args: list[Any], userid: str, key: str) -> str:
         with db_session():
             _answer(spec, userid, exc, key)
         return "refused"
+    except OUTAGES:  # the database or Redis away a moment: RQ's outage handler runs the command again later
+        raise
     except Exception:
         log.exception("command /%s from %s failed (request %s)", name, userid, key)
         with db_session():

@@ -59,6 +59,21 @@ def test_a_crash_is_logged_with_its_traceback_and_answered_with_an_apology(stack
     assert get_queue(COMMANDS).failed_job_registry.count == 0  # answered, not left to RQ
 
 
+def test_an_outage_is_left_to_rq_to_run_again_not_apologised_for(env, scratch):
+    """The database away for a moment is no reason to tell the recruiter the command failed: it runs again."""
+    import peewee as pw
+
+    from bot.store.models import OutboundMessage
+
+    @registry.command("flaky", usage="/flaky", summary="偶尔失败", args=(0, 0))
+    def flaky(*, userid: str, key: str) -> str:
+        raise pw.OperationalError("database is locked")
+
+    with pytest.raises(pw.OperationalError):
+        registry.run("flaky", [], "hr_li", "k1")
+    assert OutboundMessage.select().count() == 0
+
+
 def test_the_apology_comes_in_english_when_hr_reads_english(env, scratch, monkeypatch):
     from bot.store.models import OutboundMessage
     from config.settings import get_settings
