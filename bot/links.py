@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
@@ -68,11 +69,7 @@ def report_link(settings: Settings, report_id: int) -> str:
 
 def read_report_link(settings: Settings, token: str) -> int | None:
     """Return the report id of a genuine, unexpired signed link (cards sent before sign-in had them), else None."""
-    data = _timed(settings, "report-link-v1", token, REPORT_LINK_DAYS * 86400)
-    try:
-        return int(data["r"]) if data else None
-    except (KeyError, TypeError, ValueError):
-        return None
+    return _read(settings, "report-link-v1", token, REPORT_LINK_DAYS * 86400, lambda data: int(data["r"]))
 
 
 def upload_link(settings: Settings, userid: str, position_id: int) -> str:
@@ -83,11 +80,7 @@ def upload_link(settings: Settings, userid: str, position_id: int) -> str:
 
 def read_upload_link(settings: Settings, token: str) -> tuple[str, int] | None:
     """Return (userid, position id) of a genuine upload link younger than 30 minutes, else None."""
-    data = _timed(settings, "bulk-upload-v1", token, UPLOAD_LINK_SECONDS)
-    try:
-        return (str(data["u"]), int(data["p"])) if data else None
-    except (KeyError, TypeError, ValueError):
-        return None
+    return _read(settings, "bulk-upload-v1", token, UPLOAD_LINK_SECONDS, lambda data: (str(data["u"]), int(data["p"])))
 
 
 def failures_link(settings: Settings, run_id: int) -> str:
@@ -98,11 +91,7 @@ def failures_link(settings: Settings, run_id: int) -> str:
 
 def read_failures_link(settings: Settings, token: str) -> int | None:
     """Return the run id of a genuine failures link younger than 30 days, else None."""
-    data = _timed(settings, "bulk-failures-v1", token, FAILURES_LINK_DAYS * 86400)
-    try:
-        return int(data["r"]) if data else None
-    except (KeyError, TypeError, ValueError):
-        return None
+    return _read(settings, "bulk-failures-v1", token, FAILURES_LINK_DAYS * 86400, lambda data: int(data["r"]))
 
 
 def oauth_state(settings: Settings, next_path: str) -> str:
@@ -112,14 +101,15 @@ def oauth_state(settings: Settings, next_path: str) -> str:
 
 def read_oauth_state(settings: Settings, token: str) -> str | None:
     """Return the path a genuine OAuth state younger than ten minutes carries, else None."""
-    data = _timed(settings, "hr-oauth-state-v1", token, OAUTH_STATE_SECONDS)
-    return data if isinstance(data, str) else None
+    return _read(settings, "hr-oauth-state-v1", token, OAUTH_STATE_SECONDS,
+                 lambda data: data if isinstance(data, str) else None)
 
 
-def _timed(settings: Settings, salt: str, token: str, max_age: int) -> Any:
+def _read(settings: Settings, salt: str, token: str, max_age: int, take: Callable[[Any], Any]) -> Any:
+    """What take() reads from a genuine, young enough token of this salt; None for anything else."""
     if not token or len(token) >= 512:
         return None
     try:
-        return URLSafeTimedSerializer(settings.secret_key, salt=salt).loads(token, max_age=max_age)
-    except (BadSignature, SignatureExpired):
+        return take(URLSafeTimedSerializer(settings.secret_key, salt=salt).loads(token, max_age=max_age))
+    except (BadSignature, SignatureExpired, KeyError, TypeError, ValueError):
         return None
