@@ -84,13 +84,14 @@ def read_upload_link(settings: Settings, token: str) -> tuple[str, int] | None:
 
 
 def failures_link(settings: Settings, run_id: int) -> str:
-    """A 30-day link to download a bulk run's failed rows as CSV (the summary card opens it)."""
-    token = URLSafeTimedSerializer(settings.secret_key, salt="bulk-failures-v1").dumps({"r": run_id})
-    return f"{settings.public_base_url}/bulk/failures/{token}.csv"
+    """The link to download a bulk run's failed rows as CSV (the summary card opens it; it lists names and
+    phones, so it signs the member in through OAuth and serves only those allowed to see the run)."""
+    return f"{settings.public_base_url}/hr/bulk/{run_id}/failures.csv"
 
 
 def read_failures_link(settings: Settings, token: str) -> int | None:
-    """Return the run id of a genuine failures link younger than 30 days, else None."""
+    """Return the run id of a genuine signed failures link younger than 30 days (cards sent before sign-in had
+    them; they now lead to the signed-in download), else None."""
     return _read(settings, "bulk-failures-v1", token, FAILURES_LINK_DAYS * 86400, lambda data: int(data["r"]))
 
 

@@ -27,6 +27,7 @@ from bot.clock import CN_TZ, utcnow
 from bot.errors import WeComError
 from bot.invitations.invites import find_position, open_invitation, open_titles, queue_card
 from bot.links import failures_link, invitation_link, upload_link
+from bot.privacy.cells import safe_cell
 from bot.queues import COMMANDS, enqueue
 from bot.store.db import database, db_session
 from bot.store.models import BulkItem, BulkRun, Candidate, Invitation, OutboundMessage, Position
@@ -280,9 +281,9 @@ def _delivery_reason(invitation: Invitation) -> str:
 
 
 def csv_bytes(rows: list[list[str]]) -> bytes:
-    """CSV that Excel opens with the Chinese intact (UTF-8 with a BOM)."""
+    """CSV that Excel opens with the Chinese intact (UTF-8 with a BOM) and runs none of the candidates' text."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    csv.writer(buffer).writerows([safe_cell(cell) for cell in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

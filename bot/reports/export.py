@@ -1,8 +1,7 @@
 """Interviews as spreadsheet rows (one per interview, the candidate masked by role) and as CSV or Excel bytes.
 
-Used by the open API's export and the HR pages' download button. Cells a spreadsheet would run as a formula
-(=, +, -, @, and tab or carriage return before them) get a leading apostrophe: a candidate's name must never
-become =HYPERLINK(…) in a recruiter's Excel.
+Used by the open API's export and the HR pages' download button. Every cell goes through
+bot/privacy/cells.safe_cell: a candidate's name must never become =HYPERLINK(…) in a recruiter's Excel.
 """
 from __future__ import annotations
 
@@ -11,10 +10,10 @@ import io
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from peewee import JOIN
 
 from bot.clock import local_time
+from bot.privacy.cells import safe_cell
 from bot.privacy.roles import candidate_view
 from bot.store.models import Candidate, Decision, Interview, Invitation, Position, Report
 from bot.wecom import messages
@@ -28,7 +27,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("decision", "决定"), ("decided_by", "决定人"), ("decided_at", "决定时间"),
 )
 STATUS = {"in_progress": "面试中", "completed": "已完成"}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def interview_rows(position_slug: str | None, role: str) -> list[dict[str, Any]]:
@@ -66,14 +64,6 @@ def interview_rows(position_slug: str | None, role: str) -> list[dict[str, Any]]
             "decided_at": local_time(decision.decided_at) if decision and decision.id else "",
         })
     return rows
-
-
-def safe_cell(value: Any) -> Any:
-    """A value a spreadsheet shows as text, never runs: formulas defused, characters Excel refuses dropped."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def to_csv(rows: list[dict[str, Any]]) -> bytes:

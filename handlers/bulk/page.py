@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import links
 from bot.bulk import runs as bulk
+from bot.privacy.roles import ADMIN, HR_LEAD
 from bot.queues import COMMANDS, enqueue
 from bot.store.models import AuditLog, BulkRun, Position
 from bot.wecom.messages import render
 from config.settings import Settings
+from handlers.hr.auth import hr_page
 from jobs import bulk as bulk_jobs
 
 bp = Blueprint("bulk_page", __name__, template_folder="templates")
@@ -31,17 +33,28 @@ def _read(settings: Settings, token: str) -> tuple[str, Position] | None:
 
 
 @bp.get("/bulk/failures/<token>.csv")
-def failures(token: str):
-    """The run's failed rows, rebuilt from the database on each download."""
-    settings = current_app.extensions["settings"]
-    run_id = links.read_failures_link(settings, token)
-    run = BulkRun.get_or_none(BulkRun.id == run_id) if run_id else None
-    if run is None:
+def old_failures_link(token: str):
+    """Summary cards sent before sign-in carried a signed link; it now leads to the signed-in download."""
+    run_id = links.read_failures_link(current_app.extensions["settings"], token)
+    if run_id is None:
         return render_template("message.html", title="链接无效", body="这个下载链接无效或已过期。"), 403
-    AuditLog.create(actor="failures-link", action="export", target_type="bulk_run", target_id=str(run.id))
-    body = bulk.csv_bytes(bulk.failure_rows(settings, run))
+    return redirect(url_for("bulk_page.failures", run_id=run_id))
+
+
+@bp.get("/hr/bulk/<int:run_id>/failures.csv")
+@hr_page
+def failures(run_id: int):
+    """The run's failed rows (names, phones, links), rebuilt from the database on each download: for the
+    recruiter who ran it and HR leads/admins; other recruiters and the masked role are refused."""
+    run = BulkRun.get_or_none(BulkRun.id == run_id)
+    if run is None:
+        abort(404, description="没有这个批量邀请。")
+    if g.userid != run.created_by and g.role not in (ADMIN, HR_LEAD):
+        abort(403, description="只有发起这次批量邀请的招聘人员和招聘负责人可以下载名单。")
+    AuditLog.create(actor=g.userid, action="export", target_type="bulk_run", target_id=str(run.id))
+    body = bulk.csv_bytes(bulk.failure_rows(current_app.extensions["settings"], run))
     return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=bulk-{run.id}-failures.csv"})
+        "Content-Disposition": f"attachment; filename=bulk-{run.id}-failures.csv", "Cache-Control": "no-store"})
 
 
 @bp.route("/bulk/<token>", methods=["GET", "POST"])

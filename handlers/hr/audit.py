@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, g, render_template, request
 
 from bot.clock import CN_TZ, local_time
-from bot.reports.export import safe_cell
+from bot.privacy.cells import safe_cell
 from bot.store.db import db_session
 from bot.store.models import AuditLog
 from handlers.hr.auth import hr_page, requires

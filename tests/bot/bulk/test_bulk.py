@@ -15,6 +15,7 @@ import pytest
 
 from tests.support.bulk import TELLER, member_row, sheet, upload
 from tests.support.chat import texts
+from tests.support.hr import login
 from tests.support.paths import REPO
 
 
@@ -45,8 +46,9 @@ def test_a_small_sheet_is_screened_invited_reported_and_summarised(stack):
     assert {f["keyname"]: f["value"] for f in done["horizontal_content_list"]} == {
         "送达": "3", "失败": "1", "无效行": "2", "筛选未通过": "1", "已有邀请": "0"}
     assert "没有企业微信账号" in done["sub_title_text"]
-    download = stack.app.test_client().get(urlparse(done["card_action"]["url"]).path)
-    failed = list(csv.reader(io.StringIO(download.get_data().decode("utf-8-sig"))))
+    path = urlparse(done["card_action"]["url"]).path
+    download = login(stack, "hr_li", path).get(f"{stack.base}{path}", timeout=30)
+    failed = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
     assert download.status_code == 200 and failed[0][0] == "行号" and len(failed) == 1 + 2 + 1 + 1
     assert stack.app.test_client().get("/bulk/failures/forged.csv").status_code == 403
     [file] = [m for m in stack.inbox("hr_li") if m["msgtype"] == "file"]
