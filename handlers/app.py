@@ -13,7 +13,7 @@ from bot.store.kv import get_redis
 from bot.wecom import callback
 from bot.wecom.intake import Intake
 from config.settings import Settings, get_settings
-from handlers import errors, headers, health, throttle
+from handlers import bodies, errors, headers, health, throttle
 from handlers.api import routes as open_api
 from handlers.bulk import page as bulk_page
 from handlers.h5 import api as h5_api
@@ -46,6 +46,7 @@ def callback_app(main: Flask, blueprint) -> Flask:
     headers beyond the four every response carries). It answers WeCom's servers, where microseconds per request
     are the whole cost (docs/testing.md: `make load`)."""
     lean = Flask("bot.wecom.callback", static_folder=None)  # no SECRET_KEY: Flask skips the session entirely
+    lean.request_class = bodies.BoundedRequest  # a body sent without a length is bounded too
     lean.extensions = main.extensions  # the same dict: one settings, crypto and intake for both
     lean.register_blueprint(blueprint)
     lean.after_request(headers.always)
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     media.require_codecs()  # recordings are checked in this process: a broken PyAV fails here, not on an upload
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = Flask(__name__, static_folder=None)  # templates: handlers/templates (plain pages) + each blueprint's
+    app.request_class = bodies.BoundedRequest  # bodies sent without a length (chunked) are bounded too: 413
     app.config.update(
         SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False,
         # The HR pages' session: HttpOnly, not sent on cross-site posts, Secure behind https, a working day long.
