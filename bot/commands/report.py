@@ -1,9 +1,11 @@
-"""/report: the candidate's latest result card again, to the recruiter who asks (and audited)."""
+"""/report: the candidate's latest result card again, to the recruiter who asks (and audited); like every card,
+it names the candidate but carries no phone, e-mail or ID number they wrote (bot/privacy/scrub.CHAT)."""
 from __future__ import annotations
 
 from bot.commands.lookup import find_candidate, latest_report
 from bot.commands.registry import CommandError, command
 from bot.links import report_link
+from bot.privacy import scrub
 from bot.store.models import AuditLog
 from bot.wecom import outbox
 from bot.wecom.cards import report_card, task_id
@@ -21,7 +23,8 @@ def report(who: str, *, userid: str, key: str) -> str:
         raise CommandError("report_none", who=who)
     invitation = found.interview.invitation
     payload = report_card(touser=userid, locale=settings.hr_locale, company=settings.company_name,
-                          name=candidate.display_name, position=invitation.position.title, doc=found.document,
+                          name=candidate.display_name, position=invitation.position.title,
+                          doc=scrub.scrub(found.document, scrub.known(candidate), scrub.CHAT),
                           report_id=found.id, report_url=report_link(settings, found.id), task=task_id(f"r{found.id}"))
     outbox.send(f"{key}:report-card", payload, purpose="report_card", invitation=invitation)
     AuditLog.create(actor=userid, action="view_report", target_type="report", target_id=str(found.id),

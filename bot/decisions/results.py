@@ -17,6 +17,7 @@ from bot.clock import CN_TZ, WEEKDAYS, local_time, utcnow
 from bot.errors import WeComError
 from bot.integrations import webhooks
 from bot.links import report_link
+from bot.privacy import scrub
 from bot.store.db import database, db_session
 from bot.store.models import Appointment, AuditLog, Decision, Invitation, OutboundMessage, Report
 from bot.wecom import messages, notify, outbox
@@ -43,8 +44,9 @@ def send_card(report: Report) -> None:
     notify.flush_hr(invitation.invited_by)  # the "已完成" notice still folding goes first, then the card
     payload = report_card(
         touser="|".join(users), locale=settings.hr_locale, company=settings.company_name,
-        name=invitation.candidate.display_name, position=invitation.position.title, doc=report.document,
-        report_id=report.id, report_url=report_link(settings, report.id), task=task_id(f"report{report.id}"))
+        name=invitation.candidate.display_name, position=invitation.position.title,
+        doc=scrub.scrub(report.document, scrub.known(invitation.candidate), scrub.CHAT), report_id=report.id,
+        report_url=report_link(settings, report.id), task=task_id(f"report{report.id}"))
     outbox.send(f"report:{report.id}:card", payload, purpose="report_card", invitation=invitation)
 
 

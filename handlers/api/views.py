@@ -5,9 +5,11 @@ from typing import Any
 
 import peewee as pw
 
+from bot.bulk import id_numbers
 from bot.integrations.webhooks import REPORT_PATH, iso  # the same times and report URLs in answers and webhooks
 from bot.links import invitation_link
-from bot.privacy.roles import candidate_view, mask_email, mask_name, mask_phone, sees_personal_data
+from bot.privacy import scrub as privacy_scrub
+from bot.privacy.roles import VIEWER, candidate_view, sees_personal_data
 from bot.store.models import Answer, Candidate, Decision, Interview, Invitation, Position, Report
 from config.settings import Settings
 
@@ -90,22 +92,8 @@ def interviews_out(settings: Settings, interviews: list[Interview], role: str) -
 
 
 def scrub(value: Any, candidate: Candidate) -> Any:
-    """The report with the candidate's own name and contacts masked wherever its text repeats them (a transcript
-    of "我叫张三，电话 138…"), for a role that may not see them."""
-    secrets = {candidate.name: mask_name(candidate.name), candidate.phone: mask_phone(candidate.phone),
-               candidate.email: mask_email(candidate.email), candidate.wecom_userid or "": "",
-               candidate.external_userid or "": ""}
-    pairs = sorted(((s, m) for s, m in secrets.items() if len(s) >= 2), key=lambda p: -len(p[0]))
-    return _replace(value, pairs) if pairs else value
-
-
-def _replace(value: Any, pairs: list[tuple[str, str]]) -> Any:
-    if isinstance(value, str):
-        for secret, masked in pairs:
-            value = value.replace(secret, masked or "*" * 3)
-        return value
-    if isinstance(value, dict):
-        return {k: _replace(v, pairs) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_replace(v, pairs) for v in value]
-    return value
+    """The report as a masked token reads it: what the candidate said scrubbed by bot/privacy/scrub, exactly as an
+    interviewer reads it on the HR pages (their name, contacts and ID numbers, and any others they wrote)."""
+    sheets = [id_numbers.id_number_of(i.id) for i in Invitation.select(Invitation.id)
+              .where(Invitation.candidate == candidate.id)]
+    return privacy_scrub.for_role(value, VIEWER, candidate, sheets)

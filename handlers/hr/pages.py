@@ -1,5 +1,6 @@
 """HR's pages beyond a single report: the start page, 2–5 candidates side by side, a position's dashboard and
-the talent pool's search. All behind WeCom sign-in; personal data masked for viewers."""
+the talent pool's search. All behind WeCom sign-in; personal data masked for viewers, in the headers and in what
+candidates said (bot/privacy/scrub)."""
 from __future__ import annotations
 
 import statistics
@@ -7,8 +8,10 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 
+from bot.bulk import id_numbers
 from bot.clock import local_time
 from bot.commands.lookup import funnel
+from bot.privacy import scrub
 from bot.privacy.roles import candidate_view
 from bot.reports import charts
 from bot.reports import export as exporter
@@ -82,8 +85,11 @@ def compare():
         reports.sort(key=lambda r: (-r.total, r.id))
         people = []
         for report in reports:
-            person = candidate_view(report.interview.invitation.candidate, g.role)
-            people.append({"report": report, "doc": report.document, "candidate": person,
+            invitation = report.interview.invitation
+            person = candidate_view(invitation.candidate, g.role)
+            doc = scrub.for_role(report.document, g.role, invitation.candidate,
+                                 [id_numbers.id_number_of(invitation.id)])
+            people.append({"report": report, "doc": doc, "candidate": person,
                            "label": f"{person['name']}（{report.total:.0f}）",
                            "scores": {d["name"]: d["score"] for d in report.document["dimensions"]}})
         if people:
@@ -167,8 +173,10 @@ def export(slug: str, fmt: str):
 @bp.get("/hr/pool")
 @hr_page
 def pool():
-    """Search the talent pool by tags and free text or a job description (or a position's own description)."""
-    text = (request.args.get("q") or "").strip()[:20000]
+    """Search the talent pool by tags and free text or a job description (or a position's own description).
+
+    A masked role's words are scrubbed first: searching a phone number or ID number must not tell them whose it is."""
+    text = scrub.text((request.args.get("q") or "").strip()[:20000], scrub.Known(), scrub.hidden(g.role))
     chosen = [t for t in request.args.getlist("tag") if t][:10]
     slug = request.args.get("position", "")[:64]
     with db_session():

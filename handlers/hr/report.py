@@ -1,8 +1,9 @@
 """The report page HR opens from the result card: scores with their evidence, transcripts with the rubric's hits
 marked, recordings, integrity flags, notes, tags and the decision buttons.
 
-Personal data is masked for viewers before the template sees it; recordings (voice, face) play for recruiters
-only. Every view and every playback is audited.
+Personal data is masked for viewers before the template sees it, in the header and in everything the candidate
+said (bot/privacy/scrub); recordings (voice, face) play for recruiters only. Every view and every playback is
+audited.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from bot.clock import local_time
 from bot.decisions.results import OUTCOMES
 from bot.decisions.results import decide as take_decision
 from bot.links import read_report_link
-from bot.privacy import erasure, rights
+from bot.privacy import erasure, rights, scrub
 from bot.privacy.roles import can, candidate_view, id_number_view
 from bot.reports import charts
 from bot.store import storage
@@ -102,9 +103,12 @@ def _recordings(interview_id: int) -> dict[str, Recording]:
 def report_context(report: Report, userid: str, role: str) -> dict[str, Any]:
     """Everything the report template shows, with personal data already masked for the role."""
     settings = current_app.extensions["settings"]
-    doc = report.document
     interview = report.interview
     invitation = interview.invitation
+    id_number = id_numbers.id_number_of(invitation.id)
+    who = scrub.known(invitation.candidate, [id_number])
+    hidden = scrub.hidden(role)
+    doc = scrub.scrub(report.document, who, hidden)
     decision = Decision.get_or_none(Decision.interview == interview.id)
     may_play = can(role, "play_recordings")
     recordings = _recordings(interview.id)
@@ -112,7 +116,7 @@ def report_context(report: Report, userid: str, role: str) -> dict[str, Any]:
     return {
         "report": report, "doc": doc, "company": settings.company_name, "role": role, "userid": userid,
         "candidate": candidate_view(invitation.candidate, role), "position": invitation.position,
-        "id_number": id_number_view(id_numbers.id_number_of(invitation.id), role),
+        "id_number": id_number_view(id_number, role),
         "invited_at": local_time(invitation.created_at),
         "completed_at": local_time(interview.completed_at) if interview.completed_at else "",
         # recordings gone under the retention policy, or everything personal at the candidate's request
@@ -125,9 +129,9 @@ def report_context(report: Report, userid: str, role: str) -> dict[str, Any]:
         "decision": decision,
         "decision_label": render(f"outcome_{decision.outcome}", settings.hr_locale) if decision else "",
         "decided_at": local_time(decision.decided_at) if decision else "",
-        "notes": [{"author": n.author, "text": n.text, "at": local_time(n.created_at)}
+        "notes": [{"author": n.author, "text": scrub.text(n.text, who, hidden), "at": local_time(n.created_at)}
                   for n in Note.select().where(Note.interview == interview.id).order_by(Note.id)],
-        "tags": talent.candidate_tags(invitation.candidate_id),
+        "tags": scrub.scrub(talent.candidate_tags(invitation.candidate_id), who, hidden),
         "csrf": csrf_token(),
         "flash": request.args.get("done", ""),
     }
