@@ -1,6 +1,6 @@
 """The operators' one command line: `python -m jobs.cli upgrade|seed|status|new NAME|token …|recordings rotate|check|
-retention|erase ID|models setup|check`: migrations, the position seed, open-API tokens, re-sealing and checking
-recordings, retention and erasure, and the offline models."""
+rekey|retention|erase ID|models setup|check`: migrations, the position seed, open-API tokens, re-sealing and checking
+recordings, re-sealing the personal data in the database, retention and erasure, and the offline models."""
 from __future__ import annotations
 
 import argparse
@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     recordings_sub = recordings.add_subparsers(dest="action", required=True)
     recordings_sub.add_parser("rotate", help="re-seal every recording not under RECORDING_KEYS' first key")
     recordings_sub.add_parser("check", help="open every recording and compare its sha256; exit 1 on any problem")
+    sub.add_parser("rekey", help="re-seal the personal data in the database (names, contacts, answers, reports…) "
+                   "under RECORDING_KEYS' first key and refresh the lookup indexes")
     sub.add_parser("retention", help="delete now what is past its retention period (what the daily job does)")
     erase = sub.add_parser("erase", help="delete one candidate's personal data (tells them and HR; printed: counts)")
     erase.add_argument("candidate_id", type=int)
@@ -72,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         return _token(args)
     elif args.command == "recordings":
         return _recordings(args, settings)
+    elif args.command == "rekey":
+        return _rekey(db, settings)
     elif args.command in ("retention", "erase"):
         return _rights(args)
     return 0
@@ -132,6 +136,23 @@ def _recordings(args: argparse.Namespace, settings) -> int:
     if counts["missing"]:
         print(f"{counts['missing']} recording(s) have no stored object: see `recordings check`")
         return 1
+    return 0
+
+
+def _rekey(db, settings) -> int:
+    """Re-seal every sealed column under the newest recording key (resumable, idempotent); print what moved."""
+    from bot.store import models, sealed
+    from bot.store.sealing import SealError
+
+    try:
+        counts = sealed.reseal_all(db, models.ALL_MODELS, rekey=True)
+    except SealError as exc:
+        print(f"rekey: {exc}", file=sys.stderr)
+        return 2
+    print(", ".join(f"{table}: {n}" for table, n in sorted(counts.items()) if n) or "nothing to re-seal")
+    newest, older = settings.recording_keys[0][0], [key_id for key_id, _ in settings.recording_keys[1:]]
+    print(f"the personal data in the database is sealed and indexed with {newest}"
+          + (f"; once `recordings rotate` says so too, {', '.join(older)} may be dropped" if older else ""))
     return 0
 
 

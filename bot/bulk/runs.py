@@ -90,7 +90,7 @@ def _candidate(fields: dict[str, Any]) -> Candidate:
             return Candidate.get(Candidate.wecom_userid == userid[:64])
     for field in ("phone", "email"):  # the same phone or e-mail is the same person: never invite them twice
         if values[field]:
-            found = Candidate.get_or_none((getattr(Candidate, field) == values[field])
+            found = Candidate.get_or_none(Candidate.lookup(field, values[field])
                                           & Candidate.wecom_userid.is_null())
             if found:
                 return found

@@ -45,8 +45,8 @@ def _candidate(userid: str, position: Position) -> Candidate:
     wechat = WECHAT.fullmatch(userid)
     if wechat:  # not a member: one candidate per name and position (a second invite finds the first)
         name = wechat.group(1)
-        found = (Candidate.select().join(Invitation).where(
-            (Candidate.name == name) & Candidate.wecom_userid.is_null() & (Invitation.position == position)).first())
+        found = (Candidate.select().join(Invitation).where(Candidate.lookup("name", name)
+                 & Candidate.wecom_userid.is_null() & (Invitation.position == position)).first())
         return found or Candidate.create(name=name, source="wechat")
     try:
         with database.atomic():
@@ -231,7 +231,7 @@ def find_candidate(ref: str) -> Candidate | None:
     """A candidate by WeCom userid, WeChat external id, or (most recently created) name."""
     return (Candidate.get_or_none(Candidate.wecom_userid == ref)
             or Candidate.get_or_none(Candidate.external_userid == ref)
-            or Candidate.select().where(Candidate.name == ref).order_by(Candidate.id.desc()).first())
+            or Candidate.select().where(Candidate.lookup("name", ref)).order_by(Candidate.id.desc()).first())
 
 
 def latest_invitation(candidate: Candidate) -> Invitation | None:

@@ -284,8 +284,8 @@ def _scrub_records(counts: Counter, candidate: Candidate, invitations: list[int]
         WebhookDelivery.update(payload=scrub(payload, needles), last_error=scrub(delivery.last_error, needles)).where(
             WebhookDelivery.id == delivery.id).execute()
         counts["webhook_payloads"] += 1
-    sheet = [BulkItem.invitation.in_(invitations)]  # and rows of other sheets with their phone, e-mail or ID number
-    sheet += [_like(BulkItem.fields, n) for n in needles if n != candidate.name and len(n) >= 5]
+    sheet = [BulkItem.invitation.in_(invitations)]  # and rows of other sheets with their contacts (sealed: by index)
+    sheet += [BulkItem.contact_index.mentions(n) for n in needles if n != candidate.name and len(n) >= 5]
     counts["sheet_rows"] += BulkItem.update(fields={}, verdict=None, reason="").where(
         reduce(or_, sheet) & (BulkItem.fields != {})).execute()
     actor = f"candidate:{candidate.id}"

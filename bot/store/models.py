@@ -8,6 +8,15 @@ import peewee as pw
 
 from bot.clock import utcnow
 from bot.store.db import database
+from bot.store.sealed import (
+    BlindIndexField,
+    BlindTermsField,
+    Indexed,
+    SealedJSONField,
+    SealedTextField,
+    normalise_contact,
+    normalise_name,
+)
 
 
 class JSONField(pw.TextField):
@@ -47,19 +56,25 @@ class Position(BaseModel):
     pool_matched_at = pw.DateTimeField(null=True)  # when HR got the talent pool's best matches for it
 
 
-class Candidate(BaseModel):
-    name = pw.CharField(max_length=64, default="")
+class Candidate(Indexed, BaseModel):
+    """Name, contacts and résumé are sealed (bot/store/sealed); the product finds a candidate by them through the
+    blind indexes beside them (Candidate.lookup), never by comparing the sealed columns."""
+
+    name = SealedTextField(default="")
     wecom_userid = pw.CharField(max_length=64, null=True, unique=True)
     external_userid = pw.CharField(max_length=64, null=True, unique=True)
-    phone = pw.CharField(max_length=32, default="", index=True)  # a bulk sheet's row finds its candidate by these
-    email = pw.CharField(max_length=128, default="", index=True)
+    phone = SealedTextField(default="")  # a bulk sheet's row finds its candidate by these (their indexes)
+    email = SealedTextField(default="")
+    name_index = BlindIndexField("name", "name", normalise_name)
+    phone_index = BlindIndexField("phone", "contact", normalise_contact)
+    email_index = BlindIndexField("email", "contact", normalise_contact)
     source = pw.CharField(max_length=32, default="chat")
     locale = pw.CharField(max_length=8, default="zh-CN")  # zh-CN | en: the language of messages to them
     open_kfid = pw.CharField(max_length=64, default="")  # the 微信客服 account they wrote to, when they did
     contact_owner = pw.CharField(max_length=64, default="")  # the member they added as a WeChat contact
     created_at = pw.DateTimeField(default=utcnow)
     # The talent pool: a withdrawn candidate, or one past retain_until, never appears in it (or in searches).
-    resume = pw.TextField(default="")  # résumé text given through the open API (the talent pool searches it)
+    resume = SealedTextField(default="")  # résumé text given through the open API (the talent pool searches it)
     withdrawn_at = pw.DateTimeField(null=True, index=True)
     retain_until = pw.DateTimeField(null=True, index=True)
     erased_at = pw.DateTimeField(null=True, index=True)  # personal data deleted (on request or by retention)
@@ -67,6 +82,13 @@ class Candidate(BaseModel):
     @property
     def display_name(self) -> str:
         return self.name or self.wecom_userid or self.external_userid or f"#{self.id}"
+
+    @classmethod
+    def lookup(cls, field: str, value: str) -> pw.Expression:
+        """Candidates whose field (name, phone, e-mail through their blind index; the WeCom ids as stored) is
+        value."""
+        index = cls._meta.fields.get(f"{field}_index")
+        return index.matches(value) if index is not None else getattr(cls, field) == value
 
 
 class BulkRun(BaseModel):
@@ -105,17 +127,20 @@ class Invitation(BaseModel):
         indexes = ((("position", "candidate"), True),)
 
 
-class BulkItem(BaseModel):
-    """One row of a bulk run: the candidate's fields, the screening verdict, what became of it."""
+class BulkItem(Indexed, BaseModel):
+    """One row of a bulk run: the candidate's fields, the screening verdict, what became of it (all sealed; the
+    row's contacts are findable through contact_index, for erasure)."""
 
     run = pw.ForeignKeyField(BulkRun, backref="items", on_delete="CASCADE")
     row_no = pw.IntegerField()
-    fields = JSONField()
-    verdict = JSONField(null=True)
+    fields = SealedJSONField()
+    verdict = SealedJSONField(null=True)
     # pending | queued | existing | screened_out | skipped (cancelled) | invalid (refused by the sheet check)
     status = pw.CharField(max_length=12, default="pending")
-    reason = pw.CharField(max_length=255, default="")
+    reason = SealedTextField(default="")
     invitation = pw.ForeignKeyField(Invitation, null=True, on_delete="SET NULL")
+    contact_index = BlindTermsField("fields", ("phone", "email", "wecom_userid", "wechat"), "contact",
+                                    normalise_contact)
 
     class Meta:
         indexes = ((("run", "status"), False), (("run", "row_no"), True))
@@ -138,7 +163,7 @@ class Answer(BaseModel):
     question_key = pw.CharField(max_length=64)
     ordinal = pw.IntegerField()
     mode = pw.CharField(max_length=8)  # video | audio | text
-    text = pw.TextField(default="")
+    text = SealedTextField(default="")
     status = pw.CharField(max_length=16, default="received")
     integrity = JSONField(default=dict)
     retakes_used = pw.IntegerField(default=0)
@@ -184,7 +209,7 @@ class AnswerAnalysis(BaseModel):
     status = pw.CharField(max_length=16)  # scored | unscorable
     reason = pw.CharField(max_length=16, null=True)  # silence | empty | corrupt | no_face | error
     total = pw.FloatField(default=0.0)
-    document = JSONField()
+    document = SealedJSONField()
     seconds = pw.FloatField(default=0.0)
     created_at = pw.DateTimeField(default=utcnow)
 
@@ -194,14 +219,14 @@ class Score(BaseModel):
     answer = pw.ForeignKeyField(Answer, backref="scores", null=True, on_delete="CASCADE")
     dimension = pw.CharField(max_length=32)
     value = pw.FloatField()
-    evidence = JSONField(default=dict)
+    evidence = SealedJSONField(default=dict)
     created_at = pw.DateTimeField(default=utcnow)
 
 
 class Report(BaseModel):
     interview = pw.ForeignKeyField(Interview, backref="reports", unique=True, on_delete="CASCADE")
     schema_version = pw.CharField(max_length=16)
-    document = JSONField()
+    document = SealedJSONField()
     total = pw.FloatField()
     recommendation = pw.CharField(max_length=16)  # recommend | consider | reject
     created_at = pw.DateTimeField(default=utcnow)
@@ -279,7 +304,7 @@ class Note(BaseModel):
 
     interview = pw.ForeignKeyField(Interview, backref="notes", on_delete="CASCADE")
     author = pw.CharField(max_length=64)
-    text = pw.TextField()
+    text = SealedTextField()
     created_at = pw.DateTimeField(default=utcnow)
 
 
@@ -287,8 +312,8 @@ class PoolProfile(BaseModel):
     """What the talent-pool search knows of a candidate: weighted terms from résumé, answers and tags."""
 
     candidate = pw.ForeignKeyField(Candidate, backref="pool_profile", unique=True, on_delete="CASCADE")
-    text = pw.TextField(default="")  # the text the terms came from (résumé fields, transcripts, titles)
-    terms = JSONField(default=dict)  # {term: weight}, L2-normalised
+    text = SealedTextField(default="")  # the text the terms came from (résumé fields, transcripts, titles)
+    terms = SealedJSONField(default=dict)  # {term: weight}, L2-normalised: its words, so sealed too
     best_total = pw.FloatField(default=0.0)
     last_position = pw.CharField(max_length=64, default="")
     updated_at = pw.DateTimeField(default=utcnow, index=True)

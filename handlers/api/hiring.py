@@ -139,7 +139,7 @@ def _find(values: dict[str, str]) -> Candidate | None:
     for key in IDENTIFIERS:
         if not values.get(key):
             continue
-        query = Candidate.select().where(getattr(Candidate, key) == values[key])
+        query = Candidate.select().where(Candidate.lookup(key, values[key]))
         for other in ("wecom_userid", "external_userid"):  # the same phone on two accounts is two people
             if other != key and values.get(other):
                 field = getattr(Candidate, other)

@@ -39,13 +39,18 @@ def spoken(tmp_path_factory) -> bytes:
 
 
 def dump() -> str:
-    """Every row of every table, as text: what a copy of the database would hold."""
+    """Every row of every table, as text: what a copy of the database would hold, with its sealed values opened
+    (as by someone who also holds the keys: erasure must leave nothing even then)."""
     from bot.store.db import database
+    from bot.store.sealed import reveal
 
     lines = []
     for table in database.get_tables():
-        for row in database.execute_sql(f'SELECT * FROM "{table}"').fetchall():
-            lines.append(f"{table}: " + " | ".join("" if v is None else str(v) for v in row))
+        cursor = database.execute_sql(f'SELECT * FROM "{table}"')
+        columns = [c[0] for c in cursor.description]
+        for row in cursor.fetchall():
+            values = (reveal(table, column, v) for column, v in zip(columns, row))
+            lines.append(f"{table}: " + " | ".join("" if v is None else str(v) for v in values))
     return "\n".join(lines)
 
 

@@ -10,25 +10,41 @@ from bot.store import schema
 from bot.store.db import init_database
 
 
-def test_upgrade_keeps_existing_rows(db_url):
+def test_upgrade_keeps_existing_rows(db_url, tmp_path, monkeypatch):
+    """Every row survives, the ones that reference a changed table too (SQLite rebuilds a table to change it)."""
+    from config import settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))  # its generated recording key seals the name (009)
+    settings.get_settings.cache_clear()
     db = init_database(db_url)
     assert schema.upgrade(db, "001_initial") == ["001_initial"]
     db.execute_sql("INSERT INTO candidate (name, wecom_userid, phone, email, source, created_at) "
                    "VALUES ('张三', 'zhangsan', '', '', 'chat', '2026-01-01 00:00:00')")
+    db.execute_sql("INSERT INTO position (slug, title, department, description, think_seconds, answer_seconds, "
+                   "max_retakes, answer_modes, face_analysis, deadline_days, questions, rubric, source_sha256, "
+                   "is_open, updated_at) VALUES ('t', 'T', '', '', 60, 120, 1, '[]', FALSE, 7, '[]', '{}', '', TRUE, "
+                   "'2026-01-01')")
+    db.execute_sql("INSERT INTO invitation (position_id, candidate_id, invited_by, status, channel, expires_at, "
+                   "created_at) VALUES (1, 1, 'hr', 'sent', 'member', '2030-01-01', '2026-01-01')")
+    db.execute_sql("INSERT INTO interview (invitation_id, status, questions, face_consent, started_at) "
+                   "VALUES (1, 'completed', '[]', FALSE, '2026-01-01')")
     db.execute_sql("INSERT INTO outbound_message (idempotency_key, channel, recipient, msgtype, payload, purpose, "
                    "state, attempts, last_error, wecom_msgid, response_code, created_at) VALUES "
                    "('k1', 'member', 'zhangsan', 'text', '{}', 'reply', 'sent', 1, '', 'm1', '', '2026-01-01')")
     assert "lease_until" not in {c.name for c in db.get_columns("outbound_message")}
 
     assert schema.upgrade(db) == ["002_delivery_lease", "003_uploads", "004_analysis", "005_decisions", "006_bulk",
-                                  "007_pool_api", "008_trust"]
-    from bot.store.models import Candidate, OutboundMessage
+                                  "007_pool_api", "008_trust", "009_sealed_personal_data"]
+    from bot.store.models import Candidate, Interview, Invitation, OutboundMessage
 
     assert Candidate.get(Candidate.wecom_userid == "zhangsan").name == "张三"
+    assert Invitation.select().count() == Interview.select().count() == 1
     message = OutboundMessage.get(OutboundMessage.idempotency_key == "k1")
     assert message.state == "sent" and message.lease_until is None
     assert schema.pending(db) == [] and schema.upgrade(db) == []
     db.close()
+    settings.get_settings.cache_clear()
 
 
 def test_positions_seed_is_idempotent_and_updates_in_place(db_url, tmp_path):
