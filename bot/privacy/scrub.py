@@ -16,8 +16,9 @@ It masks, anywhere in a nested document, in the shapes the headers use (赵*, 13
   characters, then a pause), or "my name is X".
 
 jionlp's extractors were measured against these forms and miss full-width digits, bracketed area codes,
-+86 without a separator and the 15-digit ID, and report overlapping spans; the patterns below cover them and
-scrub a report in well under a millisecond.
++86 without a separator and the 15-digit ID, and report overlapping spans; the patterns below cover them. A
+9 KB report in which every string holds a phone, an e-mail and an ID number is scrubbed in about 7 ms (jionlp
+only finding its three kinds in it: 4 ms); strings without digits or @ skip the number and e-mail patterns.
 
 What a role may not see (`hidden`): interviewers nothing personal; recruiters no ID numbers (as in the header);
 HR leads and admins everything. Chat cards (`CHAT`) never carry contacts or ID numbers, only names.
@@ -38,22 +39,29 @@ CHAT = frozenset({CONTACT, ID_NUMBER})  # cards name the candidate, never their 
 
 WIDE = str.maketrans("０１２３４５６７８９ＸｘＸ", "0123456789XxX")
 SPOKEN = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")
+# Each number pattern starts with a character class and checks the character before it only then: a leading
+# look-behind would make the engine try every position (fifteen times slower on a transcript).
 D = "[0-9０-９]"
-NOT_D = "(?<![0-9０-９])"
+FIRST = "(?<![0-9０-９].)"  # after the first character: the one before it was no digit
 NO_D = "(?![0-9０-９])"
 SEP = "[ \\t\\u00a0\\u3000\\-－–—.·]"
 HAN = "[\\u4e00-\\u9fff]"
 CN_D = "[零〇一幺二两三四五六七八九]"
+NATIONAL = f"[1１][3-9３-９](?:{SEP}?{D}){{9}}{NO_D}"
 
-MOBILE = re.compile(f"{NOT_D}(?:(?:[+＋]|00|００)?[8８][6６][)）]?{SEP}*)?[1１][3-9３-９](?:{SEP}?{D}){{9}}{NO_D}")
-SPOKEN_MOBILE = re.compile(f"(?<![零〇一幺二两三四五六七八九]){'[一幺]'}[三四五六七八九]{CN_D}{{9}}(?!{CN_D})")
-LANDLINE = re.compile(f"{NOT_D}(?:[(（]{SEP}?)?[0０]{D}{{2,3}}(?:{SEP}?[)）])?{SEP}?[1-9１-９]{D}{{2,3}}{SEP}?{D}{{4}}"
+MOBILE = re.compile(f"(?:[1１]{FIRST}[3-9３-９](?:{SEP}?{D}){{9}}{NO_D}"
+                    f"|[+＋]{SEP}?(?:00)?[8８][6６][)）]?{SEP}*{NATIONAL}"
+                    f"|[0０]{FIRST}[0０][8８][6６][)）]?{SEP}*{NATIONAL}"
+                    f"|[8８]{FIRST}[6６][)）]?{SEP}*{NATIONAL})")
+SPOKEN_MOBILE = re.compile(f"[一幺](?<!{CN_D}.)[三四五六七八九]{CN_D}{{9}}(?!{CN_D})")
+LANDLINE = re.compile(f"(?:[(（]{SEP}?[0０]|[0０]{FIRST}){D}{{2,3}}(?:{SEP}?[)）])?"
+                      f"{SEP}?[1-9１-９]{D}{{2,3}}{SEP}?{D}{{4}}"
                       f"(?:{SEP}?(?:转|ext\\.?|x){SEP}?{D}{{1,5}})?{NO_D}")
 AFTER_WORD = re.compile(f"((?:电话|座机|手机|号码|联系方式|QQ|qq|[Tt]el|[Pp]hone|[Mm]obile)[^0-9０-９\\n]{{0,6}}?)"
                         f"({D}(?:{SEP}?{D}){{4,14}}){NO_D}")
 EMAIL = re.compile("[A-Za-z0-9._%+\\-]+ ?[@＠] ?[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)*\\.[A-Za-z]{2,}")
-ID18 = re.compile(f"(?<![0-9０-９A-Za-z]){D}(?:{SEP}?{D}){{16}}{SEP}?[0-9０-９XxＸｘ](?![0-9０-９A-Za-z])")
-ID15 = re.compile(f"(?<![0-9０-９A-Za-z]){D}(?:{SEP}?{D}){{14}}(?![0-9０-９A-Za-z])")
+ID18 = re.compile(f"{D}(?<![0-9０-９A-Za-z].)(?:{SEP}?{D}){{16}}{SEP}?[0-9０-９XxＸｘ](?![0-9０-９A-Za-z])")
+ID15 = re.compile(f"{D}(?<![0-9０-９A-Za-z].)(?:{SEP}?{D}){{14}}(?![0-9０-９A-Za-z])")
 
 SURNAMES = ("欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 令狐 长孙 宇文 司徒 夏侯 端木 独孤 南宫 西门 "
             "王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾 肖 田 董 "
@@ -112,7 +120,18 @@ def text(value: str, who: Known, kinds: frozenset[str]) -> str:
     return _apply(value, _rules(who, kinds)) if kinds else value
 
 
-Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+@dataclass(frozen=True)
+class Probe:
+    """What one string holds, looked at once, so the patterns that cannot match it are not run."""
+
+    lower: str
+    digits: bool
+    at: bool
+
+
+Rule = tuple[Callable[[Probe], bool], re.Pattern[str], Callable[[re.Match[str]], str]]
+HAS_DIGIT = re.compile("[0-9０-９]")
+HAS_SPOKEN = re.compile("[一幺][三四五六七八九]")
 
 
 def _walk(value: Any, rules: list[Rule]) -> Any:
@@ -126,37 +145,72 @@ def _walk(value: Any, rules: list[Rule]) -> Any:
 
 
 def _apply(value: str, rules: list[Rule]) -> str:
-    for pattern, replace in rules:
-        value = pattern.sub(replace, value)
+    if not value:
+        return value
+    probe = Probe(lower=value.lower(), digits=HAS_DIGIT.search(value) is not None, at="@" in value or "＠" in value)
+    for gate, pattern, replace in rules:
+        if gate(probe):
+            value = pattern.sub(replace, value)
     return value
+
+
+def _always(probe: Probe) -> bool:
+    return True
+
+
+def _digits_in(probe: Probe) -> bool:
+    return probe.digits
+
+
+def _at_in(probe: Probe) -> bool:
+    return probe.at
+
+
+def _spoken_in(probe: Probe) -> bool:
+    return HAS_SPOKEN.search(probe.lower) is not None
+
+
+def _english_in(probe: Probe) -> bool:
+    return "name" in probe.lower or "called" in probe.lower
+
+
+def _word_in(word: str) -> Callable[[Probe], bool]:
+    word = word.lower()
+    return lambda probe: word in probe.lower
 
 
 def _rules(who: Known, kinds: frozenset[str]) -> list[Rule]:
     """The patterns in the order that keeps one from cutting another's match (ID numbers before phones)."""
     rules: list[Rule] = []
     if ID_NUMBER in kinds:
-        rules += [(_spaced_digits(n), lambda m: mask_id_number(_digits(m.group(0)))) for n in who.id_numbers
-                  if len(_digits(n)) >= 8]
-        rules += [(ID18, _id_number), (ID15, _id_number)]
+        rules += [(_digits_in, _spaced_digits(n), lambda m: mask_id_number(_digits(m.group(0))))
+                  for n in who.id_numbers if len(_digits(n)) >= 8]
+        rules += [(_digits_in, ID18, _id_number), (_digits_in, ID15, _id_number)]
     if CONTACT in kinds:
         if len(who.email) >= 3:
-            rules.append((re.compile(re.escape(who.email).replace("@", " ?[@＠] ?"), re.IGNORECASE),
+            rules.append((_at_in, re.compile(re.escape(who.email).replace("@", " ?[@＠] ?"), re.IGNORECASE),
                           lambda m: mask_email(who.email)))
         if len(_digits(who.phone)) >= 5:
-            rules.append((_spaced_digits(who.phone), lambda m: mask_phone(_digits(who.phone))))
-        rules += [(EMAIL, lambda m: mask_email(m.group(0).replace(" ", "").replace("＠", "@"))),
-                  (MOBILE, lambda m: mask_phone(_digits(m.group(0))[-11:])),
-                  (SPOKEN_MOBILE, lambda m: mask_phone(m.group(0).translate(SPOKEN))),
-                  (LANDLINE, lambda m: mask_phone(_digits(m.group(0)))),
-                  (AFTER_WORD, lambda m: m.group(1) + mask_phone(_digits(m.group(2))))]
-        rules += [(re.compile(f"(?<![A-Za-z0-9_.@-]){re.escape(u)}(?![A-Za-z0-9_@-])", re.IGNORECASE),
+            rules.append((_digits_in, _spaced_digits(who.phone), lambda m: mask_phone(_digits(who.phone))))
+        rules += [(_at_in, EMAIL, lambda m: mask_email(m.group(0).replace(" ", "").replace("＠", "@"))),
+                  (_digits_in, MOBILE, lambda m: mask_phone(_digits(m.group(0))[-11:])),
+                  (_spoken_in, SPOKEN_MOBILE, lambda m: mask_phone(m.group(0).translate(SPOKEN))),
+                  (_digits_in, LANDLINE, lambda m: mask_phone(_digits(m.group(0)))),
+                  (_digits_in, AFTER_WORD, lambda m: m.group(1) + mask_phone(_digits(m.group(2))))]
+        rules += [(_word_in(u), re.compile(f"(?<![A-Za-z0-9_.@-]){re.escape(u)}(?![A-Za-z0-9_@-])", re.IGNORECASE),
                    lambda m: mask_name(m.group(0))) for u in who.userids if len(u) >= 2]
     if NAME in kinds:
         if len(who.name) >= 2:
-            rules.append((re.compile("\\s*".join(map(re.escape, who.name)), re.IGNORECASE),
+            rules.append((_always, re.compile("\\s*".join(map(re.escape, who.name)), re.IGNORECASE),
                           lambda m: mask_name(who.name)))
-        rules += [(pattern, lambda m: m.group(1) + mask_name(m.group(2))) for pattern in (CALLED, INTRODUCED, ENGLISH)]
+        rules += [(_always, CALLED, _introduced), (_always, INTRODUCED, _introduced),
+                  (_english_in, ENGLISH, _introduced)]
     return rules
+
+
+def _introduced(found: re.Match[str]) -> str:
+    """我叫赵六 → 我叫赵*: the introduction kept, the name masked."""
+    return found.group(1) + mask_name(found.group(2))
 
 
 def _digits(value: str) -> str:
@@ -168,7 +222,7 @@ def _spaced_digits(number: str) -> re.Pattern[str]:
     """A registered number however it is spaced, dashed or widened."""
     chars = [f"[{c}{c.translate(str.maketrans('0123456789X', '０１２３４５６７８９Ｘ'))}{c.lower()}]"
              for c in _digits(number)]
-    return re.compile(f"(?<![0-9０-９]){f'{SEP}?'.join(chars)}{NO_D}")
+    return re.compile(f"{chars[0]}{FIRST}{SEP}?{f'{SEP}?'.join(chars[1:])}{NO_D}")
 
 
 def _id_number(found: re.Match[str]) -> str:

@@ -23,7 +23,8 @@ REGISTERED_ID = "440301199001011234"
 CONTACTS = (NAME, PHONE, EMAIL, OTHER_PHONE, OTHER_EMAIL, "zhangsan")
 ID_NUMBERS = (ID_NUMBER, REGISTERED_ID)
 SAID = {  # what the candidate types, and what a summary quotes back, in the ways people write them
-    "answer": f"大家好，我叫赵六，手机13655556666，也可以打 138 1234 5678，邮箱 xss@example.com，身份证号 {ID_NUMBER}。",
+    "answer": f"大家好，我叫赵六，手机13655556666，也可以打 138 1234 5678，邮箱 xss@example.com，"
+              f"身份证号 {ID_NUMBER}。",
     "evidence": "原话：“我是赵六，电话 +86 136-5555-6666，Zhao.Liu@Example.com”",
     "highlight": "用具体数字说明（13655556666）",
     "concern": "把身份证 110105 19491231 002x 告诉了面试官",
@@ -154,6 +155,7 @@ def test_the_report_card_in_chat_carries_no_phone_email_or_id_number(stack, said
 WRITTEN = [  # (as written, what must not survive)
     ("手机13655556666", "13655556666"), ("电话 136 5555 6666", "13655556666"), ("136-5555-6666", "13655556666"),
     ("+86 136 5555 6666", "13655556666"), ("+8613655556666", "13655556666"), ("0086-13655556666", "13655556666"),
+    ("008613655556666", "5555"), ("Call me at 136.5555.6666", "5555"), ("tel: +86-10-8765-4321", "8765"),
     ("全角１３６５５５５６６６６", "１３６５５５５６６６６"), ("幺三六五五五五六六六六", "幺三六五五五五六六六六"),
     ("座机 010-87654321", "87654321"), ("（0755）8765 4321", "87654321"), ("电话：87654321", "87654321"),
     ("xss@example.com", "xss@example.com"), ("Zhao.Liu ＠ Example.com", "Zhao.Liu"),
@@ -170,7 +172,8 @@ def test_the_scrubber_masks_contacts_as_people_write_them(text, secret):
 
 
 @pytest.mark.parametrize("text", ["我是一名软件工程师", "本人性格开朗", "我是高级工程师", "营业额增长了 12%，共 3 年",
-                                  "2024-03-15 入职", "第 1 题 30 秒", "我是金融专业的学生", "编号 A123456"])
+                                  "2024-03-15 入职", "第 1 题 30 秒", "交易额 20240315 元", "评分 0.85 分",
+                                  "我是金融专业的学生", "编号 A123456"])
 def test_the_scrubber_leaves_ordinary_sentences_alone(text):
     assert scrub.text(text, scrub.Known(), scrub.EVERYTHING) == text
 
