@@ -1,7 +1,7 @@
 """Bulk invitations: /bulk commands, an uploaded sheet, and the run's chunks."""
 from __future__ import annotations
 
-from bot.bulk import runs
+from bot.bulk import imports, runs
 
 
 def command(action: str, ref: str | int, userid: str, key: str) -> str:
@@ -9,9 +9,9 @@ def command(action: str, ref: str | int, userid: str, key: str) -> str:
     return runs.command(action, ref, userid, key)
 
 
-def import_sheet(path: str, userid: str, position_id: int, filename: str, request_key: str) -> str:
-    """Read, screen and start an uploaded sheet."""
-    return runs.import_sheet(path, userid, position_id, filename, request_key)
+def import_sheet(stored: str, userid: str, position_id: int, filename: str, request_key: str) -> str:
+    """Read a stored upload, screen it and start its run; the object is deleted after."""
+    return imports.import_sheet(stored, userid, position_id, filename, request_key)
 
 
 def run_chunk(run_id: int) -> str:

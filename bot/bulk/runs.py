@@ -15,14 +15,11 @@ import datetime as dt
 import io
 import logging
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import peewee as pw
 
 from bot.bulk import id_numbers
-from bot.bulk.screening import Screener
-from bot.bulk.sheets import SheetError, read_sheet
 from bot.clock import CN_TZ, utcnow
 from bot.errors import WeComError
 from bot.invitations.invites import find_position, open_invitation, open_titles, queue_card
@@ -35,7 +32,6 @@ from bot.wecom import messages, notify, outbox
 from bot.wecom.cards import clip, task_id, template_card
 from bot.wecom.delivery import deliver, wecom
 from config.settings import get_settings
-from scoring import text
 
 log = logging.getLogger(__name__)
 
@@ -329,57 +325,3 @@ def command(action: str, ref: str | int, userid: str, key: str) -> str:
 
 
 STATUS_WORDS = {"running": "进行中", "paused": "已暂停", "cancelled": "已取消", "done": "已完成"}
-
-
-
-def import_sheet(path: str, userid: str, position_id: int, filename: str, request_key: str) -> str:
-    """Read an uploaded sheet, screen its rows, start the run; tell the recruiter what was (not) taken."""
-    settings = get_settings()
-    locale = settings.hr_locale
-    source = Path(path)
-    with db_session():
-        position = Position.get_by_id(position_id)
-        existing = BulkRun.get_or_none(BulkRun.request_key == request_key)
-        if existing is not None:
-            return "exists"
-        try:
-            sheet = read_sheet(source.read_bytes(), filename)
-        except SheetError as exc:
-            notify.to_hr(userid, "bulk_rejected", f"{request_key}:rejected", filename=filename, reason=str(exc))
-            source.unlink(missing_ok=True)
-            return "rejected"
-        except FileNotFoundError:
-            return "missing"
-        text.use_cache_dir(settings.models_dir)
-        screener = Screener(position.rubric.get("screening") or {}, position.description,
-                            extra_terms=[text.rubric_reference(q) for q in position.questions])
-        verdicts = screener.screen_many([row.fields for row in sheet.rows])
-        rows = [(row.row_no, row.fields, {"passed": v.passed, "score": round(v.score, 1),
-                                          "match": round(v.match, 3), "reasons": list(v.reasons)})
-                for row, v in zip(sheet.rows, verdicts, strict=True)]
-        auto = (position.rubric.get("screening") or {}).get("auto_invite", True)
-        run, created = start(position, userid, filename, rows, request_key, invalid_rows=len(sheet.errors),
-                             auto_invite=auto)
-        if created:
-            to_invite = len(rows) - run.screened_out
-            notify.to_hr(userid, "bulk_received" if auto else "bulk_screened", f"{request_key}:received",
-                         position=position.title, filename=filename, total=run.total_rows, valid=len(rows),
-                         invalid=len(sheet.errors), screened_out=run.screened_out, to_invite=to_invite, id=run.id)
-            if sheet.errors:
-                lines = "\n".join(f"第 {e.row_no} 行：{'；'.join(e.reasons)}" for e in sheet.errors[:40])
-                if len(sheet.errors) > 40:
-                    lines += f"\n…… 共 {len(sheet.errors)} 行，完整列表见批量完成后的文件。"
-                notify.to_hr_text(userid, clip(messages.render("bulk_row_errors", locale, lines=lines), 2048),
-                                  f"{request_key}:row-errors")
-                _store_errors(run, sheet.errors)
-    source.unlink(missing_ok=True)  # the candidates' data now lives in the database only
-    return "started"
-
-
-def _store_errors(run: BulkRun, errors: list) -> None:
-    """Keep the refused rows as items too, so the summary file lists them with their reasons."""
-    rows = [{"run": run.id, "row_no": e.row_no, "fields": {}, "verdict": None, "status": "invalid",
-             "reason": "；".join(e.reasons)[:250]} for e in errors]
-    for i in range(0, len(rows), 500):
-        BulkItem.insert_many(rows[i:i + 500]).on_conflict_ignore().execute()
-

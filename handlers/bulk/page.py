@@ -2,25 +2,24 @@
 
 WeCom's self-built apps receive text, images, voice, video, locations and links from members — not files
 (path/96467) — so a sheet reaches us through this page, opened in WeCom's browser from the chat. The signed
-link names the recruiter and the position and lives 30 minutes; the upload is stored, and the import runs
-as a job that reports back in chat.
+link names the recruiter and the position and lives 30 minutes; the upload is stored sealed through the storage
+backend (bot/bulk/imports.py), and the import runs as a job on any machine that reports back in chat; the page
+lists the recruiter's recent uploads for the position and where each stands.
 """
 from __future__ import annotations
-
-import hashlib
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import links
+from bot.bulk import imports
 from bot.bulk import runs as bulk
 from bot.privacy.roles import ADMIN, HR_LEAD
-from bot.queues import COMMANDS, enqueue
 from bot.store.models import AuditLog, BulkRun, Position
+from bot.store.storage import StorageError
 from bot.wecom.messages import render
 from config.settings import Settings
 from handlers.hr.auth import hr_page
-from jobs import bulk as bulk_jobs
 
 bp = Blueprint("bulk_page", __name__, template_folder="templates")
 MAX_BYTES = 20 * 1024 * 1024  # WeCom's own file limit; sheets of 20,000 rows are far below it
@@ -71,6 +70,7 @@ def upload(token: str):
         return render_template("message.html", title="链接已失效", body=body), 403
     page = {"title": render("bulk_page_title", settings.hr_locale), "company": settings.company_name,
             "position": position.title}
+    page["uploads"] = imports.recent(userid, position.id)
     if request.method == "GET":
         return render_template("bulk_upload.html", **page)
     request.max_content_length = MAX_BYTES + 64 * 1024
@@ -83,12 +83,11 @@ def upload(token: str):
         return render_template("bulk_upload.html", error="请选择一个 .xlsx 或 .csv 文件。", **page), 400
     if len(data) > MAX_BYTES:
         return render_template("bulk_upload.html", error="文件超过 20 MB。", **page), 413
-    digest = hashlib.sha256(data).hexdigest()
-    folder = settings.data_dir / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{digest}.upload"
-    path.write_bytes(data)
     filename = (upload.filename or "名单").replace("/", "_")[-100:]
-    key = f"bulk-upload:{userid}:{position.id}:{digest}"  # the same file again is the same run
-    enqueue(COMMANDS, bulk_jobs.import_sheet, str(path), userid, position.id, filename, key, key=key, timeout=1800)
-    return render_template("bulk_upload.html", done="已收到名单，正在导入和筛选；结果和进度会发到企业微信。", **page)
+    try:
+        imports.submit(settings, data, userid, position.id, filename)
+    except StorageError as exc:
+        current_app.logger.error("bulk upload not stored: %s", exc)
+        return render_template("bulk_upload.html", error="文件暂时无法保存（存储不可用），请稍后重试。", **page), 503
+    return render_template("bulk_upload.html", done="已收到名单，正在导入和筛选；结果和进度会发到企业微信。",
+                           **{**page, "uploads": imports.recent(userid, position.id)})

@@ -1,0 +1,228 @@
+"""A recruiter's uploaded sheet on its way to a run, on whichever machine runs the job.
+
+The upload page stores the sheet through the storage backend (sealed like recordings: the local disk on one
+machine, S3-compatible object storage across several), and the import job reads it from there, so the web host
+and the worker need not share a disk. The object is deleted once the import is over, whatever the outcome: the
+candidates' data then lives in the database only. Every outcome reaches the recruiter: a run's numbers, or a
+message saying why nothing was imported (the object missing, a sheet that cannot be read or opened, a crash);
+the upload page lists the recruiter's recent uploads for the position with the same words.
+
+A worker killed mid-import leaves the object and its job: RQ runs the job again (it is enqueued with a retry),
+and the page says the upload is still being imported until then.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from rq import Retry
+
+from bot.bulk import runs
+from bot.bulk.screening import Screener
+from bot.bulk.sheets import SheetError, read_sheet
+from bot.clock import local_time, utcnow
+from bot.errors import OUTAGES
+from bot.queues import COMMANDS, enqueue
+from bot.store.db import db_session
+from bot.store.kv import get_redis
+from bot.store.models import BulkItem, BulkRun, Position
+from bot.store.sealing import SealError
+from bot.store.storage import SealedStore, StorageError, StorageKeyError, get_storage
+from bot.wecom import messages, notify
+from bot.wecom.cards import clip
+from config.settings import Settings, get_settings
+from scoring import text
+
+log = logging.getLogger(__name__)
+
+FOLDER = "imports"
+KEEP_STATUS_SECONDS = 7 * 86400
+RECENT = 5                      # uploads listed on the page
+STUCK_SECONDS = 1800 + 600      # the import job's timeout and a margin: an import this old was interrupted
+MISSING = "上传的文件在存储里找不到了，没有导入任何一行。请重新上传名单。"
+UNREADABLE = "上传的文件无法从存储中读出（已损坏或密钥不符），没有导入任何一行。请重新上传名单。"
+CRASHED = "导入时出错，没有导入任何一行。请稍后重新上传；如仍失败，请联系管理员。"
+
+
+def request_key(userid: str, position_id: int, data: bytes) -> str:
+    """The upload's identity: the same file from the same recruiter for the same position is the same run."""
+    return f"bulk-upload:{userid}:{position_id}:{hashlib.sha256(data).hexdigest()}"
+
+
+def object_key(key: str) -> str:
+    """Where the upload waits in the store (one object per request, so two recruiters' copies never collide)."""
+    return f"{FOLDER}/{hashlib.sha256(key.encode()).hexdigest()}.upload"
+
+
+def submit(settings: Settings, data: bytes, userid: str, position_id: int, filename: str) -> str:
+    """Store the sheet sealed, note it as queued and queue its import; return the request key."""
+    key = request_key(userid, position_id, data)
+    stored = object_key(key)
+    get_storage(settings).put(stored, data)
+    _note(key, userid, position_id, state="queued", filename=filename)
+    enqueue(COMMANDS, "jobs.bulk.import_sheet", stored, userid, position_id, filename, key, key=key,
+            timeout=1800, retry=Retry(max=1))
+    return key
+
+
+def import_sheet(stored: str, userid: str, position_id: int, filename: str, key: str) -> str:
+    """Read the stored sheet, screen its rows, start the run; tell the recruiter what was (not) taken and
+    delete the object. An outage (database, Redis) leaves the object for the job's next try."""
+    settings = get_settings()
+    store = get_storage(settings)
+    with db_session():
+        existing = BulkRun.get_or_none(BulkRun.request_key == key)
+        if existing is not None:
+            _finish(store, stored, key, userid, position_id, state="started", run=existing.id)
+            return "exists"
+        try:
+            data = _read(store, stored)
+        except FileNotFoundError:
+            return _fail(store, stored, key, userid, position_id, filename, MISSING, "missing")
+        except (SealError, StorageKeyError):
+            return _fail(store, stored, key, userid, position_id, filename, UNREADABLE, "unreadable")
+        try:
+            return _import(settings, store, stored, data, key, userid, position_id, filename)
+        except SheetError as exc:
+            return _fail(store, stored, key, userid, position_id, filename, str(exc), "rejected")
+        except OUTAGES:
+            raise
+        except Exception:
+            log.exception("bulk import %s crashed", key)
+            return _fail(store, stored, key, userid, position_id, filename, CRASHED, "failed")
+
+
+def _read(store: SealedStore, stored: str) -> bytes:
+    """The sheet's bytes; an upload queued before sheets went through the store named a local file."""
+    if stored.startswith("/"):
+        return Path(stored).read_bytes()
+    return store.get(stored)
+
+
+def _import(settings: Settings, store: SealedStore, stored: str, data: bytes, key: str, userid: str,
+            position_id: int, filename: str) -> str:
+    locale = settings.hr_locale
+    position = Position.get_by_id(position_id)
+    sheet = read_sheet(data, filename)
+    text.use_cache_dir(settings.models_dir)
+    screener = Screener(position.rubric.get("screening") or {}, position.description,
+                        extra_terms=[text.rubric_reference(q) for q in position.questions])
+    verdicts = screener.screen_many([row.fields for row in sheet.rows])
+    rows = [(row.row_no, row.fields, {"passed": v.passed, "score": round(v.score, 1),
+                                      "match": round(v.match, 3), "reasons": list(v.reasons)})
+            for row, v in zip(sheet.rows, verdicts, strict=True)]
+    auto = (position.rubric.get("screening") or {}).get("auto_invite", True)
+    run, created = runs.start(position, userid, filename, rows, key, invalid_rows=len(sheet.errors),
+                              auto_invite=auto)
+    if created:
+        if sheet.errors:
+            _store_errors(run, sheet.errors)
+        notify.to_hr(userid, "bulk_received" if auto else "bulk_screened", f"{key}:received",
+                     position=position.title, filename=filename, total=run.total_rows, valid=len(rows),
+                     invalid=len(sheet.errors), screened_out=run.screened_out,
+                     to_invite=len(rows) - run.screened_out, id=run.id)
+        if sheet.errors:
+            lines = "\n".join(f"第 {e.row_no} 行：{'；'.join(e.reasons)}" for e in sheet.errors[:40])
+            if len(sheet.errors) > 40:
+                lines += f"\n…… 共 {len(sheet.errors)} 行，完整列表见批量完成后的文件。"
+            notify.to_hr_text(userid, clip(messages.render("bulk_row_errors", locale, lines=lines), 2048),
+                              f"{key}:row-errors")
+    _finish(store, stored, key, userid, position_id, state="started", run=run.id)
+    return "started" if created else "exists"
+
+
+def _store_errors(run: BulkRun, errors: list) -> None:
+    """Keep the refused rows as items too, so the summary file lists them with their reasons."""
+    rows = [{"run": run.id, "row_no": e.row_no, "fields": {}, "verdict": None, "status": "invalid",
+             "reason": "；".join(e.reasons)[:250]} for e in errors]
+    for i in range(0, len(rows), 500):
+        BulkItem.insert_many(rows[i:i + 500]).on_conflict_ignore().execute()
+
+
+def _fail(store: SealedStore, stored: str, key: str, userid: str, position_id: int, filename: str, reason: str,
+          outcome: str) -> str:
+    """Tell the recruiter why nothing was imported (once per upload: the same file sent again is told again),
+    note it for the page, drop the object."""
+    queued_at = (get_redis().hget(_status_key(key), "at") or b"").decode()
+    notify.to_hr(userid, "bulk_rejected", f"{key}:rejected:{queued_at}", filename=filename, reason=reason)
+    _finish(store, stored, key, userid, position_id, state="failed", reason=reason)
+    return outcome
+
+
+def _finish(store: SealedStore, stored: str, key: str, userid: str, position_id: int, **status: object) -> None:
+    _note(key, userid, position_id, **status)
+    try:
+        if stored.startswith("/"):
+            Path(stored).unlink(missing_ok=True)
+        else:
+            store.delete(stored)
+    except (StorageError, StorageKeyError, OSError) as exc:
+        log.error("bulk import %s: the uploaded sheet %s could not be deleted: %s", key, stored, exc)
+
+
+# -- what the upload page shows ------------------------------------------------------------------------------------
+
+def _status_key(key: str) -> str:
+    return f"bulk:import:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
+
+def _list_key(userid: str, position_id: int) -> str:
+    return f"bulk:imports:{hashlib.sha256(userid.encode()).hexdigest()[:16]}:{position_id}"
+
+
+def _note(key: str, userid: str, position_id: int, **status: object) -> None:
+    """Record where an upload stands (Redis, a week): the page's list; chat messages are the lasting record."""
+    values = {name: str(value) for name, value in status.items()}
+    status_key, list_key = _status_key(key), _list_key(userid, position_id)
+    with get_redis().pipeline() as pipe:
+        if values.get("state") == "queued":
+            pipe.delete(status_key)
+            pipe.lrem(list_key, 0, key)
+            pipe.lpush(list_key, key)
+            pipe.ltrim(list_key, 0, RECENT - 1)
+            pipe.expire(list_key, KEEP_STATUS_SECONDS)
+            values["at"] = utcnow().isoformat()
+        pipe.hset(status_key, mapping=values)
+        pipe.expire(status_key, KEEP_STATUS_SECONDS)
+        pipe.execute()
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    at: str             # Beijing time
+    state: str          # queued | stuck | failed | started
+    words: str          # where it stands, in the page's words
+
+
+def recent(userid: str, position_id: int) -> list[Upload]:
+    """The recruiter's latest uploads for the position, newest first, each with where it (or its run) stands."""
+    redis = get_redis()
+    uploads = []
+    for raw in redis.lrange(_list_key(userid, position_id), 0, RECENT - 1):
+        values = {k.decode(): v.decode() for k, v in redis.hgetall(_status_key(raw.decode())).items()}
+        if not values.get("at"):
+            continue
+        at = dt.datetime.fromisoformat(values["at"])
+        state = values.get("state", "queued")
+        if state == "queued" and (utcnow() - at).total_seconds() > STUCK_SECONDS:
+            state = "stuck"
+        uploads.append(Upload(values.get("filename", ""), local_time(at), state, _words(state, values)))
+    return uploads
+
+
+def _words(state: str, values: dict[str, str]) -> str:
+    if state == "failed":
+        return f"导入失败：{values.get('reason', '')}"
+    if state == "stuck":
+        return "导入没有完成（可能被中断），请重新上传。"
+    run = BulkRun.get_or_none(BulkRun.id == int(values["run"])) if values.get("run") else None
+    if run is None:
+        return "正在导入和筛选……"
+    c = runs.counts(run.id)
+    status = runs.STATUS_WORDS.get(run.status, run.status)
+    return (f"批量邀请 {run.id}：{status}，已发送 {c['delivered']}/{c['target']}，"
+            f"失败 {c['failed']}，筛选未通过 {run.screened_out}，无效 {run.invalid_rows}")
