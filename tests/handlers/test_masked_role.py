@@ -130,6 +130,10 @@ def test_the_masked_role_finds_nothing_the_candidate_said_on_any_surface(stack, 
     assert "赵*" in report and "136****6666" in report and "x***@example.com" in report and "110***" in report
     assert "用具体数字说明（136****6666）" in seen[f"/hr/compare?r={said['report']}"]
     assert "136****6666" in seen[f"/reports/{said['interview']}"]
+    search = {"q": OTHER_EMAIL}  # the pool indexes transcripts: a masked role may not look an address up in it
+    hits = [re.findall("命中：([^<]*)", login(stack, user).get(f"{stack.base}/hr/pool", params=search, timeout=30).text)
+            for user in ("hr_li", "mgr_zhao")]
+    assert "xss" in "".join(hits[0]) and "xss" not in "".join(hits[1])
 
 
 def test_full_roles_still_read_what_was_said_and_recruiters_no_id_numbers(stack, said):
