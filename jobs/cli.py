@@ -1,6 +1,7 @@
 """The operators' one command line: `python -m jobs.cli upgrade|seed|status|new NAME|token …|recordings rotate|check|
-rekey|retention|erase ID|models setup|check`: migrations, the position seed, open-API tokens, re-sealing and checking
-recordings, re-sealing the personal data in the database, retention and erasure, and the offline models."""
+rekey|retention|erase ID|sessions list|end USERID|models setup|check`: migrations, the position seed, open-API tokens,
+re-sealing and checking recordings, re-sealing the personal data in the database, retention and erasure, HR members'
+sign-in sessions, and the offline models."""
 from __future__ import annotations
 
 import argparse
@@ -41,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("retention", help="delete now what is past its retention period (what the daily job does)")
     erase = sub.add_parser("erase", help="delete one candidate's personal data (tells them and HR; printed: counts)")
     erase.add_argument("candidate_id", type=int)
+    hr_sessions = sub.add_parser("sessions", help="HR members' sign-in sessions: list, end USERID (everywhere)")
+    sessions_sub = hr_sessions.add_subparsers(dest="action", required=True)
+    sessions_sub.add_parser("list", help="members signed in, with their live sessions")
+    end = sessions_sub.add_parser("end", help="sign a member out of every browser at once")
+    end.add_argument("userid")
     models_cmd = sub.add_parser("models", help="the offline models: setup (idempotent), check (exit 1 naming what is "
                                 "missing)")
     models_cmd.add_argument("action", choices=("setup", "check"))
@@ -78,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         return _rekey(db, settings)
     elif args.command in ("retention", "erase"):
         return _rights(args)
+    elif args.command == "sessions":
+        return _sessions(args, settings)
     return 0
 
 
@@ -176,6 +184,26 @@ def _rights(args: argparse.Namespace) -> int:
           + (", ".join(f"{name}: {n}" for name, n in request.summary.items()) or "nothing was left"))
     return 0
 
+
+
+def _sessions(args: argparse.Namespace, settings) -> int:
+    """List the signed-in HR members, or end every session of one (audited as the operator's)."""
+    from bot.privacy import sessions
+    from bot.store.db import db_session
+    from bot.store.kv import get_redis
+    from bot.store.models import AuditLog
+
+    client = get_redis(settings)
+    if args.action == "list":
+        for userid, live, _ in sessions.signed_in(client):
+            print(f"{userid}: {live} session(s)")
+        return 0
+    ended = sessions.end_all(client, args.userid)
+    with db_session():
+        AuditLog.create(actor="cli", action="sessions_ended", target_type="hr_member", target_id=args.userid[:64],
+                        detail={"sessions": ended})
+    print(f"{args.userid}: {ended} session(s) ended")
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "decide": frozenset({ADMIN, HR_LEAD, RECRUITER}),          # decisions and tags
     "read_audit": frozenset({ADMIN, HR_LEAD}),
     "erase": frozenset({ADMIN}),
+    "end_sessions": frozenset({ADMIN}),                        # sign a member out everywhere
 }
 
 

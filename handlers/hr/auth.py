@@ -1,36 +1,45 @@
-"""Who is looking at an HR page: WeCom OAuth (snsapi_base → auth/getuserinfo) and a signed session cookie.
+"""Who is looking at an HR page: WeCom OAuth (snsapi_base → auth/getuserinfo) and a session held on the server.
 
 Inside WeCom the redirect is silent: a member who opens a report link from a card lands on the page already
-signed in. In the sandbox the OAuth page asks whose identity to use. The role (admin, hr_lead, recruiter,
-interviewer: bot/privacy/roles.py) comes from the settings' lists on every request, so removing someone takes
-effect at once.
+signed in. In the sandbox the OAuth page asks whose identity to use. The cookie carries only the session's random
+id (bot/privacy/sessions.py keeps the session in Redis), so logging out, an admin, or taking the member off every
+role list ends it for every copy of the cookie. The role (admin, hr_lead, recruiter, interviewer:
+bot/privacy/roles.py) comes from the settings' lists on every request, so a change takes effect at once.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hmac
-import secrets
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session
+from redis import Redis
 
 from bot import links
+from bot.clock import local_time
 from bot.errors import WeComError
+from bot.privacy import sessions
 from bot.privacy.roles import ROLE_LABELS, can, role_of
 from bot.store.db import db_session
+from bot.store.kv import get_redis
 from bot.store.models import AuditLog
 from bot.wecom.delivery import wecom
 
 bp = Blueprint("hr_auth", __name__)
 
 SAFE_NEXT = ("/hr/", "/r/")
+UNSENDABLE = re.compile(r"[\x00-\x1f\x7f]")  # a control character (CR, LF, NUL) cannot go into a Location header
+BAD_LINK = ("链接无效", "这个登录链接无效，请回到企业微信重新打开页面。")
 
 
 def _safe_next(target: str | None) -> str:
-    """Only our own HR pages: never an absolute URL or //host (an open redirect)."""
-    if target and target.startswith(SAFE_NEXT) and "//" not in target and "\\" not in target and len(target) < 2048:
+    """Only our own HR pages: never an absolute URL or //host (an open redirect), nothing a header cannot carry."""
+    if (target and target.startswith(SAFE_NEXT) and "//" not in target and "\\" not in target
+            and len(target) < 2048 and not UNSENDABLE.search(target)):
         return target
     return "/hr/"
 
@@ -48,7 +57,10 @@ def oauth_url(next_path: str) -> str:
 @bp.get("/hr/login")
 def login():
     """Send the browser through WeCom OAuth."""
-    return redirect(oauth_url(request.args.get("next", "/hr/")))
+    target = request.args.get("next", "/hr/")
+    if UNSENDABLE.search(target):
+        return _refuse(400, *BAD_LINK)
+    return redirect(oauth_url(target))
 
 
 @bp.get("/hr/oauth")
@@ -58,6 +70,8 @@ def oauth_return():
     next_path = links.read_oauth_state(current_app.extensions["settings"], state)
     if next_path is None:
         return _refuse(400, "登录请求无效或已过期", "请回到企业微信重新打开页面。")
+    if UNSENDABLE.search(next_path):
+        return _refuse(400, *BAD_LINK)
     if not code or len(code) > 512:
         return _refuse(400, "登录请求无效", "缺少授权码，请回到企业微信重新打开页面。")
     try:
@@ -73,16 +87,39 @@ def oauth_return():
                         action="hr_login" if role else "hr_login_refused", target_type="hr_pages")
     if role is None:
         return _refuse(403, "无权访问", "这些页面只对招聘团队开放。如需查看，请联系招聘负责人。")
+    _sign_in(userid)
+    return redirect(_safe_next(next_path))
+
+
+def _redis() -> Redis:
+    return get_redis(current_app.extensions["settings"])
+
+
+def _sign_in(userid: str) -> None:
+    """A new session (a new id: one carried in from before sign-in is never kept) in a fresh cookie."""
+    old = _server_session()
+    if old is not None:
+        sessions.end(_redis(), old)
+    session_id, g.hr_session = sessions.start(_redis(), userid)
     session.clear()
     session.permanent = True
-    session.update(userid=userid, csrf=secrets.token_urlsafe(24))
-    return redirect(_safe_next(next_path))
+    session["sid"] = session_id
+
+
+def _server_session() -> sessions.HrSession | None:
+    """The live server-side session the cookie names (read once per request)."""
+    if "hr_session" not in g:
+        g.hr_session = sessions.find(_redis(), session.get("sid")) if session.get("sid") else None
+    return g.hr_session
 
 
 @bp.post("/hr/logout")
 def logout():
-    """End the session."""
+    """End the session: on the server, so a copy of the cookie is signed out too."""
     check_csrf()
+    current = _server_session()
+    if current is not None:
+        sessions.end(_redis(), current)
     session.clear()
     return render_template("message.html", title="已退出", body="已退出登录。")
 
@@ -92,10 +129,20 @@ def _refuse(status: int, title: str, body: str):
 
 
 def current_user() -> tuple[str, str] | None:
-    """(userid, role) of the signed-in member who still holds an HR role, else None."""
-    userid = session.get("userid")
-    role = role_of(current_app.extensions["settings"], userid) if userid else None
-    return (userid, role) if role else None
+    """(userid, role) of the signed-in member who still holds an HR role, else None. A member taken off every role
+    list has all their sessions ended here, so giving the role back does not revive them."""
+    current = _server_session()
+    if current is None:
+        if session:  # an ended, expired or forged id, or a cookie from before sessions were kept: drop it
+            session.clear()
+        return None
+    role = role_of(current_app.extensions["settings"], current.userid)
+    if role is None:
+        sessions.end_all(_redis(), current.userid)
+        g.hr_session = None
+        session.clear()
+        return None
+    return current.userid, role
 
 
 def hr_page(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -126,13 +173,50 @@ def requires(permission: str) -> None:
 
 def csrf_token() -> str:
     """The session's form token (forms post it back; the session cookie alone is not enough)."""
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(24)
-    return session["csrf"]
+    current = _server_session()
+    return current.csrf if current else ""
+
+
+def same_secret(sent: str, expected: str) -> bool:
+    """Constant-time comparison of any two strings: as UTF-8 bytes, since hmac.compare_digest refuses str with
+    non-ASCII characters (a TypeError, once a 500 for a form token like "令牌")."""
+    return hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
 
 
 def check_csrf() -> None:
     """Refuse a form post that does not carry the session's token."""
     sent = request.form.get("csrf", "") if request.form else request.headers.get("X-CSRF-Token", "")
-    if not hmac.compare_digest(str(sent), str(session.get("csrf", ""))) or not sent:
+    expected = csrf_token()
+    if not sent or not expected or not same_secret(str(sent), expected):
         abort(400, description="表单已过期，请刷新页面后重试。")
+
+
+@bp.get("/hr/sessions")
+@hr_page
+def session_list():
+    """Admins: who is signed in, with a button that ends every session of a member."""
+    requires("end_sessions")
+    return render_template("hr/sessions.html", members=_members(), csrf=csrf_token())
+
+
+@bp.post("/hr/sessions/end")
+@hr_page
+def end_sessions():
+    """Admins: end every session of a member at once (a lost phone, a member who left); audited."""
+    requires("end_sessions")
+    check_csrf()
+    userid = (request.form.get("userid") or "").strip()
+    if not userid or len(userid) > 64:
+        abort(400, description="请指定要退出登录的成员。")
+    ended = sessions.end_all(_redis(), userid)
+    with db_session():
+        AuditLog.create(actor=g.userid, action="sessions_ended", target_type="hr_member", target_id=userid,
+                        detail={"sessions": ended})
+    return render_template("hr/sessions.html", members=_members(), csrf=csrf_token(), ended=(userid, ended))
+
+
+def _members() -> list[dict[str, Any]]:
+    settings = current_app.extensions["settings"]
+    return [{"userid": userid, "sessions": count, "role": role_of(settings, userid),
+             "latest": local_time(dt.datetime.fromtimestamp(latest, dt.UTC).replace(tzinfo=None))}
+            for userid, count, latest in sessions.signed_in(_redis())]

@@ -8,9 +8,12 @@ import http.client
 import json
 from urllib.parse import urlparse
 
+import pytest
+
 from tests.support.h5 import consent
 
 MIB = 1024 * 1024
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # Redis and HTTP: one database is enough
 
 
 def chunked(base: str, method: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
