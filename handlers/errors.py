@@ -8,6 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from bot.errors import OUTAGES, RETRY_AFTER_SECONDS
+from bot.store.sealing import SealError
 
 PAGES = ("/hr/", "/r/")  # people read these: a page, not JSON
 
@@ -36,6 +37,15 @@ def init_app(app: Flask) -> None:
 
     for outage in OUTAGES:
         app.register_error_handler(outage, unavailable)
+
+    @app.errorhandler(SealError)
+    def unreadable(exc: SealError):
+        """Stored data that does not open is an operator's problem (a key missing from RECORDING_KEYS): say so."""
+        app.logger.error("%s %s: sealed data does not open: %s", request.method, request.path, exc)
+        body = "存储的数据无法解密：请管理员检查 RECORDING_KEYS 是否仍包含加密它的密钥。"
+        if request.path.startswith(PAGES):
+            return render_template("message.html", title="数据无法解密", body=body), 500
+        return jsonify(error=body, code="sealed_data_unreadable"), 500
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -252,3 +252,20 @@ def test_rotation_reseals_under_the_new_key_and_old_rows_still_open(env, db_url,
 
     for (value,) in database.execute_sql("SELECT name FROM candidate").fetchall():
         assert sealed_key_id(value) == "k2"
+
+
+def test_pages_say_clearly_when_the_keys_cannot_open_the_data(env, client, monkeypatch):
+    """RECORDING_KEYS lost or replaced: the candidate's page answers with what is wrong, not a bare internal error."""
+    from bot.links import invitation_link
+    from bot.store.models import Candidate, Invitation, Position
+
+    candidate = Candidate.create(name=NAME)
+    invitation = Invitation.create(position=Position.get(), candidate=candidate, invited_by="hr_li",
+                                   expires_at=dt.datetime(2030, 1, 1))
+    state = f"/h5/api/{invitation_link(env, invitation).rsplit('/', 1)[1]}/state"
+    assert client.get(state).json["candidate"] == NAME
+
+    use_keys(monkeypatch, "other")
+    response = client.get(state)
+    assert response.status_code == 500 and response.json["code"] == "sealed_data_unreadable"
+    assert "RECORDING_KEYS" in response.json["error"] and NAME not in response.get_data(as_text=True)
