@@ -6,6 +6,10 @@ attributes, scripts set styles through the DOM), so script-src and style-src nee
 """
 from __future__ import annotations
 
+import re
+import unicodedata
+from urllib.parse import quote
+
 from flask import Flask, Response, request
 
 from config.settings import Settings
@@ -23,6 +27,7 @@ PAGE_POLICY = "; ".join((
     "frame-ancestors 'none'",
 ))
 DATA_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"  # JSON opened as a document does nothing
+FILENAME = re.compile(r'filename="?([^";]*)"?')
 PAGE_PERMISSIONS = "camera=(self), microphone=(self), geolocation=(), payment=(), usb=()"
 ALWAYS = {
     "X-Content-Type-Options": "nosniff",
@@ -40,8 +45,24 @@ def always(response: Response) -> Response:
     return response
 
 
+def sendable_disposition(response: Response) -> None:
+    """A download named in Chinese (a position's slug from its file) as RFC 6266 names it: an ASCII fallback and
+    filename*=UTF-8''…, since a header carries latin-1 at most and a server cannot write the raw name (werkzeug's
+    own server hung on it)."""
+    value = response.headers.get("Content-Disposition")
+    if value is None or value.isascii():
+        return
+    kind = value.partition(";")[0].strip() or "attachment"
+    match = FILENAME.search(value)
+    name = match.group(1) if match else "download"
+    simple = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    response.headers.set("Content-Disposition", kind, filename=simple,
+                         **{"filename*": "UTF-8''" + quote(name, safe="!#$&+^`|~")})
+
+
 def secure(response: Response, *, https: bool) -> Response:
     """Add the security headers a view has not set itself."""
+    sendable_disposition(response)
     for name, value in ALWAYS.items():
         response.headers.setdefault(name, value)
     if response.mimetype == "text/html":

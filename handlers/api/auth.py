@@ -29,8 +29,9 @@ def authenticate(header: str | None) -> ApiToken:
         raise _unauthorized("malformed_token", "the Authorization header must be: Bearer <token>", invalid=True)
     digest = hash_token(match.group(1))
     row = ApiToken.get_or_none(ApiToken.token_hash == digest)
-    # The lookup is by a hash of a random secret, so its timing reveals nothing; the compare is constant-time anyway.
-    if row is None or not hmac.compare_digest(row.token_hash, digest):
+    # The lookup is by a hash of a random secret, so its timing reveals nothing; the compare is constant-time anyway,
+    # on bytes (compare_digest raises TypeError for a str with non-ASCII characters).
+    if row is None or not hmac.compare_digest(row.token_hash.encode(), digest.encode()):
         raise _unauthorized("invalid_token", "unknown token", invalid=True)
     if row.revoked_at is not None:
         raise _unauthorized("revoked_token", "this token was revoked", invalid=True)

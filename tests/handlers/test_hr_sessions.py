@@ -173,3 +173,23 @@ def test_a_page_path_with_cr_or_lf_signs_in_to_the_home_page(stack):
                         timeout=30)
     landed = requests.get(back.headers["Location"], allow_redirects=False, timeout=30)
     assert landed.status_code == 302 and landed.headers["Location"] == "/hr/"
+
+
+def test_a_download_named_from_a_non_ascii_slug_keeps_a_sendable_header(stack):
+    """A position file may name its slug in Chinese; the export's Content-Disposition then carries it the way
+    RFC 6266 allows (filename*=UTF-8''…) instead of a header the server cannot write."""
+    from pathlib import Path
+
+    import yaml
+
+    from bot.positions.catalog import parse_position, save_position
+
+    teller = yaml.safe_load(Path(__file__).parents[2].joinpath("config/positions/teller.yaml").read_text("utf-8"))
+    path = Path(stack.settings.data_dir) / "lobby.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump({**teller, "slug": "大堂经理", "title": "大堂经理"}, allow_unicode=True), "utf-8")
+    save_position(parse_position(path))
+    answer = login(stack, "hr_li").get(f"{stack.base}/hr/positions/大堂经理/export.csv", timeout=30)
+    assert answer.status_code == 200, answer.text
+    disposition = answer.headers["Content-Disposition"]
+    assert disposition.isascii() and "filename*=UTF-8''interviews-%E5%A4%A7" in disposition, disposition
