@@ -50,6 +50,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         app.logger.exception("unhandled error")
+        if request.path.startswith(PAGES):
+            return render_template("message.html", title="出错了",
+                                   body="页面处理出错，已记录。请稍后重试；如果一直出现，请联系管理员。"), 500
         return jsonify(error="internal error"), 500
 
 

@@ -193,3 +193,18 @@ def test_a_download_named_from_a_non_ascii_slug_keeps_a_sendable_header(stack):
     assert answer.status_code == 200, answer.text
     disposition = answer.headers["Content-Disposition"]
     assert disposition.isascii() and "filename*=UTF-8''interviews-%E5%A4%A7" in disposition, disposition
+
+
+def test_an_unexpected_error_on_a_page_is_a_page_without_a_traceback(env):
+    from handlers.app import create_app
+
+    app = create_app(env)
+
+    def boom():
+        raise RuntimeError("secret detail")
+
+    app.add_url_rule("/hr/boom", "boom", boom)
+    answer = app.test_client().get("/hr/boom")
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 500 and answer.mimetype == "text/html" and "出错了" in text
+    assert "secret detail" not in text and "Traceback" not in text
