@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 MODELS_DIR ?= data/models
 
-.PHONY: run test arch docs bench bench-callback bench-scoring bench-screening bench-bulk bench-pool load load-quick eval install install-dev lint migrate models seed clean
+.PHONY: run test arch docs bench bench-callback bench-scoring bench-screening bench-bulk bench-pool load load-quick eval install install-dev lint migrate models seed backup restore clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ migrate: install
 
 seed: migrate models
 	$(BIN)/python -m jobs.cli seed
+
+# `make backup DIR=/backups/2026-01-31` and `make restore DIR=…` (docs/operations.md#backups)
+backup restore: install
+	@test -n "$(DIR)" || { echo "usage: make $@ DIR=<folder>"; exit 2; }
+	$(BIN)/python -m jobs.cli $@ "$(DIR)"
 
 run: seed
 	@$(BIN)/python -m config.banner

@@ -1,7 +1,7 @@
 """The operators' one command line: `python -m jobs.cli upgrade|seed|status|new NAME|token …|recordings rotate|check|
-rekey|retention|erase ID|sessions list|end USERID|models setup|check`: migrations, the position seed, open-API tokens,
-re-sealing and checking recordings, re-sealing the personal data in the database, retention and erasure, HR members'
-sign-in sessions, and the offline models."""
+rekey|retention|erase ID|sessions list|end USERID|backup DIR|restore DIR|models setup|check`: migrations, the position
+seed, open-API tokens, re-sealing and checking recordings, re-sealing the personal data in the database, retention
+and erasure, HR members' sign-in sessions, backups and restores, and the offline models."""
 from __future__ import annotations
 
 import argparse
@@ -47,6 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     sessions_sub.add_parser("list", help="members signed in, with their live sessions")
     end = sessions_sub.add_parser("end", help="sign a member out of every browser at once")
     end.add_argument("userid")
+    backup_cmd = sub.add_parser("backup", help="copy the database (online) and every stored object, still sealed, "
+                                "into a new or empty folder with a manifest (the keys are not included)")
+    backup_cmd.add_argument("dir")
+    restore_cmd = sub.add_parser("restore", help="check a backup folder against its manifest, then restore it into the "
+                                 "configured database and storage (refused when they hold data, unless --force)")
+    restore_cmd.add_argument("dir")
+    restore_cmd.add_argument("--force", action="store_true", help="replace the data the target already holds")
     models_cmd = sub.add_parser("models", help="the offline models: setup (idempotent), check (exit 1 naming what is "
                                 "missing)")
     models_cmd.add_argument("action", choices=("setup", "check"))
@@ -59,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    if args.command in ("backup", "restore"):  # they reach the database with its own tools
+        return _backup(args, settings)
     db = init_database(settings.database_url)
     if args.command == "upgrade":
         applied = schema.upgrade(db)
@@ -161,6 +170,26 @@ def _rekey(db, settings) -> int:
     newest, older = settings.recording_keys[0][0], [key_id for key_id, _ in settings.recording_keys[1:]]
     print(f"the personal data in the database is sealed and indexed with {newest}"
           + (f"; once `recordings rotate` says so too, {', '.join(older)} may be dropped" if older else ""))
+    return 0
+
+
+def _backup(args: argparse.Namespace, settings) -> int:
+    """Back up into a folder, or restore from one (docs/operations.md#backups)."""
+    from pathlib import Path
+
+    from bot.ops.backup import BackupError, backup, restore
+    from bot.store.storage import StorageError
+
+    try:
+        if args.command == "backup":
+            manifest = backup(settings, Path(args.dir))
+            print(f"backed up into {args.dir}; the keys (RECORDING_KEYS, SECRET_KEY) are not in it: keep them "
+                  f"elsewhere — objects need {', '.join(manifest['objects']['key_ids']) or 'no key'}")
+        else:
+            restore(settings, Path(args.dir), force=args.force)
+    except (BackupError, StorageError, OSError) as exc:
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,7 +1,7 @@
 """Interviews as spreadsheet rows (one per interview, the candidate masked by role) and as CSV or Excel bytes.
 
 Used by the open API's export and the HR pages' download button. Every cell goes through
-bot/privacy/cells.safe_cell: a candidate's name must never become =HYPERLINK(…) in a recruiter's Excel.
+safe_cell (bot/privacy/cells.py): a candidate's name must never become =HYPERLINK(…) in a recruiter's Excel.
 """
 from __future__ import annotations
 

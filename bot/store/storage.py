@@ -57,6 +57,10 @@ class SealedStore:
         self._write(check_key(key), self.keyring.seal(data, key))
         return self.keyring.current_id
 
+    def put_raw(self, key: str, raw: bytes) -> None:
+        """Store bytes exactly as read_raw gave them (a restore from a backup: still sealed, never opened here)."""
+        self._write(check_key(key), raw)
+
     def get(self, key: str, *, legacy_plain: bool = False) -> bytes:
         """The object's plain bytes; FileNotFoundError when missing, SealError when it does not open."""
         raw = self.read_raw(key)
