@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -115,6 +116,25 @@ def parse_recording_keys(name: str, raw: str) -> tuple[tuple[str, bytes], ...]:
     return tuple(keys)
 
 
+HOST_NAME = re.compile(r"(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+
+
+def parse_hosts(name: str, raw: str) -> frozenset[str]:
+    """Parse a comma-separated list of host names, addresses and networks ("hooks.internal,10.1.2.3,10.8.0.0/16"):
+    names lowercased, addresses and networks in CIDR form."""
+    items: set[str] = set()
+    for item in (part.strip().lower().rstrip(".") for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            items.add(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            if not HOST_NAME.fullmatch(item):
+                raise SettingsError(f"{name} holds {item[:80]!r}, which is neither a host name nor an address or "
+                                    "network") from None
+            items.add(item)
+    return frozenset(items)
+
 class Parser(Protocol):
     """What a settings table entry needs of its parser: the parse itself and two words for the docs."""
 
@@ -193,6 +213,17 @@ class UserIds:
 
     def limits(self) -> str:
         return "comma-separated; each 1–64 of letters, digits, `_.@-`"
+
+
+@dataclass(frozen=True)
+class Hosts:
+    kind: str = "host list"
+
+    def __call__(self, name: str, raw: str) -> frozenset[str]:
+        return parse_hosts(name, raw)
+
+    def limits(self) -> str:
+        return "comma-separated host names, addresses or networks (`10.8.0.0/16`)"
 
 
 @dataclass(frozen=True)

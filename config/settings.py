@@ -26,6 +26,7 @@ from config.parsers import (
     Bool,
     Choice,
     Folder,
+    Hosts,
     Int,
     Pattern,
     SettingsError,
@@ -234,6 +235,11 @@ class Settings:
         "pages), per token (API)")
     proxy_hops: int = row("PROXY_HOPS", Int(0, 5), "0",
                           "reverse proxies in front (nginx: 1); only then is `X-Forwarded-For` believed")
+    webhook_allowed_private: frozenset[str] = row(
+        "WEBHOOK_ALLOWED_PRIVATE", Hosts(), "",
+        "on-premise webhook receivers: host names, addresses or networks webhooks may reach although they are "
+        "private, loopback or link-local (every other such address is refused, at subscription and at each "
+        "delivery)", shown="*(empty: public addresses only)*")
     extra: Mapping[str, str] = field(default_factory=dict)  # never read from the environment
 
     @property

@@ -2,8 +2,10 @@
 
 `emit` records one WebhookDelivery per subscribed webhook under a unique (webhook, event key), so a replayed
 event (a retried job, a second worker) delivers once, and queues its delivery. A delivery is tried with a
-5-second timeout; anything but a 2xx is retried by RQ after 10 s, 1 min, 5 min, 30 min and 1 h, then marked
-failed. A delivery marked sent is never sent again. Candidates in payloads are masked for a masked token's
+5-second timeout, to the address checked just before (bot/integrations/destinations.py: never inside the
+network unless WEBHOOK_ALLOWED_PRIVATE lists it; a refused address fails the delivery at once); anything but
+a 2xx (a redirect too) is retried by RQ after 10 s, 1 min, 5 min, 30 min and 1 h, then marked failed. A
+delivery marked sent is never sent again. Candidates in payloads are masked for a masked token's
 webhooks, exactly as that token sees them through the API.
 """
 from __future__ import annotations
@@ -19,11 +21,12 @@ from collections.abc import Callable
 from typing import Any
 
 import peewee as pw
-import requests
 from rq import Retry, get_current_job
+from urllib3.exceptions import HTTPError
 
 from bot.clock import utcnow
 from bot.errors import InterviewBotError
+from bot.integrations.destinations import DestinationRefused, Unresolved, check, post
 from bot.privacy.roles import RECRUITER, VIEWER, candidate_view
 from bot.queues import DELIVERY, enqueue
 from bot.store.db import database, db_session
@@ -144,10 +147,13 @@ def deliver_webhook(delivery_id: int) -> str:
                "X-Interview-Event": event, "X-Interview-Delivery": str(delivery_id),
                "X-Interview-Timestamp": timestamp, "X-Interview-Signature": signature(secret, timestamp, body)}
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False)
-        error = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-    except requests.RequestException as exc:
-        error = f"{type(exc).__name__}: {exc}"
+        error = _post(url, body, headers)
+    except DestinationRefused as exc:
+        if not isinstance(exc, Unresolved):  # inside the network now (DNS rebinding): trying again changes nothing
+            log.warning("webhook delivery %s refused: %s", delivery_id, exc)
+            _settle(delivery_id, "failed", f"refused: {exc}")
+            return "failed"
+        error = str(exc)
     if not error:
         _settle(delivery_id, "sent", "")
         return "sent"
@@ -158,6 +164,18 @@ def deliver_webhook(delivery_id: int) -> str:
     log.warning("webhook delivery %s failed for good: %s", delivery_id, error)
     _settle(delivery_id, "failed", error)
     return "failed"
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> str:
+    """POST to url's checked address (bot.integrations.destinations); return what went wrong, "" when taken."""
+    destination = check(url, get_settings().webhook_allowed_private)
+    try:
+        status = post(destination, body, headers, TIMEOUT)
+    except HTTPError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    if 300 <= status < 400:
+        return f"HTTP {status} (redirects are not followed)"
+    return "" if 200 <= status < 300 else f"HTTP {status}"
 
 
 def _settle(delivery_id: int, state: str, error: str) -> None:

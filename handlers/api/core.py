@@ -14,7 +14,7 @@ from bot.privacy.roles import RECRUITER, VIEWER
 from bot.store.kv import get_redis
 from bot.store.models import ApiToken, AuditLog
 
-IDEMPOTENCY_TTL = 86400  # a retried POST within a day gets the first successful answer again
+IDEMPOTENCY_TTL = 86400  # a retried POST within a day is answered again, not done again
 IN_FLIGHT_TTL = 60       # a request holding its key longer than this has died; the key may be used again
 
 
@@ -85,37 +85,70 @@ def audit(action: str, target_type: str, target_id: Any, **detail: Any) -> None:
                     target_id=str(target_id)[:64], detail=detail)
 
 
-def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Let a POST carry an Idempotency-Key: a repeat with the same body gets the first successful answer."""
+Render = Callable[[dict[str, Any]], Any]  # a recipe (ids and flags) → the JSON answer, read from the database now
 
-    @functools.wraps(view)
-    def wrapper(**kwargs: Any) -> Response:
-        key = request.headers.get("Idempotency-Key")
-        if not key:
-            return make_response(view(**kwargs))
-        cache = get_redis(settings())
-        name = f"api:idem:{token().id}:{hashlib.sha256(key.encode()).hexdigest()}"
-        fingerprint = hashlib.sha256(f"{request.method} {request.path}\n".encode() + request.get_data()).hexdigest()
-        if cache.set(name, json.dumps({"fp": fingerprint, "state": "running"}), nx=True, ex=IN_FLIGHT_TTL):
-            try:
-                response = make_response(view(**kwargs))
-            except BaseException:
-                cache.delete(name)
-                raise
-            if 200 <= response.status_code < 300:
-                cache.set(name, json.dumps({"fp": fingerprint, "state": "done", "status": response.status_code,
-                                            "body": response.get_data(as_text=True)}), ex=IDEMPOTENCY_TTL)
-            else:  # a refusal is not remembered: the caller may fix what was missing and retry with the key
-                cache.delete(name)
-            return response
-        raw = cache.get(name)  # gone already (expired a moment ago): treat it as still running
-        stored = json.loads(raw) if raw else {"fp": fingerprint, "state": "running"}
-        if stored["fp"] != fingerprint:
-            raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used with another request",
-                           path="/headers/Idempotency-Key")
-        if stored["state"] != "done":
-            raise ApiError(409, "idempotency_key_in_use", "a request with this Idempotency-Key is still running; "
-                                                          "retry in a moment")
-        return respond(json.loads(stored["body"]), stored["status"], {"Idempotent-Replayed": "true"})
 
-    return wrapper
+def replayable(render: Render, recipe: dict[str, Any], status: int) -> Response:
+    """Answer render(recipe), and keep the recipe for a replay of this request (see idempotent)."""
+    g.api_replay = recipe
+    return respond(render(recipe), status)
+
+
+def gone(what: str) -> ApiError:
+    """A 410 for a replay whose resource was deleted since."""
+    return ApiError(410, "gone", f"the {what} this request made was deleted since; nothing to replay")
+
+
+def idempotent(render: Render) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Let a POST carry an Idempotency-Key: a repeat with the same body gets the first answer's status again.
+
+    Redis keeps the status, a hash of the request and the view's recipe (the ids of what it made or found, and a
+    few flags, never personal data), and a replay renders the recipe from the database again: it answers what
+    is stored now, so a candidate erased since comes back erased, a webhook deleted since as 410. The view
+    answers with replayable(render, recipe, status)."""
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def wrapper(**kwargs: Any) -> Response:
+            key = request.headers.get("Idempotency-Key")
+            if not key:
+                return make_response(view(**kwargs))
+            return _once(get_redis(settings()), _key_name(key), lambda: view(**kwargs), render)
+
+        return wrapper
+
+    return decorate
+
+
+def _key_name(key: str) -> str:
+    return f"api:idem:{token().id}:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def _once(cache, name: str, run: Callable[[], Response], render: Render) -> Response:
+    fingerprint = hashlib.sha256(f"{request.method} {request.path}\n".encode() + request.get_data()).hexdigest()
+    if cache.set(name, json.dumps({"fp": fingerprint, "state": "running"}), nx=True, ex=IN_FLIGHT_TTL):
+        try:
+            response = make_response(run())
+            done = 200 <= response.status_code < 300
+            remembered = {"fp": fingerprint, "state": "done", "status": response.status_code,
+                          "recipe": g.api_replay} if done else None  # a view answers with replayable()
+        except BaseException:
+            cache.delete(name)
+            raise
+        if remembered:
+            cache.set(name, json.dumps(remembered), ex=IDEMPOTENCY_TTL)
+        else:  # a refusal is not remembered: the caller may fix what was missing and retry with the key
+            cache.delete(name)
+        return response
+    raw = cache.get(name)  # gone already (expired a moment ago): treat it as still running
+    stored = json.loads(raw) if raw else {"fp": fingerprint, "state": "running"}
+    if stored["fp"] != fingerprint:
+        raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used with another request",
+                       path="/headers/Idempotency-Key")
+    if stored["state"] != "done":
+        raise ApiError(409, "idempotency_key_in_use", "a request with this Idempotency-Key is still running; "
+                                                      "retry in a moment")
+    if "recipe" not in stored:  # kept by an older version, the whole answer in it: dropped, the request run again
+        cache.delete(name)  # (a repeated write here finds, or refuses, what it made before: none makes it twice)
+        return _once(cache, name, run, render)
+    return respond(render(stored["recipe"]), stored["status"], {"Idempotent-Replayed": "true"})

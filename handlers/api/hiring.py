@@ -15,7 +15,18 @@ from bot.positions.catalog import PositionFileError, parse_position_doc, save_po
 from bot.store.db import database
 from bot.store.models import Candidate, Invitation, Position
 from bot.talent import pool as talent
-from handlers.api.core import ApiError, audit, body, idempotent, not_found, privacy_role, respond, settings, token
+from handlers.api.core import (
+    ApiError,
+    audit,
+    body,
+    idempotent,
+    not_found,
+    privacy_role,
+    replayable,
+    respond,
+    settings,
+    token,
+)
 from handlers.api.views import candidate_out, invitation_out, position_out
 
 bp = Blueprint("api_hiring", __name__)
@@ -38,8 +49,12 @@ def get_position(slug: str) -> Response:
     return respond(position_out(position))
 
 
+def _position_answer(recipe: dict[str, Any]) -> dict[str, Any]:
+    return {**position_out(Position.get(Position.slug == recipe["slug"])), "result": recipe["result"]}
+
+
 @bp.post("/positions")
-@idempotent
+@idempotent(_position_answer)
 def save_position_view() -> Response:
     """Create or update a position from a document shaped like config/positions/*.yaml."""
     doc = body()
@@ -56,7 +71,7 @@ def save_position_view() -> Response:
     position = Position.get(Position.slug == values["slug"])
     if result != "unchanged":
         audit(f"position.{result}", "position", position.id, slug=position.slug)
-    return respond({**position_out(position), "result": result}, 201 if result == "created" else 200)
+    return replayable(_position_answer, {"slug": position.slug, "result": result}, 201 if result == "created" else 200)
 
 
 @bp.get("/candidates/<int:candidate_id>")
@@ -68,8 +83,16 @@ def get_candidate(candidate_id: int) -> Response:
     return respond(candidate_out(candidate, privacy_role()))
 
 
+def _candidates_answer(recipe: dict[str, Any]) -> Any:
+    """The candidates a request imported, as they are now (an erased one without name or contacts)."""
+    role = privacy_role()
+    found = {c.id: c for c in Candidate.select().where(Candidate.id.in_([i for i, _ in recipe["items"]]))}
+    out = [{**candidate_out(found[i], role), "created": created} for i, created in recipe["items"]]
+    return {"items": out} if recipe["list"] else out[0]
+
+
 @bp.post("/candidates")
-@idempotent
+@idempotent(_candidates_answer)
 def import_candidates() -> Response:
     """Import one candidate or a list; known ones are found, not duplicated."""
     data = body()
@@ -90,9 +113,8 @@ def import_candidates() -> Response:
     states = Counter(state for _, state in saved)
     if states["created"] or states["updated"]:
         audit("candidates.import", "candidate", saved[0][0].id, **states)
-    role = privacy_role()
-    out = [{**candidate_out(c, role), "created": state == "created"} for c, state in saved]
-    return respond({"items": out} if isinstance(data, list) else out[0], 201 if states["created"] else 200)
+    recipe = {"items": [[c.id, state == "created"] for c, state in saved], "list": isinstance(data, list)}
+    return replayable(_candidates_answer, recipe, 201 if states["created"] else 200)
 
 
 def _checked(item: dict[str, Any], where: str) -> tuple[dict[str, str], list[dict[str, str]]]:
@@ -168,8 +190,13 @@ def acting_hr(given: str | None, field: str) -> str:
     return userid
 
 
+def _invitation_answer(recipe: dict[str, Any]) -> dict[str, Any]:
+    out = invitation_out(settings(), Invitation.get_by_id(recipe["id"]), privacy_role())
+    return {**out, "card_queued": recipe["card_queued"]}
+
+
 @bp.post("/invitations")
-@idempotent
+@idempotent(_invitation_answer)
 def create_invitation() -> Response:
     """Invite a candidate to a position: the WeCom card when they are a member, the link in the answer always."""
     data = body()
@@ -190,5 +217,4 @@ def create_invitation() -> Response:
         card = True
     if is_new:
         audit("invite", "invitation", invitation.id, position=position.slug, invited_by=invited_by)
-    out = invitation_out(settings(), Invitation.get_by_id(invitation.id), privacy_role())
-    return respond({**out, "card_queued": card}, 201 if is_new else 200)
+    return replayable(_invitation_answer, {"id": invitation.id, "card_queued": card}, 201 if is_new else 200)

@@ -1,13 +1,26 @@
 """Open API: interviews, their reports, HR's decisions, and the export (what an HR system reads back)."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response
 
 from bot.decisions import results as decisions
 from bot.privacy.roles import RECRUITER, VIEWER, sees_personal_data
 from bot.reports import export
 from bot.store.models import Decision, Interview, Position, Report
-from handlers.api.core import ApiError, audit, body, idempotent, not_found, privacy_role, query, respond, settings
+from handlers.api.core import (
+    ApiError,
+    audit,
+    body,
+    idempotent,
+    not_found,
+    privacy_role,
+    query,
+    replayable,
+    respond,
+    settings,
+)
 from handlers.api.core import token as current_token
 from handlers.api.hiring import acting_hr
 from handlers.api.views import decision_state, interviews_out, interviews_query, scrub
@@ -65,8 +78,13 @@ def get_report(interview_id: int) -> Response:
     return respond(doc)
 
 
+def _decision_answer(recipe: dict[str, Any]) -> dict[str, Any]:
+    decision = Decision.get(Decision.interview == recipe["interview_id"])
+    return {**decision_state(decision), "interview_id": recipe["interview_id"], "result": recipe["result"]}
+
+
 @bp.post("/decisions")
-@idempotent
+@idempotent(_decision_answer)
 def decide() -> Response:
     """Take HR's decision as the result card's buttons do: once per interview, the candidate told once."""
     data = body()
@@ -93,7 +111,7 @@ def decide() -> Response:
         result = "unchanged"
     if result != "unchanged":
         audit(f"decide.{outcome}", "interview", interview.id, result=result, by=userid)
-    return respond({**decision_state(decision), "interview_id": interview.id, "result": result})
+    return replayable(_decision_answer, {"interview_id": interview.id, "result": result}, 200)
 
 
 def _export_role(view: str | None) -> str:

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask import Blueprint, Response
 
+from bot.integrations.destinations import DestinationRefused, check
 from bot.integrations.webhooks import iso
 from bot.store.models import Webhook
-from handlers.api.core import ApiError, audit, body, idempotent, not_found, respond, token
+from handlers.api.core import ApiError, audit, body, gone, idempotent, not_found, replayable, respond, settings, token
 
 bp = Blueprint("api_webhooks", __name__)
 
@@ -28,11 +30,23 @@ def list_webhooks() -> Response:
     return respond({"items": [_out(h) for h in _live()]})
 
 
+def _created(recipe: dict[str, Any]) -> dict[str, Any]:
+    """The webhook with its secret (the answer to its creation, and to a replay while it is subscribed)."""
+    hook = Webhook.get_or_none((Webhook.id == recipe["id"]) & Webhook.active)
+    if hook is None:
+        raise gone("webhook")
+    return {**_out(hook), "secret": hook.secret}
+
+
 @bp.post("/webhooks")
-@idempotent
+@idempotent(_created)
 def create_webhook() -> Response:
-    """Subscribe a URL to events; the secret that signs deliveries is shown in this answer only."""
+    """Subscribe a URL to events (a full token only); the secret that signs deliveries is shown in this answer."""
     data = body()
+    try:  # checked again before every delivery: a name may point elsewhere later
+        check(data["url"], settings().webhook_allowed_private)
+    except DestinationRefused as exc:
+        raise ApiError(422, "webhook_destination", str(exc), path="/url") from None
     same = _live().where(Webhook.url == data["url"]).first()
     if same is not None:  # a replayed request must not subscribe the URL twice (every event would go twice)
         raise ApiError(409, "webhook_exists", f"this URL is subscribed already (webhook {same.id}); delete it to "
@@ -42,7 +56,7 @@ def create_webhook() -> Response:
     hook = Webhook.create(url=data["url"], events=list(data["events"]), secret=secrets.token_hex(32),
                           token=token().id)
     audit("webhook.create", "webhook", hook.id, events=hook.events)
-    return respond({**_out(hook), "secret": hook.secret}, 201)
+    return replayable(_created, {"id": hook.id}, 201)
 
 
 @bp.delete("/webhooks/<int:webhook_id>")

@@ -33,7 +33,8 @@ TYPES = {
     "hr_viewers": frozenset[str], "oauth_url": str, "pool_retention_days": int, "admin_userids": frozenset[str],
     "hr_leads": frozenset[str], "recording_keys": tuple[tuple[str, bytes], ...], "storage_url": str,
     "s3_endpoint_url": str, "recording_retention_days": int, "personal_data_retention_days": int,
-    "rate_limit_per_minute": int, "proxy_hops": int, "extra": Mapping[str, str],
+    "rate_limit_per_minute": int, "proxy_hops": int, "webhook_allowed_private": frozenset[str],
+    "extra": Mapping[str, str],
 }
 
 # A malformed value per variable; free-text rows (secrets, the company name) take anything.
@@ -54,6 +55,7 @@ GARBAGE = {
     "S3_ENDPOINT_URL": ("minio:9000", "URL"), "RECORDING_RETENTION_DAYS": ("3651", "between"),
     "PERSONAL_DATA_RETENTION_DAYS": ("-1", "between"), "POOL_RETENTION_DAYS": ("", "whole number"),
     "RATE_LIMIT_PER_MINUTE": ("9", "between"), "PROXY_HOPS": ("6", "between"),
+    "WEBHOOK_ALLOWED_PRIVATE": ("hooks.internal,hooks internal", "neither a host name"),
 }
 FREE_TEXT = {"WECOM_SECRET", "SECRET_KEY", "COMPANY_NAME"}
 REGENERATE = docs.REGENERATE
@@ -106,7 +108,7 @@ def test_sandbox_defaults_are_the_old_ones(tmp_path):
         "whisper_device": "cpu", "scoring_threads": min(os.cpu_count() or 1, 8), "face_expression": False,
         "storage_url": "", "s3_endpoint_url": "", "recording_retention_days": 180,
         "personal_data_retention_days": 365, "pool_retention_days": 365, "rate_limit_per_minute": 600,
-        "proxy_hops": 0, "extra": {},
+        "proxy_hops": 0, "webhook_allowed_private": frozenset(), "extra": {},
     }
     assert {name: getattr(settings, name) for name in expected} == expected
     assert settings.wecom_corp_id.startswith("wwsandbox") and len(settings.wecom_token) == 32

@@ -7,6 +7,8 @@ import hashlib
 import hmac
 import io
 import json
+import re
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,10 +25,21 @@ PERSON = {"name": "张三丰", "phone": "13812345678", "email": "zhang.sanfeng@e
 SECRETS = ("张三丰", "13812345678", "zhang.sanfeng@example.com", "zhangsan")
 
 
-class Receiver:
-    """An HR system's webhook endpoint: records what it gets, answers with status."""
+RECEIVERS = "127.0.0.1"  # where these tests' webhook receivers listen: allowed as an on-premise receiver would be
 
-    def __init__(self, status: int = 200):
+
+@pytest.fixture(autouse=True)
+def _receivers_allowed(monkeypatch):
+    """WEBHOOK_ALLOWED_PRIVATE lets webhooks reach the receivers below on 127.0.0.1, and nothing else inside
+    (127.0.0.2 stays refused); set before `env` loads the settings (autouse fixtures come first)."""
+    monkeypatch.setenv("WEBHOOK_ALLOWED_PRIVATE", RECEIVERS)
+
+
+class Receiver:
+    """An HR system's webhook endpoint: records what it gets, answers with status (and headers)."""
+
+    def __init__(self, status: int = 200, host: str = RECEIVERS, headers: dict[str, str] | None = None,
+                 port: int = 0):
         self.status, self.got = status, []
         receiver = self
 
@@ -35,14 +48,17 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.got.append((dict(self.headers), body))
                 self.send_response(receiver.status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
 
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/interviews"
+        self.port = self.server.server_port
+        self.url = f"http://{host}:{self.port}/hooks/interviews"
 
     def events(self, secret: str) -> list[dict]:
         """The bodies received, each signature checked as the OpenAPI document tells receivers to."""
@@ -75,7 +91,7 @@ def api(stack):
     call.masked = create_token("viewer", "masked")[1]
     call.stack = stack
     receivers = []
-    call.receiver = lambda status=200: receivers.append(Receiver(status)) or receivers[-1]
+    call.receiver = lambda status=200, **kw: receivers.append(Receiver(status, **kw)) or receivers[-1]
     yield call
     for receiver in receivers:
         receiver.server.shutdown()
@@ -100,6 +116,32 @@ def keeps_document(method: str, path: str, response: requests.Response) -> None:
             api_spec.check(response.json(), f"{base}/content/application~1json/schema")
         except ApiError as exc:
             raise AssertionError(f"{method} {path} → {status} breaks the document: {exc.details}") from None
+
+
+def redis_bytes(client) -> bytes:
+    """Every key and value in the test's Redis database, whatever its type, as raw bytes to search."""
+    readers = {b"string": lambda k: [client.get(k)], b"hash": lambda k: client.hgetall(k).items(),
+               b"list": lambda k: client.lrange(k, 0, -1), b"set": client.smembers,
+               b"zset": lambda k: client.zrange(k, 0, -1), b"stream": lambda k: client.xrange(k)}
+    chunks: list[bytes] = []
+
+    def flatten(value) -> None:
+        if isinstance(value, bytes):
+            chunks.append(value)
+        elif isinstance(value, dict):
+            [flatten(item) for pair in value.items() for item in pair]
+        elif isinstance(value, list | tuple | set):
+            [flatten(item) for item in value]
+
+    for key in client.scan_iter(count=1000):
+        chunks.append(key)
+        flatten(list(readers.get(client.type(key), lambda k: [])(key)))
+    return b"\n".join(chunks)
+
+
+def spelled(value: str) -> list[bytes]:
+    """value as raw UTF-8 and as JSON writes it with non-ASCII escaped (\\u5468…)."""
+    return [value.encode(), json.dumps(value)[1:-1].encode()]
 
 
 def interview_done(api, person=PERSON) -> dict:
@@ -152,6 +194,28 @@ def test_revoked_tokens_get_401_and_masked_tokens_may_not_write(api):
     used = ApiToken.get(ApiToken.name == "viewer").last_used_at
     api("GET", "/positions", api.masked)
     assert ApiToken.get(ApiToken.name == "viewer").last_used_at == used  # written at most once a minute
+
+
+def test_a_masked_token_writes_nothing_anywhere(api):
+    """Every write the document lists answers 403 to a masked token, webhooks included: a masked token could
+    once subscribe http://127.0.0.1:8677/hook and make the server POST to its own loopback."""
+    from bot.store.models import ApiToken, Webhook
+    from handlers.api import spec as api_spec
+
+    writes = [(method.upper(), re.sub(r"\{[a-z_]+\}", "1", path), operation)
+              for path, operations in api_spec.document()["paths"].items()
+              for method, operation in operations.items() if method in ("post", "put", "patch", "delete")]
+    assert {(m, p) for m, p, _ in writes} >= {("POST", "/webhooks"), ("DELETE", "/webhooks/1"), ("POST", "/decisions")}
+    for method, path, operation in writes:
+        assert operation.get("x-required-role") == "full", (method, path)
+        response = api(method, path, api.masked, json={"url": "http://127.0.0.1:8677/hook",
+                                                       "events": ["report.ready"]})
+        assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden", (method, path)
+    assert not Webhook.select().exists()
+    legacy = Webhook.create(url="http://127.0.0.1:8677/hook", events=["report.ready"], secret="s" * 64,
+                            token=ApiToken.get(ApiToken.name == "viewer"))  # from before masked tokens were refused
+    assert api("DELETE", f"/webhooks/{legacy.id}", api.masked).status_code == 403
+    assert Webhook.get_by_id(legacy.id).active
 
 
 def test_positions_are_created_updated_and_read(api):
@@ -260,9 +324,14 @@ def test_invite_interview_report_decide_and_webhooks_end_to_end(api):
 
 def test_a_replayed_event_is_delivered_once(api):
     from bot.integrations import webhooks
+    from bot.store.kv import get_redis
 
     receiver = api.receiver()
-    hook = api("POST", "/webhooks", api.full, json={"url": receiver.url, "events": ["decision.made"]}).json()
+    key, subscribe = {"Idempotency-Key": "hook-1"}, {"url": receiver.url, "events": ["decision.made"]}
+    hook = api("POST", "/webhooks", api.full, json=subscribe, headers=dict(key)).json()
+    again = api("POST", "/webhooks", api.full, json=subscribe, headers=dict(key))
+    assert again.status_code == 201 and again.json() == hook and again.headers["Idempotent-Replayed"] == "true"
+    assert hook["secret"].encode() not in redis_bytes(get_redis())  # re-read from the database on a replay
     data = {"interview_id": 7, "outcome": "reject", "decided_by": "hr_wang", "decided_at": None}
     assert webhooks.emit("decision.made", "interview:7", data) == 1
     assert webhooks.emit("decision.made", "interview:7", data) == 0
@@ -272,6 +341,8 @@ def test_a_replayed_event_is_delivered_once(api):
     assert [e["data"] for e in receiver.events(hook["secret"])] == [data]
     assert api("DELETE", f"/webhooks/{hook['id']}", api.full).status_code == 204
     assert api("DELETE", f"/webhooks/{hook['id']}", api.full).status_code == 404
+    gone = api("POST", "/webhooks", api.full, json=subscribe, headers=dict(key))
+    assert gone.status_code == 410 and gone.json()["error"]["code"] == "gone" and hook["secret"] not in gone.text
     assert webhooks.emit("decision.made", "interview:8", data) == 0
 
 
@@ -289,10 +360,11 @@ def test_a_failing_receiver_is_retried_then_given_up(api):
 
 
 def test_a_masked_token_never_receives_personal_data(api):
-    receiver = api.receiver()
-    hook = api("POST", "/webhooks", api.masked, json={"url": receiver.url, "events": ["report.ready",
-                                                                                     "decision.made"]})
-    assert hook.status_code == 201
+    from bot.store.models import ApiToken, Webhook
+
+    receiver = api.receiver()  # a masked token's webhook subscribed before masked tokens were refused writes
+    hook = Webhook.create(url=receiver.url, events=["report.ready", "decision.made"], secret="s" * 64,
+                          token=ApiToken.get(ApiToken.name == "viewer"))
     interview = interview_done(api, {**PERSON, "name": "张三丰"})
     api("POST", "/decisions", api.full, json={"interview_id": interview["id"], "outcome": "reject"})
     api.stack.drain()
@@ -307,13 +379,145 @@ def test_a_masked_token_never_receives_personal_data(api):
     texts = [r.content.decode("utf-8") for r in answers] + [json.dumps(r.json(), ensure_ascii=False) for r in
                                                               answers if "json" in r.headers["Content-Type"]]
     texts += ["\n".join(cells)] + [b.decode() for _, b in receiver.got]
-    assert len(receiver.events(hook.json()["secret"])) == 2
+    assert len(receiver.events(hook.secret)) == 2
     for text in texts:
         for secret in SECRETS:
             assert secret not in text
     assert "张**" in texts[2] and "138****5678" in "\n".join(cells)
     full = api("GET", f"/candidates/{candidate_id}", api.full).text
     assert all(secret in full for secret in SECRETS)
+
+
+def test_an_erased_candidate_does_not_come_back_through_a_replay(api):
+    """A replay used to answer the cached first answer, name, phone and e-mail, for 24 h after erasure; the
+    cache keeps the status and the ids only, and a replay answers the candidate as they are now."""
+    from bot.privacy.erasure import erase
+    from bot.store.kv import get_redis
+    from bot.store.models import ApiToken
+
+    person = {"name": "周九", "phone": "13911112222", "email": "zhou.jiu@example.com"}
+    key = {"Idempotency-Key": "import-before-erasure"}
+    first = api("POST", "/candidates", api.full, json=person, headers=dict(key))
+    assert first.status_code == 201 and first.json()["phone"] == person["phone"]
+    assert not any(form in redis_bytes(get_redis()) for value in person.values() for form in spelled(value))
+    erase(first.json()["id"], "api", "hr_li", "erase-zhou-jiu")
+    replay = api("POST", "/candidates", api.full, json=person, headers=dict(key))
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    now = api("GET", f"/candidates/{first.json()['id']}", api.full).json()
+    assert replay.json() == {**now, "created": True} and now["phone"] == now["email"] == ""
+    leaked = redis_bytes(get_redis())
+    for value in person.values():
+        assert value not in replay.text
+        assert not any(form in leaked for form in spelled(value)), value
+    listed = api("POST", "/candidates", api.full, json=[person], headers={"Idempotency-Key": "list-1"})
+    relisted = api("POST", "/candidates", api.full, json=[person], headers={"Idempotency-Key": "list-1"})
+    assert relisted.json() == listed.json() and relisted.status_code == listed.status_code == 201
+
+    # An answer an older version kept whole (personal data in it) is never replayed: the request runs again.
+    raw, token_id = json.dumps(person).encode(), ApiToken.get(ApiToken.name == "hr_li").id
+    name = f"api:idem:{token_id}:{hashlib.sha256(b'kept-whole').hexdigest()}"
+    fingerprint = hashlib.sha256(b"POST /api/v1/candidates\n" + raw).hexdigest()
+    get_redis().set(name, json.dumps({"fp": fingerprint, "state": "done", "status": 201, "body": first.text}))
+    again = api("POST", "/candidates", api.full, data=raw,
+                headers={"Idempotency-Key": "kept-whole", "Content-Type": "application/json"})
+    assert again.status_code == 200 and "Idempotent-Replayed" not in again.headers  # found: listed just above
+    assert again.json()["id"] == listed.json()["items"][0]["id"] and b'"body"' not in get_redis().get(name)
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """Names this test makes resolve where it likes: {name: [address, …]} (a list of lists is answered one
+    list per lookup, the last repeated); every other name resolves as usual."""
+    answers: dict[str, list] = {}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name not in answers:
+            return real(host, port, family, type, proto, flags)
+        found = answers[name]
+        if found and isinstance(found[0], list):
+            found = found.pop(0) if len(found) > 1 else found[0]
+        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
+                 (a, int(port or 0), 0, 0) if ":" in a else (a, int(port or 0))) for a in found]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
+
+
+INSIDE = ("127.0.0.2", "10.0.0.1", "172.16.5.4", "172.31.255.254", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+          "0.0.0.0", "224.0.0.1", "240.0.0.1", "255.255.255.255", "::1", "::", "fc00::1", "fd12:3456::1", "fe80::1",
+          "ff02::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "::ffff:10.0.0.1")
+PUBLIC = "93.184.215.14"
+
+
+def test_webhooks_inside_the_network_are_refused_at_creation(api, dns):
+    from bot.store.models import Webhook
+
+    urls = [f"http://{address}:8677/hook" for address in INSIDE if ":" not in address]  # the document's IPv4
+    urls += ["http://2130706434/hook", "http://0x7f000002/hook", "http://127.2/hook", "http://0177.0.0.2/hook"]
+    for n, address in enumerate(INSIDE):
+        dns[f"h{n}.inside.example"] = [address]
+        urls.append(f"https://h{n}.inside.example/hook")
+    dns["mixed.example.com"] = [PUBLIC, "10.0.0.1"]  # one answer inside is enough to refuse
+    urls += ["http://mixed.example.com/hook", "http://nowhere.invalid/hook"]
+    for url in urls:
+        refused = api("POST", "/webhooks", api.full, json={"url": url, "events": ["report.ready"]})
+        error = refused.json()["error"]
+        assert (refused.status_code, error["code"], error["path"]) == (422, "webhook_destination", "/url"), url
+    assert not Webhook.select().exists()
+    dns["hooks.example.com"] = [PUBLIC, "2606:2800:21f:cb07:6820:80da:af6b:8b2c"]
+    taken = api("POST", "/webhooks", api.full, json={"url": "https://hooks.example.com/in", "events": ["report.ready"]})
+    assert taken.status_code == 201
+
+
+def test_a_name_that_turns_inside_after_creation_is_refused_at_send(api, dns):
+    """DNS rebinding: the name was public when the webhook was made; it points at loopback now."""
+    from bot.integrations import webhooks
+    from bot.store.models import WebhookDelivery
+
+    inside = api.receiver(host="127.0.0.2")
+    dns["rebind.example.com"] = [PUBLIC]
+    hook = {"url": f"http://rebind.example.com:{inside.port}/hook", "events": ["decision.made"]}
+    assert api("POST", "/webhooks", api.full, json=hook).status_code == 201
+    dns["rebind.example.com"] = ["127.0.0.2"]
+    assert webhooks.emit("decision.made", "interview:3", {"interview_id": 3}) == 1
+    api.stack.drain()
+    delivery = WebhookDelivery.get()
+    assert delivery.state == "failed" and delivery.attempts == 1 and inside.got == []
+    assert "127.0.0.2" in delivery.last_error and "loopback" in delivery.last_error
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(api, dns):
+    """A name that answers an allowed address to the check and loopback to a second lookup: the POST goes to the
+    checked address, since nothing looks the name up again between the check and the connection."""
+    from bot.integrations import webhooks
+
+    allowed = api.receiver()
+    inside = api.receiver(host="127.0.0.2", port=allowed.port)  # the same port behind the second answer
+    dns["flip.example.com"] = [RECEIVERS]
+    hook = api("POST", "/webhooks", api.full, json={"url": f"http://flip.example.com:{allowed.port}/hook",
+                                                    "events": ["decision.made"]})
+    assert hook.status_code == 201
+    dns["flip.example.com"] = [[RECEIVERS], ["127.0.0.2"]]
+    webhooks.emit("decision.made", "interview:4", {"interview_id": 4})
+    api.stack.drain()
+    [(headers, _)] = allowed.got
+    assert headers["Host"] == f"flip.example.com:{allowed.port}" and inside.got == []
+
+
+def test_redirects_are_not_followed(api):
+    from bot.integrations import webhooks
+    from bot.store.models import WebhookDelivery
+
+    elsewhere = api.receiver()
+    redirecting = api.receiver(status=307, headers={"Location": elsewhere.url})
+    api("POST", "/webhooks", api.full, json={"url": redirecting.url, "events": ["decision.made"]})
+    webhooks.emit("decision.made", "interview:5", {"interview_id": 5})
+    api.stack.drain(rounds=10)
+    delivery = WebhookDelivery.get()
+    assert delivery.state == "failed" and delivery.last_error.startswith("HTTP 307")
+    assert len(redirecting.got) == 6 and elsewhere.got == []
 
 
 def test_export_is_csv_with_bom_and_xlsx_with_formulas_defused(api):
