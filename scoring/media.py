@@ -3,16 +3,20 @@
 probe() does not trust the container: it decodes the audio and counts its samples, so a forged header duration, or
 none at all (MediaRecorder's WebM), changes nothing; a video stream counts only once it yields a picture. Work on one
 file stops after TIMEOUT seconds or MAX_SECONDS of decoded media, so a hostile file cannot hold a worker.
+decode_audio() gives the scorer its samples and stops at the answer's own bound (answer time + ANSWER_SLACK).
 """
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 try:
     import av
@@ -21,6 +25,7 @@ except ImportError:  # require_codecs() says so at startup; the functions below 
 
 TIMEOUT = 120  # seconds of work on one file before it is refused
 MAX_SECONDS = 3600.0  # decoding stops past an hour of media: longer than any answer, so the limit check refuses it
+ANSWER_SLACK = 15.0  # seconds a recording may run past its question's answer time (the page stops a little late)
 
 # the upload's extension picks the demuxer (nothing else gets to guess at the bytes) and the muxer of remux()
 DEMUXERS = {"webm": "matroska", "mp4": "mov", "ogg": "ogg"}
@@ -225,3 +230,45 @@ def extract_audio(source: Path, target: Path, rate: int = 16000) -> None:
         if samples == 0:
             raise MediaError("no_audio", "no audio could be read from the recording")
 
+
+
+def decode_audio(source: Path, max_seconds: float, rate: int = 16000) -> np.ndarray:
+    """The audio as mono float32 samples at rate Hz, decoding no more than max_seconds of it.
+
+    The bound counts decoded samples, so timestamps squeezed to make a long file look short change nothing:
+    past the bound the file is refused (MediaError "too_long") after at most one frame more, never decoded whole.
+    """
+    _check_av()
+    source = Path(source)
+    deadline, limit = time.monotonic() + TIMEOUT, int(max_seconds * rate)
+    pieces: list[np.ndarray] = []
+    total = 0
+    with _reading():
+        with _open(source) as container:
+            audio = container.streams.best("audio")
+            if audio is None:
+                raise MediaError("no_audio", "the recording has no audio stream")
+            resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
+            for frame in itertools.chain(_audio_frames(container, audio, deadline), [None]):  # None: flush
+                for mono in resampler.resample(frame):
+                    pieces.append(mono.to_ndarray().reshape(-1))
+                    total += mono.samples
+                if total > limit:
+                    raise MediaError("too_long", f"more than {max_seconds:.0f}s of audio")
+    if total == 0:
+        raise MediaError("no_audio", "no audio could be read from the recording")
+    return np.concatenate(pieces).astype(np.float32) / 32768.0  # as faster-whisper's own decoder scales s16
+
+
+def _audio_frames(container: Any, audio: Any, deadline: float) -> Iterator[Any]:
+    """The audio stream's decoded frames (a damaged packet is skipped, as faster-whisper does), timestamps dropped
+    so that forged ones cannot steer the resampler."""
+    for packet in container.demux(audio):
+        _deadline_passed(deadline)
+        try:
+            frames = packet.decode()
+        except av.error.InvalidDataError:
+            continue
+        for frame in frames:
+            frame.pts = None
+            yield frame

@@ -13,15 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from scoring import face, report, text, voice
+from scoring import face, media, report, text, voice
 from scoring.transcribe import Transcriber
 
 SAMPLE_RATE = 16000
+DEFAULT_ANSWER_SECONDS = 120  # a question snapshot from before answer times were stored
 MIN_SPEECH_CHARS = 6   # fewer recognised characters than this is silence, not an answer
 REASONS = {
     "silence": "录音几乎无声或没有可识别的语音",
     "empty": "没有填写回答",
     "corrupt": "录音文件无法解码",
+    "too_long": "录音超过了作答时限，未予评分（文件的时长信息与实际内容不符），可请候选人重答",
     "no_face": "视频中没有检测到人脸",
     "error": "评分时出错（已记录），可请候选人重答或由 HR 人工评估",
 }
@@ -50,17 +52,21 @@ class AnswerInput:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def decode(path: Path) -> np.ndarray:
-    """The file's audio as 16 kHz mono float32 samples; Unscorable('corrupt') when it cannot be decoded."""
-    from faster_whisper.audio import decode_audio
+def decode(path: Path, max_seconds: float) -> np.ndarray:
+    """The file's audio as 16 kHz mono float32 samples, at most max_seconds of it.
 
+    Unscorable('too_long') past the bound: a file whose timestamps lie about its length (the upload check
+    should have refused it) is not decoded and transcribed whole; Unscorable('corrupt') when it cannot be decoded.
+    """
     try:
-        samples = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
-    except Exception as exc:  # PyAV raises many kinds for damaged or non-media files
-        raise Unscorable("corrupt", f"{type(exc).__name__}: {exc}") from exc
-    if samples.size == 0:
-        raise Unscorable("corrupt", "no audio samples")
-    return samples
+        return media.decode_audio(path, max_seconds, SAMPLE_RATE)
+    except media.MediaError as exc:
+        raise Unscorable("too_long" if exc.code == "too_long" else "corrupt", str(exc)) from exc
+
+
+def answer_bound(question: dict[str, Any]) -> float:
+    """The most audio an answer to the question may hold: its answer time plus the upload's slack."""
+    return float(question.get("answer_seconds") or DEFAULT_ANSWER_SECONDS) + media.ANSWER_SLACK
 
 
 def unscorable(answer: AnswerInput, reason: str, detail: str = "", **extra: Any) -> dict[str, Any]:
@@ -82,7 +88,7 @@ def score(answer: AnswerInput, transcriber: Transcriber | None, *, position_refe
             return unscorable(answer, "empty")
     else:
         try:
-            samples = decode(answer.media)
+            samples = decode(answer.media, answer_bound(answer.question))
         except Unscorable as exc:
             return unscorable(answer, exc.reason, exc.detail)
         timings["decode"] = time.perf_counter() - started

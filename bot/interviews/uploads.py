@@ -2,9 +2,14 @@
 
 A chunk is claimed with one conditional UPDATE (next_seq = seq) and written while the claim's
 transaction is open, so a chunk is stored exactly once and the row never says more than the disk has.
+
+Finishing moves an upload open → closing → finished (or failed, for media that is refused). While it is closing,
+``finished_at`` holds when its finish was claimed and ``result`` what the finish was given (the integrity
+signals); a finish cut short at any step is completed by the page's retry or by the recovery sweep, never lost.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import os
@@ -28,8 +33,8 @@ from bot.interviews.flow import (
     save_answer,
 )
 from bot.store import sealing, storage
-from bot.store.db import database
-from bot.store.models import Interview, Invitation, Upload
+from bot.store.db import database, write_transaction
+from bot.store.models import Answer, Interview, Invitation, Recording, Upload
 from config.settings import Settings
 from scoring import media
 
@@ -37,7 +42,7 @@ log = logging.getLogger(__name__)
 
 MIME = re.compile(r"(audio|video)/(webm|mp4|ogg)(;[ =a-z0-9.,\"-]*)?", re.IGNORECASE)
 EXTENSIONS = {"webm": "webm", "mp4": "mp4", "ogg": "ogg"}
-MIN_SECONDS, SLACK_SECONDS = 1.0, 15.0
+MIN_SECONDS, SLACK_SECONDS = 1.0, media.ANSWER_SLACK  # the scorer decodes no more than this either
 
 
 def chunk_dir(settings: Settings, upload_id: str) -> Path:
@@ -114,42 +119,201 @@ def store_chunk(settings: Settings, invitation: Invitation, upload_id: str, seq:
 
 def finish_upload(settings: Settings, invitation: Invitation, upload_id: str, chunks: Any,
                   integrity: Any) -> dict[str, Any]:
-    """Assemble, check and store the recording as the question's answer (a repeat answers the same)."""
+    """Assemble, check and store the recording as the question's answer. A repeat answers the same; a repeat of a
+    finish that was cut short (a killed worker, a locked database) completes it."""
     upload = _upload(invitation, upload_id)
     if upload.status == "finished":
         return upload.result
+    if upload.status == "closing":
+        return _resume(settings, invitation, upload)
     if upload.status != "open":
-        raise InterviewError(409, "upload_closed", "这段录制已经结束。")
+        raise InterviewError(409, "upload_closed", "这段录制已经结束。", state=upload.status)
     if chunks == 0 and upload.next_seq == 0:
         raise InterviewError(422, "too_short", MEDIA_MESSAGES["too_short"])
     if chunks != upload.next_seq:
         raise InterviewError(409, "missing_chunks", "还有分段没有上传完。", next_seq=upload.next_seq)
-    interview = open_interview(invitation)
+    open_interview(invitation)
     try:
         media.require_codecs()
     except RuntimeError:  # a broken install, not a bad upload: the chunks stay, the page stops retrying
         log.exception("recordings cannot be read on this server")
         raise InterviewError(503, "media_unavailable", MEDIA_MESSAGES["media_unavailable"]) from None
-    if not Upload.update(status="closing").where((Upload.id == upload.id) & (Upload.status == "open")).execute():
-        raise InterviewError(409, "upload_closed", "这段录制正在保存，请稍候。")
+    claimed = (Upload.update(status="closing", finished_at=utcnow(), result={"integrity": clean_integrity(integrity)})
+               .where((Upload.id == upload.id) & (Upload.status == "open")).execute())
+    if not claimed:  # a concurrent finish took it a moment ago
+        return _resume(settings, invitation, Upload.get_by_id(upload.id))
+    return complete_finish(settings, invitation, Upload.get_by_id(upload.id))
+
+
+def upload_state(invitation: Invitation, upload_id: str) -> dict[str, Any]:
+    """What became of an upload, for a page deciding whether it may let its own copy go: open, saving, finished
+    (with the finish's answer) or failed."""
+    upload = _upload(invitation, upload_id)
+    state = {"upload_id": upload.id, "status": "saving" if upload.status == "closing" else upload.status,
+             "next_seq": upload.next_seq}
+    return {**state, "result": upload.result} if upload.status == "finished" else state
+
+
+def complete_finish(settings: Settings, invitation: Invitation, upload: Upload) -> dict[str, Any]:
+    """Do (or redo) the work of a claimed finish; every step may be repeated after a crash at any point.
+
+    The object goes under the upload's own key (stored once; a resumed finish reads it back rather than writing
+    it again), the answer and its Recording row are saved in one transaction that checks whether an earlier try
+    saved them, and the upload is marked finished last. The chunks stay until then.
+    """
+    key, store = recording_key(upload), storage.get_storage(settings)
     try:
-        info, key, data = _assemble(settings, upload, invitation)
-        key_id = storage.get_storage(settings).put(key, data)  # sealed; sha256 and size are the plain media's
+        recording = _stored(settings, store, upload, invitation, key)
     except media.MediaError as exc:
-        Upload.update(status="failed", finished_at=utcnow()).where(Upload.id == upload.id).execute()
-        shutil.rmtree(chunk_dir(settings, upload.id), ignore_errors=True)
+        if Upload.update(status="failed").where((Upload.id == upload.id) & (Upload.status == "closing")).execute():
+            shutil.rmtree(chunk_dir(settings, upload.id), ignore_errors=True)
         raise InterviewError(422, exc.code, MEDIA_MESSAGES.get(exc.code, str(exc))) from None
-    except BaseException:  # a disk or media-library failure: the chunks are intact, let the page finish again
-        Upload.update(status="open").where(Upload.id == upload.id).execute()
+    except BaseException:
+        _release(upload)
         raise
-    recording = {"path": key, "mime": upload.mime.split(";")[0], "size": len(data),
-                 "duration": round(info.duration, 2), "sha256": hashlib.sha256(data).hexdigest(), "key_id": key_id}
-    answer, _ = save_answer(invitation, interview, upload.question_key, mode=upload.mode,
-                            integrity=clean_integrity(integrity), recording=recording)
-    result = after_answer(settings, invitation, interview, answer, recording["duration"])
-    Upload.update(status="finished", finished_at=utcnow(), result=result).where(Upload.id == upload.id).execute()
+    try:
+        answer = _save(invitation, upload, key, recording)
+        if answer is None:
+            return _settled(settings, invitation, upload, key)
+        result = after_answer(settings, invitation, Interview.get_by_id(upload.interview_id), answer,
+                              recording["duration"])
+    except BaseException:
+        _release(upload)
+        raise
+    Upload.update(status="finished", finished_at=utcnow(), result=result).where(
+        (Upload.id == upload.id) & (Upload.status == "closing")).execute()
     shutil.rmtree(chunk_dir(settings, upload.id), ignore_errors=True)
     return result
+
+
+def resume_finish(settings: Settings, upload: Upload) -> str:
+    """Complete a finish that its request left behind (the recovery sweep); return what was done.
+
+    Chunks live on the web host's disk: where neither they nor the stored object can be read here, the upload is
+    opened again instead, and the page finishes it when the candidate comes back.
+    """
+    invitation = Interview.get_by_id(upload.interview_id).invitation
+    key = recording_key(upload)
+    parts = [chunk_dir(settings, upload.id) / f"{seq:06d}.part" for seq in range(upload.next_seq)]
+    saved = _saved_recording(upload, key) is not None
+    if not saved and not storage.get_storage(settings).exists(key) and not all(p.exists() for p in parts):
+        Upload.update(status="open", finished_at=None, result=None).where(
+            (Upload.id == upload.id) & (Upload.status == "closing") & (Upload.finished_at == upload.finished_at)
+        ).execute()
+        return "reopened"
+    if not _reclaim(upload):
+        return "busy"
+    try:
+        complete_finish(settings, invitation, Upload.get_by_id(upload.id))
+    except InterviewError as exc:
+        return exc.code
+    return "finished"
+
+
+def recording_key(upload: Upload) -> str:
+    """Where the upload's recording is stored: fixed by the upload, so every try of its finish writes one object."""
+    ext = EXTENSIONS[MIME.fullmatch(upload.mime).group(2).lower()]
+    return f"recordings/{upload.interview_id}/{upload.question_key}-{upload.id}.{ext}"
+
+
+def abandoned(settings: Settings, upload: Upload) -> bool:
+    """Whether a 'closing' upload's finish is no longer running: its claim is older than any finish takes, was
+    released by a failed try, or its object is already stored (what is left is quick and safe to repeat)."""
+    return (upload.finished_at is None or upload.finished_at <= utcnow() - STALE_FINISH
+            or storage.get_storage(settings).exists(recording_key(upload)))
+
+
+STALE_FINISH = dt.timedelta(seconds=2 * media.TIMEOUT + 60)  # remux and probe each stop at media.TIMEOUT
+
+
+def _resume(settings: Settings, invitation: Invitation, upload: Upload) -> dict[str, Any]:
+    """A finish that finds the upload 'closing': another request is storing it (wait), or one was cut short."""
+    if upload.status == "finished":
+        return upload.result
+    if upload.status != "closing":
+        raise InterviewError(409, "upload_closed", "这段录制已经结束。", state=upload.status)
+    if not abandoned(settings, upload) or not _reclaim(upload):
+        raise InterviewError(409, "upload_saving", "这段录制正在保存，请稍候。", retry_after=3)
+    return complete_finish(settings, invitation, Upload.get_by_id(upload.id))
+
+
+def _reclaim(upload: Upload) -> bool:
+    """Take over a 'closing' upload as seen (one taker wins: the claim's time is compared and replaced)."""
+    seen = Upload.finished_at.is_null() if upload.finished_at is None else Upload.finished_at == upload.finished_at
+    return bool(Upload.update(finished_at=utcnow()).where(
+        (Upload.id == upload.id) & (Upload.status == "closing") & seen).execute())
+
+
+def _release(upload: Upload) -> None:
+    """After a failed try, date the claim back so that the next finish or the sweep resumes it at once."""
+    try:
+        Upload.update(finished_at=utcnow() - STALE_FINISH).where(
+            (Upload.id == upload.id) & (Upload.status == "closing")).execute()
+    except Exception:  # the database itself failed: the claim ages out (STALE_FINISH) instead
+        log.warning("upload %s: could not release its finish; it resumes after %s", upload.id, STALE_FINISH)
+
+
+def _stored(settings: Settings, store: storage.SealedStore, upload: Upload, invitation: Invitation,
+            key: str) -> dict[str, Any]:
+    """The recording's stored object and its description: stored now from the chunks, or read back as an
+    earlier try of this finish stored it (never written twice, so the saved sha256 is the stored object's)."""
+    if store.exists(key):
+        raw = store.read_raw(key)
+        try:
+            data = store.keyring.open(raw, key)
+        except sealing.SealError:
+            log.warning("upload %s: its stored object does not open; assembling it again", upload.id)
+        else:
+            return _description(upload, key, data, _probe(data, key), sealing.key_id_of(raw))
+    info, data = _assemble(settings, upload, invitation)
+    return _description(upload, key, data, info, store.put(key, data))  # sealed; sha256 and size: plain media's
+
+
+def _description(upload: Upload, key: str, data: bytes, info: media.MediaInfo, key_id: str) -> dict[str, Any]:
+    return {"path": key, "mime": upload.mime.split(";")[0], "size": len(data), "duration": round(info.duration, 2),
+            "sha256": hashlib.sha256(data).hexdigest(), "key_id": key_id}
+
+
+def _probe(data: bytes, key: str) -> media.MediaInfo:
+    with tempfile.TemporaryDirectory(prefix="interview-upload-") as scratch:
+        path = Path(scratch) / f"recording{Path(key).suffix}"
+        path.write_bytes(data)
+        return media.probe(path)
+
+
+def _saved_recording(upload: Upload, key: str) -> Recording | None:
+    return (Recording.select().join(Answer)
+            .where((Answer.interview == upload.interview_id) & (Recording.path == key)).first())
+
+
+def _save(invitation: Invitation, upload: Upload, key: str, recording: dict[str, Any]) -> Answer | None:
+    """Save the answer with its recording once, in one transaction; None when the upload is no longer 'closing'
+    (finished by another try, or erased)."""
+    interview = Interview.get_by_id(upload.interview_id)
+    with write_transaction():
+        # a write on the row first: on PostgreSQL a concurrent try waits here for this one to commit
+        if not Upload.update(status="closing").where((Upload.id == upload.id)
+                                                     & (Upload.status == "closing")).execute():
+            return None
+        saved = _saved_recording(upload, key)
+        if saved is not None:
+            return saved.answer
+        integrity = (Upload.get_by_id(upload.id).result or {}).get("integrity")
+        answer, _ = save_answer(invitation, interview, upload.question_key, mode=upload.mode,
+                                integrity=integrity, recording=recording)
+        return answer
+
+
+def _settled(settings: Settings, invitation: Invitation, upload: Upload, key: str) -> dict[str, Any]:
+    """The answer for a try that found its upload settled by another: finished, or gone with an erasure (then
+    the object it stored goes too)."""
+    current = Upload.get_or_none(Upload.id == upload.id)
+    if current is None:
+        storage.get_storage(settings).delete(key)
+        raise InterviewError(404, "unknown_upload", "找不到这次上传。")
+    if current.status == "finished":
+        return current.result
+    raise InterviewError(409, "upload_closed", "这段录制已经结束。", state=current.status)
 
 
 MEDIA_MESSAGES = {
@@ -167,8 +331,8 @@ def _chunk_key(upload_id: str, seq: int) -> str:
     return f"uploads/{upload_id}/{seq:06d}"
 
 
-def _assemble(settings: Settings, upload: Upload, invitation: Invitation) -> tuple[media.MediaInfo, str, bytes]:
-    """Join and remux the chunks, check the result; return its info, storage key and bytes."""
+def _assemble(settings: Settings, upload: Upload, invitation: Invitation) -> tuple[media.MediaInfo, bytes]:
+    """Join and remux the chunks, check the result; return its info and bytes."""
     folder = chunk_dir(settings, upload.id)
     parts = [folder / f"{seq:06d}.part" for seq in range(upload.next_seq)]
     if not all(p.exists() for p in parts):
@@ -195,7 +359,7 @@ def _assemble(settings: Settings, upload: Upload, invitation: Invitation) -> tup
         if info.duration > limit:
             raise media.MediaError("too_long", "longer than the answer time")
         data = final.read_bytes()
-    return info, f"recordings/{upload.interview_id}/{upload.question_key}-{upload.id}.{ext}", data
+    return info, data
 
 
 def media_limit(invitation: Invitation, upload: Upload) -> float:

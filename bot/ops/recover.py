@@ -11,7 +11,10 @@ own deterministic id, and only when no live job has that id:
   the last answer and completing) → complete it now (the candidate and the recruiter are told, as usual);
 - a completed interview whose answers are all analysed but that has no report → its build_report job;
 - a report without its HR result card (the worker died after storing it) → the webhook, the card, the pool;
-- a pass or reject without the candidate's 复试通知 / 感谢函 → the message and the webhook.
+- a pass or reject without the candidate's 复试通知 / 感谢函 → the message and the webhook;
+- an upload left 'closing' by a finish that died (a killed worker, a locked database) → its finish is completed
+  (the recording stored once, the answer saved once), or, where this host cannot read its chunks, it is opened
+  again for the page to finish.
 
 Everything it triggers is idempotent (unique rows, fixed outbox keys), so a race with the normal path costs
 at most a job that finds its work done. Other sweeps cover the rest and are not repeated here: outbound
@@ -42,13 +45,25 @@ from bot.clock import utcnow
 from bot.decisions import results as decisions
 from bot.errors import OUTAGES
 from bot.integrations import webhooks
+from bot.interviews import uploads
 from bot.interviews.flow import complete
 from bot.queues import SCORING, get_queue, job_id
 from bot.reports.queue import queue_answer, queue_report
 from bot.store.db import db_session
 from bot.store.kv import get_redis
-from bot.store.models import Answer, AnswerAnalysis, Candidate, Decision, Interview, Invitation, OutboundMessage, Report
+from bot.store.models import (
+    Answer,
+    AnswerAnalysis,
+    Candidate,
+    Decision,
+    Interview,
+    Invitation,
+    OutboundMessage,
+    Report,
+    Upload,
+)
 from bot.talent import pool as talent
+from config.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +89,7 @@ def sweep() -> dict[str, int]:
             "reports": _build_reports(connection, since, until),
             "cards": _announce_reports(since, until),
             "results": _tell_candidates(since, until),
+            "uploads": _finish_uploads(),
         }
     if any(counts.values()):
         log.warning("recovered lost work: %s", counts)
@@ -240,6 +256,27 @@ def _tell_candidates(since: dt.datetime, until: dt.datetime) -> int:
         decisions.tell_candidate(report, report.interview.invitation, decision.outcome)
         webhooks.decision_made(decision)
         done += 1
+    return done
+
+
+def _finish_uploads() -> int:
+    """Complete (or open again) the uploads whose finish was cut short: claimed longer ago than any finish takes,
+    or released by a try that failed."""
+    settings = get_settings()
+    stale = utcnow() - uploads.STALE_FINISH
+    left = list(Upload.select().join(Interview).join(Invitation).join(Candidate)
+                .where(_not_erased((Upload.status == "closing")
+                                   & (Upload.finished_at.is_null() | (Upload.finished_at <= stale))))
+                .order_by(Upload.created_at).limit(BATCH))
+    done = 0
+    for upload in left:
+        try:
+            outcome = uploads.resume_finish(settings, upload)
+        except Exception:  # one upload's trouble must not stop the others (or the rest of the sweep)
+            log.exception("upload %s: its finish could not be completed; trying again next minute", upload.id)
+            continue
+        log.warning("upload %s, cut short while finishing: %s", upload.id, outcome)
+        done += outcome != "busy"
     return done
 
 

@@ -149,12 +149,15 @@ def _finish(request: ErasureRequest, counts: Counter) -> ErasureRequest:
 
 
 def delete_recordings(settings: Settings, interviews: list[int]) -> int:
-    """Delete the interviews' recording objects through the storage, then their rows; return how many rows."""
+    """Delete the interviews' recording objects through the storage, then their rows, then anything else stored
+    under the interviews' folders; return how many rows."""
     store = get_storage(settings)
     deleted = 0
     for rec in Recording.select().join(Answer).where(Answer.interview.in_(interviews)).order_by(Recording.id):
         store.delete(rec.path)  # a missing object is no error: a resumed run deletes it again
         deleted += Recording.delete().where(Recording.id == rec.id).execute()
+    for interview in interviews:  # and what no row points at: an object stored by a finish that was cut short
+        store.delete_prefix(f"recordings/{interview}/")
     return deleted
 
 

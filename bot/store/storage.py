@@ -37,6 +37,15 @@ class StorageError(InterviewBotError):
     """The object store could not be reached or refused the request (transient or configuration)."""
 
 
+def check_prefix(prefix: str) -> str:
+    """Return prefix when it names a folder inside the store ("recordings/12/"): a bare "recordings/1" would
+    also take recordings/12, and an empty one everything."""
+    if not isinstance(prefix, str) or not prefix.endswith("/"):
+        raise StorageKeyError(f"a storage prefix ends with '/': {prefix!r}")
+    check_key(prefix[:-1])
+    return prefix
+
+
 def check_key(key: str) -> str:
     """Return key when it is a plain relative path inside the store; raise StorageKeyError otherwise."""
     parts = key.split("/") if isinstance(key, str) else []
@@ -80,6 +89,17 @@ class SealedStore:
     def delete(self, key: str) -> bool:
         """Delete the object; True when it existed. Deleting a missing object is not an error."""
         return self._delete(check_key(key))
+
+    def list(self, prefix: str) -> list[str]:
+        """Every key under the folder prefix (what a write cut short left there too)."""
+        return self._list(check_prefix(prefix))
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under the folder prefix, whatever rows point at it; return how many."""
+        return sum(self._delete(key) for key in self.list(prefix))
+
+    def _list(self, prefix: str) -> list[str]:
+        raise NotImplementedError
 
     def _read(self, key: str) -> bytes:
         raise NotImplementedError
@@ -134,6 +154,12 @@ class LocalStorage(SealedStore):
 
     def _exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def _list(self, prefix: str) -> list[str]:
+        folder = self._path(prefix.rstrip("/"))
+        if not folder.is_dir():
+            return []
+        return sorted(path.relative_to(self.root).as_posix() for path in folder.rglob("*") if path.is_file())
 
     def _delete(self, key: str) -> bool:
         path = self._path(key)
@@ -208,6 +234,21 @@ class S3Storage(SealedStore):
         except FileNotFoundError:
             return False
         return True
+
+    def _list(self, prefix: str) -> list[str]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        keys: list[str] = []
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
+                                                                             Prefix=self.prefix + prefix):
+                keys += [item["Key"][len(self.prefix):] for item in page.get("Contents", [])]
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise StorageError(f"object storage refused listing {prefix!r}: {error.get('Code')}") from None
+        except BotoCoreError as exc:
+            raise StorageError(f"object storage unreachable (listing {prefix!r}): {exc}") from None
+        return keys
 
     def _delete(self, key: str) -> bool:
         existed = self._exists(key)  # S3's delete answers the same either way

@@ -151,6 +151,12 @@ def put_chunk(token: str, upload_id: str, seq: int):
     return jsonify(result)
 
 
+@bp.get("/uploads/<upload_id>")
+def upload_state(token: str, upload_id: str):
+    """What became of an upload: the page asks before it lets its own copy of the recording go."""
+    return jsonify(uploads.upload_state(invitation_for(token), upload_id))
+
+
 @bp.post("/uploads/<upload_id>/finish")
 def finish(token: str, upload_id: str):
     """Assemble and check the recording; store it as the answer."""

@@ -636,7 +636,14 @@ async function finishUpload(up, count, integrity, st) {
     if (r.status === 200) { await forget(up.id); return {ok: true, data: r.data}; }
     if (r.data.code === 'missing_chunks' && r.data.next_seq < count) { up.sent = r.data.next_seq; continue; }
     if (r.data.code === 'media_unavailable') return {ok: false, r};   // the upload stays open: keep the copy
-    await forget(up.id);   // 422 and the like: this upload is closed; a new recording starts afresh
+    if (r.data.code === 'upload_saving') { await sleep(3000); continue; }   // another try is storing it: wait
+    if (r.data.code === 'upload_closed') {   // closed is not stored: ask what became of it before letting go
+      const s = await call('GET', `uploads/${up.id}`, undefined, st);
+      if (s.status === 200 && s.data.status === 'finished') { await forget(up.id); return {ok: true, data: s.data.result}; }
+      if (s.status === 200 && (s.data.status === 'saving' || s.data.status === 'open')) { await sleep(3000); continue; }
+      if (!(s.status === 200 && s.data.status === 'failed') && s.data.code !== 'unknown_upload') return {ok: false, r};
+    }
+    await forget(up.id);   // 422, a failed or unknown upload: the server refused it; a new recording starts afresh
     return {ok: false, r};
   }
 }

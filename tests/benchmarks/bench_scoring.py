@@ -70,7 +70,7 @@ def pipeline_vs_transcription(answers: list[Path], seconds: float, video: bool) 
     alone = whole = 0.0
     for i, (key, path) in enumerate(zip(KEYS, answers, strict=True), 1):
         start = time.perf_counter()
-        transcriber.transcribe(pipeline.decode(path))
+        transcriber.transcribe(pipeline.decode(path, pipeline.answer_bound(questions[key])))
         t_alone = time.perf_counter() - start
         start = time.perf_counter()
         result = pipeline.score(

@@ -254,7 +254,7 @@ def type_answer(client, base: str, key: str):
 
 
 def sweep_counts(**nonzero: int) -> dict[str, int]:
-    return {"answers": 0, "completions": 0, "reports": 0, "cards": 0, "results": 0, **nonzero}
+    return {"answers": 0, "completions": 0, "reports": 0, "cards": 0, "results": 0, "uploads": 0, **nonzero}
 
 
 def help_replies(stack) -> list[str]:

@@ -252,3 +252,39 @@ def test_a_browser_that_writes_no_accepted_container_is_offered_typed_answers(st
     page.tap("button:has-text('改用文字作答')")
     page.wait_for_selector(f"h1:has-text('第 1 / {QUESTIONS} 题')")
     assert page.locator("fieldset.modes").count() == 0 and page.locator("#answer-text").count() == 1
+
+
+def test_a_finish_answered_closed_is_checked_before_the_page_lets_its_copy_go(stack, page):
+    """A finish whose answer says upload_closed (a proxy's or a lost answer's word, or a retry after a worker died):
+    the page asks the server what became of the upload — stored, it shows the answer saved; not stored, it keeps
+    its copy and finishes again — and never drops a recording the server did not store."""
+    link = invite_member(stack)
+    through_consent(page, link)
+    device_check(page)
+    practice(page)
+    closed = {"error": "这段录制已经结束。", "code": "upload_closed"}
+    asked: list[str] = []
+    page.on("request", lambda r: r.method == "GET" and "/uploads/" in r.url and asked.append(r.url))
+
+    def not_stored(route):  # the server never saw this finish: its upload is still open
+        route.fulfill(status=409, json=closed)
+
+    page.route("**/finish", not_stored, times=1)
+    record_answer(page, 1)
+    wait_saved(page, 1)
+    assert len(asked) == 1 and Upload.get().status == "finished" and Recording.select().count() == 1
+
+    def stored(route):  # the server stored it; its answer was lost on the way and a retry was told closed
+        route.fetch()
+        route.fulfill(status=409, json=closed)
+
+    page.tap("button:has-text('下一题')")
+    page.route("**/finish", stored, times=1)
+    record_answer(page, 2)
+    wait_saved(page, 2)
+    assert len(asked) == 2 and Recording.select().count() == 2
+    assert Upload.select().where(Upload.status != "finished").count() == 0
+    keys = page.evaluate("""() => new Promise(ok => { const r = indexedDB.open('h5-interview', 1);
+        r.onsuccess = () => { const q = r.result.transaction('kv').objectStore('kv').getAllKeys();
+            q.onsuccess = () => ok(q.result.filter(k => k.startsWith('c:'))); }; })""")
+    assert keys == []  # both confirmed stored: the page's copies went only then

@@ -317,3 +317,54 @@ def test_a_broken_install_is_a_clear_error_at_start_and_on_the_page(page, stack,
     done = client.post(f"{base}/uploads/{upload.id}/finish", json={"chunks": upload.next_seq, "integrity": {}})
     assert done.status_code == 200, done.json
     assert Recording.select().count() == 1
+
+
+@pytest.fixture(scope="module")
+def squeezed_bomb(tmp_path_factory) -> Path:
+    """Five minutes of Opus whose timestamps are divided by 100: the container says three seconds."""
+    folder = tmp_path_factory.mktemp("bomb")
+    gen.write_audio(folder / "long.webm", gen.tone(300), bitrate=12_000)
+    bomb = squeeze_timestamps(folder / "long.webm", folder / "bomb.webm", 100)
+    assert gen.streams(bomb)[0] < 4
+    return bomb
+
+
+@pytest.fixture
+def decoded_seconds(monkeypatch) -> list[float]:
+    """Counts the seconds of audio the bounded decoder really decodes, frame by frame."""
+    counted: list[float] = []
+    frames = media._audio_frames
+
+    def counting(*args):
+        for frame in frames(*args):
+            counted.append(frame.samples / frame.sample_rate)
+            yield frame
+
+    monkeypatch.setattr(media, "_audio_frames", counting)
+    return counted
+
+
+def test_the_scorer_decodes_no_more_than_the_answer_time_and_a_margin(squeezed_bomb, clips, decoded_seconds):
+    from scoring import pipeline
+
+    bound = 60 + media.ANSWER_SLACK
+    with pytest.raises(pipeline.Unscorable) as refused:
+        pipeline.decode(squeezed_bomb, max_seconds=bound)
+    assert refused.value.reason == "too_long"
+    assert sum(decoded_seconds) <= bound + 0.1  # stops at the bound (give or take one frame), not at 300 s
+    question = {"key": "intro", "text": "请介绍一下你自己", "answer_seconds": 60}
+    decoded_seconds.clear()
+    result = pipeline.score(pipeline.AnswerInput(question=question, ordinal=1, mode="audio", media=squeezed_bomb),
+                            None, position_reference="", weights={})
+    assert result["status"] == "unscorable" and result["reason"] == "too_long"
+    assert result["reason_text"] == pipeline.REASONS["too_long"] and "作答时限" in result["reason_text"]
+    assert sum(decoded_seconds) <= bound + 0.1
+    samples = pipeline.decode(clips["recorded"], max_seconds=5)  # an honest answer decodes whole, 16 kHz mono
+    assert samples.dtype == np.float32 and samples.ndim == 1
+    assert samples.size == pytest.approx(4 * pipeline.SAMPLE_RATE, abs=pipeline.SAMPLE_RATE * 0.05)
+
+
+def test_the_squeezed_file_is_refused_at_upload_as_too_long(page, squeezed_bomb):
+    client, base = page
+    refused = send(client, base, "pressure", squeezed_bomb.read_bytes(), "audio", "audio/webm;codecs=opus")
+    assert refused.status_code == 422 and refused.json["code"] == "too_long"

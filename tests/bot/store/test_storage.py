@@ -188,6 +188,30 @@ def test_s3_storage_put_get_exists_delete(s3):
         S3Storage("no-such-bucket", "", ring("k1"), s3.endpoint).put(KEY, MARKER)
 
 
+@pytest.mark.parametrize("backend", ["local", "s3"])
+def test_a_prefix_is_listed_and_deleted_whole_and_nothing_beside_it(backend, tmp_path, request):
+    if backend == "local":
+        store = LocalStorage(tmp_path, ring("k1"))
+    else:
+        store = S3Storage(request.getfixturevalue("s3").bucket, "interviews/", ring("k1"),
+                          request.getfixturevalue("s3").endpoint)
+    keys = ["recordings/12/intro-a.webm", "recordings/12/pressure-b.ogg", "recordings/12/x/deep.webm",
+            "recordings/123/intro-c.webm", "recordings/1/intro-d.webm"]
+    for key in keys:
+        store.put(key, MARKER)
+    if backend == "local":  # a write killed before its rename leaves a temporary file: it is listed too
+        (tmp_path / "recordings/12/.intro-e.webm.x1.tmp").write_bytes(b"half")
+    listed = store.list("recordings/12/")
+    assert set(listed) >= set(keys[:3]) and not set(listed) & set(keys[3:])
+    assert store.delete_prefix("recordings/12/") == len(listed) and store.list("recordings/12/") == []
+    assert sorted(store.list("recordings/")) == sorted(keys[3:])
+    for bad in ("recordings/12", "../", "/etc/", ""):
+        with pytest.raises(StorageKeyError):
+            store.list(bad)
+    if backend == "local":
+        assert not (tmp_path / "recordings/12").exists()
+
+
 def test_an_object_moved_between_recordings_in_s3_is_refused(s3):
     store = S3Storage(s3.bucket, "", ring("k1"), s3.endpoint)
     store.put(KEY, MARKER)
