@@ -1,7 +1,7 @@
 """The periodic jobs (jobs.schedule lists when each runs; the scheduler process only enqueues them)."""
 from __future__ import annotations
 
-from bot.bulk import runs
+from bot.bulk import imports, runs
 from bot.integrations import webhooks
 from bot.invitations import invites
 from bot.ops import recover, reminders
@@ -26,8 +26,8 @@ def expire_invitations() -> int:
 
 
 def watch_bulk() -> int:
-    """Bulk runs: progress, lost chunks, and the summary when done."""
-    return runs.watch()
+    """Bulk runs: progress, lost chunks, and the summary when done; uploaded sheets whose import job was lost."""
+    return runs.watch() + imports.requeue_lost()
 
 
 def match_new_positions() -> int:

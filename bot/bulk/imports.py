@@ -8,24 +8,28 @@ message saying why nothing was imported (the object missing, a sheet that cannot
 the upload page lists the recruiter's recent uploads for the position with the same words.
 
 A worker killed mid-import leaves the object and its job: RQ runs the job again (it is enqueued with a retry),
-and the page says the upload is still being imported until then.
+and the page says the upload is still being imported until then. Beside each sheet lies a sealed note of its
+job's arguments, so the scheduler's bulk tick queues again an import whose job Redis lost (`requeue_lost`).
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from rq import Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from bot.bulk import runs
 from bot.bulk.screening import Screener
 from bot.bulk.sheets import SheetError, read_sheet
 from bot.clock import local_time, utcnow
 from bot.errors import OUTAGES
-from bot.queues import COMMANDS, enqueue
+from bot.queues import COMMANDS, enqueue, job_id
 from bot.store.db import db_session
 from bot.store.kv import get_redis
 from bot.store.models import BulkItem, BulkRun, Position
@@ -42,6 +46,8 @@ FOLDER = "imports"
 KEEP_STATUS_SECONDS = 7 * 86400
 RECENT = 5                      # uploads listed on the page
 STUCK_SECONDS = 1800 + 600      # the import job's timeout and a margin: an import this old was interrupted
+GRACE = dt.timedelta(minutes=2)  # a younger upload's job may still be on its way
+LIVE = (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED, JobStatus.STARTED)
 MISSING = "上传的文件在存储里找不到了，没有导入任何一行。请重新上传名单。"
 UNREADABLE = "上传的文件无法从存储中读出（已损坏或密钥不符），没有导入任何一行。请重新上传名单。"
 CRASHED = "导入时出错，没有导入任何一行。请稍后重新上传；如仍失败，请联系管理员。"
@@ -58,14 +64,57 @@ def object_key(key: str) -> str:
 
 
 def submit(settings: Settings, data: bytes, userid: str, position_id: int, filename: str) -> str:
-    """Store the sheet sealed, note it as queued and queue its import; return the request key."""
+    """Store the sheet sealed with a note of its job's arguments beside it, note it as queued and queue its
+    import; return the request key."""
     key = request_key(userid, position_id, data)
     stored = object_key(key)
-    get_storage(settings).put(stored, data)
+    store = get_storage(settings)
+    store.put(stored, data)
+    job = {"stored": stored, "userid": userid, "position_id": position_id, "filename": filename, "key": key,
+           "queued_at": utcnow().isoformat()}
+    store.put(_job_key(stored), json.dumps(job, ensure_ascii=False).encode())
     _note(key, userid, position_id, state="queued", filename=filename)
-    enqueue(COMMANDS, "jobs.bulk.import_sheet", stored, userid, position_id, filename, key, key=key,
-            timeout=1800, retry=Retry(max=1))
+    _queue(job)
     return key
+
+
+def _job_key(stored: str) -> str:
+    return stored.removesuffix(".upload") + ".job"
+
+
+def _queue(job: dict) -> None:
+    enqueue(COMMANDS, "jobs.bulk.import_sheet", job["stored"], job["userid"], job["position_id"], job["filename"],
+            job["key"], key=job["key"], timeout=1800, retry=Retry(max=1))
+
+
+def requeue_lost() -> int:
+    """Queue again the import of every stored sheet whose job is gone (Redis lost its queue, or the job died
+    where RQ does not retry it): the storage, not Redis, says which uploads still wait. Return how many."""
+    settings = get_settings()
+    store = get_storage(settings)
+    since = utcnow() - GRACE
+    requeued = 0
+    for name in store.list(f"{FOLDER}/"):
+        if not name.endswith(".job"):
+            continue
+        try:
+            job = json.loads(store.get(name))
+        except (FileNotFoundError, SealError, ValueError):
+            continue
+        if dt.datetime.fromisoformat(job["queued_at"]) > since or _live(job["key"]):
+            continue
+        log.warning("bulk import %s lost its job; queueing it again", job["key"])
+        _queue(job)
+        requeued += 1
+    return requeued
+
+
+def _live(key: str) -> bool:
+    try:
+        job = Job.fetch(job_id("import_sheet", key), connection=get_redis())
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in LIVE
 
 
 def import_sheet(stored: str, userid: str, position_id: int, filename: str, key: str) -> str:
@@ -159,6 +208,7 @@ def _finish(store: SealedStore, stored: str, key: str, userid: str, position_id:
             Path(stored).unlink(missing_ok=True)
         else:
             store.delete(stored)
+            store.delete(_job_key(stored))
     except (StorageError, StorageKeyError, OSError) as exc:
         log.error("bulk import %s: the uploaded sheet %s could not be deleted: %s", key, stored, exc)
 

@@ -4,6 +4,7 @@ the object missing, unreadable, a crash — is told to the recruiter in chat and
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -14,8 +15,9 @@ from tests.support.chat import texts
 from tests.support.s3 import s3, s3_server, s3_stack  # noqa: F401  (fixtures)
 
 
-def _stored(settings) -> list[Path]:
-    return sorted((settings.data_dir / "imports").glob("*")) if (settings.data_dir / "imports").exists() else []
+def _stored(settings, pattern: str = "*.upload") -> list[Path]:
+    folder = settings.data_dir / "imports"
+    return sorted(folder.glob(pattern)) if folder.exists() else []
 
 
 def _page(stack, path: str) -> str:
@@ -29,8 +31,8 @@ def test_a_sheet_uploaded_on_the_web_host_is_imported_by_a_worker_on_another(s3_
     stack = s3_stack
     path = upload(stack, sheet([member_row(i) for i in range(3)]))
     stored = s3.objects("interviews/imports/")
-    assert len(stored) == 1 and all("候选人" not in blob.decode("latin-1") for blob in stored.values())
-    assert not any("候选人00001".encode() in blob for blob in stored.values())  # sealed at rest
+    assert sorted(name.rsplit(".", 1)[1] for name in stored) == ["job", "upload"]  # the sheet, its job's note
+    assert not any("候选人00001".encode() in blob or b"hr_li" in blob for blob in stored.values())  # sealed
     shutil.rmtree(stack.settings.data_dir / "imports", ignore_errors=True)  # nothing of it on the web host's disk
     # the worker: another machine, its own DATA_DIR; the secrets every host shares come from the environment
     keys = ",".join(f"{kid}:{base64.b64encode(key).decode()}" for kid, key in stack.settings.recording_keys)
@@ -54,7 +56,7 @@ def test_the_object_is_gone_after_the_import_and_the_page_shows_the_run(stack):
     assert "候选人".encode() not in blob.read_bytes()
     assert "正在导入" in _page(stack, path)
     stack.drain()
-    assert _stored(stack.settings) == []
+    assert _stored(stack.settings, "*") == []
     run = BulkRun.get()
     page = _page(stack, path)
     assert f"批量邀请 {run.id}" in page and "已发送 2/2" in page and "名单.csv" in page
@@ -68,7 +70,7 @@ def _failed(stack, path: str, words: str) -> None:
     assert len(told) == 1 and words in told[0] and "名单.csv" in told[0]
     page = _page(stack, path)
     assert "导入失败" in page and words in page
-    assert _stored(stack.settings) == []
+    assert _stored(stack.settings, "*") == []
 
 
 def test_a_missing_object_is_told_to_the_recruiter(stack):
@@ -137,3 +139,21 @@ def test_an_outage_keeps_the_sheet_for_the_jobs_next_try(stack, monkeypatch):
     monkeypatch.setattr(imports, "read_sheet", real)
     stack.drain()
     assert BulkRun.select().count() == 1 and _stored(stack.settings) == []
+
+
+def test_an_upload_whose_job_redis_lost_is_imported_by_the_bulk_tick(stack, monkeypatch):
+    from bot.bulk import imports
+    from bot.store.kv import get_redis
+    from bot.store.models import BulkRun
+    from jobs import periodic
+
+    upload(stack, sheet([member_row(i) for i in range(2)]))
+    get_redis().flushdb()  # Redis restarted without its data: the queued import is gone
+    assert imports.requeue_lost() == 0  # a fresh upload's job may still be on its way
+    monkeypatch.setattr(imports, "GRACE", dt.timedelta(0))
+    assert periodic.watch_bulk() == 1
+    assert imports.requeue_lost() == 0  # queued once: a live job is left alone
+    stack.drain()
+    assert BulkRun.get().total_rows == 2 and _stored(stack.settings, "*") == []
+    assert any("已收到「柜员」名单" in t for t in texts(stack, "hr_li"))
+    assert imports.requeue_lost() == 0
