@@ -10,6 +10,11 @@ def candidate_text(channel: str, user: str, text: str, request_key: str) -> str:
     return conversation.candidate_text(channel, user, text, request_key)
 
 
+def confirm_card(userid: str, token: str, confirmed: bool, response_code: str, request_key: str) -> str:
+    """A candidate tapped 确认 or 取消 on the card that asks them to confirm a consequential request."""
+    return conversation.card_answer(userid, token, confirmed, response_code, request_key)
+
+
 def hr_reschedule(who: str, text: str, actor: str, request_key: str) -> str:
     """Move a candidate's second round at HR's request (jobs queued before /reschedule ran in the command job)."""
     return reschedule.hr_reschedule(who, text, actor, request_key)

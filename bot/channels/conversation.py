@@ -1,31 +1,40 @@
-"""What candidates write to us (as members or through 微信客服), and HR's /reschedule: rescheduling and review.
+"""What candidates write to us (as members or through 微信客服): every message read, and every one answered.
 
-A candidate's free text is read for four things: deleting their data (删除我的数据, then 确认删除:
-bot/privacy/rights.py), leaving the talent pool (退出人才库), a request for a human review of the result
-(人工复核, PIPL Art. 24), and a new time ("改期至下周一下午2点", "明天上午十点可以吗"),
-parsed by bot/decisions/timeparse. A clear time moves the second-round appointment (or extends the AI interview's
-deadline) and is confirmed back; an unclear or past one gets a clarifying question; HR is told of every change.
+The intent registry (bot/commands/intents.py) says what a message mentions, clause by clause, with negation and
+questions. What was asked is explained, what was declined ("我不想退出人才库") is acknowledged and nothing more,
+facts are answered from the position and the invitation. A consequential act — leaving the talent pool, deleting
+one's data, declining, withdrawing — is first stated exactly, and done only when the candidate confirms (回复「确认」
+within 30 minutes, or the card's button in member chat); whatever else they write cancels it. Several such acts in
+one message get a clarifying question instead. A review request and a new time go ahead at once. A clear time with
+no words around it ("明天上午十点可以吗") is a request to reschedule. Anything else goes to the recruiter, who
+answers with /reply, and the candidate is told a person will reply: nothing is dropped.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 
+from bot.channels import confirmations
 from bot.clock import CN_TZ
-from bot.commands.intents import CONFIRM_ERASURE, ERASURE, LEAVE_POOL, REVIEW
-from bot.commands.registry import HINT, match_intent
+from bot.commands.intents import reply
+from bot.commands.registry import ACT, ANSWER, CANCEL, CONFIRM, CONFIRM_SECONDS, HINT, INTENTS, Mention, Turn, read
 from bot.decisions import timeparse
 from bot.decisions.reschedule import reschedule
 from bot.invitations.invites import latest_invitation
-from bot.links import invitation_link, report_link
-from bot.privacy import rights
+from bot.links import invitation_link
+from bot.privacy.rights import request_review  # noqa: F401  (the H5 page's review request comes through here)
 from bot.store.db import db_session
-from bot.store.models import AuditLog, Candidate, Decision, Invitation, OutboundMessage, Report
-from bot.talent import pool as talent
-from bot.wecom import messages, notify
+from bot.store.models import AuditLog, Candidate, Invitation
+from bot.wecom import messages, notify, outbox
+from bot.wecom.cards import template_card
+from bot.wecom.delivery import wecom
 from config.settings import get_settings
 
 log = logging.getLogger(__name__)
+
+QUIET = ("greeting", "thanks")  # answered only when the message says nothing else
+
 
 def find_candidate(channel: str, user: str) -> Candidate | None:
     """The candidate behind a member userid or a WeChat external_userid."""
@@ -34,7 +43,7 @@ def find_candidate(channel: str, user: str) -> Candidate | None:
 
 
 def candidate_text(channel: str, user: str, text: str, request_key: str) -> str:
-    """Answer a candidate's message: review request, rescheduling, or a short hint."""
+    """Answer a candidate's message; return what was done, step by step ("leave_pool:declined", "forwarded")."""
     with db_session():
         candidate = find_candidate(channel, user)
         invitation = latest_invitation(candidate) if candidate else None
@@ -43,49 +52,189 @@ def candidate_text(channel: str, user: str, text: str, request_key: str) -> str:
             if channel == "member":
                 notify.to_hr_text(user, HINT, f"{request_key}:hint")
             return "unknown"
-        intent = match_intent(text)  # the keywords, in their order: bot/commands/intents.py
-        if intent is CONFIRM_ERASURE:
-            return rights.confirm(invitation, request_key)
-        if intent is ERASURE:
-            return rights.ask(invitation, request_key)
-        if intent is LEAVE_POOL:
-            talent.withdraw(candidate.id, actor=f"candidate:{candidate.id}")
-            _reply(invitation, "pool_withdrawn", request_key, company=get_settings().company_name)
-            return "withdrawn"
-        if intent is REVIEW:
-            return request_review(invitation, request_key)
-
-        # "改期至下周一下午2点" — or just a time ("明天下午两点到四点") from someone with something to schedule
-        when = timeparse.parse_when(text, dt.datetime.now(CN_TZ))
-        if when.status != "none" or timeparse.wants_reschedule(text):
-            return reschedule(invitation, text, actor=user, request_key=request_key, when=when)
-        _reply(invitation, "candidate_hint", request_key)
-        return "hint"
+        return converse(Turn(candidate, invitation, channel, user, text, request_key))
 
 
-def _reply(invitation: Invitation, template: str, request_key: str, **values) -> None:
-    notify.to_candidate(invitation, template, f"{request_key}:reply", purpose="candidate", **values)
+def converse(turn: Turn) -> str:
+    """Act on what the message says, in its order; forward it when it says nothing we read."""
+    done: list[str] = []
+    mentions = _settle_pending(turn, read(turn.text), done)
+    steps = _steps(mentions)
+    asking = {m.intent.name for m in steps if _would_ask(m, turn.text)}
+    if len(asking) > 1:
+        labels = [m.intent.label for m in steps if m.intent.name in asking]
+        notify.to_candidate(turn.invitation, "clarify_several", f"{turn.key}:clarify", purpose="candidate",
+                            labels="、".join(labels))
+        done.append("ask:several")
+    for number, mention in enumerate(steps):
+        step = dataclasses.replace(turn, key=turn.key if number == 0 else f"{turn.key}:{number}")
+        done.append(_one(step, mention, ask_allowed=len(asking) <= 1))
+    if not done:
+        done.append(_unread(turn, mentions))
+    return ",".join(done)
 
 
-def request_review(invitation: Invitation, request_key: str | None) -> str:
-    """Record a request for a human review and put it in front of the recruiter (once per decision: a repeat is
-    answered again but neither audited nor sent to HR twice). Without a request_key (the H5 page) the candidate's
-    confirmation goes once per decision too."""
+def _settle_pending(turn: Turn, mentions: list[Mention], done: list[str]) -> list[Mention]:
+    """确认 carries out what waits; anything else cancels it. Return the mentions still to act on."""
+    pending = confirmations.peek(turn.candidate.id)
+    meta = [m for m in mentions if m.intent.kind in (CONFIRM, CANCEL)]
+    others = [m for m in mentions if m.intent.kind not in (CONFIRM, CANCEL)]
+    if pending is None:
+        if meta and not others:
+            reply(turn, "nothing_pending")
+            done.append("nothing_pending")
+        return others
+    confirming = any(m.intent.kind == CONFIRM and not m.negated and not m.question for m in meta)
+    taken = confirmations.take(turn.candidate.id, pending.token)
+    if taken is None:
+        return others
+    if confirming:
+        done.append(carry_out(turn, taken))
+        return [m for m in others if m.intent.name != taken.intent]
+    cancelled = dataclasses.replace(turn, key=f"{turn.key}:cancelled")
+    notify.to_candidate(turn.invitation, "confirm_cancelled", f"{cancelled.key}:reply", purpose="candidate",
+                        what=INTENTS[taken.intent].label)
+    done.append(f"{taken.intent}:cancelled")
+    return others
+
+
+def carry_out(turn: Turn, pending: confirmations.Pending) -> str:
+    """Do the confirmed act on the invitation it was asked about."""
+    invitation = Invitation.get_or_none((Invitation.id == pending.invitation_id)
+                                        & (Invitation.candidate == turn.candidate.id))
+    spec = INTENTS.get(pending.intent)
+    if invitation is None or spec is None or spec.handler is None:
+        return f"{pending.intent}:gone"
+    return f"{spec.name}:" + spec.handler(dataclasses.replace(turn, invitation=invitation))
+
+
+def _steps(mentions: list[Mention]) -> list[Mention]:
+    """The mentions worth a reply: acts, answers asked for, and a greeting only when nothing else was said."""
+    acts = [m for m in mentions if m.intent.kind == ACT]
+    act_clauses = {id(m.clause) for m in acts}
+    steps = []
+    for m in mentions:
+        if m.intent.kind == ANSWER:
+            if id(m.clause) in act_clauses or (acts and not m.question):
+                continue  # "对结果有疑问，申请人工复核": the act speaks for the clause
+            if m.intent.name in QUIET and len(mentions) > 1:
+                continue
+        steps.append(m)
+    return steps
+
+
+def _would_ask(mention: Mention, text: str) -> bool:
+    spec = mention.intent
+    return spec.kind == ACT and spec.confirm and not mention.negated and not _explains(mention, text)
+
+
+def _explains(mention: Mention, text: str) -> bool:
+    """A question about an act is explained, unless the act reads a question as a proposal (a time)."""
+    asked_back = mention.intent.acts_when_asked
+    return mention.question and not (asked_back and asked_back(text))
+
+
+def _one(turn: Turn, mention: Mention, *, ask_allowed: bool) -> str:
+    spec = mention.intent
+    if spec.kind == ANSWER:
+        spec.handler(turn)
+        return f"{spec.name}:answered"
+    if mention.negated:
+        reply(turn, spec.declined)
+        return f"{spec.name}:declined"
+    if _explains(mention, turn.text):
+        reply(turn, spec.explain)
+        return f"{spec.name}:explained"
+    if spec.confirm:
+        if not ask_allowed:
+            return f"{spec.name}:clarified"
+        ask_to_confirm(turn, spec.name, spec.ask)
+        return f"{spec.name}:asked"
+    return f"{spec.name}:" + spec.handler(turn)
+
+
+def ask_to_confirm(turn: Turn, intent: str, template: str) -> None:
+    """State what will happen and wait for 确认; in member chat a card with two buttons follows the statement
+    (a card's text is too short to hold it)."""
+    pending = confirmations.ask(turn.candidate.id, intent, turn.invitation.id, turn.key)
+    reply(turn, template)
+    invitation = turn.invitation
+    if notify.route(invitation) != "member":
+        return
+    locale, settings = invitation.candidate.locale, get_settings()
+    card = template_card(invitation.candidate.wecom_userid, "button_interaction", locale, settings.company_name,
+                         messages.render("confirm_title", locale), INTENTS[intent].label,
+                         messages.render("confirm_card", locale, minutes=CONFIRM_SECONDS // 60), [],
+                         invitation_link(settings, invitation), f"confirm-{pending.token}")
+    card["template_card"]["button_list"] = [
+        {"type": 0, "text": messages.render("confirm_yes", locale), "style": 1, "key": f"confirm:{pending.token}"},
+        {"type": 0, "text": messages.render("confirm_no", locale), "style": 2, "key": f"cancel:{pending.token}"},
+    ]
+    outbox.send(f"{turn.key}:card", card, purpose="candidate", invitation=invitation)
+
+
+def card_answer(userid: str, token: str, confirmed: bool, response_code: str, request_key: str) -> str:
+    """A tap on the confirmation card: carry out (or cancel) what waits, when the card is the latest one."""
+    with db_session():
+        candidate = find_candidate("member", userid)
+        invitation = latest_invitation(candidate) if candidate else None
+        pending = confirmations.take(candidate.id, token) if invitation else None
+        label = "confirm_done" if confirmed else "confirm_dropped"
+        if pending is None:
+            label = "confirm_stale"
+        _grey(userid, response_code, label, candidate.locale if candidate else None)
+        if pending is None:
+            return "stale"
+        turn = Turn(candidate, invitation, "member", userid, "", request_key)
+        if confirmed:
+            return carry_out(turn, pending)
+        notify.to_candidate(invitation, "confirm_cancelled", f"{request_key}:cancelled:reply", purpose="candidate",
+                            what=INTENTS[pending.intent].label)
+        return f"{pending.intent}:cancelled"
+
+
+def _grey(userid: str, response_code: str, label: str, locale: str | None) -> None:
+    """Replace the card's buttons with what happened (the click's answer is recorded either way)."""
+    try:
+        wecom().update_template_card([userid], response_code, button={"replace_name": messages.render(label, locale)})
+    except Exception as exc:  # a card left as it was confirms nothing twice: its token is taken
+        log.warning("could not update the confirmation card: %s", exc)
+
+
+def _unread(turn: Turn, mentions: list[Mention]) -> str:
+    """Nothing acted on: a bare time is a request to reschedule; anything else goes to the recruiter."""
+    if mentions:
+        return "noted"
+    when = timeparse.parse_when(turn.text, dt.datetime.now(CN_TZ))
+    if when.status != "none" or timeparse.wants_reschedule(turn.text):
+        return "reschedule:" + reschedule(turn.invitation, turn.text, actor=turn.user, request_key=turn.key,
+                                          when=when)
+    return forward(turn)
+
+
+def recruiters_of(invitation: Invitation) -> list[str]:
+    """Who answers a candidate's question: the recruiter who invited them, else every HR user."""
     settings = get_settings()
-    interview = invitation.interviews.first()
-    report = Report.get_or_none(Report.interview == interview) if interview else None
-    decision = Decision.get_or_none(Decision.interview == interview) if interview else None
-    stamp = decision.decided_at.isoformat() if decision else "none"
-    key = f"review:{invitation.id}:{stamp}"
-    repeat = OutboundMessage.select().where(OutboundMessage.idempotency_key == key).exists()
-    if not repeat:
-        AuditLog.create(actor=f"candidate:{invitation.candidate_id}", action="review_request",
-                        target_type="invitation", target_id=str(invitation.id),
-                        detail={"decision": decision.outcome if decision else None})
-        outcome = messages.render(f"outcome_{decision.outcome}", settings.hr_locale) if decision else "-"
-        link = report_link(settings, report.id) if report else invitation_link(settings, invitation)
-        notify.to_hr(invitation.invited_by, "hr_review_requested", key, invitation=invitation,
-                     name=invitation.candidate.display_name, position=invitation.position.title, outcome=outcome,
-                     link=link)
-    _reply(invitation, "review_received", request_key or key)
-    return "review_repeat" if repeat else "review"
+    if invitation.invited_by in settings.recruiters:
+        return [invitation.invited_by]
+    return sorted(settings.hr_userids) or sorted(settings.recruiters)
+
+
+def handle_of(candidate: Candidate) -> str:
+    """What a recruiter types after /reply to reach this candidate."""
+    return candidate.wecom_userid or candidate.external_userid or f"#{candidate.id}"
+
+
+def forward(turn: Turn) -> str:
+    """Give the message to the recruiter (with how to answer it), audit it, and tell the candidate."""
+    invitation, candidate = turn.invitation, turn.candidate
+    recipients = recruiters_of(invitation)
+    for userid in recipients:
+        notify.to_hr(userid, "hr_candidate_message", f"{turn.key}:forward:{userid}", invitation=invitation,
+                     name=candidate.display_name, position=invitation.position.title, text=turn.text[:1500],
+                     who=handle_of(candidate))
+    AuditLog.create(actor=f"candidate:{candidate.id}", action="chat_forward", target_type="invitation",
+                    target_id=str(invitation.id), detail={"to": recipients, "chars": len(turn.text),
+                                                          "channel": turn.channel})
+    reply(turn, "forwarded")
+    return "forwarded"

@@ -1,13 +1,157 @@
-"""Candidates' keyword intents, tried in this order (bot/channels/conversation.py acts on them); a time phrase,
-tried after them all, is a request to reschedule. A word counts anywhere in the text, case ignored."""
+"""What a candidate can say in chat, each intent declared once with its phrasings and its handler.
+
+Acts change something: leaving the talent pool, deleting one's data, declining the invitation and withdrawing
+from the process wait for an explicit confirmation (bot/channels/confirmations.py); a review request and a new
+time go ahead at once. Answers reply with the position's and the invitation's facts. 确认 and 取消 answer a
+pending confirmation. A message none of these reads goes to the recruiter (bot/channels/conversation.py).
+Phrasings are matched clause by clause with negation and questions (bot/commands/sentences.py); see
+docs/candidate-chat.md for the table candidates are promised.
+"""
 from __future__ import annotations
 
-from bot.commands.registry import intent
+import datetime as dt
+from typing import Any
 
-# Before ERASURE: "确认删除" says 删除 too. Acted on within 10 minutes of the request (bot/privacy/rights.py).
-CONFIRM_ERASURE = intent("confirm_erasure", order=10, words=("确认删除", "confirm deletion", "confirm delete"))
-ERASURE = intent("erasure", order=20, words=(
-    "删除我的数据", "删除我的个人信息", "删除个人信息", "删除我的信息", "删除我的资料", "delete my data",
-    "delete my personal data", "erase my data"))
-LEAVE_POOL = intent("leave_pool", order=30, words=("退出人才库", "移出人才库", "leave the talent pool"))
-REVIEW = intent("review", order=40, words=("人工复核", "人工审核", "复核", "human review"))  # PIPL Art. 24
+from bot.clock import CN_TZ, local_time
+from bot.commands.registry import ANSWER, CANCEL, CONFIRM, CONFIRM_SECONDS, Turn, intent
+from bot.decisions import timeparse
+from bot.decisions.reschedule import reschedule as move
+from bot.invitations.invites import OPEN_STATES
+from bot.privacy import rights
+from bot.store.models import AuditLog, Invitation
+from bot.talent import pool as talent
+from bot.wecom import notify
+from bot.wecom.cards import guide_values
+from config.settings import get_settings
+
+DECLINABLE = (*OPEN_STATES, "started")
+
+
+def facts(invitation: Invitation) -> dict[str, Any]:
+    """What the answers and explanations may say: the company, the position's numbers, the deadline, retention."""
+    settings, position = get_settings(), invitation.position
+    return {"company": settings.company_name, "position": position.title,
+            "deadline": local_time(invitation.expires_at), "status": invitation.status,
+            "retakes": position.max_retakes, "recording_days": settings.recording_retention_days,
+            "pool_days": settings.pool_retention_days, "minutes": CONFIRM_SECONDS // 60,
+            **guide_values(position, invitation.candidate.locale)}
+
+
+def reply(turn: Turn, template: str) -> None:
+    """Answer the candidate on their channel with a template filled from the invitation's facts."""
+    notify.to_candidate(turn.invitation, template, f"{turn.key}:reply", purpose="candidate",
+                        **facts(turn.invitation))
+
+
+@intent("confirm", kind=CONFIRM, order=10, label="确认", words=(
+    "确认", "确定", "是的", "同意", "confirm", "yes"))
+def confirm(turn: Turn) -> str:
+    """Handled by the conversation: it carries out what waits for confirmation."""
+    return "confirm"
+
+
+@intent("cancel", kind=CANCEL, order=15, label="取消", words=("取消", "算了", "不要了", "不用了", "cancel",
+                                                          "never mind"))
+def cancel(turn: Turn) -> str:
+    """Handled by the conversation: it drops what waits for confirmation."""
+    return "cancel"
+
+
+@intent("erasure", order=20, confirm=True, ask="erasure_confirm", explain="erasure_explain",
+        declined="erasure_declined", label="删除个人信息", words=(
+            "删除我的数据", "删除我的个人信息", "删除个人信息", "删除我的信息", "删除我的资料", "删除数据",
+            "删掉我的数据", "delete my data", "delete my personal data", "erase my data", "delete my information"))
+def erasure(turn: Turn) -> str:
+    """Delete the candidate's personal data (confirmed): bot/privacy/rights.py records and queues it."""
+    return rights.erase_confirmed(turn.invitation, turn.key)
+
+
+@intent("leave_pool", order=30, confirm=True, ask="pool_confirm", explain="pool_explain",
+        declined="pool_declined", label="退出人才库", words=(
+            "退出人才库", "移出人才库", "离开人才库", "leave the talent pool", "remove me from the talent pool",
+            "leave your talent pool"))
+def leave_pool(turn: Turn) -> str:
+    """Take the candidate out of the talent pool for good (confirmed)."""
+    talent.withdraw(turn.candidate.id, actor=f"candidate:{turn.candidate.id}")
+    reply(turn, "pool_withdrawn")
+    return "withdrawn"
+
+
+@intent("decline", order=35, confirm=True, ask="decline_confirm", explain="decline_explain",
+        declined="decline_declined", label="暂不参加面试", words=(
+            "暂不参加", "不参加面试", "不参加了", "放弃面试", "放弃这次面试", "取消面试", "不去面试",
+            "decline the interview", "decline the invitation", "won't attend the interview"))
+def decline(turn: Turn) -> str:
+    """Decline the invitation by text (confirmed), as the card's 暂不参加 button does."""
+    return _leave(turn, "decline")
+
+
+@intent("withdraw", order=38, confirm=True, ask="withdraw_confirm", explain="withdraw_explain",
+        declined="withdraw_declined", label="退出本次应聘", words=(
+            "撤回申请", "撤回应聘", "退出应聘", "退出招聘", "放弃应聘", "不再应聘", "放弃这个岗位",
+            "withdraw my application", "withdraw from the process", "withdraw my candidacy"))
+def withdraw(turn: Turn) -> str:
+    """Withdraw from the process (confirmed): an open invitation is declined; after the interview HR is told."""
+    return _leave(turn, "withdraw")
+
+
+def _leave(turn: Turn, action: str) -> str:
+    invitation = turn.invitation
+    changed = (Invitation.update(status="declined")
+               .where((Invitation.id == invitation.id) & Invitation.status.in_(DECLINABLE)).execute())
+    AuditLog.create(actor=f"candidate:{turn.candidate.id}", action=action, target_type="invitation",
+                    target_id=str(invitation.id), detail={"status": invitation.status, "declined": bool(changed)})
+    reply(turn, "decline_ack" if action == "decline" else "withdraw_done")
+    notify.to_hr(invitation.invited_by, "hr_declined" if changed else "hr_withdrew", f"{turn.key}:recruiter",
+                 invitation=invitation, name=invitation.candidate.display_name, position=invitation.position.title)
+    return "declined" if changed else "withdrawn_after"
+
+
+@intent("review", order=40, explain="review_explain", declined="review_declined", label="申请人工复核", words=(
+    "人工复核", "人工审核", "复核", "重新评估", "human review", "manual review", "review by a person"))
+def review(turn: Turn) -> str:
+    """Ask for a human review of the result (PIPL Art. 24): at once, HR told once per decision."""
+    return rights.request_review(turn.invitation, turn.key)
+
+
+@intent("reschedule", order=50, explain="reschedule_explain", declined="reschedule_declined", label="改期",
+        acts_when_asked=lambda text: _when(text).status != "none", words=(
+            "改期", "改时间", "换个时间", "换时间", "延期", "推迟", "改到", "改成", "延长", "reschedule", "postpone",
+            "another time", "more time"))
+def reschedule(turn: Turn) -> str:
+    """Move the second round or extend the AI interview to the time the message gives (or ask for one)."""
+    return move(turn.invitation, turn.text, actor=turn.user, request_key=turn.key, when=_when(turn.text))
+
+
+def _when(text: str) -> timeparse.When:
+    return timeparse.parse_when(text, dt.datetime.now(CN_TZ))
+
+
+def _answer(template: str):
+    def handler(turn: Turn) -> str:
+        reply(turn, template)
+        return template
+    handler.__doc__ = f"Answer with the template {template} and the invitation's facts."
+    return handler
+
+
+FAQ = {  # name: (order, words); the answer is the template faq_<name>
+    "duration": (60, ("要多久", "需要多久", "花多久", "多长时间", "多少时间", "几分钟", "要多长", "how long",
+                      "how much time")),
+    "deadline": (62, ("截止", "最晚", "期限", "什么时候前", "什么时候之前", "deadline", "due", "last day")),
+    "devices": (64, ("手机", "电脑", "浏览器", "设备", "平板", "ipad", "iphone", "安卓", "android", "browser",
+                     "device", "laptop", "computer", "phone", "chrome", "safari")),
+    "modes": (66, ("语音", "文字", "打字", "视频", "录像", "摄像头", "麦克风", "voice", "video", "typing", "type my",
+                   "in writing", "camera", "microphone")),
+    "retake": (68, ("重录", "重来", "重答", "重新录", "重新回答", "重做", "再录", "retake", "redo", "try again",
+                    "record again", "answer again")),
+    "after": (70, ("结果", "之后", "下一步", "后续", "通知我", "多久出", "复试", "result", "what happens",
+                   "next step", "hear back")),
+    "data": (72, ("个人信息", "隐私", "数据", "录音", "保存多久", "保留多久", "my data", "privacy", "personal data",
+                  "recording kept", "stored")),
+    "greeting": (90, ("你好", "您好", "在吗", "hello", "hi", "hey")),
+    "thanks": (92, ("谢谢", "感谢", "多谢", "thanks", "thank you")),
+}
+
+for _name, (_order, _words) in FAQ.items():
+    intent(_name, kind=ANSWER, order=_order, label=_name, words=_words)(_answer(f"faq_{_name}"))

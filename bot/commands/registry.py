@@ -6,8 +6,12 @@ and how its arguments are read. From that one declaration come the parser (`pars
 templates (config/messages); it refuses by raising `CommandError` (a template) or `UserError` (a text), and any
 other exception is logged with its traceback while the recruiter gets a short apology, never silence.
 
-A candidate's keyword intent (人工复核, 退出人才库, 删除我的数据, 确认删除) is declared with `intent(...)` and
-found with `match_intent`; bot/channels acts on it. Docs: docs/commands.md.
+A candidate's intent (退出人才库, 删除我的数据, 人工复核, 面试要多久, 确认 …) is declared once with `@intent(...)`
+on its handler: its phrasings, whether it is an act or an answer, whether it waits for the candidate's confirmation
+and the templates that explain it (a question about it) or acknowledge it (a negated request). `read` finds the
+intents a message mentions, clause by clause, with negation and questions (bot/commands/sentences.py);
+bot/channels/conversation.py acts on them, the same for member chat and 微信客服. Docs: docs/commands.md,
+docs/candidate-chat.md.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.commands.sentences import Clause, clauses, normalise
 from bot.errors import OUTAGES, UserError
 from bot.store.db import db_session
 from bot.wecom import notify
@@ -70,18 +75,62 @@ class Call:
         return self.command.name
 
 
+ACT, ANSWER, CONFIRM, CANCEL = "act", "answer", "confirm", "cancel"  # what an intent is
+CONFIRM_SECONDS = 1800  # how long a consequential request waits for the candidate's 确认
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What an intent's handler is given: who wrote, about which invitation, and the key its replies go under."""
+
+    candidate: Any
+    invitation: Any
+    channel: str
+    user: str  # the member userid or WeChat external_userid the message came from
+    text: str
+    key: str
+
+
 @dataclass(frozen=True)
 class Intent:
-    """A candidate's keyword intent: the text contains one of words (case-insensitive)."""
+    """A candidate's intent: its phrasings and what it does.
+
+    kind ACT does something (handler), ANSWER replies with facts (handler), CONFIRM and CANCEL answer a pending
+    confirmation. An ACT with confirm=True is first stated (template ask) and done only on the candidate's explicit
+    confirmation. A question about an ACT gets template explain; a negated ACT gets template declined and nothing
+    else happens.
+    """
 
     name: str
     words: tuple[str, ...]
     order: int
+    kind: str
+    handler: Callable[[Turn], str] | None
+    confirm: bool = False
+    ask: str = ""
+    explain: str = ""
+    declined: str = ""
+    label: str = ""  # what it is, in a few words, for a clarifying question and a cancellation
+    acts_when_asked: Callable[[str], bool] | None = None  # a question that is a proposal ("改到周一下午2点吗？")
 
-    def matches(self, text: str) -> bool:
-        """Return whether text says one of the intent's words."""
-        lowered = text.lower()
-        return any(word in lowered for word in self.words)
+    def find(self, clause: Clause) -> int:
+        """Where the clause mentions this intent first (-1: it does not); confirmations by exact spelling only."""
+        exact = self.kind in (CONFIRM, CANCEL)
+        spots = [at for at in (clause.find(word, exact=exact) for word in self.words) if at != -1]
+        return min(spots, default=-1)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An intent said in one clause of a message, and how."""
+
+    intent: Intent
+    clause: Clause
+    negated: bool
+
+    @property
+    def question(self) -> bool:
+        return self.clause.question
 
 
 COMMANDS: dict[str, Command] = {}
@@ -192,14 +241,41 @@ def _answer(spec: Command, userid: str, exc: UserError, key: str) -> None:
         notify.to_hr_text(userid, str(exc) or f"用法：{spec.usage}", f"{key}:refused")
 
 
-def intent(name: str, *, words: tuple[str, ...], order: int) -> Intent:
-    """Declare a candidate's keyword intent; match_intent tries intents by ascending order."""
+def intent(name: str, *, words: tuple[str, ...], order: int, kind: str = ACT, confirm: bool = False,
+           ask: str = "", explain: str = "", declined: str = "", label: str = "",
+           acts_when_asked: Callable[[str], bool] | None = None) -> Callable[[Callable], Callable]:
+    """Declare the decorated function as the handler of a candidate's intent; `read` tries intents by order."""
     if any(other.order == order for other in INTENTS.values() if other.name != name):
         raise ValueError(f"intent {name}: order {order} is taken")
-    INTENTS[name] = Intent(name, tuple(w.lower() for w in words), order)
-    return INTENTS[name]
+    if confirm and not ask:
+        raise ValueError(f"intent {name}: one that waits for confirmation needs the template that asks for it")
+
+    def register(func: Callable[[Turn], str]) -> Callable[[Turn], str]:
+        INTENTS[name] = Intent(name, tuple(normalise(w) for w in words), order, kind, func, confirm, ask, explain,
+                               declined, label or name, acts_when_asked)
+        return func
+    return register
 
 
-def match_intent(text: str) -> Intent | None:
-    """Return the first intent (by order) whose words text contains, or None."""
-    return next((i for i in sorted(INTENTS.values(), key=lambda i: i.order) if i.matches(text)), None)
+def read(text: str) -> list[Mention]:
+    """The intents text mentions, in the order it says them (one mention per intent, its first)."""
+    found: list[tuple[int, int, Mention]] = []
+    seen: set[str] = set()
+    ordered = sorted(INTENTS.values(), key=lambda i: i.order)
+    for number, clause in enumerate(clauses(text)):
+        for spec in ordered:
+            at = spec.find(clause)
+            if at == -1 or spec.name in seen:
+                continue
+            seen.add(spec.name)
+            if spec.kind == CONFIRM:  # a confirmation must not say a negation anywhere: 我还没确认, 确认不了
+                negated = clause.negated_anywhere()
+            else:
+                negated = clause.negated_at(at, _word_at(spec, clause, at))
+            found.append((number, at, Mention(spec, clause, negated)))
+    return [mention for _, _, mention in sorted(found, key=lambda f: (f[0], f[1]))]
+
+
+def _word_at(spec: Intent, clause: Clause, at: int) -> str:
+    """The phrasing of spec found at offset at (its first word when found by pinyin)."""
+    return next((w for w in spec.words if clause.text.startswith(w, at)), spec.words[0])

@@ -1,10 +1,11 @@
-"""Candidates deleting their personal data (PIPL Art. 47), from chat or from the H5 page; HR is told of each.
+"""Candidates' rights in chat and on the H5 page (PIPL Art. 24 and 47): a human review, and deleting their data.
 
-In chat, "删除我的数据" (or 删除个人信息, delete my data, …) gets what would be deleted and asks for "确认删除"
-within 10 minutes (a key in Redis that only the confirmation takes); the page asks with its own confirm step. Either
-records one ErasureRequest (a second request finds the first) and queues `erase_job`, which runs bot/privacy/erasure.py,
-tells the candidate it is done (the last message to them, queued while their contacts still exist, and scrubbed
-from the outbox once sent) and tells the recruiters who invited them — without a name, since it is gone.
+A review request is recorded and put in front of the recruiter at once (once per decision). Deletion from chat is
+first stated and confirmed (bot/channels/conversation.py asks, the intent registry says so); the page asks with its
+own confirm step. Either records one ErasureRequest (a second request finds the first) and queues `erase_job`, which
+runs bot/privacy/erasure.py, tells the candidate it is done (the last message to them, queued while their contacts
+still exist, and scrubbed from the outbox once sent) and tells the recruiters who invited them — without a name,
+since it is gone.
 """
 from __future__ import annotations
 
@@ -14,45 +15,59 @@ import logging
 from rq import Retry
 
 from bot.clock import local_time, utcnow
+from bot.links import invitation_link, report_link
 from bot.privacy import erasure
 from bot.queues import COMMANDS, DELIVERY, enqueue
 from bot.store.db import db_session
-from bot.store.kv import get_redis
-from bot.store.models import Candidate, ErasureRequest, Invitation, OutboundMessage, Position
+from bot.store.models import (
+    AuditLog,
+    Candidate,
+    Decision,
+    ErasureRequest,
+    Invitation,
+    OutboundMessage,
+    Position,
+    Report,
+)
 from bot.wecom import messages, notify, outbox
 from config.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-CONFIRM_SECONDS = 600
 RETRY = Retry(max=3, interval=[30, 300, 1800])  # the object store unreachable, the database busy
 SCRUB_TRIES = 12  # the candidate's last message is looked at 12 times (30 s … 1 h apart), then given up on
 FINAL = ("sent", "failed", "merged")
 
 
-def _confirm_key(candidate_id: int) -> str:
-    return f"erasure:confirm:{candidate_id}"
+def request_review(invitation: Invitation, request_key: str | None) -> str:
+    """Record a request for a human review and put it in front of the recruiter (once per decision: a repeat is
+    answered again but neither audited nor sent to HR twice). Without a request_key (the H5 page) the candidate's
+    confirmation goes once per decision too."""
+    settings = get_settings()
+    interview = invitation.interviews.first()
+    report = Report.get_or_none(Report.interview == interview) if interview else None
+    decision = Decision.get_or_none(Decision.interview == interview) if interview else None
+    stamp = decision.decided_at.isoformat() if decision else "none"
+    key = f"review:{invitation.id}:{stamp}"
+    repeat = OutboundMessage.select().where(OutboundMessage.idempotency_key == key).exists()
+    if not repeat:
+        AuditLog.create(actor=f"candidate:{invitation.candidate_id}", action="review_request",
+                        target_type="invitation", target_id=str(invitation.id),
+                        detail={"decision": decision.outcome if decision else None})
+        outcome = messages.render(f"outcome_{decision.outcome}", settings.hr_locale) if decision else "-"
+        link = report_link(settings, report.id) if report else invitation_link(settings, invitation)
+        notify.to_hr(invitation.invited_by, "hr_review_requested", key, invitation=invitation,
+                     name=invitation.candidate.display_name, position=invitation.position.title, outcome=outcome,
+                     link=link)
+    notify.to_candidate(invitation, "review_received", f"{request_key or key}:reply", purpose="candidate")
+    return "review_repeat" if repeat else "review"
 
 
-def _reply(invitation: Invitation, template: str, request_key: str, **values) -> None:
-    notify.to_candidate(invitation, template, f"{request_key}:reply", purpose="candidate", **values)
-
-
-def ask(invitation: Invitation, request_key: str) -> str:
-    """The candidate asked to delete their data: say what goes, and wait 10 minutes for "确认删除"."""
-    get_redis().set(_confirm_key(invitation.candidate_id), request_key[:191], ex=CONFIRM_SECONDS)
-    _reply(invitation, "erasure_confirm", request_key, company=get_settings().company_name,
-           minutes=CONFIRM_SECONDS // 60)
-    return "erasure_asked"
-
-
-def confirm(invitation: Invitation, request_key: str) -> str:
-    """"确认删除": erase when it answers a request of the last 10 minutes (once: the confirmation is taken)."""
-    if not get_redis().delete(_confirm_key(invitation.candidate_id)):
-        _reply(invitation, "erasure_unconfirmed", request_key, minutes=CONFIRM_SECONDS // 60)
-        return "erasure_unconfirmed"
+def erase_confirmed(invitation: Invitation, request_key: str) -> str:
+    """The candidate confirmed in chat that their data is to be deleted: record the request and queue it."""
     request = erasure.open_request(invitation.candidate_id, "chat", "candidate", f"chat:{request_key}")
-    queue(request)
+    if request.state != "done":
+        queue(request)
     return "erasure_queued"
 
 

@@ -8,10 +8,11 @@ from bot.decisions.results import OUTCOMES
 from bot.queues import COMMANDS, enqueue
 from bot.wecom.inbound import TemplateCardEvent
 from bot.wecom.registry import Inbound, handles
-from jobs import decisions, invitations
+from jobs import chat, decisions, invitations
 
 log = logging.getLogger(__name__)
 ROW_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only: "²".isdigit() is true, and int() refuses it
+TOKEN = re.compile(r"[A-Za-z0-9_-]{8,32}")  # a confirmation card's token (bot/channels/confirmations.py)
 
 
 @handles("event:template_card_event")
@@ -22,6 +23,10 @@ def on_card_click(inbound: Inbound) -> None:
     if action == "decline" and ROW_ID.fullmatch(ref):
         enqueue(COMMANDS, invitations.decline, int(ref), event.source, event.response_code or "", inbound.key,
                 key=f"decline:{inbound.key}")
+        return
+    if action in ("confirm", "cancel") and TOKEN.fullmatch(ref):
+        enqueue(COMMANDS, chat.confirm_card, event.source, ref, action == "confirm", event.response_code or "",
+                inbound.key, key=f"confirm-card:{inbound.key}")
         return
     if action == "decide":
         report_id, _, outcome = ref.partition(":")

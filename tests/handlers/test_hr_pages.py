@@ -264,6 +264,9 @@ def test_a_candidate_who_leaves_the_pool_disappears_from_it_for_good(stack):
     assert "zhangsan" in session.get(f"{stack.base}/hr/pool", params={"q": "客户"}, timeout=30).text
     stack.say("zhangsan", "请把我退出人才库")
     stack.drain()
+    assert Candidate.get().withdrawn_at is None  # stated first, done on confirmation
+    stack.say("zhangsan", "确认")
+    stack.drain()
     assert any("已将您移出" in t for t in texts(stack, "zhangsan"))
     assert Candidate.get().withdrawn_at is not None and not PoolProfile.select().exists()
     assert not CandidateTag.select().exists() and AuditLog.get(AuditLog.action == "pool_withdraw")

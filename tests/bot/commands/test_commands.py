@@ -6,7 +6,8 @@ import re
 import pytest
 
 from bot.commands import registry
-from bot.commands.registry import ANYONE, RECRUITER, UsageError, arguments, match_intent, parse
+from bot.commands.registry import ACT, ANYONE, RECRUITER, UsageError, arguments, parse
+from bot.wecom import messages
 from tests.support.paths import REPO
 
 DOCS = REPO / "docs" / "commands.md"
@@ -101,22 +102,33 @@ def test_the_docs_list_every_command_and_alias():
             assert alias in row, f"{alias} of /{spec.name} is missing from docs/commands.md"
 
 
-@pytest.mark.parametrize("text, name", [
-    ("确认删除", "confirm_erasure"), ("好的，确认删除我的数据", "confirm_erasure"),  # before erasure: both say 删除
-    ("Confirm Deletion please", "confirm_erasure"), ("请删除我的数据", "erasure"), ("DELETE MY DATA", "erasure"),
-    ("删除个人信息", "erasure"), ("我想退出人才库", "leave_pool"), ("移出人才库，谢谢", "leave_pool"),
-    ("please leave the talent pool", "leave_pool"), ("申请人工复核", "review"), ("复核", "review"),
-    ("Human Review", "review"), ("退出人才库并人工复核", "leave_pool"),
-    ("改期至下周一下午2点", None), ("你好", None), ("删除", None), ("人才库", None),
-])
-def test_candidates_intents_keep_their_words_and_order(text, name):
-    found = match_intent(text)
-    assert (found.name if found else None) == name
+def test_every_intent_is_declared_with_what_it_says():
+    """Each intent once: a handler, and for an act the templates that explain it, acknowledge a refusal and (for a
+    consequential one) state what happens before the confirmation, in both languages."""
+    orders = [spec.order for spec in registry.INTENTS.values()]
+    assert len(orders) == len(set(orders))
+    for spec in registry.INTENTS.values():
+        assert spec.handler is not None and spec.words, spec.name
+        if spec.kind != ACT:
+            continue
+        for template in (spec.explain, spec.declined, *([spec.ask] if spec.confirm else [])):
+            assert template in messages.catalogue("zh-CN") and template in messages.catalogue("en"), spec.name
+    assert {s.name for s in registry.INTENTS.values() if s.confirm} == {"erasure", "leave_pool", "decline",
+                                                                         "withdraw"}
 
 
-def test_intents_are_declared_in_order():
-    assert [i.name for i in sorted(registry.INTENTS.values(), key=lambda i: i.order)] == [
-        "confirm_erasure", "erasure", "leave_pool", "review"]
+def test_an_intent_that_waits_for_confirmation_must_say_what_happens():
+    with pytest.raises(ValueError, match="needs the template"):
+        registry.intent("wipe_everything", words=("全部删掉",), order=999, confirm=True)
+
+
+def test_reply_takes_the_whole_text_and_refuses_an_overlong_one():
+    assert args_of("/reply zhangsan 可以用 电脑 作答") == ("zhangsan", "可以用 电脑 作答")
+    assert args_of("回复 #12 好的") == ("#12", "好的")
+    with pytest.raises(UsageError, match="用法：/reply"):
+        args_of("/reply zhangsan")
+    with pytest.raises(UsageError, match="回复太长"):
+        args_of("/reply zhangsan " + "长" * 1001)
 
 
 @pytest.mark.parametrize("modes, text", [

@@ -200,7 +200,7 @@ def test_erasure_from_chat_is_verifiable(stack, spoken):
     stack.say("zhangsan", "请删除我的数据")
     stack.drain()
     asked = [t for t in texts(stack, "zhangsan") if "确认删除" in t]
-    assert len(asked) == 1 and "无法恢复" in asked[0] and "10 分钟" in asked[0]
+    assert len(asked) == 1 and "无法恢复" in asked[0] and "30 分钟" in asked[0]
     assert Candidate.get_by_id(found["candidate"].id).erased_at is None  # nothing happens before the confirmation
 
     stack.say("zhangsan", "确认删除")
@@ -231,23 +231,23 @@ def test_erasure_from_chat_is_verifiable(stack, spoken):
     assert ErasureRequest.select().count() == 1 and left_in_database(found["needles"]) == []
 
 
-def test_the_confirm_step_waits_ten_minutes_and_only_once(stack):
-    from bot.privacy import rights
+def test_the_confirm_step_waits_thirty_minutes_and_only_once(stack):
+    from bot.channels import confirmations
     from bot.store.kv import get_redis
     from bot.store.models import Candidate, ErasureRequest
 
     invite_member(stack)
     stack.say("zhangsan", "确认删除")  # nothing was asked: nothing to confirm
     stack.drain()
-    assert any("没有待确认的删除申请" in t for t in texts(stack, "zhangsan"))
+    assert any("没有待确认的操作" in t for t in texts(stack, "zhangsan"))
     stack.say("zhangsan", "delete my data")
     stack.drain()
-    key = rights._confirm_key(Candidate.get().id)
-    assert 590 <= get_redis().ttl(key) <= 600
-    get_redis().pexpire(key, 1)  # ten minutes later
+    key = confirmations._key(Candidate.get().id)
+    assert 1790 <= get_redis().ttl(key) <= 1800
+    get_redis().pexpire(key, 1)  # thirty minutes later
     stack.say("zhangsan", "确认删除")
     stack.drain()
-    assert len([t for t in texts(stack, "zhangsan") if "没有待确认的删除申请" in t]) == 2
+    assert len([t for t in texts(stack, "zhangsan") if "没有待确认的操作" in t]) == 2
     assert ErasureRequest.select().count() == 0 and Candidate.get().erased_at is None
 
 
@@ -459,6 +459,8 @@ def test_retention_job_with_the_clock_moved(stack, clips, monkeypatch):  # noqa:
     take_interview(stack, lisi_link, "weak")
     stack.drain()
     stack.say("lisi", "退出人才库")
+    stack.drain()
+    stack.say("lisi", "确认")  # leaving the pool is stated first and done on confirmation
     stack.drain()
     lisi = Candidate.get(Candidate.wecom_userid == "lisi")
     assert lisi.withdrawn_at and Recording.select().count() == 1 and Report.select().count() == 2

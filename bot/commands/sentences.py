@@ -1,0 +1,110 @@
+"""Reading a candidate's message as sentences: clauses, negation, questions, and where each intent is mentioned.
+
+A keyword found anywhere is not a request: "我不想退出人才库" says 退出人才库 and means the opposite, and
+"怎么退出人才库？" asks how rather than asking for it. So a message is cut into clauses (at ，。！？；, at 但是 /
+不过 / but), and each intent's phrasing found in a clause is read with what stands before it there: a negation
+(the scorer's list in scoring/text.py, plus 并非 and English not/don't/never/no need) makes it negated, a question
+word or mark anywhere in the clause makes it a question. Phrasings are matched by their spelling or, for Chinese of
+two or more characters, by their fuzzy pinyin (退出人材库 is a typing slip for 退出人才库), through the scorer's
+PinyinText; English phrasings allow a small misspelling.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from scoring.text import HANZI, NEGATION, PinyinText
+
+CLAUSE = re.compile(r"([^,.!?;\n，。！？；、]+)([,.!?;\n，。！？；、]*)")
+TURNS = re.compile(r"但是|不过|可是|\bbut\b|\bhowever\b", re.IGNORECASE)
+CHINESE_NEGATION = (*NEGATION, "并非")
+# Phrases that hold a negation character without negating what follows: masked before negation is looked for.
+NOT_NEGATION = ("不好意思", "对不起", "不错", "不客气", "没问题", "没关系", "差不多", "不知道", "不清楚", "不太清楚",
+                "要不要", "是不是", "能不能", "可不可以", "会不会", "有没有", "行不行", "好不好", "可以不",
+                "未来", "特别", "区别", "分别", "告别", "别人", "别的", "识别", "不管", "不论", "不仅", "不但")
+ENGLISH_NEGATION = re.compile(r"\b(?:not|never|no|don'?t|doesn'?t|didn'?t|won'?t|can'?t|cannot|wouldn'?t|"
+                              r"shouldn'?t|isn'?t|aren'?t|haven'?t|hasn'?t|no need|no longer)\b")
+CHINESE_QUESTION = ("吗", "嘛", "呢", "怎么", "怎样", "如何", "能不能", "可不可以", "是否", "什么", "为什么", "为啥",
+                    "哪", "多久", "多长", "要不要", "会不会", "有没有", "是不是", "请问", "咋", "几点", "几天",
+                    "几道", "几个", "想知道", "想问")
+ENGLISH_QUESTION = re.compile(r"^(?:how|what|why|when|where|which|who|can i|could i|may i|do i|does|is it|"
+                              r"is there|are|will|should i|would)\b|\bhow (?:to|do|can|long|many|much)\b")
+ENGLISH_WORD = re.compile(r"[a-z0-9']+")
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause of a message, normalised (NFKC, lower case), and whether it asks a question."""
+
+    text: str
+    question: bool
+
+    def masked(self) -> str:
+        """The clause with phrases like 不好意思 blanked out, offsets kept, so their 不 negates nothing."""
+        out = self.text
+        for phrase in NOT_NEGATION:
+            out = out.replace(phrase, "_" * len(phrase))
+        return out
+
+    def negated_at(self, offset: int, phrase: str) -> bool:
+        """Whether a negation stands before the phrase at offset in this clause (a phrase that starts with one,
+        like 不参加, is read as it is)."""
+        if phrase.startswith(CHINESE_NEGATION) or ENGLISH_NEGATION.match(phrase):
+            return False
+        before = self.masked()[:offset]
+        return any(neg in before for neg in CHINESE_NEGATION) or bool(ENGLISH_NEGATION.search(before))
+
+    def negated_anywhere(self) -> bool:
+        """Whether the clause says a negation anywhere (a confirmation must be free of any)."""
+        masked = self.masked()
+        return any(neg in masked for neg in CHINESE_NEGATION) or bool(ENGLISH_NEGATION.search(masked))
+
+    def find(self, phrase: str, *, exact: bool = False) -> int:
+        """Where the phrase starts in the clause (-1: nowhere), by spelling, else by pinyin or a near spelling."""
+        at = -1 if phrase.isascii() else self.text.find(phrase)
+        if at != -1 or (exact and not phrase.isascii()):
+            return at
+        if len(HANZI.findall(phrase)) >= 2:
+            found = PinyinText.of(self.text).find(phrase)
+            return found[0] if found else -1
+        if phrase.isascii():
+            found = re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", self.text)
+            if found or exact or len(phrase) < 6:
+                return found.start() if found else -1
+            return _near_english(self.text, phrase)
+        return -1
+
+
+def normalise(text: str) -> str:
+    """Full-width letters, digits and punctuation as their ASCII forms; lower case; runs of spaces as one."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").lower().split())
+
+
+def clauses(text: str) -> list[Clause]:
+    """The message's clauses in order, each marked as a question or not."""
+    out = []
+    for part in TURNS.split(normalise(text)):
+        for match in CLAUSE.finditer(part):
+            body, marks = match.group(1).strip(), match.group(2)
+            if body:
+                out.append(Clause(body, "?" in marks or is_question(body)))
+    return out
+
+
+def is_question(body: str) -> bool:
+    """Whether a clause asks something (吗, 怎么, 如何, how, can I, …), the mark aside."""
+    return any(word in body for word in CHINESE_QUESTION) or bool(ENGLISH_QUESTION.search(body))
+
+
+def _near_english(text: str, phrase: str) -> int:
+    """Where a run of words in text spells phrase with at most a slip or two (delet my data), or -1."""
+    words = list(ENGLISH_WORD.finditer(text))
+    size = len(phrase.split())
+    for i in range(len(words) - size + 1):
+        window = words[i:i + size]
+        candidate = " ".join(w.group(0) for w in window)
+        if difflib.SequenceMatcher(None, candidate, phrase).ratio() >= 0.88:
+            return window[0].start()
+    return -1
