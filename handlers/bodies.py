@@ -14,7 +14,7 @@ from typing import IO
 from flask import Request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
-from werkzeug.wsgi import LimitedStream, get_input_stream
+from werkzeug.wsgi import LimitedStream
 
 
 class BoundedStream(LimitedStream):

@@ -29,9 +29,8 @@ def signed_in(stack, cookie: str) -> bool:
 
 
 def session_id(stack, cookie: str) -> str:
-    app = stack.app
-    data = SecureCookieSessionInterface().get_signing_serializer(app).loads(cookie)
-    assert set(data) - {"_permanent"} == {"sid"}, data  # the cookie carries the session's id and nothing else (no userid, no role)
+    data = SecureCookieSessionInterface().get_signing_serializer(stack.app).loads(cookie)
+    assert set(data) - {"_permanent"} == {"sid"}, data  # the session's id and nothing else: no userid, no role
     return data["sid"]
 
 
