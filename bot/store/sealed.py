@@ -255,7 +255,10 @@ def reseal_table(database: pw.Database, model: type[pw.Model], names: list[str],
                 if not any(_needs_work(v, current) for v in stored):
                     continue
                 ring = ring or _keyring()
-                plain = {f.name: _plain(f, v, ring) for f, v in zip(fields, stored, strict=True)}
+                try:
+                    plain = {f.name: _plain(f, v, ring) for f, v in zip(fields, stored, strict=True)}
+                except SealError as exc:
+                    raise SealError(f"{table} row {row_id}: {exc}") from None
                 values = {f.column_name: _stored(f, plain[f.name], ring) for f in fields}
                 values.update({f.column_name: f.of(plain[f.source]) for f in indexes})
                 assignments = ", ".join(f'"{c}" = {param}' for c in values)

@@ -152,7 +152,7 @@ def test_a_value_that_looks_sealed_is_sealed_too(env):
     assert Answer.get_by_id(answer.id).text == forged
 
 
-def test_a_value_moved_to_another_column_or_a_missing_key_is_a_clear_error(env, db_url, monkeypatch):
+def test_a_value_moved_to_another_column_or_a_missing_key_is_a_clear_error(env, db_url, monkeypatch, capsys):
     from bot.store.db import database
     from bot.store.models import Candidate
     from bot.store.sealing import SealError
@@ -168,6 +168,7 @@ def test_a_value_moved_to_another_column_or_a_missing_key_is_a_clear_error(env, 
     with pytest.raises(SealError, match="not in RECORDING_KEYS"):
         Candidate.get_by_id(candidate.id)
     assert cli.main(["rekey"]) == 2
+    assert "candidate row 1: sealed with key" in capsys.readouterr().err
 
 
 def test_the_migration_seals_a_database_filled_in_plaintext(env, db_url, monkeypatch, tmp_path):
