@@ -96,9 +96,13 @@ def withdraw(turn: Turn) -> str:
 
 
 def _leave(turn: Turn, action: str) -> str:
+    """Close an open invitation (HR told); after the interview only tell HR; a closed one needs nothing."""
     invitation = turn.invitation
     changed = (Invitation.update(status="declined")
                .where((Invitation.id == invitation.id) & Invitation.status.in_(DECLINABLE)).execute())
+    if not changed and invitation.status != "completed":
+        reply(turn, "leave_nothing")  # declined, expired or cancelled already: nothing is left to end
+        return "nothing"
     AuditLog.create(actor=f"candidate:{turn.candidate.id}", action=action, target_type="invitation",
                     target_id=str(invitation.id), detail={"status": invitation.status, "declined": bool(changed)})
     reply(turn, "decline_ack" if action == "decline" else "withdraw_done")

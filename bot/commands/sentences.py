@@ -5,7 +5,7 @@ A keyword found anywhere is not a request: "我不想退出人才库" says 退�
 不过 / but), and each intent's phrasing found in a clause is read with what stands before it there: a negation
 (the scorer's list in scoring/text.py, plus 并非 and English not/don't/never/no need) makes it negated, a question
 word or mark anywhere in the clause makes it a question. Phrasings are matched by their spelling or, for Chinese of
-two or more characters, by their fuzzy pinyin (退出人材库 is a typing slip for 退出人才库), through the scorer's
+three or more characters, by their fuzzy pinyin (退出人材库 is a typing slip for 退出人才库), through the scorer's
 PinyinText; English phrasings allow a small misspelling.
 """
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Clause:
         at = -1 if phrase.isascii() else self.text.find(phrase)
         if at != -1 or (exact and not phrase.isascii()):
             return at
-        if len(HANZI.findall(phrase)) >= 2:
+        if len(HANZI.findall(phrase)) >= 3:  # two syllables sound like too much else: 复核 and 符合
             found = PinyinText.of(self.text).find(phrase)
             return found[0] if found else -1
         if phrase.isascii():

@@ -111,6 +111,7 @@ TABLE = [
     ("What is the salary range?", ["forwarded"]),
     ("嗯嗯", ["forwarded"]),
     ("this is fine", ["forwarded"]),
+    ("我觉得自己很符合这个岗位", ["forwarded"]),  # 符合 sounds like 复核: two syllables are not matched by sound
 ]
 IRREVERSIBLE = ("erase", "pool_withdraw", "decline", "withdraw")
 
@@ -328,6 +329,27 @@ def test_a_kf_candidate_is_read_the_same_way_and_gets_the_reply_in_kf(stack):
     stack.drain()
     assert texts(stack, user, "kf")[-1].endswith("没关系，找个安静的房间即可")
     assert AuditLog.get(AuditLog.action == "chat_reply").detail["route"] == "kf"
+
+
+def test_declining_a_closed_invitation_changes_nothing_and_withdrawing_later_tells_hr(stack):
+    from bot.store.models import AuditLog, Invitation
+
+    invite_member(stack)
+    Invitation.update(status="expired").execute()
+    stack.say("zhangsan", "暂不参加")
+    stack.drain()
+    stack.say("zhangsan", "确认")
+    stack.drain()
+    assert outcome(stack, "确认") == ["decline:nothing"] and "邀请已经结束" in texts(stack, "zhangsan")[-1]
+    assert Invitation.get().status == "expired" and not AuditLog.select().where(AuditLog.action == "decline").exists()
+    Invitation.update(status="completed").execute()
+    stack.say("zhangsan", "我想撤回申请")
+    stack.drain()
+    stack.say("zhangsan", "是的")
+    stack.drain()
+    assert outcome(stack, "是的") == ["withdraw:withdrawn_after"] and Invitation.get().status == "completed"
+    assert AuditLog.get(AuditLog.action == "withdraw").detail == {"status": "completed", "declined": False}
+    assert any("退出了「柜员」的应聘" in t for t in texts(stack, "hr_li"))
 
 
 @pytest.mark.parametrize("text", ["确认", "确定", "是的", "yes", "confirm", "确认删除"])
