@@ -298,18 +298,31 @@ def _save(invitation: Invitation, upload: Upload, key: str, recording: dict[str,
         saved = _saved_recording(upload, key)
         if saved is not None:
             return saved.answer
+        if _superseded(upload):  # the candidate recorded this question again meanwhile: the later take stands
+            Upload.update(status="failed").where(Upload.id == upload.id).execute()
+            return None
         integrity = (Upload.get_by_id(upload.id).result or {}).get("integrity")
         answer, _ = save_answer(invitation, interview, upload.question_key, mode=upload.mode,
                                 integrity=integrity, recording=recording)
         return answer
 
 
+def _superseded(upload: Upload) -> bool:
+    """Whether a later upload of the same question was finished (a take resumed late must not replace it)."""
+    return (Upload.select().where((Upload.interview == upload.interview_id)
+                                  & (Upload.question_key == upload.question_key)
+                                  & (Upload.created_at > upload.created_at) & (Upload.status == "finished"))
+            .exists())
+
+
 def _settled(settings: Settings, invitation: Invitation, upload: Upload, key: str) -> dict[str, Any]:
-    """The answer for a try that found its upload settled by another: finished, or gone with an erasure (then
-    the object it stored goes too)."""
+    """The answer for a try that found its upload settled otherwise: finished by another try; superseded by a
+    later take or gone with an erasure (then what it stored goes too)."""
     current = Upload.get_or_none(Upload.id == upload.id)
-    if current is None:
+    if current is None or current.status == "failed":
         storage.get_storage(settings).delete(key)
+        shutil.rmtree(chunk_dir(settings, upload.id), ignore_errors=True)
+    if current is None:
         raise InterviewError(404, "unknown_upload", "找不到这次上传。")
     if current.status == "finished":
         return current.result

@@ -206,3 +206,23 @@ def test_erasure_leaves_no_file_of_a_finish_cut_short(stack, page, clips, monkey
     assert store.list(f"recordings/{interview.id}/") == [] and store.list("recordings/") == []
     assert [p for p in (stack.settings.data_dir / "uploads").rglob("*") if p.is_file()] == []
     assert not (stack.settings.data_dir / "recordings" / str(interview.id)).exists()
+
+
+def test_a_take_resumed_late_does_not_replace_the_one_recorded_after_it(stack, page, clips, monkeypatch):
+    """The page reloaded after a finish died, and the candidate recorded the question again: when the sweep comes
+    to the first take, the later one stands and the first one's object goes."""
+    client, base = page
+    first, count = upload(client, base, QUESTION, clips["audio"], mode=MODE, mime=MIME)
+    armed = {"on": True}
+    monkeypatch.setattr(uploads, "save_answer", before(uploads.save_answer, armed))
+    monkeypatch.setattr(uploads, "_release", lambda upload: None)
+    assert finish(client, base, first, count).status_code >= 500
+    Upload.update(created_at=utcnow() - dt.timedelta(seconds=5)).where(Upload.id == first).execute()
+    second, count2 = upload(client, base, QUESTION, clips["video"], mode="video")
+    later = finish(client, base, second, count2)
+    assert later.status_code == 200, later.json
+    Upload.update(finished_at=utcnow() - uploads.STALE_FINISH).where(Upload.id == first).execute()
+    assert recover.sweep()["uploads"] == 1
+    assert Upload.get_by_id(first).status == "failed" and page_state(client, base, first)["status"] == "failed"
+    check_stored_once(stack, second, later)
+    assert Answer.get().mode == "video"
