@@ -5,9 +5,9 @@ from bot.channels import contacts, conversation
 from bot.decisions import reschedule
 
 
-def candidate_text(channel: str, user: str, text: str, request_key: str) -> str:
-    """Answer a candidate's message (member or 微信客服)."""
-    return conversation.candidate_text(channel, user, text, request_key)
+def candidate_text(channel: str, user: str, text: str, request_key: str, open_kfid: str = "") -> str:
+    """Answer a candidate's message (member or 微信客服: open_kfid is the kf account it came to)."""
+    return conversation.candidate_text(channel, user, text, request_key, open_kfid)
 
 
 def confirm_card(userid: str, token: str, confirmed: bool, response_code: str, request_key: str) -> str:

@@ -116,7 +116,8 @@ def _kf_item(client, cache, item: dict) -> int:
         content = (item.get("text") or {}).get("content") if item.get("msgtype") == "text" else None
         if content:
             enqueue(COMMANDS, "jobs.chat.candidate_text", "kf", external_userid, str(content)[:2000],
-                    f"kf-msg:{item.get('msgid', '')}", key=f"kf-msg:{item.get('msgid', '')}")
+                    f"kf-msg:{item.get('msgid', '')}", str(item.get("open_kfid", ""))[:64],
+                    key=f"kf-msg:{item.get('msgid', '')}")
         return 1
     event = item.get("event") or {}
     if event.get("event_type") != "enter_session" or not event.get("welcome_code"):

@@ -42,17 +42,34 @@ def find_candidate(channel: str, user: str) -> Candidate | None:
     return Candidate.get_or_none(field == user)
 
 
-def candidate_text(channel: str, user: str, text: str, request_key: str) -> str:
+def candidate_text(channel: str, user: str, text: str, request_key: str, open_kfid: str = "") -> str:
     """Answer a candidate's message; return what was done, step by step ("leave_pool:declined", "forwarded")."""
     with db_session():
         candidate = find_candidate(channel, user)
         invitation = latest_invitation(candidate) if candidate else None
         if invitation is None:
-            log.info("text from %s %s who has no invitation", channel, user)
-            if channel == "member":
-                notify.to_hr_text(user, HINT, f"{request_key}:hint")
-            return "unknown"
+            return stranger(channel, user, text, request_key, open_kfid)
         return converse(Turn(candidate, invitation, channel, user, text, request_key))
+
+
+def stranger(channel: str, user: str, text: str, request_key: str, open_kfid: str) -> str:
+    """Someone with no invitation: a member gets the general hint; a WeChat user's message goes to HR (who answer
+    in the 微信客服 console: there is no candidate to /reply to) and they are told so."""
+    if channel == "member":
+        notify.to_hr_text(user, HINT, f"{request_key}:hint")
+        return "unknown"
+    recipients = sorted(get_settings().hr_userids) or sorted(get_settings().recruiters)
+    for userid in recipients:
+        notify.to_hr(userid, "hr_stranger_message", f"{request_key}:forward:{userid}", text=text[:1500],
+                     channel=channel)
+    AuditLog.create(actor=f"wechat:{user}", action="chat_forward", target_type="wechat_user", target_id=user[:64],
+                    detail={"to": recipients, "chars": len(text), "channel": channel})
+    if channel == "kf" and open_kfid:
+        reply_key = f"{request_key}:reply"
+        body = messages.render("forwarded", None)
+        outbox.send(reply_key, {"touser": user, "open_kfid": open_kfid, "msgtype": "text", "text": {"content": body},
+                                "msgid": notify.kf_msgid(reply_key)}, purpose="candidate", channel="kf")
+    return "forwarded"
 
 
 def converse(turn: Turn) -> str:
@@ -62,9 +79,10 @@ def converse(turn: Turn) -> str:
     steps = _steps(mentions)
     asking = {m.intent.name for m in steps if _would_ask(m, turn.text)}
     if len(asking) > 1:
-        labels = [m.intent.label for m in steps if m.intent.name in asking]
+        locale = turn.candidate.locale
+        labels = [label(m.intent.name, locale) for m in steps if m.intent.name in asking]
         notify.to_candidate(turn.invitation, "clarify_several", f"{turn.key}:clarify", purpose="candidate",
-                            labels="、".join(labels))
+                            labels=(", " if messages.normalize_locale(locale) == "en" else "、").join(labels))
         done.append("ask:several")
     for number, mention in enumerate(steps):
         step = dataclasses.replace(turn, key=turn.key if number == 0 else f"{turn.key}:{number}")
@@ -93,7 +111,7 @@ def _settle_pending(turn: Turn, mentions: list[Mention], done: list[str]) -> lis
         return [m for m in others if m.intent.name != taken.intent]
     cancelled = dataclasses.replace(turn, key=f"{turn.key}:cancelled")
     notify.to_candidate(turn.invitation, "confirm_cancelled", f"{cancelled.key}:reply", purpose="candidate",
-                        what=INTENTS[taken.intent].label)
+                        what=label(taken.intent, turn.candidate.locale))
     done.append(f"{taken.intent}:cancelled")
     return others
 
@@ -163,7 +181,7 @@ def ask_to_confirm(turn: Turn, intent: str, template: str) -> None:
         return
     locale, settings = invitation.candidate.locale, get_settings()
     card = template_card(invitation.candidate.wecom_userid, "button_interaction", locale, settings.company_name,
-                         messages.render("confirm_title", locale), INTENTS[intent].label,
+                         messages.render("confirm_title", locale), label(intent, locale),
                          messages.render("confirm_card", locale, minutes=CONFIRM_SECONDS // 60), [],
                          invitation_link(settings, invitation), f"confirm-{pending.token}")
     card["template_card"]["button_list"] = [
@@ -179,24 +197,28 @@ def card_answer(userid: str, token: str, confirmed: bool, response_code: str, re
         candidate = find_candidate("member", userid)
         invitation = latest_invitation(candidate) if candidate else None
         pending = confirmations.take(candidate.id, token) if invitation else None
-        label = "confirm_done" if confirmed else "confirm_dropped"
-        if pending is None:
-            label = "confirm_stale"
-        _grey(userid, response_code, label, candidate.locale if candidate else None)
+        answered = "confirm_stale" if pending is None else "confirm_done" if confirmed else "confirm_dropped"
+        _grey(userid, response_code, answered, candidate.locale if candidate else None)
         if pending is None:
             return "stale"
         turn = Turn(candidate, invitation, "member", userid, "", request_key)
         if confirmed:
             return carry_out(turn, pending)
         notify.to_candidate(invitation, "confirm_cancelled", f"{request_key}:cancelled:reply", purpose="candidate",
-                            what=INTENTS[pending.intent].label)
+                            what=label(pending.intent, candidate.locale))
         return f"{pending.intent}:cancelled"
 
 
-def _grey(userid: str, response_code: str, label: str, locale: str | None) -> None:
+def label(intent: str, locale: str | None) -> str:
+    """What a consequential intent is called, in the candidate's language ("删除个人信息")."""
+    return messages.render(INTENTS[intent].label, locale)
+
+
+def _grey(userid: str, response_code: str, answered: str, locale: str | None) -> None:
     """Replace the card's buttons with what happened (the click's answer is recorded either way)."""
     try:
-        wecom().update_template_card([userid], response_code, button={"replace_name": messages.render(label, locale)})
+        wecom().update_template_card([userid], response_code,
+                                     button={"replace_name": messages.render(answered, locale)})
     except Exception as exc:  # a card left as it was confirms nothing twice: its token is taken
         log.warning("could not update the confirmation card: %s", exc)
 

@@ -43,14 +43,14 @@ def reply(turn: Turn, template: str) -> None:
                         **facts(turn.invitation))
 
 
-@intent("confirm", kind=CONFIRM, order=10, label="确认", words=(
+@intent("confirm", kind=CONFIRM, order=10, words=(
     "确认", "确定", "是的", "同意", "confirm", "yes"))
 def confirm(turn: Turn) -> str:
     """Handled by the conversation: it carries out what waits for confirmation."""
     return "confirm"
 
 
-@intent("cancel", kind=CANCEL, order=15, label="取消", words=("取消", "算了", "不要了", "不用了", "cancel",
+@intent("cancel", kind=CANCEL, order=15, words=("取消", "算了", "不要了", "不用了", "cancel",
                                                           "never mind"))
 def cancel(turn: Turn) -> str:
     """Handled by the conversation: it drops what waits for confirmation."""
@@ -58,7 +58,7 @@ def cancel(turn: Turn) -> str:
 
 
 @intent("erasure", order=20, confirm=True, ask="erasure_confirm", explain="erasure_explain",
-        declined="erasure_declined", label="删除个人信息", words=(
+        declined="erasure_declined", label="label_erasure", words=(
             "删除我的数据", "删除我的个人信息", "删除个人信息", "删除我的信息", "删除我的资料", "删除数据",
             "删掉我的数据", "delete my data", "delete my personal data", "erase my data", "delete my information"))
 def erasure(turn: Turn) -> str:
@@ -67,7 +67,7 @@ def erasure(turn: Turn) -> str:
 
 
 @intent("leave_pool", order=30, confirm=True, ask="pool_confirm", explain="pool_explain",
-        declined="pool_declined", label="退出人才库", words=(
+        declined="pool_declined", label="label_leave_pool", words=(
             "退出人才库", "移出人才库", "离开人才库", "leave the talent pool", "remove me from the talent pool",
             "leave your talent pool"))
 def leave_pool(turn: Turn) -> str:
@@ -78,7 +78,7 @@ def leave_pool(turn: Turn) -> str:
 
 
 @intent("decline", order=35, confirm=True, ask="decline_confirm", explain="decline_explain",
-        declined="decline_declined", label="暂不参加面试", words=(
+        declined="decline_declined", label="label_decline", words=(
             "暂不参加", "不参加面试", "不参加了", "放弃面试", "放弃这次面试", "取消面试", "不去面试",
             "decline the interview", "decline the invitation", "won't attend the interview"))
 def decline(turn: Turn) -> str:
@@ -87,7 +87,7 @@ def decline(turn: Turn) -> str:
 
 
 @intent("withdraw", order=38, confirm=True, ask="withdraw_confirm", explain="withdraw_explain",
-        declined="withdraw_declined", label="退出本次应聘", words=(
+        declined="withdraw_declined", label="label_withdraw", words=(
             "撤回申请", "撤回应聘", "退出应聘", "退出招聘", "放弃应聘", "不再应聘", "放弃这个岗位",
             "withdraw my application", "withdraw from the process", "withdraw my candidacy"))
 def withdraw(turn: Turn) -> str:
@@ -111,14 +111,14 @@ def _leave(turn: Turn, action: str) -> str:
     return "declined" if changed else "withdrawn_after"
 
 
-@intent("review", order=40, explain="review_explain", declined="review_declined", label="申请人工复核", words=(
+@intent("review", order=40, explain="review_explain", declined="review_declined", words=(
     "人工复核", "人工审核", "复核", "重新评估", "human review", "manual review", "review by a person"))
 def review(turn: Turn) -> str:
     """Ask for a human review of the result (PIPL Art. 24): at once, HR told once per decision."""
     return rights.request_review(turn.invitation, turn.key)
 
 
-@intent("reschedule", order=50, explain="reschedule_explain", declined="reschedule_declined", label="改期",
+@intent("reschedule", order=50, explain="reschedule_explain", declined="reschedule_declined",
         acts_when_asked=lambda text: _when(text).status != "none", words=(
             "改期", "改时间", "换个时间", "换时间", "延期", "推迟", "改到", "改成", "延长", "reschedule", "postpone",
             "another time", "more time"))
@@ -158,4 +158,4 @@ FAQ = {  # name: (order, words); the answer is the template faq_<name>
 }
 
 for _name, (_order, _words) in FAQ.items():
-    intent(_name, kind=ANSWER, order=_order, label=_name, words=_words)(_answer(f"faq_{_name}"))
+    intent(_name, kind=ANSWER, order=_order, words=_words)(_answer(f"faq_{_name}"))

@@ -110,7 +110,7 @@ class Intent:
     ask: str = ""
     explain: str = ""
     declined: str = ""
-    label: str = ""  # what it is, in a few words, for a clarifying question and a cancellation
+    label: str = ""  # the template naming it in a few words (a clarifying question, a cancellation, the card)
     acts_when_asked: Callable[[str], bool] | None = None  # a question that is a proposal ("改到周一下午2点吗？")
 
     def find(self, clause: Clause) -> int:
@@ -247,12 +247,13 @@ def intent(name: str, *, words: tuple[str, ...], order: int, kind: str = ACT, co
     """Declare the decorated function as the handler of a candidate's intent; `read` tries intents by order."""
     if any(other.order == order for other in INTENTS.values() if other.name != name):
         raise ValueError(f"intent {name}: order {order} is taken")
-    if confirm and not ask:
-        raise ValueError(f"intent {name}: one that waits for confirmation needs the template that asks for it")
+    if confirm and not (ask and label):
+        raise ValueError(f"intent {name}: one that waits for confirmation needs the templates that ask for it and "
+                         "name it")
 
     def register(func: Callable[[Turn], str]) -> Callable[[Turn], str]:
         INTENTS[name] = Intent(name, tuple(normalise(w) for w in words), order, kind, func, confirm, ask, explain,
-                               declined, label or name, acts_when_asked)
+                               declined, label, acts_when_asked)
         return func
     return register
 

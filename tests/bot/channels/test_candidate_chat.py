@@ -331,6 +331,19 @@ def test_a_kf_candidate_is_read_the_same_way_and_gets_the_reply_in_kf(stack):
     assert AuditLog.get(AuditLog.action == "chat_reply").detail["route"] == "kf"
 
 
+def test_a_wechat_user_with_no_invitation_is_not_dropped(stack):
+    from bot.store.models import AuditLog
+
+    entered = stack.api("POST", "kf/enter", json={"name": "路人"})
+    stack.drain()
+    user = entered["external_userid"]
+    stack.say(user, "你们还招人吗？")
+    stack.drain()
+    assert "已把您的留言转给招聘人员" in texts(stack, user, "kf")[-1]
+    assert all(any("你们还招人吗？" in t and "微信客服里回复" in t for t in texts(stack, hr)) for hr in ("hr_li",))
+    assert AuditLog.get(AuditLog.action == "chat_forward").target_type == "wechat_user"
+
+
 def test_declining_a_closed_invitation_changes_nothing_and_withdrawing_later_tells_hr(stack):
     from bot.store.models import AuditLog, Invitation
 

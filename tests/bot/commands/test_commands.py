@@ -111,15 +111,15 @@ def test_every_intent_is_declared_with_what_it_says():
         assert spec.handler is not None and spec.words, spec.name
         if spec.kind != ACT:
             continue
-        for template in (spec.explain, spec.declined, *([spec.ask] if spec.confirm else [])):
+        for template in (spec.explain, spec.declined, *([spec.ask, spec.label] if spec.confirm else [])):
             assert template in messages.catalogue("zh-CN") and template in messages.catalogue("en"), spec.name
     assert {s.name for s in registry.INTENTS.values() if s.confirm} == {"erasure", "leave_pool", "decline",
                                                                          "withdraw"}
 
 
 def test_an_intent_that_waits_for_confirmation_must_say_what_happens():
-    with pytest.raises(ValueError, match="needs the template"):
-        registry.intent("wipe_everything", words=("全部删掉",), order=999, confirm=True)
+    with pytest.raises(ValueError, match="needs the templates"):
+        registry.intent("wipe_everything", words=("全部删掉",), order=999, confirm=True, ask="erasure_confirm")
 
 
 def test_reply_takes_the_whole_text_and_refuses_an_overlong_one():
