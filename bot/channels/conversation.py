@@ -19,6 +19,7 @@ from bot.channels import confirmations
 from bot.clock import CN_TZ
 from bot.commands.intents import reply
 from bot.commands.registry import ACT, ANSWER, CANCEL, CONFIRM, CONFIRM_SECONDS, HINT, INTENTS, Mention, Turn, read
+from bot.commands.sentences import Clause, clauses
 from bot.decisions import timeparse
 from bot.decisions.reschedule import reschedule
 from bot.invitations.invites import latest_invitation
@@ -102,7 +103,7 @@ def _settle_pending(turn: Turn, mentions: list[Mention], done: list[str]) -> lis
             reply(turn, "nothing_pending")
             done.append("nothing_pending")
         return others
-    confirming = any(m.intent.kind == CONFIRM and not m.negated and not m.question for m in meta)
+    confirming = _confirms(turn.text, meta)
     taken = confirmations.take(turn.candidate.id, pending.token)
     if taken is None:
         return others
@@ -114,6 +115,19 @@ def _settle_pending(turn: Turn, mentions: list[Mention], done: list[str]) -> lis
                         what=label(taken.intent, turn.candidate.locale))
     done.append(f"{taken.intent}:cancelled")
     return others
+
+
+def _confirms(text: str, meta: list[Mention]) -> bool:
+    """An explicit confirmation: 确认 said plainly (not negated, not asked), no 取消, and no doubt elsewhere — a
+    clause that negates without asking for anything else ("确认，不对，先不要") takes it back."""
+    plain = any(m.intent.kind == CONFIRM and not m.negated and not m.question for m in meta)
+    if not plain or any(m.intent.kind == CANCEL for m in meta):
+        return False
+    return not any(clause.negated_anywhere() and not _asks_for_something(clause) for clause in clauses(text))
+
+
+def _asks_for_something(clause: Clause) -> bool:
+    return any(m.intent.kind not in (CONFIRM, CANCEL) for m in read(clause.text))
 
 
 def carry_out(turn: Turn, pending: confirmations.Pending) -> str:
@@ -157,12 +171,12 @@ def _one(turn: Turn, mention: Mention, *, ask_allowed: bool) -> str:
     if spec.kind == ANSWER:
         spec.handler(turn)
         return f"{spec.name}:answered"
+    if _explains(mention, turn.text):  # asked about, even in the negative ("不能退出人才库吗？"): explained
+        reply(turn, spec.explain)
+        return f"{spec.name}:explained"
     if mention.negated:
         reply(turn, spec.declined)
         return f"{spec.name}:declined"
-    if _explains(mention, turn.text):
-        reply(turn, spec.explain)
-        return f"{spec.name}:explained"
     if spec.confirm:
         if not ask_allowed:
             return f"{spec.name}:clarified"

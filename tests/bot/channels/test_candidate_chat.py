@@ -27,6 +27,7 @@ TABLE = [
     ("别把我移出人才库", ["leave_pool:declined"]),
     ("退出人才库会怎么样", ["leave_pool:explained"]),
     ("能不能退出人才库？", ["leave_pool:explained"]),
+    ("我不能退出人才库吗？", ["leave_pool:explained"]),
     ("please remove me from the talent pool", ["leave_pool:asked"]),
     ("I don't want to leave the talent pool", ["leave_pool:declined"]),
     ("How can I leave the talent pool?", ["leave_pool:explained"]),
@@ -262,6 +263,13 @@ def test_anything_else_cancels_what_waits(stack):
     stack.say("zhangsan", "confirm")
     stack.drain()
     assert Candidate.get().withdrawn_at is None
+    for doubtful in ("确认，不对，先不要", "确认？", "确认取消", "我确认不了", "不确定"):
+        stack.say("zhangsan", "退出人才库")
+        stack.drain()
+        stack.say("zhangsan", doubtful)
+        stack.drain()
+        assert outcome(stack, doubtful)[0] == "leave_pool:cancelled", doubtful
+        assert Candidate.get().withdrawn_at is None
 
 
 def test_answers_carry_the_positions_facts(stack):
