@@ -137,7 +137,8 @@ def _reading(target: Path | None = None) -> Iterator[None]:
         raise _unreadable(exc) from None
 
 
-def _measure(container: Any, audio: Any, video: Any, deadline: float) -> tuple[float, float, bool]:
+def _measure(container: Any, audio: Any, video: Any, deadline: float,
+             max_seconds: float | None = None) -> tuple[float, float, bool]:
     """Decode the audio and the first picture; return (audio seconds, video seconds, a picture was decoded).
 
     Audio seconds are decoded samples over the sample rate: what is really there, whatever the timestamps say.
@@ -155,13 +156,16 @@ def _measure(container: Any, audio: Any, video: Any, deadline: float) -> tuple[f
             if stamp is not None and packet.time_base is not None:
                 start = min(start, float(stamp * packet.time_base))
                 end = max(end, float((stamp + max(packet.duration or 0, 0)) * packet.time_base))
-        if max(audio_seconds, end - start) > MAX_SECONDS:
+        if max(audio_seconds, end - start) > min(max_seconds or MAX_SECONDS, MAX_SECONDS):
             break  # enough to refuse it as too long; the rest is not worth a worker's time
     return audio_seconds, max(end - start, 0.0), picture
 
 
-def probe(path: Path) -> MediaInfo:
-    """Describe a media file from its decoded streams; raise MediaError("not_media") when it is not real media."""
+def probe(path: Path, max_seconds: float | None = None) -> MediaInfo:
+    """Describe a media file from its decoded streams; raise MediaError("not_media") when it is not real media.
+
+    Decoding stops once more than max_seconds (at most MAX_SECONDS) are seen: the duration then says only
+    "longer than that"."""
     _check_av()
     path = Path(path)
     deadline = time.monotonic() + TIMEOUT
@@ -170,12 +174,12 @@ def probe(path: Path) -> MediaInfo:
             audio, video = _streams(container)
             if audio is None and video is None:
                 raise MediaError("not_media", "the file holds neither audio nor video")
-            audio_seconds, video_seconds, picture = _measure(container, audio, video, deadline)
+            audio_seconds, video_seconds, picture = _measure(container, audio, video, deadline, max_seconds)
             name = FORMAT_NAMES.get(container.format.name, container.format.name)
     return MediaInfo(name, max(audio_seconds, video_seconds), audio_seconds > 0, picture)
 
 
-def remux(source: Path, target: Path) -> MediaInfo:
+def remux(source: Path, target: Path, max_seconds: float | None = None) -> MediaInfo:
     """Copy the streams into a fresh container of target's kind (gives MediaRecorder files a duration and an index)."""
     _check_av()
     source, target = Path(source), Path(target)
@@ -197,7 +201,7 @@ def remux(source: Path, target: Path) -> MediaInfo:
                     packet.stream = copies[packet.stream.index]
                     output.mux(packet)
     with _reading(target):
-        return probe(target)
+        return probe(target, max_seconds)
 
 
 def extract_audio(source: Path, target: Path, rate: int = 16000) -> None:

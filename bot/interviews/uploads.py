@@ -361,8 +361,8 @@ def _assemble(settings: Settings, upload: Upload, invitation: Invitation) -> tup
                     out.write(keyring.open(part.read_bytes(), _chunk_key(upload.id, seq)))
                 except sealing.SealError as exc:  # damaged on disk or its key dropped: ask to record again
                     raise media.MediaError("not_media", f"chunk {seq}: {exc}") from None
-        info = media.remux(raw, final)
         limit = media_limit(invitation, upload)
+        info = media.remux(raw, final, max_seconds=limit)  # decoding stops just past the limit
         if not info.has_audio:
             raise media.MediaError("no_audio", "no audio stream")
         if upload.mode == "video" and not info.has_video:

@@ -364,7 +364,17 @@ def test_the_scorer_decodes_no_more_than_the_answer_time_and_a_margin(squeezed_b
     assert samples.size == pytest.approx(4 * pipeline.SAMPLE_RATE, abs=pipeline.SAMPLE_RATE * 0.05)
 
 
-def test_the_squeezed_file_is_refused_at_upload_as_too_long(page, squeezed_bomb):
+def test_the_squeezed_file_is_refused_at_upload_as_too_long(page, squeezed_bomb, monkeypatch):
+    measured: list[float] = []
+    measure = media._measure
+
+    def counting(*args):
+        seconds = measure(*args)
+        measured.append(seconds[0])
+        return seconds
+
+    monkeypatch.setattr(media, "_measure", counting)
     client, base = page
     refused = send(client, base, "pressure", squeezed_bomb.read_bytes(), "audio", "audio/webm;codecs=opus")
     assert refused.status_code == 422 and refused.json["code"] == "too_long"
+    assert measured and max(measured) <= 120 + media.ANSWER_SLACK + 0.1  # decoding stopped just past the limit
