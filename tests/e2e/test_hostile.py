@@ -382,7 +382,8 @@ def test_one_candidates_link_cannot_touch_anothers_interview(stack, containers):
     # B's upload with A's link: not found, whatever is tried
     for response in (put(client, base_a, b_upload, 1, containers["webm"][4096:8192]),
                      put(client, base_a, b_upload, 0, containers["webm"][:4096]),
-                     client.post(f"{base_a}/uploads/{b_upload}/finish", json={"chunks": 1})):
+                     client.post(f"{base_a}/uploads/{b_upload}/finish", json={"chunks": 1}),
+                     client.get(f"{base_a}/uploads/{b_upload}")):
         assert response.status_code == 404 and response.json["code"] == "unknown_upload"
     state_a = client.get(f"{base_a}/state").json
     assert b_upload not in json.dumps(state_a) and "lisi" not in json.dumps(state_a, ensure_ascii=False)
