@@ -1,5 +1,5 @@
 """/report: the candidate's latest result card again, to the recruiter who asks (and audited); like every card,
-it names the candidate but carries no phone, e-mail or ID number they wrote (bot/privacy/scrub.CHAT)."""
+it names the candidate but carries no phone, e-mail or ID number they wrote (scrub.CHAT in bot/privacy/scrub.py)."""
 from __future__ import annotations
 
 from bot.commands.lookup import find_candidate, latest_report
