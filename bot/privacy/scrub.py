@@ -1,8 +1,9 @@
 """Personal data taken out of what candidates said, before a role that may not see it reads it (数据脱敏).
 
-Headers are masked by roles.candidate_view (bot/privacy/roles.py), but transcripts, evidence, highlights, suggestions and
-notes carry the candidate's own words: "我叫赵六，手机 136 5555 6666". One scrubber serves every surface (HR pages,
-compare, the open API's masked token, chat cards), so a masked role reads the same thing everywhere.
+Headers are masked by roles.candidate_view (bot/privacy/roles.py), but transcripts, evidence, highlights,
+suggestions and notes carry the candidate's own words: "我叫赵六，手机 136 5555 6666". One scrubber
+serves every surface (HR pages, compare, the open API's masked token, chat cards), so a masked role reads
+the same thing everywhere.
 
 It masks, anywhere in a nested document, in the shapes the headers use (赵*, 136****6666, x***@example.com,
 110***********002X):

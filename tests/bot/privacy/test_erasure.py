@@ -49,7 +49,7 @@ def dump() -> str:
         cursor = database.execute_sql(f'SELECT * FROM "{table}"')
         columns = [c[0] for c in cursor.description]
         for row in cursor.fetchall():
-            values = (reveal(table, column, v) for column, v in zip(columns, row))
+            values = (reveal(table, column, v) for column, v in zip(columns, row, strict=True))
             lines.append(f"{table}: " + " | ".join("" if v is None else str(v) for v in values))
     return "\n".join(lines)
 
