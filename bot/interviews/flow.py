@@ -61,11 +61,12 @@ def build_state(invitation: Invitation, company: str, settings: Settings | None 
                  for q in questions_of(invitation, interview)]
     open_upload = None
     if interview is not None:
-        upload = (Upload.select().where((Upload.interview == interview) & (Upload.status == "open"))
+        # a page reloaded while its finish was being saved ("closing") finishes it again from its kept copy
+        upload = (Upload.select().where((Upload.interview == interview) & Upload.status.in_(("open", "closing")))
                   .order_by(Upload.created_at.desc()).first())
         if upload is not None:
             open_upload = {"upload_id": upload.id, "question": upload.question_key, "mode": upload.mode,
-                           "mime": upload.mime, "next_seq": upload.next_seq}
+                           "mime": upload.mime, "next_seq": upload.next_seq, "saving": upload.status == "closing"}
     return {
         "company": company, "candidate": invitation.candidate.display_name,
         "deadline": local_time(invitation.expires_at),

@@ -456,7 +456,7 @@ async function resume() {
       else notice = res.r.data.code === 'lost' ? 'lost' : {text: errText(res.r)};
     } else {            // cut off mid-recording, or recorded on another phone: this one can't be finished
       forget(ou.upload_id);
-      if (ou.next_seq > 0) notice = 'lost';
+      if (ou.next_seq > 0 && !ou.saving) notice = 'lost';   // one being saved is finished by the server
     }
     S.open_upload = null;
   }

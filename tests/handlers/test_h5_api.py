@@ -78,7 +78,7 @@ def test_resume_after_a_drop_and_idempotent_chunks(candidate_api, clips):
     # the page reloads: state offers the open upload, and opening again resumes it
     state = client.get(f"{base}/state").json
     assert state["open_upload"] == {"upload_id": upload_id, "question": "intro", "mode": "video",
-                                    "mime": "video/webm", "next_seq": 2}
+                                    "mime": "video/webm", "next_seq": 2, "saving": False}
     again = client.post(f"{base}/uploads", json={"question": "intro", "mode": "video", "mime": "video/webm"}).json
     assert again == {"upload_id": upload_id, "next_seq": 2}
     # a retried chunk whose answer was lost is acknowledged, not stored twice

@@ -102,6 +102,8 @@ def test_a_finish_cut_short_at_any_step_is_completed_by_the_retry(stack, page, c
     row = Upload.get_by_id(upload_id)
     assert row.status == "closing"  # neither finished nor given up: the recording is owed
     assert page_state(client, base, upload_id)["status"] == "saving"
+    resumable = client.get(f"{base}/state").json["open_upload"]  # a page reloaded now finishes it from its copy
+    assert resumable["upload_id"] == upload_id and resumable["saving"] is True
     stored = stored_objects(stack.settings, row.interview_id)
     retry = finish(client, base, upload_id, count)
     if retry.status_code == 409:  # killed before its object was stored: the finish may still be running
