@@ -103,7 +103,7 @@ def _settle_pending(turn: Turn, mentions: list[Mention], done: list[str]) -> lis
             reply(turn, "nothing_pending")
             done.append("nothing_pending")
         return others
-    confirming = _confirms(turn.text, meta)
+    confirming = _confirms(turn.text, meta, pending.intent)
     taken = confirmations.take(turn.candidate.id, pending.token)
     if taken is None:
         return others
@@ -117,17 +117,19 @@ def _settle_pending(turn: Turn, mentions: list[Mention], done: list[str]) -> lis
     return others
 
 
-def _confirms(text: str, meta: list[Mention]) -> bool:
+def _confirms(text: str, meta: list[Mention], pending: str) -> bool:
     """An explicit confirmation: 确认 said plainly (not negated, not asked), no 取消, and no doubt elsewhere — a
-    clause that negates without asking for anything else ("确认，不对，先不要") takes it back."""
+    clause that negates without plainly asking for something else ("确认，不对，先不要", "确认，不要删除我的数据")
+    takes it back."""
     plain = any(m.intent.kind == CONFIRM and not m.negated and not m.question for m in meta)
     if not plain or any(m.intent.kind == CANCEL for m in meta):
         return False
-    return not any(clause.negated_anywhere() and not _asks_for_something(clause) for clause in clauses(text))
+    return not any(clause.negated_anywhere() and not _asks_for_another(clause, pending) for clause in clauses(text))
 
 
-def _asks_for_something(clause: Clause) -> bool:
-    return any(m.intent.kind not in (CONFIRM, CANCEL) for m in read(clause.text))
+def _asks_for_another(clause: Clause, pending: str) -> bool:
+    return any(m.intent.kind in (ACT, ANSWER) and not m.negated and m.intent.name != pending
+               for m in read(clause.text))
 
 
 def carry_out(turn: Turn, pending: confirmations.Pending) -> str:

@@ -263,7 +263,7 @@ def test_anything_else_cancels_what_waits(stack):
     stack.say("zhangsan", "confirm")
     stack.drain()
     assert Candidate.get().withdrawn_at is None
-    for doubtful in ("确认，不对，先不要", "确认？", "确认取消", "我确认不了", "不确定"):
+    for doubtful in ("确认，不对，先不要", "确认？", "确认取消", "我确认不了", "不确定", "确认，不要退出人才库"):
         stack.say("zhangsan", "退出人才库")
         stack.drain()
         stack.say("zhangsan", doubtful)
