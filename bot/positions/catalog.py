@@ -17,6 +17,8 @@ POSITIONS_DIR = Path(__file__).resolve().parents[2] / "config" / "positions"
 ANSWER_MODES = {"video", "audio", "text"}
 LANGUAGES = {"zh", "en", "auto"}  # the answers' spoken language; auto lets Whisper detect it
 NEXT_ROUND_KEYS = {"after_days", "at", "duration_minutes", "place", "contact", "materials"}
+DIFFICULTIES = (1, 2, 3)  # 1 basic, 2 standard, 3 demanding; a draw balances them
+DEFAULT_DIFFICULTY = 2
 
 
 class PositionFileError(ValueError):
@@ -50,11 +52,9 @@ def parse_position_doc(doc: Any, name: str, source_sha256: str) -> dict[str, Any
         _require(isinstance(q, dict) and q.get("key") and q.get("text"), name, f"question {i} needs key and text")
         _require(q["key"] not in keys, name, f"question key {q['key']!r} is repeated")
         keys.add(q["key"])
-        flags = q.get("red_flags", [])
-        _require(isinstance(flags, list) and all(isinstance(f, str) and f.strip() for f in flags), name,
-                 f"question {q['key']}: red_flags must be a list of phrases")
-        for point in q.get("rubric", []):
-            _require(isinstance(point.get("keywords"), list), name, f"question {q['key']}: rubric points need keywords")
+        _check_question(q, name)
+    questions = [_normalised(q) for q in questions]
+    draw = _parse_draw(doc.get("draw"), questions, name)
     modes = doc.get("answer_modes", sorted(ANSWER_MODES))
     _require(set(modes) <= ANSWER_MODES and modes, name, f"answer_modes must be among {sorted(ANSWER_MODES)}")
     weights = doc.get("dimensions", {})
@@ -96,9 +96,66 @@ def parse_position_doc(doc: Any, name: str, source_sha256: str) -> dict[str, Any
                    "thresholds": thresholds, "language": language,
                    "next_round": {k: (str(v) if k in ("at", "place", "contact", "materials") else v)
                                   for k, v in next_round.items()},
-                   "materials": str(doc.get("materials", "")).strip(), "screening": screening},
+                   "materials": str(doc.get("materials", "")).strip(), "screening": screening, "draw": draw},
         "source_sha256": source_sha256,
     }
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _check_question(q: dict[str, Any], name: str) -> None:
+    """The per-question keys beyond key and text: competency, difficulty, the English text, red flags, rubric."""
+    where = f"question {q['key']}"
+    _require("competency" not in q or _is_text(q["competency"]), name,
+             f"{where}: competency must be a non-empty name such as 服务意识")
+    difficulty = q.get("difficulty", DEFAULT_DIFFICULTY)
+    _require(type(difficulty) is int and difficulty in DIFFICULTIES, name,
+             f"{where}: difficulty must be 1, 2 or 3 (got {difficulty!r})")
+    _require("text_en" not in q or _is_text(q["text_en"]), name, f"{where}: text_en must be the English text")
+    flags = q.get("red_flags", [])
+    _require(isinstance(flags, list) and all(_is_text(f) for f in flags), name,
+             f"{where}: red_flags must be a list of phrases")
+    rubric = q.get("rubric", [])
+    _require(isinstance(rubric, list), name, f"{where}: rubric must be a list of points")
+    for j, point in enumerate(rubric, 1):
+        _require(isinstance(point, dict) and _is_text(point.get("point")), name,
+                 f"{where}: rubric point {j} needs its text ('point')")
+        _require(isinstance(point.get("keywords"), list), name, f"{where}: rubric points need keywords")
+        _require("description" not in point or _is_text(point["description"]), name,
+                 f"{where}: rubric point {point['point']!r}: description must be a sentence saying what a good "
+                 "answer does")
+
+
+def _normalised(q: dict[str, Any]) -> dict[str, Any]:
+    """A question as stored: its difficulty always set, its competency trimmed, so the draw can read both as is."""
+    extra = {"competency": q["competency"].strip()} if "competency" in q else {}
+    return {**q, "difficulty": q.get("difficulty", DEFAULT_DIFFICULTY), **extra}
+
+
+def _parse_draw(raw: Any, questions: list[dict[str, Any]], name: str) -> dict[str, int]:
+    """How many questions each interview draws per competency; {} asks every question in order. The bank must be
+    able to fill every count, so a draw never comes up short at the candidate's consent."""
+    if raw is None or raw == {}:
+        return {}
+    _require(isinstance(raw, dict), name, "'draw' must map competencies to how many questions to draw")
+    for competency, count in raw.items():
+        _require(_is_text(competency), name, "draw: a competency name must be non-empty")
+        _require(type(count) is int and count > 0, name,
+                 f"draw.{competency}: the count must be a positive whole number (got {count!r})")
+    missing = [q["key"] for q in questions if not _is_text(q.get("competency"))]
+    _require(not missing, name, f"draw is set, so every question needs a competency; missing on {missing}")
+    bank: dict[str, int] = {}
+    for q in questions:
+        bank[q["competency"]] = bank.get(q["competency"], 0) + 1
+    for competency, count in raw.items():
+        have = bank.get(competency.strip(), 0)
+        _require(have > 0, name, f"draw.{competency}: no question has this competency; the bank has "
+                 f"{sorted(bank)}")
+        _require(have >= count, name, f"draw.{competency}: the bank cannot fill the draw: {count} asked, "
+                 f"{have} question(s) with this competency")
+    return {competency.strip(): count for competency, count in raw.items()}
 
 
 def sync_positions(directory: Path = POSITIONS_DIR) -> list[str]:
