@@ -1,7 +1,8 @@
 """The operators' one command line: `python -m jobs.cli upgrade|seed|status|new NAME|token …|recordings rotate|check|
-rekey|retention|erase ID|sessions list|end USERID|backup DIR|restore DIR|models setup|check`: migrations, the position
-seed, open-API tokens, re-sealing and checking recordings, re-sealing the personal data in the database, retention
-and erasure, HR members' sign-in sessions, backups and restores, and the offline models."""
+rekey|retention|erase ID|sessions list|end USERID|positions templates|from-template SLUG|backup DIR|restore DIR|
+models setup|check`: migrations, the position seed and templates, open-API tokens, re-sealing and checking recordings,
+re-sealing the personal data in the database, retention and erasure, HR members' sign-in sessions, backups and
+restores, and the offline models."""
 from __future__ import annotations
 
 import argparse
@@ -54,6 +55,15 @@ def main(argv: list[str] | None = None) -> int:
                                  "configured database and storage (refused when they hold data, unless --force)")
     restore_cmd.add_argument("dir")
     restore_cmd.add_argument("--force", action="store_true", help="replace the data the target already holds")
+    positions_cmd = sub.add_parser("positions", help="the shipped bank position templates: templates (list), "
+                                   "from-template SLUG [--slug S --title T] (create a live position from one)")
+    positions_sub = positions_cmd.add_subparsers(dest="action", required=True)
+    positions_sub.add_parser("templates", help="list the templates: slug, title, questions, competencies, draw")
+    from_template = positions_sub.add_parser("from-template", help="create a live position from a template (never "
+                                             "overwrites: a slug or title in use is refused)")
+    from_template.add_argument("template")
+    from_template.add_argument("--slug", help="the new position's slug (default: the template's)")
+    from_template.add_argument("--title", help="the new position's title (default: the template's)")
     models_cmd = sub.add_parser("models", help="the offline models: setup (idempotent), check (exit 1 naming what is "
                                 "missing)")
     models_cmd.add_argument("action", choices=("setup", "check"))
@@ -95,6 +105,30 @@ def main(argv: list[str] | None = None) -> int:
         return _rights(args)
     elif args.command == "sessions":
         return _sessions(args, settings)
+    elif args.command == "positions":
+        return _positions(args)
+    return 0
+
+
+def _positions(args: argparse.Namespace) -> int:
+    """List the shipped position templates, or create a live position from one (audited as the operator's)."""
+    from bot.positions.templates import TemplateError, create_from_template, list_templates
+    from bot.store.db import db_session
+
+    try:
+        if args.action == "templates":
+            for t in list_templates():
+                competencies = sorted({q.get("competency", "") for q in t["questions"]} - {""})
+                draw = ", ".join(f"{c} {n}" for c, n in t["rubric"]["draw"].items()) or "all, in order"
+                print(f"{t['slug']}\t{t['title']}\t{len(t['questions'])} questions\t"
+                      f"{len(competencies)} competencies\tdraw: {draw}")
+            return 0
+        with db_session():
+            position = create_from_template(args.template, args.slug, args.title)
+    except (TemplateError, PositionFileError) as exc:
+        print(f"positions {args.action}: {exc}", file=sys.stderr)
+        return 2
+    print(f"position {position.slug} ({position.title}) created from template {args.template}")
     return 0
 
 
