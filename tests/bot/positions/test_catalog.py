@@ -44,6 +44,7 @@ def test_the_shipped_teller_keeps_its_six_questions_in_order_without_a_draw():
     assert [q["key"] for q in values["questions"]] == ["intro", "complaint", "cash_discrepancy", "aml", "pressure",
                                                        "cross_sell"]
     assert all(q["competency"] and q["text_en"] and q["difficulty"] in (1, 2, 3) for q in values["questions"])
+    assert all(point["description"] for q in values["questions"] for point in q["rubric"])
 
 
 def _broken(change) -> dict:
