@@ -141,7 +141,7 @@ def _parse_draw(raw: Any, questions: list[dict[str, Any]], name: str) -> dict[st
         return {}
     _require(isinstance(raw, dict), name, "'draw' must map competencies to how many questions to draw")
     for competency, count in raw.items():
-        _require(_is_text(competency), name, "draw: a competency name must be non-empty")
+        _require(_is_text(competency), name, "draw: each competency must be a non-empty name such as 服务意识")
         _require(type(count) is int and count > 0, name,
                  f"draw.{competency}: the count must be a positive whole number (got {count!r})")
     missing = [q["key"] for q in questions if not _is_text(q.get("competency"))]

@@ -60,6 +60,7 @@ def _broken(change) -> dict:
     (lambda d: d["draw"].update({"服务意识": True}), r"draw\.服务意识: the count must be a positive"),
     (lambda d: d["draw"].update({"服务意识": "2"}), r"draw\.服务意识: the count must be a positive"),
     (lambda d: d.update(draw=["服务意识"]), r"'draw' must map competencies"),
+    (lambda d: d["draw"].update({" ": 1}), r"draw: each competency must be a non-empty name"),
     (lambda d: d["questions"][1].pop("competency"),
      r"draw is set, so every question needs a competency; missing on \['b'\]"),
     (lambda d: d["questions"][0].update(competency="  "), r"question a: competency must be a non-empty name"),
