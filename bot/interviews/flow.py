@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -9,11 +10,11 @@ from typing import Any
 import redis
 
 from bot.clock import local_time, utcnow
-from bot.interviews import consent
+from bot.interviews import consent, draw, timing
 from bot.privacy import erasure
 from bot.reports.queue import maybe_report, queue_answer
 from bot.store.db import database, write_transaction
-from bot.store.models import Answer, AnswerAnalysis, Interview, Invitation, Recording, Upload
+from bot.store.models import Answer, AnswerAnalysis, Interview, Invitation, QuestionReveal, Recording, Upload
 from bot.wecom import notify
 from config.settings import Settings, get_settings
 
@@ -42,23 +43,57 @@ def interview_of(invitation: Invitation) -> Interview | None:
 
 
 def questions_of(invitation: Invitation, interview: Interview | None) -> list[dict]:
-    """The questions asked: the interview's snapshot, or the position's bank before it starts."""
+    """The questions asked, texts included (server side only: the page gets a text through reveal): the
+    interview's snapshot, or the position's bank before it starts."""
     position = invitation.position
     bank = interview.questions if interview else position.questions
-    return [{"key": q["key"], "ordinal": i, "text": q["text"],
+    return [{"key": q["key"], "ordinal": i, "text": q["text"], "text_en": q.get("text_en") or "",
+             "competency": q.get("competency") or "", "difficulty": draw.difficulty(q),
              "think_seconds": int(q.get("think_seconds", position.think_seconds)),
              "answer_seconds": int(q.get("answer_seconds", position.answer_seconds))}
             for i, q in enumerate(bank, 1)]
+
+
+def _placeholders(invitation: Invitation, interview: Interview | None) -> list[dict[str, Any]]:
+    """The questions as the page may see them: before consent only how many there will be; after it each
+    question's key, ordinal and times, with its text once revealed (never its competency or difficulty)."""
+    position = invitation.position
+    if interview is None or interview.consent_at is None:
+        count = draw.planned_count(position.questions, draw.rule_of(position.rubric))
+        return [{"key": None, "ordinal": i, "think_seconds": position.think_seconds,
+                 "answer_seconds": position.answer_seconds, "answered": False, "mode": None, "retakes_used": 0,
+                 "revealed": False, "expired": False} for i in range(1, count + 1)]
+    answers = {a.question_key: a for a in Answer.select().where(Answer.interview == interview)}
+    shown, now, out, typed = timing.reveals(interview), utcnow(), [], "text" in position.answer_modes
+    for q in questions_of(invitation, interview):
+        answer, row = answers.get(q["key"]), shown.get(q["key"])
+        item = {"key": q["key"], "ordinal": q["ordinal"], "think_seconds": q["think_seconds"],
+                "answer_seconds": q["answer_seconds"], "answered": answer is not None,
+                "mode": getattr(answer, "mode", None), "retakes_used": getattr(answer, "retakes_used", 0),
+                "revealed": row is not None, "expired": answer is None and timing.expired(q, row, typed, now)
+                and not _upload_pending(interview, q["key"])}
+        if row is not None:
+            item.update(text=q["text"], text_en=q["text_en"])
+        out.append(item)
+    return out
+
+
+def _next_question(questions: list[dict[str, Any]]) -> str | None:
+    """The first question neither answered nor past its time (None before consent: none is drawn yet)."""
+    return next((q["key"] for q in questions if q["key"] and not q["answered"] and not q["expired"]), None)
+
+
+def _upload_pending(interview: Interview, key: str) -> bool:
+    """Whether a recording of the question is still being uploaded or saved (its finish decides, not the clock)."""
+    return (Upload.select().where((Upload.interview == interview) & (Upload.question_key == key)
+                                  & Upload.status.in_(("open", "closing"))).exists())
 
 
 def build_state(invitation: Invitation, company: str, settings: Settings | None = None) -> dict[str, Any]:
     """Everything the page needs to show the right step, resume included."""
     settings = settings or get_settings()
     position, interview = invitation.position, interview_of(invitation)
-    answers = {a.question_key: a for a in Answer.select().where(Answer.interview == interview)} if interview else {}
-    questions = [{**q, "answered": q["key"] in answers, "mode": getattr(answers.get(q["key"]), "mode", None),
-                  "retakes_used": getattr(answers.get(q["key"]), "retakes_used", 0)}
-                 for q in questions_of(invitation, interview)]
+    questions = _placeholders(invitation, interview)
     open_upload = None
     if interview is not None:
         # a page reloaded while its finish was being saved ("closing") finishes it again from its kept copy
@@ -80,7 +115,7 @@ def build_state(invitation: Invitation, company: str, settings: Settings | None 
         "rights": erasure.rights_state(invitation),
         "practice_question": (position.rubric or {}).get("practice_question") or PRACTICE,
         "questions": questions,
-        "next_question": next((q["key"] for q in questions if not q["answered"]), None),
+        "next_question": _next_question(questions),
         "open_upload": open_upload,
         "limits": {"chunk_max_bytes": CHUNK_MAX_BYTES, "answer_max_bytes": ANSWER_MAX_BYTES,
                    "text_max_chars": TEXT_MAX_CHARS},
@@ -88,9 +123,9 @@ def build_state(invitation: Invitation, company: str, settings: Settings | None 
 
 
 def give_consent(invitation: Invitation, *, recording: bool, face: bool, version: str, text_sha256: str | None,
-                 ip: str = "", user_agent: str = "") -> Interview:
+                 ip: str = "", user_agent: str = "", settings: Settings | None = None) -> Interview:
     """Record consent (a Consent row per kind, with the version and the sha256 of the notice read) and start the
-    interview (idempotent; a new version adds rows)."""
+    interview with the questions drawn for this invitation (idempotent; a new version adds rows)."""
     if not recording:
         raise InterviewError(400, "consent_required", "需要您同意录制，才能开始面试。")
     if version != CONSENT_VERSION or not text_sha256:
@@ -100,8 +135,11 @@ def give_consent(invitation: Invitation, *, recording: bool, face: bool, version
     with write_transaction():
         interview = interview_of(invitation)
         if interview is None:
-            interview = Interview.create(invitation=invitation, questions=invitation.position.questions,
-                                         consent_at=utcnow(), face_consent=face)
+            bank, rule = invitation.position.questions, draw.rule_of(invitation.position.rubric)
+            seed = draw.seed_for((settings or get_settings()).secret_key, invitation.id)
+            asked = draw.draw(bank, rule, seed)
+            interview = Interview.create(invitation=invitation, questions=asked, consent_at=utcnow(),
+                                         draw=draw.record(bank, rule, seed, asked), face_consent=face)
             Invitation.update(status="started").where(Invitation.id == invitation.id).execute()
         consent.record(interview, version=version, text_sha256=text_sha256, face=face and interview.face_consent,
                        ip=ip, user_agent=user_agent)
@@ -126,6 +164,65 @@ def question(invitation: Invitation, interview: Interview, key: str) -> dict:
     raise InterviewError(404, "unknown_question", "没有这道题。")
 
 
+def reveal_question(invitation: Invitation, key: str) -> dict[str, Any]:
+    """Show the question's text, recording when (the first time stands), with the time left of its take. One at a
+    time: while a shown question is neither answered nor past its time, no other is revealed."""
+    interview = open_interview(invitation)
+    q = question(invitation, interview, key)
+    row = timing.reveal_of(interview, key)
+    if row is None:
+        current = next((p["key"] for p in _placeholders(invitation, interview)
+                        if p["revealed"] and not p["answered"] and not p["expired"]), None)
+        if current is not None:
+            raise InterviewError(409, "not_current", timing.NOT_YET, next_question=current)
+        row = timing.reveal(interview, key)
+    return {"key": key, "ordinal": q["ordinal"], "text": q["text"], "text_en": q["text_en"],
+            "think_seconds": q["think_seconds"], "answer_seconds": q["answer_seconds"],
+            "revealed_at": row.revealed_at.isoformat(timespec="seconds") + "Z", **timing.seconds_left(q, row)}
+
+
+def revealed(interview: Interview, key: str) -> QuestionReveal:
+    """The question's reveal, or refuse: an answer to a text the candidate was never shown is not its answer."""
+    row = timing.reveal_of(interview, key)
+    if row is None:
+        raise InterviewError(409, "not_revealed", timing.NOT_REVEALED)
+    return row
+
+
+def start_typing(invitation: Invitation, key: str) -> dict[str, Any]:
+    """Record that the candidate began typing the answer (the end of their think time), within its time."""
+    interview = open_interview(invitation)
+    q, row = question(invitation, interview, key), revealed(interview, key)
+    if not timing.check_typed(q, row):
+        time_over(invitation, interview, timing.TIME_OVER)
+    timing.start_take(row)
+    return {"key": key, **timing.seconds_left(q, timing.reveal_of(interview, key))}
+
+
+def require_typed_in_time(invitation: Invitation, interview: Interview, key: str) -> None:
+    """Refuse a typed answer to a question not shown, or sent after its think + answer time."""
+    if not timing.check_typed(question(invitation, interview, key), revealed(interview, key)):
+        time_over(invitation, interview, timing.TIME_OVER)
+
+
+def time_over(invitation: Invitation, interview: Interview, message: str) -> None:
+    """Refuse with answer_time_over, saying where the interview goes on (completed when nothing is left)."""
+    state = settle(invitation, interview)
+    raise InterviewError(409, "answer_time_over", message, next_question=state["next_question"],
+                         interview_status=state["status"])
+
+
+def settle(invitation: Invitation, interview: Interview | None, settings: Settings | None = None) -> dict[str, Any]:
+    """The state, after completing an interview whose every question is answered or past its time."""
+    settings = settings or get_settings()
+    state = build_state(invitation, settings.company_name, settings)
+    if (interview is not None and interview.consent_at is not None and interview.status == "in_progress"
+            and state["next_question"] is None and state["questions"]):
+        complete(invitation, interview)
+        state = build_state(invitation, settings.company_name, settings)
+    return state
+
+
 def check_answerable(invitation: Invitation, interview: Interview, key: str, retake: bool) -> Answer | None:
     """Refuse a second answer unless it is an allowed retake; return the existing answer, if any."""
     answer = Answer.get_or_none((Answer.interview == interview) & (Answer.question_key == key))
@@ -137,8 +234,10 @@ def check_answerable(invitation: Invitation, interview: Interview, key: str, ret
 
 
 def save_answer(invitation: Invitation, interview: Interview, key: str, *, mode: str, text: str = "",
-                integrity: dict | None = None, recording: dict | None = None) -> tuple[Answer, Recording | None]:
-    """Store (or replace, on a retake) the answer to one question, with its recording."""
+                integrity: dict | None = None, recording: dict | None = None,
+                ended_at: dt.datetime | None = None) -> tuple[Answer, Recording | None]:
+    """Store (or replace, on a retake) the answer to one question, with its recording; its take ends (when the
+    page sent it: ended_at) for the server's timing."""
     ordinal = question(invitation, interview, key)["ordinal"]
     with write_transaction():
         answer = Answer.get_or_none((Answer.interview == interview) & (Answer.question_key == key))
@@ -150,6 +249,7 @@ def save_answer(invitation: Invitation, interview: Interview, key: str, *, mode:
             AnswerAnalysis.delete().where(AnswerAnalysis.answer == answer.id).execute()  # it scored the old take
             answer = Answer.get_by_id(answer.id)
         saved = Recording.create(answer=answer, **recording) if recording else None
+        timing.end_take(interview, key, ended_at)
     return answer, saved
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import utcnow
+from bot.interviews import timing
 from bot.interviews.flow import (
     ANSWER_MAX_BYTES,
     CHUNK_MAX_BYTES,
@@ -30,7 +31,9 @@ from bot.interviews.flow import (
     clean_integrity,
     open_interview,
     question,
+    revealed,
     save_answer,
+    time_over,
 )
 from bot.store import sealing, storage
 from bot.store.db import database, write_transaction
@@ -52,7 +55,7 @@ def chunk_dir(settings: Settings, upload_id: str) -> Path:
 def open_upload(invitation: Invitation, key: str, mode: str, mime: str, retake: bool) -> Upload:
     """Open (or resume) the upload of one answer."""
     interview = open_interview(invitation)
-    question(invitation, interview, key)
+    asked = question(invitation, interview, key)
     if mode not in ("video", "audio") or mode not in invitation.position.answer_modes:
         raise InterviewError(400, "mode_not_allowed", "这个岗位不支持这种作答方式。")
     match = MIME.fullmatch(mime or "")
@@ -63,6 +66,11 @@ def open_upload(invitation: Invitation, key: str, mode: str, mime: str, retake: 
     if existing is not None and not retake:
         return existing
     check_answerable(invitation, interview, key, retake)
+    shown = revealed(interview, key)
+    if not timing.check_start(asked, shown):  # a recording starts within the think time of its take
+        typed = "text" in invitation.position.answer_modes
+        time_over(invitation, interview, timing.START_OVER_TYPE if typed else timing.START_OVER)
+    timing.start_take(shown)
     with database.atomic():
         Upload.update(status="failed").where((Upload.interview == interview) & (Upload.question_key == key)
                                              & (Upload.status == "open")).execute()
@@ -132,7 +140,11 @@ def finish_upload(settings: Settings, invitation: Invitation, upload_id: str, ch
         raise InterviewError(422, "too_short", MEDIA_MESSAGES["too_short"])
     if chunks != upload.next_seq:
         raise InterviewError(409, "missing_chunks", "还有分段没有上传完。", next_seq=upload.next_seq)
-    open_interview(invitation)
+    interview = open_interview(invitation)
+    if not timing.check_finish(question(invitation, interview, upload.question_key), upload.created_at):
+        if Upload.update(status="failed").where((Upload.id == upload.id) & (Upload.status == "open")).execute():
+            shutil.rmtree(chunk_dir(settings, upload.id), ignore_errors=True)
+        time_over(invitation, interview, timing.FINISH_OVER)
     try:
         media.require_codecs()
     except RuntimeError:  # a broken install, not a bad upload: the chunks stay, the page stops retrying
@@ -167,6 +179,8 @@ def complete_finish(settings: Settings, invitation: Invitation, upload: Upload) 
     except media.MediaError as exc:
         if Upload.update(status="failed").where((Upload.id == upload.id) & (Upload.status == "closing")).execute():
             shutil.rmtree(chunk_dir(settings, upload.id), ignore_errors=True)
+            # a refused take: the one that replaces it has the think time from now
+            timing.end_take(upload.interview_id, upload.question_key, saved=False)
         raise InterviewError(422, exc.code, MEDIA_MESSAGES.get(exc.code, str(exc))) from None
     except BaseException:
         _release(upload)
@@ -301,9 +315,10 @@ def _save(invitation: Invitation, upload: Upload, key: str, recording: dict[str,
         if _superseded(upload):  # the candidate recorded this question again meanwhile: the later take stands
             Upload.update(status="failed").where(Upload.id == upload.id).execute()
             return None
-        integrity = (Upload.get_by_id(upload.id).result or {}).get("integrity")
+        claimed = Upload.get_by_id(upload.id)
         answer, _ = save_answer(invitation, interview, upload.question_key, mode=upload.mode,
-                                integrity=integrity, recording=recording)
+                                integrity=(claimed.result or {}).get("integrity"), recording=recording,
+                                ended_at=claimed.finished_at)
         return answer
 
 

@@ -22,6 +22,7 @@ from rq import get_current_job
 from bot.clock import utcnow
 from bot.decisions import results as decisions
 from bot.integrations import webhooks
+from bot.reports import asked
 from bot.reports.queue import maybe_report
 from bot.store import storage
 from bot.store.db import database, db_session
@@ -142,7 +143,8 @@ def build_report(interview_id: int) -> str:
             interview={"id": interview.id, "position": {"slug": position.slug, "title": position.title},
                        "candidate_id": invitation.candidate_id, "invitation_id": invitation.id,
                        "questions": len(interview.questions), "answered": len(answers),
-                       "completed_at": interview.completed_at.isoformat() if interview.completed_at else None},
+                       "completed_at": interview.completed_at.isoformat() if interview.completed_at else None,
+                       "asked": asked.asked(interview), "draw": asked.draw_of(interview)},
             answers=documents, weights=weights, thresholds=position.rubric.get("thresholds") or None,
             integrity=integrity(interview, answers, documents),
             models={"whisper": settings.whisper_model.name, "scoring": report.SCORING_VERSION})

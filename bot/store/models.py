@@ -156,6 +156,7 @@ class Interview(BaseModel):
     completed_at = pw.DateTimeField(null=True)
     events = JSONField(default=list)  # integrity signals: page hidden, paste, … (never grounds to reject)
     media_purged_at = pw.DateTimeField(null=True, index=True)  # recordings deleted by the retention job
+    draw = JSONField(default=dict)  # how the questions were drawn: rule, seed, keys (bot/interviews/draw.py)
 
 
 class Answer(BaseModel):
@@ -168,6 +169,22 @@ class Answer(BaseModel):
     integrity = JSONField(default=dict)
     retakes_used = pw.IntegerField(default=0)
     created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("interview", "question_key"), True),)
+
+
+class QuestionReveal(BaseModel):
+    """When the server showed a question's text and when its takes started and ended: the times it enforces."""
+
+    interview = pw.ForeignKeyField(Interview, backref="reveals", on_delete="CASCADE")
+    question_key = pw.CharField(max_length=64)
+    revealed_at = pw.DateTimeField(default=utcnow)
+    window_from = pw.DateTimeField(default=utcnow)  # the current take's think time runs from here
+    first_started_at = pw.DateTimeField(null=True)
+    started_at = pw.DateTimeField(null=True)  # the current take
+    ended_at = pw.DateTimeField(null=True)
+    takes = pw.IntegerField(default=0)
 
     class Meta:
         indexes = ((("interview", "question_key"), True),)
@@ -398,7 +415,7 @@ class ErasureRequest(BaseModel):
 
 
 ALL_MODELS = [
-    Position, Candidate, BulkRun, Invitation, BulkItem, Interview, Answer, Upload, Recording, AnswerAnalysis, Score,
-    Report, Decision, Appointment, Tag, CandidateTag, OutboundMessage, Note, PoolProfile, ApiToken, Webhook,
-    WebhookDelivery, AuditLog, Consent, ErasureRequest,
+    Position, Candidate, BulkRun, Invitation, BulkItem, Interview, Answer, QuestionReveal, Upload, Recording,
+    AnswerAnalysis, Score, Report, Decision, Appointment, Tag, CandidateTag, OutboundMessage, Note, PoolProfile,
+    ApiToken, Webhook, WebhookDelivery, AuditLog, Consent, ErasureRequest,
 ]

@@ -106,8 +106,10 @@ def _settings():
 
 @bp.get("/state")
 def state(token: str):
-    """The interview's state, for showing the right step."""
-    return jsonify(interviews.build_state(invitation_for(token), _settings().company_name, _settings()))
+    """The interview's state, for showing the right step (completed once every question is answered or past its
+    time)."""
+    invitation = invitation_for(token)
+    return jsonify(interviews.settle(invitation, interviews.interview_of(invitation), _settings()))
 
 
 @bp.post("/consent")
@@ -121,11 +123,24 @@ def consent(token: str):
     interviews.give_consent(invitation, recording=data.get("recording") is True, face=data.get("face") is True,
                             version=str(data.get("version", "")),
                             text_sha256=shown_hash(_settings(), invitation.position, shown or "", locale),
-                            ip=request.remote_addr or "", user_agent=request.headers.get("User-Agent", ""))
+                            ip=request.remote_addr or "", user_agent=request.headers.get("User-Agent", ""),
+                            settings=_settings())
     if isinstance(data.get("locale"), str):  # the page's language: later chat messages follow it
         Candidate.update(locale=normalize_locale(data["locale"])).where(
             Candidate.id == invitation.candidate_id).execute()
     return jsonify(interviews.build_state(invitation, _settings().company_name, _settings()))
+
+
+@bp.post("/questions/<question>/reveal")
+def reveal(token: str, question: str):
+    """Show the question the candidate has reached; its think time runs from the first reveal."""
+    return jsonify(interviews.reveal_question(invitation_for(token), question))
+
+
+@bp.post("/questions/<question>/start")
+def start(token: str, question: str):
+    """The candidate began typing the answer: their think time ends here."""
+    return jsonify(interviews.start_typing(invitation_for(token), question))
 
 
 @bp.post("/uploads")
@@ -184,6 +199,7 @@ def text_answer(token: str, question: str):
         # the same answer again: the page retrying after a lost reply (or a 503) gets the same answer, not a 409
         return jsonify(interviews.after_answer(_settings(), invitation, interview, stored, None))
     interviews.check_answerable(invitation, interview, question, retake)
+    interviews.require_typed_in_time(invitation, interview, question)
     answer, _ = interviews.save_answer(invitation, interview, question, mode="text", text=text.strip(),
                                        integrity=interviews.clean_integrity(data.get("integrity")))
     return jsonify(interviews.after_answer(_settings(), invitation, interview, answer, None))

@@ -22,7 +22,7 @@ from bot.decisions.results import decide as take_decision
 from bot.links import read_report_link
 from bot.privacy import erasure, rights, scrub
 from bot.privacy.roles import can, candidate_view, id_number_view
-from bot.reports import charts
+from bot.reports import asked, charts
 from bot.store import storage
 from bot.store.db import db_session
 from bot.store.models import Answer, AuditLog, Decision, Note, Recording, Report
@@ -126,6 +126,7 @@ def report_context(report: Report, userid: str, role: str) -> dict[str, Any]:
         "radar": charts.radar(dimensions, [("得分", {d["name"]: d["score"] for d in doc["dimensions"]})],
                               title="各维度得分"),
         "answers": [_answer_view(a, recordings.get(a["question_key"]), may_play) for a in doc["answers"]],
+        "asked": asked.asked(interview), "draw": asked.draw_of(interview),  # the server's record, as it stands
         "decision": decision,
         "decision_label": render(f"outcome_{decision.outcome}", settings.hr_locale) if decision else "",
         "decided_at": local_time(decision.decided_at) if decision else "",

@@ -30,6 +30,7 @@ zh: {
   up: '已上传 {d} / {n} 段', retrying: '网络不稳定，正在重试…', saving: '正在保存回答…',
   saved: '本题回答已保存 ✓', next: '下一题', keep: '保留原回答，进入下一题',
   retake: '重答本题（还可 {n} 次）', rerec: '重新录制',
+  t_left: '剩余作答时间', q_open: '正在打开题目…', over_next: '继续下一题',
   lost: '上次的录制没有上传完整，已无法恢复。请重新回答这道题，给您带来不便，非常抱歉。',
   resuming: '正在继续上传您上次的回答…',
   s_title: '已收到您的全部回答，正在评分',
@@ -78,6 +79,7 @@ en: {
   up: 'Uploaded {d} of {n} parts', retrying: 'The network is unstable, retrying…', saving: 'Saving your answer…',
   saved: 'Your answer is saved ✓', next: 'Next question', keep: 'Keep my answer and go on',
   retake: 'Retake this question ({n} left)', rerec: 'Record again',
+  t_left: 'Time left to answer', q_open: 'Opening the question…', over_next: 'Go on to the next question',
   lost: 'Your last recording did not finish uploading and cannot be recovered. Please answer this question again — sorry for the trouble.',
   resuming: 'Continuing to upload your last answer…',
   s_title: 'We have all your answers — scoring now',
@@ -108,6 +110,9 @@ en: {
   err_bad_token: 'This link is not valid. Please open it again from the invitation card in WeCom.',
   err_invitation_closed: 'This invitation is closed.', err_consent_outdated: 'The notice has changed. Please reload the page.',
   err_not_finished: 'You can ask for a human review once you have finished the interview.',
+  err_answer_time_over: 'The time for this question is over, so this answer cannot be taken. Please go on; if you have questions, contact the recruiter.',
+  err_not_revealed: 'Please open the question before answering it.',
+  err_not_current: 'Please finish the current question first.',
   err_erased: 'Your personal data has been deleted and this application has ended.'
 }
 };

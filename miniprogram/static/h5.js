@@ -390,6 +390,7 @@ function keepAwake(on) {
 
 /* ---------- Screens ---------- */
 const qByKey = k => Qs.find(q => q.key === k);
+const qText = q => (lang === 'en' && q.text_en) || q.text || '';   // only ever what reveal (or state) sent
 const qHead = (q, body) => h('h1.qhead', {}, h('span.qnum', {t: 'q_of', a: {i: q.ordinal, n: Qs.length}}), body);
 
 function welcome() {
@@ -443,7 +444,7 @@ async function resume() {
     const m = await idb('get', 'm:' + ou.upload_id), q = qByKey(ou.question);
     if (m && m.stopped && q) {
       const st = msg();
-      screen(qHead(q, h('span.qtext', {}, q.text)), h('p', {t: 'resuming'}), st);
+      screen(qHead(q, h('span.qtext', {}, qText(q))), h('p', {t: 'resuming'}), st);
       const up = new Uploader(ou.upload_id, ou.next_seq, () => say(st, up.retrying && 'retrying', null, 'warn'));
       for (let s = ou.next_seq; s < m.count; s++) {
         up.chunks[s] = idb('get', ckey(ou.upload_id, s)).then(async buf => (buf ? {buf, sha: await sha256(buf)} : null));
@@ -526,26 +527,64 @@ function practiceScreen() {
   });
 }
 
-function question(q, notice, retake) {
+/* Reveal the question on the server, which starts (once) and keeps its think time; a reload gets the time left. */
+async function question(q, notice, retake) {
   if (!q) return doneScreen();
+  const st = msg();
+  screen(qHead(q, h('span.qtext', {t: 'q_open'})), st);
+  const r = await call('POST', `questions/${encodeURIComponent(q.key)}/reveal`, {}, st, true);
+  if (r.status === 200) {
+    Object.assign(q, {text: r.data.text, text_en: r.data.text_en, revealed: true});
+    return ask(q, r.data, notice, retake);
+  }
+  if (fatal(r)) return showFatal(r);
+  const other = r.data.code === 'not_current' && qByKey(r.data.next_question);
+  if (other && other !== q) return question(other, notice);
+  say(st, {text: errText(r)}, null, 'err');
+  st.after(btn('rerec', () => question(q, notice, retake), 'primary'));
+}
+
+/* The question's time is over on the server: say so, and go on to the next one (or finish). */
+function timeOver(q, r) {
+  if (r.data.next_question === q.key && allowed('text')) {   // too late to record, in time to type
+    const st = msg(), b = btn('d_text', () => { mode = 'text'; question(q); }, 'primary');
+    screen(qHead(q, h('span.qtext', {}, qText(q))), st);
+    say(st, {text: errText(r)}, null, 'err');
+    st.after(b);
+    return b.focus();
+  }
+  q.expired = true;
+  S.next_question = r.data.next_question || null;
+  const st = msg(), go = S.next_question ? () => question(qByKey(S.next_question)) : doneScreen;
+  screen(qHead(q, h('span.qtext', {}, qText(q))), st);
+  say(st, {text: errText(r)}, null, 'err');
+  const b = btn('over_next', go, 'primary');
+  st.after(b);
+  b.focus();
+}
+
+function ask(q, time, notice, retake) {
   cur.q = q.key; freshInteg();
   const modes = available();
   if (!modes.includes(mode)) mode = modes[0];
-  const box = timerBox(), st = msg(), now = btn('now', null, 'primary'), stage = h('div.stage');
+  const box = timerBox(), st = msg(), now = btn('now', null, 'primary'), stage = h('div.stage'), left = timerBox();
+  left.label('t_left');
   const chooser = modes.length > 1 && h('fieldset.modes', {}, h('legend', {t: 'q_mode'}), modes.map(m =>
     h('label', {}, h('input', {type: 'radio', name: 'mode', value: m, checked: m === mode,
       onchange: () => { mode = m; paint(); }}), h('span', {t: 'm_' + m}))));
   const keep = retake && btn('keep', () => question(qByKey(S.next_question)), 'link');
   const paint = () => {
     fill(stage);
+    left.el.hidden = mode !== 'text';
     if (mode === 'text') { box.el.hidden = now.hidden = true; return textAnswer(q, stage, st, retake); }
     box.el.hidden = false; now.hidden = !!now.dataset.done;
     add(stage, [mode === 'video' && preview(), meter()]);
   };
-  screen(qHead(q, h('span.qtext', {}, q.text)), chooser, stage, box.el, st, now, keep);
+  screen(qHead(q, h('span.qtext', {}, qText(q))), chooser, left.el, stage, box.el, st, now, keep);
   say(st, notice, null, 'warn');
   paint();
-  thinkThen(box, q.think_seconds || P.think_seconds, now, () => {
+  countdown(time.time_left, left, () => {});   // the server refuses a typed answer once this (and a slack) is over
+  thinkThen(box, time.think_left, now, () => {
     if (chooser) chooser.disabled = true;
     if (keep) keep.hidden = true;
     record(q, box, st, stage, retake);
@@ -565,9 +604,14 @@ function textAnswer(q, stage, st, retake) {
     send.disabled = false;
     if (r.status === 200) return answered(q, r.data);
     if (fatal(r)) return showFatal(r);
+    if (r.data.code === 'answer_time_over') return timeOver(q, r);
     say(st, {text: errText(r)}, null, 'err');
   }, 'primary');
-  ta.addEventListener('input', () => setT(count, 't_count', {n: ta.value.length, m: max}));
+  let started = false;   // the first key typed ends the think time, as the server records it
+  ta.addEventListener('input', () => {
+    setT(count, 't_count', {n: ta.value.length, m: max});
+    if (!started) { started = true; api('POST', `questions/${encodeURIComponent(q.key)}/start`, {}); }
+  });
   ta.addEventListener('paste', e => {
     const n = ((e.clipboardData && e.clipboardData.getData('text')) || '').length;
     integ.pasted_chars += n; ev('paste', {chars: n});
@@ -649,6 +693,7 @@ async function finishUpload(up, count, integrity, st) {
 }
 
 function failed(q, r, st, box, stage) {
+  if (r.data.code === 'answer_time_over') return timeOver(q, r);
   fill(stage); box.el.hidden = true;
   const code = r.data.code;
   say(st, code === 'lost' ? 'lost' : code === 'device' ? 'd_none' : {text: errText(r)}, null, 'err');

@@ -314,6 +314,7 @@ def open_uploads(port: int, tokens: list[str]) -> tuple[list[tuple[str, str]], C
         return state.get("next_question") or state["questions"][0]["key"]
 
     def open_one(token: str, question: str) -> tuple[str, str]:
+        call("POST", f"/h5/api/{token}/questions/{question}/reveal", {})  # as the page does: its think time starts
         opened = call("POST", f"/h5/api/{token}/uploads", {"question": question, "mode": "video",
                                                             "mime": "video/webm;codecs=vp8,opus"})
         return token, opened["upload_id"]

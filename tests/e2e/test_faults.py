@@ -31,6 +31,7 @@ from rq import SimpleWorker
 
 from tests.conftest import as_uploaded, dispatch_taken, wait_until
 from tests.support.chat import answer_text, cards, click, invite_member, results, texts
+from tests.support.h5 import answer, reveal
 from tests.support.paths import REPO
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the fault is not the database's
@@ -250,7 +251,7 @@ def question_keys(client, base: str) -> list[str]:
 
 
 def type_answer(client, base: str, key: str):
-    return client.post(f"{base}/answers/{key}/text", json={"text": answer_text(key, "excellent")})
+    return answer(client, base, key, answer_text(key, "excellent"))
 
 
 def sweep_counts(**nonzero: int) -> dict[str, int]:
@@ -395,7 +396,7 @@ def test_redis_restarted_503_then_recovers_and_nothing_queued_is_lost(stack, red
     assert unavailable(api) and api.json()["error"]["code"] == "unavailable"
     assert client.get(f"{base}/state").status_code == 200  # the page's reads need only the database
     # An answer needs only the database: the candidate goes on; its scoring job is the sweep's to queue.
-    saved = client.post(f"{base}/answers/{first}/text", json={"text": answer_text(first, "excellent")})
+    saved = type_answer(client, base, first)
     assert saved.status_code == 200 and saved.json["next_question"]
     assert Answer.select().count() == 1
 
@@ -586,6 +587,7 @@ def test_database_briefly_unavailable_503_then_everything_completes_once(stack, 
     token = create_token("hr_system", "full")[1]
     worker = start(processes, tmp_path, "jobs.worker")
     wait_until(lambda: "Listening on" in worker.output(), 60, 0.2)
+    reveal(client, base, first)
 
     outage.begin()
     assert stack.say("hr_li", "/help")["delivery"]["status"] == 200  # the callback needs no database

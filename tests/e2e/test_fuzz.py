@@ -256,6 +256,9 @@ VALID = {
     "answers/intro/text": {"text": "我会先倾听客户的问题。", "retake": False, "integrity": {"pasted_chars": 0}},
     "answers/complaint/text": {"text": "先道歉，再了解情况。", "retake": True},
     "events": {"type": "paste", "question": "intro", "at": 1200, "detail": {"chars": 12}},
+    "questions/intro/reveal": {},
+    "questions/intro/start": {},
+    "questions/complaint/reveal": {},  # another while the intro is open: refused
     "review": {},
     "erasure": {"confirm": True},  # queued, not run: the candidate is not erased under the fuzzer
 }
@@ -291,6 +294,7 @@ def h5(env, stack):
     base = f"/h5/api/{link.rsplit('/', 1)[1]}"
     consent = client.post(f"{base}/consent", json={"recording": True, "version": "consent-v1"})
     assert consent.status_code == 200
+    assert client.post(f"{base}/questions/intro/reveal").status_code == 200
     upload = client.post(f"{base}/uploads", json={"question": "intro", "mode": "audio", "mime": "audio/webm"})
     return client, base, upload.json["upload_id"]
 

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.store.models import Answer, Interview, Recording, Upload
+import datetime as dt
+
+from bot.interviews import timing
+from bot.store.models import Answer, Interview, Position, QuestionReveal, Recording, Upload
 from bot.store.storage import private_copy
 from tests.support import media
 from tests.support.browser import (
@@ -185,10 +188,16 @@ def test_reload_resumes_at_the_next_question_and_an_unsent_answer(stack, page):
     assert Upload.select().where(Upload.status != "finished").count() == 0
 
 
+def bank_texts() -> dict[str, set[str]]:
+    return {q["key"]: {t for t in (q["text"], q.get("text_en")) if t} for q in Position.get().questions}
+
+
 def test_typed_answers_in_english(stack, page):
     link = invite_member(stack)
     page.goto(link)
     page.wait_for_selector("#app h1:has-text('柜员 · AI 面试')")
+    texts = bank_texts()
+    assert not [t for ts in texts.values() for t in ts if t[:12] in page.content()]  # none before consent
     page.tap("#lang")
     page.wait_for_selector("#app h1:has-text('柜员 · AI interview')")
     assert page.get_attribute("html", "lang") == "en" and page.inner_text("#lang") == "中文"
@@ -202,6 +211,10 @@ def test_typed_answers_in_english(stack, page):
     page.tap("button:has-text('Answer in text instead')")
 
     page.wait_for_selector("h1:has-text('Question 1 of 6')")
+    page.wait_for_selector("#answer-text")
+    [shown] = QuestionReveal.select()
+    assert shown.question_key == "intro" and page.inner_text(".qtext") in texts["intro"]  # from reveal
+    assert not [t for k, ts in texts.items() if k != "intro" for t in ts if t[:12] in page.content()]
     assert page.locator("fieldset.modes").count() == 0  # text is the only way left without devices
     page.fill("#answer-text", "我会先倾听客户的诉求，")
     page.evaluate("""() => {
@@ -218,6 +231,8 @@ def test_typed_answers_in_english(stack, page):
     first = Answer.get()
     assert first.mode == "text" and first.text == "我会先倾听客户的诉求，然后耐心解释原因。"
     assert first.integrity["pasted_chars"] == 9
+    shown = QuestionReveal.get_by_id(shown.id)  # the first key typed ended the think time, on the server
+    assert shown.revealed_at <= shown.first_started_at <= shown.ended_at
 
     page.reload()  # the language choice is remembered
     page.wait_for_selector("button:has-text('Continue the interview')")
@@ -288,3 +303,29 @@ def test_a_finish_answered_closed_is_checked_before_the_page_lets_its_copy_go(st
         r.onsuccess = () => { const q = r.result.transaction('kv').objectStore('kv').getAllKeys();
             q.onsuccess = () => ok(q.result.filter(k => k.startsWith('c:'))); }; })""")
     assert keys == []  # both confirmed stored: the page's copies went only then
+
+
+def test_a_typed_answer_past_its_time_is_refused_and_the_page_goes_on(stack, page):
+    link = invite_member(stack)
+    page.goto(link)
+    page.tap("button:has-text('开始面试')")
+    page.check("#c-rec")
+    page.tap("button:has-text('同意并继续')")
+    page.tap("button:has-text('改用文字作答')")
+    page.wait_for_selector("h1:has-text('第 1 / 6 题')")
+    page.wait_for_selector("#answer-text")
+    row = QuestionReveal.get()
+    question = Interview.get().questions[0]
+    then = row.revealed_at - dt.timedelta(seconds=question.get("think_seconds", Position.get().think_seconds)
+                                          + question.get("answer_seconds", Position.get().answer_seconds)
+                                          + timing.TEXT_SLACK + 1)
+    QuestionReveal.update(revealed_at=then, window_from=then).execute()  # as if the candidate waited too long
+    page.fill("#answer-text", "我会先倾听客户的诉求。")
+    page.tap("button:has-text('提交回答')")
+    page.wait_for_selector("text=这道题的作答时间已过")
+    shot(page, "time-over")
+    assert Answer.select().count() == 0
+    page.tap("button:has-text('继续下一题')")
+    page.wait_for_selector("h1:has-text('第 2 / 6 题')")
+    page.wait_for_selector("#answer-text")
+    assert QuestionReveal.select().count() == 2

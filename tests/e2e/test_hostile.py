@@ -257,6 +257,7 @@ def consented(client, token: str) -> str:
 
 
 def open_upload(client, base: str, mime: str, question: str = "intro") -> str:
+    assert client.post(f"{base}/questions/{question}/reveal").status_code == 200
     response = client.post(f"{base}/uploads", json={"question": question, "mode": "audio", "mime": mime})
     assert response.status_code == 200, response.json
     return response.json["upload_id"]
@@ -389,6 +390,7 @@ def test_one_candidates_link_cannot_touch_anothers_interview(stack, containers):
     assert b_upload not in json.dumps(state_a) and "lisi" not in json.dumps(state_a, ensure_ascii=False)
     assert state_a["open_upload"] is None
     # A's answers and events land on A's interview only
+    assert client.post(f"{base_a}/questions/intro/reveal").status_code == 200
     assert client.post(f"{base_a}/answers/intro/text", json={"text": "我的回答"}).status_code == 200
     assert client.post(f"{base_a}/events", json={"type": "paste", "question": "intro"}).status_code == 200
     b_interview = Interview.get_by_id(b_interview.id)

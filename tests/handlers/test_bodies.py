@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.support.h5 import consent
+from tests.support.h5 import consent, reveal
 
 MIB = 1024 * 1024
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # Redis and HTTP: one database is enough
@@ -36,6 +36,7 @@ def chunked(base: str, method: str, path: str, body: bytes, headers: dict[str, s
 def opened_upload(client, base) -> str:
     consent(client, base)
     question = client.get(f"{base}/state").json["questions"][0]["key"]
+    reveal(client, base, question)
     opened = client.post(f"{base}/uploads", json={"question": question, "mode": "audio", "mime": "audio/webm"})
     assert opened.status_code == 200, opened.json
     return opened.json["upload_id"]

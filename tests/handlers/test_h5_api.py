@@ -9,9 +9,11 @@ import pytest
 from bot.store.models import Answer, Interview, Invitation, Recording, Report, Upload
 from bot.store.storage import open_recording
 from tests.support.h5 import (
+    answer,
     consent,
     finish,
     put_chunk,
+    reveal,
     upload,
 )
 
@@ -20,8 +22,10 @@ def test_state_before_consent(candidate_api):
     client, base = candidate_api
     state = client.get(f"{base}/state").json
     assert state["status"] == "invited" and not state["consent"]["given"]
-    assert [q["key"] for q in state["questions"]][:2] == ["intro", "complaint"]
-    assert state["next_question"] == "intro" and state["position"]["title"] == "柜员"
+    # how many questions there will be, and nothing of them: no key, no text (none is drawn or shown yet)
+    assert [q["ordinal"] for q in state["questions"]] == [1, 2, 3, 4, 5, 6]
+    assert all(q["key"] is None and "text" not in q for q in state["questions"])
+    assert state["next_question"] is None and state["position"]["title"] == "柜员"
     assert "练习题" in state["practice_question"]
 
 
@@ -33,7 +37,7 @@ def test_a_whole_interview(candidate_api, stack, clips):
     keys = [q["key"] for q in client.get(f"{base}/state").json["questions"]]
     for i, key in enumerate(keys):
         if i % 3 == 2:
-            result = client.post(f"{base}/answers/{key}/text", json={"text": "我会先倾听客户的问题。"}).json
+            result = answer(client, base, key, "我会先倾听客户的问题。").json
         else:
             upload_id, chunks = upload(client, base, key, clips["video"] if i % 2 == 0 else clips["audio"],
                                        mode="video" if i % 2 == 0 else "audio",
@@ -71,6 +75,7 @@ def test_resume_after_a_drop_and_idempotent_chunks(candidate_api, clips):
     data = clips["video"]
     size = len(data) // 8 + 1
     chunks = [data[i:i + size] for i in range(0, len(data), size)]
+    reveal(client, base, "intro")
     opened = client.post(f"{base}/uploads", json={"question": "intro", "mode": "video", "mime": "video/webm"}).json
     upload_id = opened["upload_id"]
     put_chunk(client, base, upload_id, 0, chunks[0], expect=200)
@@ -143,6 +148,10 @@ def test_bad_requests_get_clear_errors(candidate_api, clips):
     assert client.post(f"{base}/consent", data="{not json").json["code"] == "bad_json"
     consent(client, base)
     assert post("uploads", {"question": "nope", "mode": "video", "mime": "video/webm"}).status_code == 404
+    unseen = post("uploads", {"question": "intro", "mode": "video", "mime": "video/webm"})
+    assert unseen.status_code == 409 and unseen.json["code"] == "not_revealed"  # the text was never shown
+    assert post("answers/intro/text", {"text": "背好的回答"}).json["code"] == "not_revealed"
+    reveal(client, base, "intro")
     assert post("uploads", {"question": "intro", "mode": "hologram", "mime": "video/webm"}).json["code"] == \
         "mode_not_allowed"
     assert post("uploads", {"question": "intro", "mode": "video", "mime": "image/png"}).json["code"] == "bad_mime"
@@ -207,6 +216,7 @@ def test_recording_path_stays_inside_the_data_folder(candidate_api, stack, clips
 def test_finishing_an_empty_upload_asks_to_record_again(candidate_api):
     client, base = candidate_api
     consent(client, base)
+    reveal(client, base, "intro")
     upload_id = client.post(f"{base}/uploads", json={"question": "intro", "mode": "audio",
                                                      "mime": "audio/webm"}).json["upload_id"]
     response = finish(client, base, upload_id, 0)

@@ -149,7 +149,7 @@ def test_notes_and_tags_are_checked_escaped_and_audited(stack, report_id):
 def test_recordings_stream_to_recruiters_in_ranges_and_not_to_viewers(stack):
     from bot.store.models import Recording, Report
     from tests.conftest import as_uploaded
-    from tests.support.h5 import finish, started_interview, upload
+    from tests.support.h5 import answer, finish, started_interview, upload
 
     clip = stack.settings.data_dir.parent / "complaint_excellent.webm"
     as_uploaded("complaint_excellent.ogg", clip.parent)
@@ -160,7 +160,7 @@ def test_recordings_stream_to_recruiters_in_ranges_and_not_to_viewers(stack):
                                        mime="audio/webm;codecs=opus")
             assert finish(client, base, upload_id, chunks).status_code == 200
         else:
-            client.post(f"{base}/answers/{q['key']}/text", json={"text": "我会先倾听客户的诉求，再解释原因。"})
+            answer(client, base, q["key"], "我会先倾听客户的诉求，再解释原因。")
     stack.drain()
     report, recording = Report.get(), Recording.get()
     session = login(stack, "hr_li")

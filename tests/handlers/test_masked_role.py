@@ -14,7 +14,7 @@ import requests
 from bot.privacy import scrub
 from bot.privacy.roles import ADMIN, HR_LEAD, INTERVIEWER, RECRUITER
 from tests.support.chat import answer_text, invite_member, token_of
-from tests.support.h5 import consent
+from tests.support.h5 import answer, consent
 from tests.support.hr import csrf, login
 
 NAME, PHONE, EMAIL = "赵六", "13812345678", "zhao.liu@example.com"
@@ -51,7 +51,7 @@ def said(stack):
     consent(client, base)
     for i, q in enumerate(client.get(f"{base}/state").json["questions"]):
         text = (SAID["answer"] if i == 0 else "") + answer_text(q["key"], "excellent")
-        assert client.post(f"{base}/answers/{q['key']}/text", json={"text": text}).status_code == 200
+        assert answer(client, base, q["key"], text).status_code == 200
     stack.drain()
     report = Report.get()
     doc = report.document

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.support.chat import answer_text, cards
-from tests.support.h5 import finish, started_interview, upload
+from tests.support.h5 import answer, finish, started_interview, upload
 from tests.support.paths import REPO
 
 
@@ -71,7 +71,7 @@ def test_restore_drill_a_product_backed_up_mid_interview_finishes_it(stack, clip
     client, base = started_interview(stack)
     keys = [q["key"] for q in client.get(f"{base}/state").json["questions"]]
     assert len(keys) >= 4
-    typed = client.post(f"{base}/answers/{keys[0]}/text", json={"text": answer_text(keys[0], "excellent")})
+    typed = answer(client, base, keys[0], answer_text(keys[0], "excellent"))
     assert typed.status_code == 200
     upload_id, chunks = upload(client, base, keys[1], clips["audio"], mode="audio", mime="audio/webm;codecs=opus")
     assert finish(client, base, upload_id, chunks).status_code == 200
@@ -107,7 +107,7 @@ def test_restore_drill_a_product_backed_up_mid_interview_finishes_it(stack, clip
     # the interview goes on where it was: the upload in progress is finished, the rest answered
     assert finish(client, base, pending_id, pending_chunks).status_code == 200
     for key in keys[3:]:
-        answered = client.post(f"{base}/answers/{key}/text", json={"text": answer_text(key, "excellent")})
+        answered = answer(client, base, key, answer_text(key, "excellent"))
         assert answered.status_code == 200, answered.json
     assert answered.json["status"] == "completed"
     monkeypatch.setattr(recover, "GRACE", dt.timedelta(0))  # the backup's answers are minutes old by now

@@ -15,7 +15,7 @@ from scoring.text import position_reference
 from scoring.transcribe import Transcriber
 from tests.evaluation.evaluate import cer
 from tests.support import media as gen
-from tests.support.h5 import started_interview
+from tests.support.h5 import answer, started_interview
 from tests.support.paths import AUDIO, REPO
 
 MANIFEST = {c["file"]: c for c in json.loads((AUDIO / "manifest.json").read_text("utf-8"))}
@@ -178,7 +178,7 @@ def test_jobs_score_each_answer_once_and_build_one_report(stack, webm_clips):
     client, base = started_interview(stack)
     for key in [q["key"] for q in client.get(f"{base}/state").json["questions"]]:
         if key == "aml":
-            response = client.post(f"{base}/answers/aml/text", json={"text": MANIFEST["aml_excellent.ogg"]["text"]})
+            response = answer(client, base, "aml", MANIFEST["aml_excellent.ogg"]["text"])
         else:
             clip = webm_clips.get(key, webm_clips["silent"])
             upload_id, chunks = upload(client, base, key, clip, mode="audio", mime="audio/webm;codecs=opus")
@@ -228,7 +228,7 @@ def test_a_scoring_failure_is_retried_then_reported_not_lost(stack, monkeypatch)
     client, base = started_interview(stack)
     for key in QUESTIONS:
         text = next(c["text"] for c in MANIFEST.values() if c["question"] == key and c["quality"] == "excellent")
-        assert client.post(f"{base}/answers/{key}/text", json={"text": text}).status_code == 200
+        assert answer(client, base, key, text).status_code == 200
     stack.drain()
     assert len(calls) == 1 + RETRY.max  # the first try and every retry
     failed = AnswerAnalysis.select().where(AnswerAnalysis.reason == "error").get()
@@ -249,8 +249,7 @@ def test_a_retake_replaces_the_analysis_of_the_earlier_take(stack, webm_clips):
     stack.drain()
     first = AnswerAnalysis.get()
     assert first.reason == "silence"
-    retake = client.post(f"{base}/answers/intro/text", json={"text": MANIFEST["intro_excellent.ogg"]["text"],
-                                                            "retake": True})
+    retake = answer(client, base, "intro", MANIFEST["intro_excellent.ogg"]["text"], retake=True)
     assert retake.status_code == 200, retake.json
     assert AnswerAnalysis.select().count() == 0  # the old take's analysis is gone before the new one is made
     stack.drain()

@@ -29,7 +29,21 @@ def consent(client, base):
     return response.json
 
 
+def reveal(client, base, question) -> dict:
+    """Show the question as the page does when the candidate reaches it (its think time starts)."""
+    response = client.post(f"{base}/questions/{question}/reveal")
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def answer(client, base, question, text, **body):
+    """Reveal the question, then type its answer, as the page does; return the response."""
+    reveal(client, base, question)
+    return client.post(f"{base}/answers/{question}/text", json={"text": text, **body})
+
+
 def upload(client, base, question, data: bytes, mode="video", mime="video/webm;codecs=vp8,opus", retake=False):
+    reveal(client, base, question)
     opened = client.post(f"{base}/uploads", json={"question": question, "mode": mode, "mime": mime, "retake": retake})
     assert opened.status_code == 200, opened.json
     upload_id = opened.json["upload_id"]
@@ -74,7 +88,7 @@ def take_interview(stack, link: str, quality: str = "excellent", consented: bool
     if not consented:
         consent(client, base)
     for q in client.get(f"{base}/state").json["questions"]:
-        response = client.post(f"{base}/answers/{q['key']}/text", json={"text": answer_text(q["key"], quality)})
+        response = answer(client, base, q["key"], answer_text(q["key"], quality))
         assert response.status_code == 200, response.json
 
 

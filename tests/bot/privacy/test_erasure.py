@@ -23,7 +23,7 @@ from bot.privacy import erasure
 from tests.conftest import as_uploaded, wait_until
 from tests.support.browser import CHROMIUM, shot
 from tests.support.chat import answer_text, cards, click, invite_member, texts
-from tests.support.h5 import consent, finish, upload
+from tests.support.h5 import answer, consent, finish, upload
 from tests.support.hr import login
 
 NAME, PHONE, EMAIL = "欧阳娜娜", "13812345678", "nana.ouyang@example.com"
@@ -121,13 +121,15 @@ def interview_with_everything(stack, spoken: bytes) -> dict:
     assert client.post(f"{base}/consent", headers={"User-Agent": UA}, json={
         "recording": True, "version": "consent-v1", "text_sha256": shown["sha256"]}).status_code == 200
     assert Consent.get().user_agent == UA[:256]
-    opened, _ = upload(client, base, "complaint", spoken[:70000], mode="audio", mime="audio/webm;codecs=opus")
-    for q in state["questions"]:  # the intro recorded; the rest typed (the complaint's upload left unfinished)
+    for q in client.get(f"{base}/state").json["questions"]:  # the intro recorded; the rest typed
         if q["key"] == "intro":
             upload_id, chunks = upload(client, base, "intro", spoken, mode="audio", mime="audio/webm;codecs=opus")
             response = finish(client, base, upload_id, chunks)
         else:
-            response = client.post(f"{base}/answers/{q['key']}/text", json={"text": answer_text(q["key"], "weak")})
+            if q["key"] == "complaint":  # its recording left unfinished, then typed instead
+                opened, _ = upload(client, base, "complaint", spoken[:70000], mode="audio",
+                                   mime="audio/webm;codecs=opus")
+            response = answer(client, base, q["key"], answer_text(q["key"], "weak"))
         assert response.status_code == 200, response.json
     assert (stack.settings.data_dir / "uploads" / opened).is_dir()
     stack.drain()
@@ -142,7 +144,8 @@ def interview_with_everything(stack, spoken: bytes) -> dict:
     assert any("申请人工复核" in t and NAME in t for t in texts(stack, "hr_li"))
     spoken_text = (AnswerAnalysis.select().join(Answer).where(Answer.question_key == "intro").get()
                    .document["transcript"]["text"])
-    typed = [answer_text(q["key"], "weak") for q in state["questions"] if q["key"] != "intro"]
+    typed = [answer_text(q["key"], "weak") for q in client.get(f"{base}/state").json["questions"]
+             if q["key"] != "intro"]
     bank = str(invitation.position.questions) + str(invitation.position.rubric)
     needles = [NAME, PHONE, EMAIL, "zhangsan", RESUME, ID_NUMBER, *phrases(spoken_text),
                *[p for t in typed for p in phrases(t)]]
@@ -350,7 +353,7 @@ def test_erasure_mid_interview_ends_the_application(stack, spoken):
     consent(client, base)
     upload_id, chunks = upload(client, base, "intro", spoken, mode="audio", mime="audio/webm;codecs=opus")
     assert finish(client, base, upload_id, chunks).status_code == 200
-    assert client.post(f"{base}/answers/complaint/text", json={"text": "先倾听客户诉求，再解释原因"}).status_code == 200
+    assert answer(client, base, "complaint", "先倾听客户诉求，再解释原因").status_code == 200
     half, _ = upload(client, base, "cash_discrepancy", spoken[:70000], mode="audio", mime="audio/webm;codecs=opus")
     assert (stack.settings.data_dir / "uploads" / half).is_dir() and Recording.select().count() == 1
     assert client.post(f"{base}/erasure", json={"confirm": True}).status_code == 202
@@ -453,7 +456,7 @@ def test_retention_job_with_the_clock_moved(stack, clips, monkeypatch):  # noqa:
                                        mime="audio/webm;codecs=opus")
             response = finish(client, base, upload_id, chunks)
         else:
-            response = client.post(f"{base}/answers/{q['key']}/text", json={"text": answer_text(q["key"], "weak")})
+            response = answer(client, base, q["key"], answer_text(q["key"], "weak"))
         assert response.status_code == 200, response.json
     lisi_link = invite_member(stack, "lisi")
     take_interview(stack, lisi_link, "weak")

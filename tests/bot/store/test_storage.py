@@ -232,7 +232,7 @@ def s3_stack(s3, monkeypatch, db_url, request):
 def test_an_uploaded_recording_is_sealed_in_s3_scored_and_streamed_to_recruiters(s3, s3_stack, speech, monkeypatch,
                                                                                   tmp_path):
     from bot.store.models import AnswerAnalysis, AuditLog, Recording, Report
-    from tests.support.h5 import finish, started_interview, upload
+    from tests.support.h5 import answer, finish, started_interview, upload
     from tests.support.hr import login
 
     stack = s3_stack
@@ -247,7 +247,7 @@ def test_an_uploaded_recording_is_sealed_in_s3_scored_and_streamed_to_recruiters
             upload_id, chunks = upload(client, base, "complaint", speech, mode="audio", mime="audio/webm;codecs=opus")
             assert finish(client, base, upload_id, chunks).status_code == 200
         else:
-            client.post(f"{base}/answers/{q['key']}/text", json={"text": "我会先倾听客户的诉求，再解释原因。"})
+            answer(client, base, q["key"], "我会先倾听客户的诉求，再解释原因。")
     recording = Recording.get()
     [(name, raw)] = s3.objects().items()
     assert name == f"interviews/{recording.path}" and sealing.key_id_of(raw) == recording.key_id == "k1"
@@ -278,9 +278,10 @@ def test_an_uploaded_recording_is_sealed_in_s3_scored_and_streamed_to_recruiters
 
 def test_upload_chunks_are_sealed_on_disk_and_a_damaged_one_means_record_again(stack, speech):
     from bot.store.models import Recording, Upload
-    from tests.support.h5 import finish, put_chunk, started_interview
+    from tests.support.h5 import finish, put_chunk, reveal, started_interview
 
     client, base = started_interview(stack)
+    reveal(client, base, "intro")
     upload_id = client.post(f"{base}/uploads", json={"question": "intro", "mode": "audio",
                                                      "mime": "audio/webm"}).json["upload_id"]
     half = len(speech) // 2

@@ -35,11 +35,13 @@ def test_upgrade_keeps_existing_rows(db_url, tmp_path, monkeypatch):
     assert "lease_until" not in {c.name for c in db.get_columns("outbound_message")}
 
     assert schema.upgrade(db) == ["002_delivery_lease", "003_uploads", "004_analysis", "005_decisions", "006_bulk",
-                                  "007_pool_api", "008_trust", "009_sealed_personal_data"]
+                                  "007_pool_api", "008_trust", "009_sealed_personal_data",
+                                  "010_drawn_and_revealed_questions"]
     from bot.store.models import Candidate, Interview, Invitation, OutboundMessage
 
     assert Candidate.get(Candidate.wecom_userid == "zhangsan").name == "张三"
     assert Invitation.select().count() == Interview.select().count() == 1
+    assert Interview.get().draw == {} and "question_reveal" in db.get_tables()  # an old interview asked all
     message = OutboundMessage.get(OutboundMessage.idempotency_key == "k1")
     assert message.state == "sent" and message.lease_until is None
     assert schema.pending(db) == [] and schema.upgrade(db) == []
