@@ -5,11 +5,13 @@ from __future__ import annotations
 from rq import Retry
 
 from bot.queues import SCORING, enqueue
+from bot.store.kv import get_redis
 from bot.store.models import Answer, AnswerAnalysis, Interview, Report
 
 RETRY = Retry(max=2, interval=[30, 120])  # transient failures (database, disk); bad media is a result, not an error
 ANSWER_TIMEOUT = 900   # seconds: a 3-minute video answer on a busy 2-core machine stays well inside
 REPORT_TIMEOUT = 120
+QUEUED_GUARD_SECONDS = 600  # longer than a report takes; the recovery sweep queues past it (queue_report)
 
 
 def queue_answer(answer: Answer) -> None:
@@ -32,6 +34,10 @@ def maybe_report(interview_id: int) -> bool:
     answers = Answer.select(Answer.id).where(Answer.interview == interview_id)
     analysed = AnswerAnalysis.select().where(AnswerAnalysis.answer.in_(answers)).count()
     if analysed < answers.count():
+        return False
+    # The last two answers scored at once on two workers both get here: the report is queued by the first only
+    # (a second push of the same job id would run it twice, the second run finding the report and doing nothing).
+    if not get_redis().set(f"report-queued:{interview_id}", 1, nx=True, ex=QUEUED_GUARD_SECONDS):
         return False
     queue_report(interview_id)
     return True
