@@ -47,8 +47,10 @@ run: seed
 	@$(BIN)/python -m config.banner
 	PATH="$(BIN):$$PATH" $(BIN)/honcho start $$($(BIN)/python -m config.banner --processes)
 
+# The suite in TEST_PROCESSES parallel processes (one per core here); TEST_PROCESSES=0 runs it in this one.
+TEST_PROCESSES ?= 2
 test: install-dev models
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_PROCESSES)
 
 # The layer rules counted (cycles, upward imports, imports inside functions) and the import-linter contract.
 arch: install-dev

@@ -2,6 +2,7 @@
 product's web app and the WeCom sandbox served on loopback, and an in-process RQ worker."""
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -24,8 +25,24 @@ from tests.support.browser import browser, fake_mic, page  # noqa: F401  (fixtur
 from tests.support.h5 import candidate_api, clips  # noqa: F401  (fixtures for every test module)
 from tests.support.paths import AUDIO
 
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+# `make test` runs the suite in parallel processes (pytest-xdist: gw0, gw1, …). The fixtures flush Redis and drop
+# the PostgreSQL schema, so each process takes its own Redis database and PostgreSQL database (gw0 the ones given).
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+GIVEN_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+
+
+def _worker_redis(url: str) -> str:
+    base, _, number = url.rpartition("/")
+    return f"{base}/{(int(number or 0) - WORKER) % 16}" if WORKER else url
+
+
+def _worker_postgres(url: str) -> str:
+    base, _, name = url.rpartition("/")
+    return f"{base}/{name}_gw{WORKER}" if url and WORKER else url
+
+
+TEST_REDIS_URL = _worker_redis(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13"))
+POSTGRES_URL = _worker_postgres(GIVEN_POSTGRES_URL)
 
 
 @pytest.fixture(scope="session")
@@ -81,9 +98,28 @@ def db_url(request, tmp_path) -> str:
         pytest.skip("TEST_POSTGRES_URL not set")
     import psycopg2
 
+    if POSTGRES_URL != GIVEN_POSTGRES_URL:
+        _create_database(POSTGRES_URL.rpartition("/")[2])
     with psycopg2.connect(POSTGRES_URL) as conn, conn.cursor() as cur:
         cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     return POSTGRES_URL
+
+
+@functools.cache
+def _create_database(name: str) -> None:
+    """This test process's own PostgreSQL database, made once beside the one TEST_POSTGRES_URL names."""
+    import psycopg2
+    from psycopg2 import errors, sql
+
+    conn = psycopg2.connect(GIVEN_POSTGRES_URL)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except errors.DuplicateDatabase:
+        pass
+    finally:
+        conn.close()
 
 
 def _clear_caches() -> None:
