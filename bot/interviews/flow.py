@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import peewee as pw
 import redis
 
 from bot.clock import local_time, utcnow
@@ -171,11 +172,14 @@ def reveal_question(invitation: Invitation, key: str) -> dict[str, Any]:
     q = question(invitation, interview, key)
     row = timing.reveal_of(interview, key)
     if row is None:
-        current = next((p["key"] for p in _placeholders(invitation, interview)
-                        if p["revealed"] and not p["answered"] and not p["expired"]), None)
-        if current is not None:
-            raise InterviewError(409, "not_current", timing.NOT_YET, next_question=current)
-        row = timing.reveal(interview, key)
+        with write_transaction():  # two reveals at once: the second sees the first (SQLite's lock, PostgreSQL's row)
+            if not isinstance(database.obj, pw.SqliteDatabase):
+                Interview.select().where(Interview.id == interview.id).for_update().get()
+            current = next((p["key"] for p in _placeholders(invitation, interview)
+                            if p["revealed"] and not p["answered"] and not p["expired"] and p["key"] != key), None)
+            if current is not None:
+                raise InterviewError(409, "not_current", timing.NOT_YET, next_question=current)
+            row = timing.reveal(interview, key)
     return {"key": key, "ordinal": q["ordinal"], "text": q["text"], "text_en": q["text_en"],
             "think_seconds": q["think_seconds"], "answer_seconds": q["answer_seconds"],
             "revealed_at": row.revealed_at.isoformat(timespec="seconds") + "Z", **timing.seconds_left(q, row)}

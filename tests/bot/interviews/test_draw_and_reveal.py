@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import threading
 from collections import Counter
 
 import pytest
@@ -123,6 +124,24 @@ def test_after_consent_only_revealed_texts_one_question_at_a_time(stack, candida
     listed = {q["key"]: q.get("text") for q in client.get(f"{base}/state").json["questions"]}
     assert {k for k, t in listed.items() if t} == {"intro", "complaint"}
     assert "competency" not in json.dumps(client.get(f"{base}/state").json)
+
+
+def test_two_reveals_at_once_show_one_question(stack, candidate_api):
+    client, base = candidate_api
+    consent(client, base)
+    barrier, answers = threading.Barrier(2), {}
+
+    def show(key: str) -> None:
+        mine = stack.app.test_client()
+        barrier.wait()
+        answers[key] = mine.post(f"{base}/questions/{key}/reveal").status_code
+
+    threads = [threading.Thread(target=show, args=(key,)) for key in ("intro", "complaint")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers.values()) == [200, 409] and QuestionReveal.select().count() == 1
 
 
 def test_reveal_is_idempotent_and_keeps_the_first_time(stack, candidate_api):
