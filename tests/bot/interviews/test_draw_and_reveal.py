@@ -12,6 +12,7 @@ from collections import Counter
 import pytest
 
 from bot.interviews import draw, timing
+from bot.positions import templates
 from bot.store.models import Answer, Interview, Position, QuestionReveal, Report, Upload
 from tests.support.chat import answer_text, invite_member, token_of
 from tests.support.h5 import answer, consent, reveal, take_interview
@@ -61,6 +62,22 @@ def test_the_draw_is_reproducible_balanced_and_rarely_the_same_for_two_invitatio
     assert same < 0.05, f"{same:.1%} of the pairs of invitations drew the same set"
     assert len(set(sets)) >= 30  # 81 possible sets: 50 draws spread over most of them
     assert draw.draw(questions, {}, "any") == questions  # no rule: every question, in order
+
+
+@pytest.mark.parametrize("template", templates.list_templates(), ids=lambda t: t["file"])
+def test_every_shipped_template_draws_its_rule_in_balance_and_rarely_twice_alike(template):
+    rule = draw.rule_of(template["rubric"])
+    sets = []
+    for invitation_id in range(1, 51):
+        drawn = draw.draw(template["questions"], rule, draw.seed_for("campaign-secret", invitation_id))
+        assert Counter(q["competency"] for q in drawn) == Counter(rule)
+        for name, count in rule.items():  # as many difficulty levels as the count and the bank allow
+            pool = {draw.difficulty(q) for q in template["questions"] if q.get("competency") == name}
+            assert len({draw.difficulty(q) for q in drawn if q["competency"] == name}) == min(count, len(pool))
+        sets.append(frozenset(q["key"] for q in drawn))
+    pairs = list(itertools.combinations(sets, 2))
+    # the smallest shipped banks allow 16 balanced sets (two levels per competency): about 6 % of pairs alike
+    assert sum(a == b for a, b in pairs) / len(pairs) < 0.1
 
 
 def test_a_bank_with_fewer_questions_of_a_level_spreads_over_what_it_has():
