@@ -2,12 +2,11 @@
 WAV file as the microphone), against the real API: whole interview, network cut, reloads, typed answers."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import pytest
-
-import datetime as dt
 
 from bot.interviews import timing
 from bot.store.models import Answer, Interview, Position, QuestionReveal, Recording, Upload
