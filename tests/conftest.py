@@ -21,7 +21,7 @@ from rq import SimpleWorker
 from werkzeug.serving import make_server
 
 from tests.support import media
-from tests.support.browser import browser, fake_mic, page  # noqa: F401  (fixtures; a module's own page wins)
+from tests.support.browser import browser, chromium_tmp, fake_mic, page  # noqa: F401  (fixtures; a module's own page wins)
 from tests.support.h5 import candidate_api, clips  # noqa: F401  (fixtures for every test module)
 from tests.support.paths import AUDIO
 

@@ -16,10 +16,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def page(tmp_path, monkeypatch):
+def page(chromium_tmp):
     from playwright.sync_api import sync_playwright
 
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-component-update",

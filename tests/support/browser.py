@@ -1,7 +1,10 @@
 """Shared test helpers (moved here from the test modules that used to copy them)."""
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,10 +30,19 @@ def fake_mic(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def browser(tmp_path, monkeypatch, fake_mic):
+def chromium_tmp(monkeypatch) -> Iterator[Path]:
+    """A short private TMPDIR for Chromium's profile, removed afterwards: its singleton socket's path may not pass
+    107 bytes, which a test's tmp_path under parallel runs (…/popen-gw1/test_a_long_name0/…) does."""
+    folder = Path(tempfile.mkdtemp(prefix="chromium-"))
+    monkeypatch.setenv("TMPDIR", str(folder))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def browser(chromium_tmp, fake_mic):
     from playwright.sync_api import sync_playwright
 
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
     OUTPUT.mkdir(exist_ok=True)
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=CHROMIUM, args=[
