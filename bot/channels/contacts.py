@@ -52,7 +52,7 @@ def _welcome_text(invitation: Invitation | None) -> tuple[str, dict | None]:
     position, locale = invitation.position, invitation.candidate.locale
     link = invitation_link(settings, invitation)
     text = messages.render("welcome_known", locale, company=settings.company_name, position=position.title,
-                           questions=len(position.questions), think=position.think_seconds,
+                           questions=position.asked_count, think=position.think_seconds,
                            deadline=local_time(invitation.expires_at), link=link)
     attachment = {"msgtype": "link", "link": {"title": clip(f"{position.title} · AI 面试", 128),
                                               "desc": messages.render("invitation_start", locale), "url": link}}

@@ -18,7 +18,7 @@ def positions(*, userid: str, key: str) -> str:
     lines = [messages.render("positions_head", locale)]
     for position in Position.select().where(Position.is_open).order_by(Position.id):
         lines.append(messages.render("positions_line", locale, title=position.title, slug=position.slug,
-                                     questions=len(position.questions), days=position.deadline_days,
+                                     questions=position.asked_count, days=position.deadline_days,
                                      invited=counts.get(position.id, 0)))
     notify.to_hr_text(userid, "\n".join(lines), f"{key}:positions")
     return "ok"

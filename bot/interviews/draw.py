@@ -21,20 +21,6 @@ def seed_for(secret: str, invitation_id: int) -> str:
     return hmac.new(secret.encode("utf-8"), f"draw:{invitation_id}".encode(), hashlib.sha256).hexdigest()
 
 
-def rule_of(rubric: dict[str, Any] | None) -> dict[str, int]:
-    """The position's draw rule ({} when every question is asked)."""
-    rule = (rubric or {}).get("draw") or {}
-    return {str(c): int(n) for c, n in rule.items() if int(n) > 0} if isinstance(rule, dict) else {}
-
-
-def planned_count(bank: list[dict[str, Any]], rule: dict[str, int]) -> int:
-    """How many questions an interview of this bank asks (before the draw is made)."""
-    if not rule:
-        return len(bank)
-    fixed = sum(1 for q in bank if not q.get("competency"))
-    return fixed + sum(min(n, sum(1 for q in bank if q.get("competency") == c)) for c, n in rule.items())
-
-
 def draw(bank: list[dict[str, Any]], rule: dict[str, int], seed: str) -> list[dict[str, Any]]:
     """The questions asked: every one without a rule; else ``count`` per competency of the rule, spread across
     difficulty levels as evenly as the bank allows, plus the questions with no competency (fixed ones, such as

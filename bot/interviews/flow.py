@@ -60,7 +60,7 @@ def _placeholders(invitation: Invitation, interview: Interview | None) -> list[d
     question's key, ordinal and times, with its text once revealed (never its competency or difficulty)."""
     position = invitation.position
     if interview is None or interview.consent_at is None:
-        count = draw.planned_count(position.questions, draw.rule_of(position.rubric))
+        count = position.asked_count
         return [{"key": None, "ordinal": i, "think_seconds": position.think_seconds,
                  "answer_seconds": position.answer_seconds, "answered": False, "mode": None, "retakes_used": 0,
                  "revealed": False, "expired": False} for i in range(1, count + 1)]
@@ -136,7 +136,7 @@ def give_consent(invitation: Invitation, *, recording: bool, face: bool, version
     with write_transaction():
         interview = interview_of(invitation)
         if interview is None:
-            bank, rule = invitation.position.questions, draw.rule_of(invitation.position.rubric)
+            bank, rule = invitation.position.questions, invitation.position.draw_rule
             seed = draw.seed_for((settings or get_settings()).secret_key, invitation.id)
             asked = draw.draw(bank, rule, seed)
             interview = Interview.create(invitation=invitation, questions=asked, consent_at=utcnow(),

@@ -55,6 +55,22 @@ class Position(BaseModel):
     updated_at = pw.DateTimeField(default=utcnow)
     pool_matched_at = pw.DateTimeField(null=True)  # when HR got the talent pool's best matches for it
 
+    @property
+    def draw_rule(self) -> dict[str, int]:
+        """How many questions an interview draws per competency ({} when it asks the whole bank)."""
+        rule = (self.rubric or {}).get("draw") or {}
+        return {str(c): int(n) for c, n in rule.items() if int(n) > 0} if isinstance(rule, dict) else {}
+
+    @property
+    def asked_count(self) -> int:
+        """How many questions one interview asks (what cards and chat announce): the bank, or what the draw takes
+        per competency plus the questions that have none (an introduction, say)."""
+        rule, bank = self.draw_rule, self.questions or []
+        if not rule:
+            return len(bank)
+        fixed = sum(1 for q in bank if not q.get("competency"))
+        return fixed + sum(min(n, sum(1 for q in bank if q.get("competency") == c)) for c, n in rule.items())
+
 
 class Candidate(Indexed, BaseModel):
     """Name, contacts and résumé are sealed (bot/store/sealed); the product finds a candidate by them through the

@@ -50,7 +50,7 @@ def invitation_card(*, touser: str, locale: str, company: str, candidate_name: s
     """Return the personalized invitation (个性化指引): a button card with the link and a way to decline."""
     guide = render("invitation_guide", locale, **guide_values(position, locale))
     names = strings("invitation_fields", locale)
-    values = [position.title, render("invitation_count", locale, n=len(position.questions)),
+    values = [position.title, render("invitation_count", locale, n=position.asked_count),
               render("invitation_think", locale, n=position.think_seconds), local_time(deadline)]
     greeting = render("invitation_greeting", locale, name=candidate_name, company=company, position=position.title)
     return {
@@ -77,7 +77,7 @@ def invitation_card(*, touser: str, locale: str, company: str, candidate_name: s
 
 def guide_values(position: Any, locale: str) -> dict[str, Any]:
     """The numbers of an invitation's guide: questions, think/answer time, modes, total time, materials."""
-    count = len(position.questions)
+    count = position.asked_count
     return {"questions": count, "think": position.think_seconds,
             "answer_minutes": max(1, position.answer_seconds // 60),
             "modes": answer_modes_text(position.answer_modes, locale),

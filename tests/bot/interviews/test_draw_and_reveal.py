@@ -14,7 +14,7 @@ import pytest
 from bot.interviews import draw, timing
 from bot.positions import templates
 from bot.store.models import Answer, Interview, Position, QuestionReveal, Report, Upload
-from tests.support.chat import answer_text, invite_member, token_of
+from tests.support.chat import answer_text, invite_member, texts, token_of
 from tests.support.h5 import answer, consent, reveal, take_interview
 from tests.support.hr import login
 
@@ -66,7 +66,7 @@ def test_the_draw_is_reproducible_balanced_and_rarely_the_same_for_two_invitatio
 
 @pytest.mark.parametrize("template", templates.list_templates(), ids=lambda t: t["file"])
 def test_every_shipped_template_draws_its_rule_in_balance_and_rarely_twice_alike(template):
-    rule = draw.rule_of(template["rubric"])
+    rule = Position(questions=template["questions"], rubric=template["rubric"]).draw_rule
     sets = []
     for invitation_id in range(1, 51):
         drawn = draw.draw(template["questions"], rule, draw.seed_for("campaign-secret", invitation_id))
@@ -107,6 +107,16 @@ def test_each_candidate_draws_at_consent_and_keeps_the_set(stack):
         assert [q["key"] for q in Interview.get_by_id(interview.id).questions] == keys
         drawn[who] = keys
     assert len({tuple(k) for k in drawn.values()}) > 1
+
+
+def test_the_card_and_chat_announce_the_questions_one_interview_asks(stack):
+    drawing_position()
+    invite(stack, "zhangsan")
+    [card] = [m["card"] for m in stack.inbox("zhangsan") if m["msgtype"] == "template_card"]
+    assert "6 题" in json.dumps(card, ensure_ascii=False) and "12 题" not in json.dumps(card, ensure_ascii=False)
+    stack.say("hr_li", "/positions")
+    stack.drain()
+    assert "「客户经理」(account-manager)：6 道题" in texts(stack, "hr_li")[-1]
 
 
 def test_no_question_text_before_consent_anywhere(stack, candidate_api):
