@@ -24,6 +24,7 @@ from tests.support import media
 from tests.support.browser import browser, chromium_tmp, fake_mic, page  # noqa: F401  (fixtures; a module's own page wins)
 from tests.support.h5 import candidate_api, clips  # noqa: F401  (fixtures for every test module)
 from tests.support.paths import AUDIO
+from tests.support.s3 import s3, s3_server, s3_stack  # noqa: F401  (a local S3 server for the storage tests)
 
 # `make test` runs the suite in parallel processes (pytest-xdist: gw0, gw1, …). The fixtures flush Redis and drop
 # the PostgreSQL schema, so each process takes its own Redis database and PostgreSQL database (gw0 the ones given).

@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import free_port
-
 
 @dataclass
 class S3:
@@ -24,6 +22,8 @@ class S3:
 @pytest.fixture(scope="module")
 def s3_server():
     from moto.server import ThreadedMotoServer
+
+    from tests.conftest import free_port  # conftest registers these fixtures: imported once it has loaded
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -12,7 +12,6 @@ import pytest
 
 from tests.support.bulk import member_row, sheet, upload
 from tests.support.chat import texts
-from tests.support.s3 import s3, s3_server, s3_stack  # noqa: F401  (fixtures)
 
 
 def _stored(settings, pattern: str = "*.upload") -> list[Path]:

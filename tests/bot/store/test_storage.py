@@ -5,20 +5,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import secrets
 import stat
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
 from bot.store import sealing
 from bot.store.sealing import MAGIC, Keyring, SealError
 from bot.store.storage import LocalStorage, S3Storage, StorageError, StorageKeyError, get_storage, open_recording
-from tests.conftest import as_uploaded, free_port
+from tests.conftest import as_uploaded
 from tests.support.paths import REPO as ROOT
 
 EBML = b"\x1a\x45\xdf\xa3"  # every WebM file starts with it…
@@ -131,44 +128,6 @@ def test_get_storage_follows_the_settings(env):
 
 # -- S3 (moto's server on loopback) --------------------------------------------------------------------------------
 
-@dataclass
-class S3:
-    endpoint: str
-    bucket: str
-    client: Any
-
-    def objects(self, prefix: str = "") -> dict[str, bytes]:
-        listed = self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix).get("Contents", [])
-        return {o["Key"]: self.client.get_object(Bucket=self.bucket, Key=o["Key"])["Body"].read() for o in listed}
-
-
-@pytest.fixture(scope="module")
-def s3_server():
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def s3(s3_server, monkeypatch) -> S3:
-    """A fresh bucket on the local S3 server, with credentials in boto3's usual environment variables."""
-    import boto3
-
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test-key")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    client = boto3.client("s3", endpoint_url=s3_server)
-    bucket = f"recordings-{secrets.token_hex(4)}"
-    client.create_bucket(Bucket=bucket)
-    return S3(s3_server, bucket, client)
-
-
 def test_s3_storage_put_get_exists_delete(s3):
     store = S3Storage(s3.bucket, "interviews/", ring("k1"), s3.endpoint)
     assert store.put(KEY, EBML + MARKER) == "k1"
@@ -219,14 +178,6 @@ def test_an_object_moved_between_recordings_in_s3_is_refused(s3):
     s3.client.copy_object(Bucket=s3.bucket, Key=other, CopySource={"Bucket": s3.bucket, "Key": KEY})
     with pytest.raises(SealError, match="does not authenticate"):
         store.get(other)
-
-
-@pytest.fixture
-def s3_stack(s3, monkeypatch, db_url, request):
-    """The product and the sandbox with STORAGE_URL on the local S3 server."""
-    monkeypatch.setenv("STORAGE_URL", f"s3://{s3.bucket}/interviews")
-    monkeypatch.setenv("S3_ENDPOINT_URL", s3.endpoint)
-    return request.getfixturevalue("stack")
 
 
 def test_an_uploaded_recording_is_sealed_in_s3_scored_and_streamed_to_recruiters(s3, s3_stack, speech, monkeypatch,
