@@ -14,7 +14,6 @@ import select
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -32,6 +31,7 @@ from rq import SimpleWorker
 from tests.conftest import as_uploaded, dispatch_taken, wait_until
 from tests.support.chat import answer_text, cards, click, invite_member, results, texts
 from tests.support.h5 import answer, reveal
+from tests.support.locks import SqliteLock
 from tests.support.paths import REPO
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the fault is not the database's
@@ -133,22 +133,6 @@ class TcpProxy:
     def close(self) -> None:
         self.cut()
         self.listener.close()
-
-
-class SqliteLock(threading.Thread):
-    """Another connection holding SQLite's write lock (BEGIN EXCLUSIVE) until released."""
-
-    def __init__(self, path: str):
-        super().__init__(daemon=True)
-        self.path, self.held, self.release = path, threading.Event(), threading.Event()
-
-    def run(self) -> None:
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
-        conn.execute("BEGIN EXCLUSIVE")
-        self.held.set()
-        self.release.wait(60)
-        conn.execute("ROLLBACK")
-        conn.close()
 
 
 class Process:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import sqlite3
-import threading
 
 import pytest
 
@@ -19,6 +17,7 @@ from bot.privacy import erasure
 from bot.store import storage
 from bot.store.models import Answer, Interview, Recording, Upload
 from tests.support.h5 import consent, finish, upload
+from tests.support.locks import SqliteLock
 
 QUESTION, MODE, MIME = "intro", "audio", "audio/webm;codecs=opus"
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -117,29 +116,13 @@ def test_a_finish_cut_short_at_any_step_is_completed_by_the_retry(stack, page, c
     assert finish(client, base, upload_id, count).json == retry.json  # and again: the same answer
 
 
-class WriteLock(threading.Thread):
-    """Another connection holding SQLite's write lock (BEGIN IMMEDIATE) until released."""
-
-    def __init__(self, path: str):
-        super().__init__(daemon=True)
-        self.path, self.held, self.release = path, threading.Event(), threading.Event()
-
-    def run(self) -> None:
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
-        conn.execute("BEGIN IMMEDIATE")
-        self.held.set()
-        self.release.wait(60)
-        conn.execute("ROLLBACK")
-        conn.close()
-
-
 @SQLITE_ONLY
 def test_the_database_locked_past_the_busy_timeout_mid_finish_loses_nothing(stack, page, clips, monkeypatch):
     """The lock is taken just after the object is stored and held past the 5 s busy timeout: the finish answers
     503, the page's retry (once the lock is gone) saves the answer."""
     client, base = page
     upload_id, count = upload(client, base, QUESTION, clips["audio"], mode=MODE, mime=MIME)
-    lock = WriteLock(stack.settings.database_url.removeprefix("sqlite:///"))
+    lock = SqliteLock(stack.settings.database_url.removeprefix("sqlite:///"), "IMMEDIATE")
     put = storage.SealedStore.put
 
     def put_then_lock(self, key, data):
