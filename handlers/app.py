@@ -21,11 +21,12 @@ from handlers.h5 import page as interview_page
 from handlers.hr import audit as hr_audit
 from handlers.hr import auth as hr_auth
 from handlers.hr import pages as hr_pages
+from handlers.hr import positions as hr_positions
 from handlers.hr import report as hr_report
 from scoring import media
 
 BLUEPRINTS = (health.bp, interview_page.bp, h5_api.bp, bulk_page.bp, hr_auth.bp, hr_report.bp, hr_pages.bp,
-              hr_audit.bp, open_api.bp)
+              hr_positions.bp, hr_audit.bp, open_api.bp)
 
 
 class CallbackFirst:

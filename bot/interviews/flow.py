@@ -12,6 +12,7 @@ import redis
 
 from bot.clock import local_time, utcnow
 from bot.interviews import consent, draw, timing
+from bot.positions import versions
 from bot.privacy import erasure
 from bot.reports.queue import maybe_report, queue_answer
 from bot.store.db import database, write_transaction
@@ -140,7 +141,8 @@ def give_consent(invitation: Invitation, *, recording: bool, face: bool, version
             seed = draw.seed_for((settings or get_settings()).secret_key, invitation.id)
             asked = draw.draw(bank, rule, seed)
             interview = Interview.create(invitation=invitation, questions=asked, consent_at=utcnow(),
-                                         draw=draw.record(bank, rule, seed, asked), face_consent=face)
+                                         draw=draw.record(bank, rule, seed, asked), face_consent=face,
+                                         position_version=versions.current_number(invitation.position))
             Invitation.update(status="started").where(Invitation.id == invitation.id).execute()
         consent.record(interview, version=version, text_sha256=text_sha256, face=face and interview.face_consent,
                        ip=ip, user_agent=user_agent)

@@ -10,6 +10,8 @@ import yaml
 
 from bot.bulk.screening import RulesError, parse_rules
 from bot.clock import utcnow
+from bot.positions import versions
+from bot.store.db import database
 from bot.store.models import Position
 from scoring.report import DIMENSIONS
 
@@ -168,13 +170,16 @@ def sync_positions(directory: Path = POSITIONS_DIR) -> list[str]:
     return changed
 
 
-def save_position(values: dict[str, Any]) -> str:
-    """Insert or update one position from parsed values (by slug); return created, updated or unchanged."""
-    existing = Position.get_or_none(Position.slug == values["slug"])
-    if existing is None:
-        Position.create(**values)
-        return "created"
-    if existing.source_sha256 == values["source_sha256"]:
-        return "unchanged"
-    Position.update(**values, updated_at=utcnow()).where(Position.id == existing.id).execute()
-    return "updated"
+def save_position(values: dict[str, Any], author: str = "seed", source: str = "file") -> str:
+    """Insert or update one position from parsed values (by slug); return created, updated or unchanged. A change
+    to what it asks or how it scores adds a version (bot/positions/versions.py) in the same transaction."""
+    with database.atomic():
+        existing = Position.get_or_none(Position.slug == values["slug"])
+        if existing is None:
+            versions.record(Position.create(**values), values, author, source)
+            return "created"
+        if existing.source_sha256 == values["source_sha256"]:
+            return "unchanged"
+        Position.update(**values, updated_at=utcnow()).where(Position.id == existing.id).execute()
+        versions.record(existing, values, author, source)
+        return "updated"

@@ -67,7 +67,7 @@ def create_from_template(template_slug: str, slug: str | None = None, title: str
                                 f"choose another with --{field}")
     try:
         with database.atomic():
-            save_position(values)
+            save_position(values, author=actor, source="template")
             position = Position.get(Position.slug == values["slug"])
             AuditLog.create(actor=actor[:64], action="position.created", target_type="position",
                             target_id=str(position.id), detail={"template": template_slug, "slug": position.slug})

@@ -140,7 +140,8 @@ def build_report(interview_id: int) -> str:
                                            expression=face_on and settings.face_expression)
         documents = [analyses[a.id].document for a in answers]
         doc = report.build_report(
-            interview={"id": interview.id, "position": {"slug": position.slug, "title": position.title},
+            interview={"id": interview.id, "position": {"slug": position.slug, "title": position.title,
+                                                          "version": interview.position_version},
                        "candidate_id": invitation.candidate_id, "invitation_id": invitation.id,
                        "questions": len(interview.questions), "answered": len(answers),
                        "completed_at": interview.completed_at.isoformat() if interview.completed_at else None,

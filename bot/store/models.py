@@ -107,6 +107,21 @@ class Candidate(Indexed, BaseModel):
         return index.matches(value) if index is not None else getattr(cls, field) == value
 
 
+class PositionVersion(BaseModel):
+    """A position's values as saved at one time: an edit adds the next number, so an interview can name the
+    version it was asked and HR can see who changed what and when."""
+
+    position = pw.ForeignKeyField(Position, backref="versions", on_delete="CASCADE")
+    number = pw.IntegerField()
+    document = JSONField()
+    author = pw.CharField(max_length=64)
+    source = pw.CharField(max_length=16)  # file | api | template | migration
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("position", "number"), True),)
+
+
 class BulkRun(BaseModel):
     """A recruiter's sheet of candidates, screened and invited in the background (resumable, pausable)."""
 
@@ -173,6 +188,7 @@ class Interview(BaseModel):
     events = JSONField(default=list)  # integrity signals: page hidden, paste, … (never grounds to reject)
     media_purged_at = pw.DateTimeField(null=True, index=True)  # recordings deleted by the retention job
     draw = JSONField(default=dict)  # how the questions were drawn: rule, seed, keys (bot/interviews/draw.py)
+    position_version = pw.IntegerField(null=True)  # the position's version it was asked (None: before versions)
 
 
 class Answer(BaseModel):

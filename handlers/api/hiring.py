@@ -65,7 +65,7 @@ def save_position_view() -> Response:
         raise ApiError(422, "invalid_value", str(exc).removeprefix("position: ")) from None
     try:
         with database.atomic():
-            result = save_position(values)
+            result = save_position(values, author=f"api:{token().name}", source="api")
     except pw.IntegrityError:
         raise ApiError(409, "title_taken", f"another position is called {values['title']}", path="/title") from None
     position = Position.get(Position.slug == values["slug"])

@@ -116,6 +116,7 @@ def report_context(report: Report, userid: str, role: str) -> dict[str, Any]:
     return {
         "report": report, "doc": doc, "company": settings.company_name, "role": role, "userid": userid,
         "candidate": candidate_view(invitation.candidate, role), "position": invitation.position,
+        "position_version": interview.position_version,
         "id_number": id_number_view(id_number, role),
         "invited_at": local_time(invitation.created_at),
         "completed_at": local_time(interview.completed_at) if interview.completed_at else "",

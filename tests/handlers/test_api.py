@@ -241,7 +241,7 @@ def test_positions_are_created_updated_and_read(api):
         "/slug", "/questions/0"}
     assert api("GET", "/positions/nope", api.full).status_code == 404
     actions = [a.action for a in AuditLog.select().where(AuditLog.actor == "api:hr_li")]
-    assert actions == ["api:position.created", "api:position.updated"]
+    assert actions == ["position.version", "api:position.created", "position.version", "api:position.updated"]
 
 
 def test_candidates_are_imported_once_and_checked_in_full(api):

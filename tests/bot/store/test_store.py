@@ -36,7 +36,7 @@ def test_upgrade_keeps_existing_rows(db_url, tmp_path, monkeypatch):
 
     assert schema.upgrade(db) == ["002_delivery_lease", "003_uploads", "004_analysis", "005_decisions", "006_bulk",
                                   "007_pool_api", "008_trust", "009_sealed_personal_data",
-                                  "010_drawn_and_revealed_questions"]
+                                  "010_drawn_and_revealed_questions", "011_position_versions"]
     from bot.store.models import Candidate, Interview, Invitation, OutboundMessage
 
     assert Candidate.get(Candidate.wecom_userid == "zhangsan").name == "张三"
