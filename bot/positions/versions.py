@@ -49,6 +49,17 @@ def record(position: Position, values: dict[str, Any], author: str, source: str)
     return version
 
 
+def as_asked(position: Position, number: int | None) -> Position:
+    """The position as an interview was asked it (its pinned version's values over the live row), so an edit made
+    while candidates are mid-interview changes neither their questions nor how they are scored. The live row for an
+    interview from before versions, or whose version is gone."""
+    pinned = version(position, number) if number else None
+    if pinned is None:
+        return position
+    return Position(id=position.id, is_open=position.is_open, source_sha256=position.source_sha256,
+                    **{**{name: getattr(position, name) for name in FIELDS}, **pinned.document})
+
+
 def history(position: Position) -> list[PositionVersion]:
     """Every version, newest first."""
     return list(PositionVersion.select().where(PositionVersion.position == position)

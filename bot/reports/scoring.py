@@ -22,6 +22,7 @@ from rq import get_current_job
 from bot.clock import utcnow
 from bot.decisions import results as decisions
 from bot.integrations import webhooks
+from bot.positions import versions
 from bot.reports import asked
 from bot.reports.queue import maybe_report
 from bot.store import storage
@@ -71,7 +72,7 @@ def score_answer(answer_id: int) -> str:
         if done is not None:
             maybe_report(interview.id)
             return "already"
-        position = interview.invitation.position
+        position = versions.as_asked(interview.invitation.position, interview.position_version)
         question = next(q for q in interview.questions if q["key"] == answer.question_key)
         face_allowed = position.face_analysis and interview.face_consent
         sealed = recording if recording is not None and answer.mode != "text" else None
@@ -133,7 +134,7 @@ def build_report(interview_id: int) -> str:
         if interview.status != "completed" or len(analyses) < len(answers):
             return "waiting"
         invitation = interview.invitation
-        position = invitation.position
+        position = versions.as_asked(invitation.position, interview.position_version)
         settings = get_settings()
         face_on = position.face_analysis and interview.face_consent
         weights = report.effective_weights(position.rubric.get("dimensions") or report.DEFAULT_WEIGHTS,

@@ -44,7 +44,10 @@ def test_an_interview_in_progress_finishes_its_version_and_the_report_says_which
     old_text = Interview.get().questions[1]["text"]
     assert Interview.get().position_version == 1
 
-    _edit_teller(_second_question_to(NEW_TEXT))
+    def new_text_and_bar(values):  # v2 asks another question and raises the bar of 推荐
+        _second_question_to(NEW_TEXT)(values)
+        values["rubric"]["thresholds"] = {"recommend": 99, "consider": 98}
+    _edit_teller(new_text_and_bar)
 
     assert reveal(client, base, keys[1])["text"] == old_text != NEW_TEXT
     for key in keys[1:]:
@@ -53,6 +56,7 @@ def test_an_interview_in_progress_finishes_its_version_and_the_report_says_which
     stack.drain()
     report = Report.get()
     assert report.document["interview"]["position"]["version"] == 1
+    assert report.document["recommendation"]["thresholds"] == {"recommend": 75, "consider": 60}  # scored as v1
     page = login(stack, "hr_li").get(f"{stack.base}/hr/reports/{report.id}", timeout=30).text
     assert "岗位版本 v1" in page and old_text in page and "客户投诉" not in page
 
