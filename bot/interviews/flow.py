@@ -16,7 +16,7 @@ from bot.positions import versions
 from bot.privacy import erasure
 from bot.reports.queue import maybe_report, queue_answer
 from bot.store.db import database, write_transaction
-from bot.store.models import Answer, AnswerAnalysis, Interview, Invitation, QuestionReveal, Recording, Upload
+from bot.store.models import Answer, AnswerAnalysis, Interview, Invitation, Position, QuestionReveal, Recording, Upload
 from bot.wecom import notify
 from config.settings import Settings, get_settings
 
@@ -44,10 +44,16 @@ def interview_of(invitation: Invitation) -> Interview | None:
     return Interview.get_or_none(Interview.invitation == invitation)
 
 
+def asked_position(invitation: Invitation, interview: Interview | None) -> Position:
+    """The position as this candidate is asked it: once their interview began, the version it pinned (an edit
+    made meanwhile changes neither their times, modes nor retakes); before that, the position as it is now."""
+    return versions.as_asked(invitation.position, interview.position_version if interview else None)
+
+
 def questions_of(invitation: Invitation, interview: Interview | None) -> list[dict]:
     """The questions asked, texts included (server side only: the page gets a text through reveal): the
     interview's snapshot, or the position's bank before it starts."""
-    position = invitation.position
+    position = asked_position(invitation, interview)
     bank = interview.questions if interview else position.questions
     return [{"key": q["key"], "ordinal": i, "text": q["text"], "text_en": q.get("text_en") or "",
              "competency": q.get("competency") or "", "difficulty": draw.difficulty(q),
@@ -59,7 +65,7 @@ def questions_of(invitation: Invitation, interview: Interview | None) -> list[di
 def _placeholders(invitation: Invitation, interview: Interview | None) -> list[dict[str, Any]]:
     """The questions as the page may see them: before consent only how many there will be; after it each
     question's key, ordinal and times, with its text once revealed (never its competency or difficulty)."""
-    position = invitation.position
+    position = asked_position(invitation, interview)
     if interview is None or interview.consent_at is None:
         count = position.asked_count
         return [{"key": None, "ordinal": i, "think_seconds": position.think_seconds,
@@ -94,7 +100,8 @@ def _upload_pending(interview: Interview, key: str) -> bool:
 def build_state(invitation: Invitation, company: str, settings: Settings | None = None) -> dict[str, Any]:
     """Everything the page needs to show the right step, resume included."""
     settings = settings or get_settings()
-    position, interview = invitation.position, interview_of(invitation)
+    interview = interview_of(invitation)
+    position = asked_position(invitation, interview)
     questions = _placeholders(invitation, interview)
     open_upload = None
     if interview is not None:
@@ -234,7 +241,7 @@ def check_answerable(invitation: Invitation, interview: Interview, key: str, ret
     answer = Answer.get_or_none((Answer.interview == interview) & (Answer.question_key == key))
     if answer is not None and not retake:
         raise InterviewError(409, "already_answered", "这道题已经作答。")
-    if answer is not None and answer.retakes_used >= invitation.position.max_retakes:
+    if answer is not None and answer.retakes_used >= asked_position(invitation, interview).max_retakes:
         raise InterviewError(409, "no_retakes_left", "这道题的重答次数已用完。")
     return answer
 

@@ -27,6 +27,7 @@ from bot.interviews.flow import (
     CHUNK_MAX_BYTES,
     InterviewError,
     after_answer,
+    asked_position,
     check_answerable,
     clean_integrity,
     open_interview,
@@ -55,8 +56,8 @@ def chunk_dir(settings: Settings, upload_id: str) -> Path:
 def open_upload(invitation: Invitation, key: str, mode: str, mime: str, retake: bool) -> Upload:
     """Open (or resume) the upload of one answer."""
     interview = open_interview(invitation)
-    asked = question(invitation, interview, key)
-    if mode not in ("video", "audio") or mode not in invitation.position.answer_modes:
+    asked, modes = question(invitation, interview, key), asked_position(invitation, interview).answer_modes
+    if mode not in ("video", "audio") or mode not in modes:
         raise InterviewError(400, "mode_not_allowed", "这个岗位不支持这种作答方式。")
     match = MIME.fullmatch(mime or "")
     if not match or (mode == "video" and match.group(1).lower() != "video"):
@@ -68,7 +69,7 @@ def open_upload(invitation: Invitation, key: str, mode: str, mime: str, retake: 
     check_answerable(invitation, interview, key, retake)
     shown = revealed(interview, key)
     if not timing.check_start(asked, shown):  # a recording starts within the think time of its take
-        typed = "text" in invitation.position.answer_modes
+        typed = "text" in modes
         time_over(invitation, interview, timing.START_OVER_TYPE if typed else timing.START_OVER)
     timing.start_take(shown)
     with database.atomic():

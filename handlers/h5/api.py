@@ -186,7 +186,7 @@ def text_answer(token: str, question: str):
     invitation, data = invitation_for(token), _json()
     interview = interviews.open_interview(invitation)
     interviews.question(invitation, interview, question)
-    if "text" not in invitation.position.answer_modes:
+    if "text" not in interviews.asked_position(invitation, interview).answer_modes:
         raise InterviewError(400, "mode_not_allowed", "这个岗位不支持文字作答。")
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():

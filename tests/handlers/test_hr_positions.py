@@ -44,11 +44,15 @@ def test_an_interview_in_progress_finishes_its_version_and_the_report_says_which
     old_text = Interview.get().questions[1]["text"]
     assert Interview.get().position_version == 1
 
-    def new_text_and_bar(values):  # v2 asks another question and raises the bar of 推荐
+    def new_text_and_bar(values):  # v2 asks another question, gives less time and raises the bar of 推荐
         _second_question_to(NEW_TEXT)(values)
+        values["answer_seconds"], values["max_retakes"] = 30, 0
         values["rubric"]["thresholds"] = {"recommend": 99, "consider": 98}
     _edit_teller(new_text_and_bar)
 
+    state = client.get(f"{base}/state").json  # the candidate keeps v1's times and retakes
+    assert state["position"]["answer_seconds"] == 120 and state["position"]["max_retakes"] == 1
+    assert {q["answer_seconds"] for q in state["questions"]} == {120}
     assert reveal(client, base, keys[1])["text"] == old_text != NEW_TEXT
     for key in keys[1:]:
         response = answer(client, base, key, answer_text(key, "excellent"))
