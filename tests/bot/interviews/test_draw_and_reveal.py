@@ -13,6 +13,7 @@ import pytest
 
 from bot.interviews import draw, timing
 from bot.positions import templates
+from bot.positions.catalog import POSITIONS_DIR, parse_position, save_position
 from bot.store.models import Answer, Interview, Position, QuestionReveal, Report, Upload
 from tests.support.chat import answer_text, invite_member, texts, token_of
 from tests.support.h5 import answer, consent, reveal, take_interview
@@ -245,7 +246,9 @@ def test_a_recording_must_start_within_the_think_time_and_arrive_within_its_answ
 
 
 def test_where_typing_is_not_allowed_a_missed_start_moves_on(stack, candidate_api):
-    Position.update(answer_modes=["video", "audio"]).execute()
+    values = parse_position(POSITIONS_DIR / "teller.yaml")  # HR's edit: a new version, which the interview pins
+    values.update(answer_modes=["video", "audio"], source_sha256="recordings-only")
+    assert save_position(values, author="hr_li", source="api") == "updated"
     client, base = candidate_api
     consent(client, base)
     q = reveal(client, base, "intro")
