@@ -60,6 +60,7 @@ def test_whole_interview_through_the_page(stack, page):
     for ordinal in range(1, QUESTIONS + 1):
         if ordinal == 1:
             page.wait_for_selector("h1:has-text('第 1 / 6 题')")
+            page.wait_for_selector("fieldset.modes input")  # drawn once the question's reveal has answered
             assert page.locator("fieldset.modes input").count() == 3  # 视频 / 语音 / 文字
             shot(page, "6-question-think")
         if ordinal in (2, 3):  # answer one question by voice only (the choice is kept for the next one)
