@@ -50,10 +50,11 @@ def asked_position(invitation: Invitation, interview: Interview | None) -> Posit
     return versions.as_asked(invitation.position, interview.position_version if interview else None)
 
 
-def questions_of(invitation: Invitation, interview: Interview | None) -> list[dict]:
+def questions_of(invitation: Invitation, interview: Interview | None, position: Position | None = None) -> list[dict]:
     """The questions asked, texts included (server side only: the page gets a text through reveal): the
-    interview's snapshot, or the position's bank before it starts."""
-    position = asked_position(invitation, interview)
+    interview's snapshot, or the position's bank before it starts. position: asked_position's, when the caller
+    has it already (its version is one query)."""
+    position = position or asked_position(invitation, interview)
     bank = interview.questions if interview else position.questions
     return [{"key": q["key"], "ordinal": i, "text": q["text"], "text_en": q.get("text_en") or "",
              "competency": q.get("competency") or "", "difficulty": draw.difficulty(q),
@@ -62,10 +63,11 @@ def questions_of(invitation: Invitation, interview: Interview | None) -> list[di
             for i, q in enumerate(bank, 1)]
 
 
-def _placeholders(invitation: Invitation, interview: Interview | None) -> list[dict[str, Any]]:
+def _placeholders(invitation: Invitation, interview: Interview | None,
+                  position: Position | None = None) -> list[dict[str, Any]]:
     """The questions as the page may see them: before consent only how many there will be; after it each
     question's key, ordinal and times, with its text once revealed (never its competency or difficulty)."""
-    position = asked_position(invitation, interview)
+    position = position or asked_position(invitation, interview)
     if interview is None or interview.consent_at is None:
         count = position.asked_count
         return [{"key": None, "ordinal": i, "think_seconds": position.think_seconds,
@@ -73,7 +75,7 @@ def _placeholders(invitation: Invitation, interview: Interview | None) -> list[d
                  "revealed": False, "expired": False} for i in range(1, count + 1)]
     answers = {a.question_key: a for a in Answer.select().where(Answer.interview == interview)}
     shown, now, out, typed = timing.reveals(interview), utcnow(), [], "text" in position.answer_modes
-    for q in questions_of(invitation, interview):
+    for q in questions_of(invitation, interview, position):
         answer, row = answers.get(q["key"]), shown.get(q["key"])
         item = {"key": q["key"], "ordinal": q["ordinal"], "think_seconds": q["think_seconds"],
                 "answer_seconds": q["answer_seconds"], "answered": answer is not None,
@@ -102,7 +104,7 @@ def build_state(invitation: Invitation, company: str, settings: Settings | None 
     settings = settings or get_settings()
     interview = interview_of(invitation)
     position = asked_position(invitation, interview)
-    questions = _placeholders(invitation, interview)
+    questions = _placeholders(invitation, interview, position)
     open_upload = None
     if interview is not None:
         # a page reloaded while its finish was being saved ("closing") finishes it again from its kept copy
