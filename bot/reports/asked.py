@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.positions import versions
 from bot.store.models import Answer, Interview, QuestionReveal
 
 DIFFICULTY_NAMES = {1: "基础", 2: "标准", 3: "较难"}
@@ -25,7 +26,7 @@ def measured(row: QuestionReveal | None) -> dict[str, Any]:
 def asked(interview: Interview) -> list[dict[str, Any]]:
     """The interview's questions in the order asked: text, competency, difficulty, the limits, whether answered,
     and the server's times."""
-    position = interview.invitation.position
+    position = versions.as_asked(interview.invitation.position, interview.position_version)  # its limits, as asked
     shown = {r.question_key: r for r in QuestionReveal.select().where(QuestionReveal.interview == interview)}
     answered = {a.question_key for a in Answer.select(Answer.question_key).where(Answer.interview == interview)}
     out = []

@@ -61,6 +61,7 @@ def test_an_interview_in_progress_finishes_its_version_and_the_report_says_which
     report = Report.get()
     assert report.document["interview"]["position"]["version"] == 1
     assert report.document["recommendation"]["thresholds"] == {"recommend": 75, "consider": 60}  # scored as v1
+    assert {q["answer_limit"] for q in report.document["interview"]["asked"]} == {120}  # v1's limits, not v2's 30
     page = login(stack, "hr_li").get(f"{stack.base}/hr/reports/{report.id}", timeout=30).text
     assert "岗位版本 v1" in page and old_text in page and "客户投诉" not in page
 
