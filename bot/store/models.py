@@ -35,8 +35,32 @@ class BaseModel(pw.Model):
         legacy_table_names = False
 
 
+class OrgUnit(BaseModel):
+    """An organisation unit (总行, 分行, 支行, a department): positions belong to one; its members hold roles in it
+    (bot/org/). No unit is the root: the global role lists are its members."""
+
+    code = pw.CharField(max_length=64, unique=True)
+    name = pw.CharField(max_length=64)
+    parent = pw.ForeignKeyField("self", null=True, backref="children", on_delete="CASCADE")
+    wecom_department_id = pw.IntegerField(null=True)  # the WeCom department it mirrors, when read from WeCom
+    source = pw.CharField(max_length=16, default="file")  # file | wecom
+    created_at = pw.DateTimeField(default=utcnow)
+
+
+class UnitMember(BaseModel):
+    """A member's role in a unit: hr_lead (the unit and everything under it), recruiter, interviewer."""
+
+    unit = pw.ForeignKeyField(OrgUnit, backref="members", on_delete="CASCADE")
+    userid = pw.CharField(max_length=64, index=True)
+    role = pw.CharField(max_length=16)
+    source = pw.CharField(max_length=16, default="file")
+
+    class Meta:
+        indexes = ((("unit", "userid", "role"), True),)
+
+
 class Position(BaseModel):
-    """A job opening with its question bank and rubric, loaded from config/positions/*.yaml."""
+    """A job opening with its question bank and rubric (files, the open API, the HR pages' editor)."""
 
     slug = pw.CharField(max_length=64, unique=True)
     title = pw.CharField(max_length=64, unique=True)
@@ -54,6 +78,8 @@ class Position(BaseModel):
     is_open = pw.BooleanField(default=True)
     updated_at = pw.DateTimeField(default=utcnow)
     pool_matched_at = pw.DateTimeField(null=True)  # when HR got the talent pool's best matches for it
+    status = pw.CharField(max_length=12, default="open")  # draft | open | paused | closed | archived (is_open: open)
+    unit = pw.ForeignKeyField(OrgUnit, null=True, backref="positions", on_delete="SET NULL")  # None: the root
 
     @property
     def draw_rule(self) -> dict[str, int]:
@@ -120,6 +146,19 @@ class PositionVersion(BaseModel):
 
     class Meta:
         indexes = ((("position", "number"), True),)
+
+
+class PositionMember(BaseModel):
+    """A position's team: its recruiters, interviewers and hiring manager get its cards and may open its reports."""
+
+    position = pw.ForeignKeyField(Position, backref="team", on_delete="CASCADE")
+    userid = pw.CharField(max_length=64, index=True)
+    role = pw.CharField(max_length=16)  # recruiter | interviewer | hiring_manager
+    added_by = pw.CharField(max_length=64, default="")
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("position", "userid", "role"), True),)
 
 
 class BulkRun(BaseModel):
@@ -447,7 +486,7 @@ class ErasureRequest(BaseModel):
 
 
 ALL_MODELS = [
-    Position, Candidate, BulkRun, Invitation, BulkItem, Interview, Answer, QuestionReveal, Upload, Recording,
-    AnswerAnalysis, Score, Report, Decision, Appointment, Tag, CandidateTag, OutboundMessage, Note, PoolProfile,
+    OrgUnit, UnitMember, Position, PositionMember, Candidate, BulkRun, Invitation, BulkItem, Interview, Answer,
+    QuestionReveal, Upload, Recording, AnswerAnalysis, Score, Report, Decision, Appointment, Tag, CandidateTag, OutboundMessage, Note, PoolProfile,
     ApiToken, Webhook, WebhookDelivery, AuditLog, Consent, ErasureRequest,
 ]

@@ -7,6 +7,7 @@ import pytest
 
 from bot.positions.catalog import PositionFileError, parse_position, sync_positions
 from bot.store import schema
+from bot.store.schema import MIGRATIONS_DIR
 from bot.store.db import init_database
 
 
@@ -34,14 +35,18 @@ def test_upgrade_keeps_existing_rows(db_url, tmp_path, monkeypatch):
                    "('k1', 'member', 'zhangsan', 'text', '{}', 'reply', 'sent', 1, '', 'm1', '', '2026-01-01')")
     assert "lease_until" not in {c.name for c in db.get_columns("outbound_message")}
 
-    assert schema.upgrade(db) == ["002_delivery_lease", "003_uploads", "004_analysis", "005_decisions", "006_bulk",
-                                  "007_pool_api", "008_trust", "009_sealed_personal_data",
-                                  "010_drawn_and_revealed_questions", "011_position_versions"]
-    from bot.store.models import Candidate, Interview, Invitation, OutboundMessage
+    applied = schema.upgrade(db)
+    assert applied[:11] == ["002_delivery_lease", "003_uploads", "004_analysis", "005_decisions", "006_bulk",
+                            "007_pool_api", "008_trust", "009_sealed_personal_data",
+                            "010_drawn_and_revealed_questions", "011_position_versions", "012_organisation"]
+    assert applied == sorted(p.stem for p in MIGRATIONS_DIR.glob("0*.py"))[1:]  # and every later one, in order
+    from bot.store.models import Candidate, Interview, Invitation, OutboundMessage, Position
 
     assert Candidate.get(Candidate.wecom_userid == "zhangsan").name == "张三"
     assert Invitation.select().count() == Interview.select().count() == 1
     assert Interview.get().draw == {} and "question_reveal" in db.get_tables()  # an old interview asked all
+    old = Position.get()
+    assert (old.status, old.unit) == ("open", None)  # an open position stays open, at the root unit
     message = OutboundMessage.get(OutboundMessage.idempotency_key == "k1")
     assert message.state == "sent" and message.lease_until is None
     assert schema.pending(db) == [] and schema.upgrade(db) == []
