@@ -46,7 +46,7 @@ from config.parsers import (
 from config.table import Derived, Entry, derived, row, table_derived, table_rows
 
 __all__ = [
-    "DEFAULT_MODELS_DIR", "REAL_API_BASE", "REAL_OAUTH_URL", "SANDBOX_ADMINS", "SANDBOX_HR_USERIDS",
+    "DEFAULT_MODELS_DIR", "EXAMPLE_ORGANISATION", "REAL_API_BASE", "REAL_OAUTH_URL", "SANDBOX_ADMINS", "SANDBOX_HR_USERIDS",
     "SANDBOX_HR_VIEWERS", "Derived", "Entry", "Settings", "SettingsError", "derived_fields", "entries",
     "get_settings", "load", "parse_aes_key", "parse_bool", "parse_choice", "parse_int", "parse_list", "parse_token",
     "parse_url",
@@ -57,6 +57,7 @@ REAL_API_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "data" / "models"
 SANDBOX_HR_USERIDS = "hr_li,hr_wang"
 SANDBOX_HR_VIEWERS = "mgr_zhao"  # a hiring manager: reads reports with personal data masked
+EXAMPLE_ORGANISATION = "config/organisation.example.yaml"  # relative paths are read from the repository root
 SANDBOX_ADMINS = "admin_sun"  # the data-protection admin: audit log, erasure, everything unmasked
 REAL_OAUTH_URL = "https://open.weixin.qq.com/connect/oauth2/authorize"
 
@@ -174,6 +175,11 @@ class Settings:
         "ADMIN_USERIDS", UserIds(), lambda v: SANDBOX_ADMINS if v["sandbox"] else "",
         "data-protection admins: everything unmasked, the audit log, erasing a candidate",
         shown=f"sandbox: `{SANDBOX_ADMINS}`; otherwise empty")
+    organisation_file: str = row(
+        "ORGANISATION_FILE", Text(strip=True), lambda v: EXAMPLE_ORGANISATION if v["sandbox"] else "",
+        "a YAML file of organisation units (总行 → 分行 → 支行) and who recruits, leads and interviews in each; "
+        "`python -m jobs.cli org sync` loads it ([organisation.md](organisation.md))",
+        shown=f"sandbox: `{EXAMPLE_ORGANISATION}`; otherwise none (every position at the root)", blank_is_unset=True)
     company_name: str = row("COMPANY_NAME", Text(strip=True), "示例银行", "the company named in cards and pages",
                             blank_is_unset=True)
     hr_locale: str = row(
@@ -246,6 +252,14 @@ class Settings:
     def recruiters(self) -> frozenset[str]:
         """Who may run recruiter commands in chat and decide: HR_USERIDS and HR_LEADS."""
         return self.hr_userids | self.hr_leads
+
+    @property
+    def organisation_path(self) -> Path | None:
+        """ORGANISATION_FILE as a path (a relative one from the repository root); None when unset."""
+        if not self.organisation_file:
+            return None
+        path = Path(self.organisation_file)
+        return path if path.is_absolute() else Path(__file__).resolve().parents[1] / path
 
     @property
     def redis_socket(self) -> Path:

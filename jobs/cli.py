@@ -1,6 +1,6 @@
 """The operators' one command line: `python -m jobs.cli upgrade|seed|status|new NAME|token …|recordings rotate|check|
-rekey|retention|erase ID|sessions list|end USERID|positions templates|from-template SLUG|backup DIR|restore DIR|
-models setup|check`: migrations, the position seed and templates, open-API tokens, re-sealing and checking recordings,
+rekey|retention|erase ID|sessions list|end USERID|positions templates|from-template SLUG|org sync|show|backup DIR|
+restore DIR|models setup|check`: migrations, the position seed and templates, organisation units, open-API tokens, re-sealing and checking recordings,
 re-sealing the personal data in the database, retention and erasure, HR members' sign-in sessions, backups and
 restores, and the offline models."""
 from __future__ import annotations
@@ -9,9 +9,10 @@ import argparse
 import logging
 import sys
 
+from bot.org import units as org_units
 from bot.positions.catalog import PositionFileError, sync_positions
 from bot.store import schema
-from bot.store.db import init_database
+from bot.store.db import db_session, init_database
 from config.settings import SettingsError, get_settings
 from scoring import models as offline_models
 
@@ -64,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     from_template.add_argument("template")
     from_template.add_argument("--slug", help="the new position's slug (default: the template's)")
     from_template.add_argument("--title", help="the new position's title (default: the template's)")
+    org_cmd = sub.add_parser("org", help="organisation units: sync (load ORGANISATION_FILE), show (the tree and who "
+                             "holds which role)")
+    org_cmd.add_argument("action", choices=("sync", "show"))
     models_cmd = sub.add_parser("models", help="the offline models: setup (idempotent), check (exit 1 naming what is "
                                 "missing)")
     models_cmd.add_argument("action", choices=("setup", "check"))
@@ -85,12 +89,16 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "status":
         print("\n".join(schema.pending(db)) or "up to date")
     elif args.command == "seed":
+        if _org("sync", settings):
+            return 2
         try:
             changed = sync_positions()
         except PositionFileError as exc:
             print(f"position file error: {exc}", file=sys.stderr)
             return 2
         print(f"positions updated: {', '.join(changed) or 'none (unchanged)'}")
+    elif args.command == "org":
+        return _org(args.action, settings)
     elif args.command == "new":
         from bot.store import models
 
@@ -110,10 +118,31 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _org(action: str, settings) -> int:
+    """Load the organisation file into the units tables, or print the tree with each unit's members."""
+    with db_session():
+        if action == "show":
+            rows = org_units.tree_rows()
+            print("(root) company: HR_USERIDS, HR_LEADS, HR_VIEWERS" + ("" if rows else "; no units"))
+            for row in rows:
+                members = "; ".join(f"{role}: {', '.join(ids)}" for role, ids in sorted(row["members"].items()))
+                print(f"{'  ' * (row['depth'] + 1)}{row['unit'].code}\t{row['unit'].name}\t{members}")
+            return 0
+        try:
+            counts = org_units.sync_file(settings.organisation_path)
+        except org_units.OrganisationError as exc:
+            print(f"organisation file error: {exc}", file=sys.stderr)
+            return 2
+    if counts is None:
+        print("organisation: no ORGANISATION_FILE (every position at the root)")
+    else:
+        print("organisation: {added} added, {changed} changed, {removed} removed; {members} role(s)".format(**counts))
+    return 0
+
+
 def _positions(args: argparse.Namespace) -> int:
     """List the shipped position templates, or create a live position from one (audited as the operator's)."""
     from bot.positions.templates import TemplateError, create_from_template, list_templates
-    from bot.store.db import db_session
 
     try:
         if args.action == "templates":
@@ -252,7 +281,6 @@ def _rights(args: argparse.Namespace) -> int:
 def _sessions(args: argparse.Namespace, settings) -> int:
     """List the signed-in HR members, or end every session of one (audited as the operator's)."""
     from bot.privacy import sessions
-    from bot.store.db import db_session
     from bot.store.kv import get_redis
     from bot.store.models import AuditLog
 
