@@ -13,7 +13,7 @@ from bot.store.models import AuditLog, Position, PositionVersion
 
 FIELDS = ("slug", "title", "department", "description", "think_seconds", "answer_seconds", "max_retakes",
           "answer_modes", "face_analysis", "deadline_days", "questions", "rubric")
-SOURCES = ("file", "api", "template", "migration")
+SOURCES = ("file", "api", "template", "migration", "hr")  # hr: saved in the HR pages' editor
 
 
 def document_of(values: dict[str, Any]) -> dict[str, Any]:

@@ -1,17 +1,17 @@
 """Open API: positions, candidates and invitations (what an HR system sets up before an interview)."""
 from __future__ import annotations
 
-import hashlib
-import json
+import re
 from collections import Counter
 from typing import Any
 
 import peewee as pw
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from bot.bulk.fields import EMAIL, normalise_phone
 from bot.invitations.invites import open_invitation, queue_card
-from bot.positions.catalog import PositionFileError, parse_position_doc, save_position
+from bot.positions import versions
+from bot.positions.catalog import PositionChanged, PositionFileError, digest_of, parse_position_doc, save_position
 from bot.store.db import database
 from bot.store.models import Candidate, Invitation, Position
 from bot.talent import pool as talent
@@ -32,6 +32,7 @@ from handlers.api.views import candidate_out, invitation_out, position_out
 bp = Blueprint("api_hiring", __name__)
 
 IDENTIFIERS = ("wecom_userid", "external_userid", "phone", "email")  # how a known candidate is found, in order
+IF_MATCH = re.compile(r'(?:W/)?"?(\d{1,9})"?')  # the version a client read: 3, "3" or W/"3"
 
 
 @bp.get("/positions")
@@ -46,11 +47,20 @@ def get_position(slug: str) -> Response:
     position = Position.get_or_none(Position.slug == slug)
     if position is None:
         raise not_found("position")
-    return respond(position_out(position))
+    number = versions.current_number(position) or 0
+    return respond({**position_out(position), "version": number}, headers={"ETag": f'"{number}"'})
 
 
 def _position_answer(recipe: dict[str, Any]) -> dict[str, Any]:
-    return {**position_out(Position.get(Position.slug == recipe["slug"])), "result": recipe["result"]}
+    position = Position.get(Position.slug == recipe["slug"])
+    return {**position_out(position), "version": versions.current_number(position) or 0, "result": recipe["result"]}
+
+
+def _base_version() -> int | None:
+    """The version the client's edit was based on (If-Match), or None for a save that overwrites whatever is there;
+    the header's form is checked by the document (openapi.yaml)."""
+    raw = request.headers.get("If-Match", "").strip()
+    return int(IF_MATCH.fullmatch(raw).group(1)) if raw else None
 
 
 @bp.post("/positions")
@@ -58,20 +68,29 @@ def _position_answer(recipe: dict[str, Any]) -> dict[str, Any]:
 def save_position_view() -> Response:
     """Create or update a position from a document shaped like config/positions/*.yaml."""
     doc = body()
-    digest = hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     try:
-        values = parse_position_doc(doc, "position", digest)
+        values = parse_position_doc(doc, "position", digest_of(doc))
     except PositionFileError as exc:  # the rules the schema cannot say: weights summing to 1, screening rules
-        raise ApiError(422, "invalid_value", str(exc).removeprefix("position: ")) from None
+        raise ApiError(422, "invalid_value", exc.reason, path=_pointer(exc.field)) from None
+    base = _base_version()
     try:
-        with database.atomic():
-            result = save_position(values, author=f"api:{token().name}", source="api")
+        result = save_position(values, author=f"api:{token().name}", source="api", base_version=base)
+    except PositionChanged as exc:
+        raise ApiError(409, "version_conflict", f"the position is at version {exc.current}, not {exc.base}: someone "
+                       "saved it since you read it; read it again and reapply your change",
+                       current_version=exc.current) from None
     except pw.IntegrityError:
         raise ApiError(409, "title_taken", f"another position is called {values['title']}", path="/title") from None
     position = Position.get(Position.slug == values["slug"])
     if result != "unchanged":
         audit(f"position.{result}", "position", position.id, slug=position.slug)
     return replayable(_position_answer, {"slug": position.slug, "result": result}, 201 if result == "created" else 200)
+
+
+def _pointer(field: str) -> str:
+    """A validator's field path (questions[2].rubric[0].point) as a JSON pointer (/questions/2/rubric/0/point)."""
+    return "/" + "/".join(part.replace("~", "~0").replace("/", "~1")
+                          for part in re.split(r"\.|\[(\d+)\]\.?", field) if part) if field else "/"
 
 
 @bp.get("/candidates/<int:candidate_id>")
