@@ -74,6 +74,13 @@ class Access:
             role = higher(role, held)
         return role
 
+    @functools.cached_property
+    def list_role(self) -> str | None:
+        """The role a list mixing positions masks by: the member's lowest role where they hold different ones (a
+        recruiter of one branch who interviews for another sees the pool as an interviewer)."""
+        held = {r for r in (self.everything, *self.units.values(), *self.positions.values()) if r}
+        return min(held, key=RANK.__getitem__) if held else None
+
     def role_for(self, position: Position | None) -> str | None:
         """The member's role for one position (None: they may not see it). A row's masking follows this."""
         if position is None:

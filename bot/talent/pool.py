@@ -20,6 +20,8 @@ import yaml
 from peewee import fn
 
 from bot.clock import utcnow
+from bot.org.access import ROOT, Access, within
+from bot.org.team import recruiters
 from bot.privacy.roles import RECRUITER, candidate_view, mask_name
 from bot.store.db import database, db_session
 from bot.store.models import (
@@ -285,11 +287,26 @@ def excluded_ids() -> set[int]:
         Candidate.withdrawn_at.is_null(False) | (Candidate.retain_until < now)).tuples()}
 
 
+def outside(access: Access | None) -> set[int]:
+    """Candidates outside a member's units: those with no invitation to a position they may see (a candidate
+    never invited, e.g. one added through the open API, belongs to the root)."""
+    if access is None or access.everything:
+        return set()
+    seen = {cid for (cid,) in Invitation.select(Invitation.candidate).where(
+        Invitation.position.in_(access.position_ids())).tuples()}
+    if ROOT in access.units:
+        invited = Invitation.select(Invitation.candidate)
+        seen |= {cid for (cid,) in Candidate.select(Candidate.id).where(Candidate.id.not_in(invited)).tuples()}
+    return {cid for (cid,) in Candidate.select(Candidate.id).tuples()} - seen
+
+
 def search(text: str, *, tags: list[str] | tuple[str, ...] = (), limit: int = 20, role: str = RECRUITER,
-           exclude: set[int] | frozenset[int] = frozenset()) -> list[dict[str, Any]]:
-    """Rank the pool against a text (free words or a whole job description) among those with all the tags."""
+           exclude: set[int] | frozenset[int] = frozenset(), access: Access | None = None) -> list[dict[str, Any]]:
+    """Rank the pool against a text (free words or a whole job description) among those with all the tags, within
+    what `access` may see (None: everyone, for the bot's own matching)."""
     index = _cache.fresh()
-    hits = index.search(text[:20000], tags=list(tags), limit=limit, exclude=excluded_ids() | set(exclude))
+    hits = index.search(text[:20000], tags=list(tags), limit=limit,
+                        exclude=excluded_ids() | set(exclude) | outside(access))
     if not hits:
         return []
     ids = [h.candidate_id for h in hits]
@@ -336,16 +353,20 @@ def match_new_positions() -> int:
             now = utcnow()
             claimed = (Position.update(pool_matched_at=now)
                        .where((Position.id == position.id) & Position.pool_matched_at.is_null()).execute())
-            if not claimed or count <= 0 or not settings.hr_userids:
+            team = recruiters(settings, position)
+            if not claimed or count <= 0 or not team:
                 continue
-            found = search(position_text(position), limit=count, exclude=invited_to(position))
+            # only candidates the position's recruiters may see: their unit's, not another branch's
+            found = search(position_text(position), limit=count, exclude=invited_to(position),
+                           access=within(position.unit, RECRUITER))
             if found:
-                _send_matches(settings, position, found, f"pool-match:{position.id}:{now.isoformat()}")
+                _send_matches(settings, position, found, f"pool-match:{position.id}:{now.isoformat()}", team)
                 sent += 1
     return sent
 
 
-def _send_matches(settings: Any, position: Position, found: list[dict[str, Any]], key: str) -> None:
+def _send_matches(settings: Any, position: Position, found: list[dict[str, Any]], key: str,
+                  team: list[str]) -> None:
     locale = settings.hr_locale
     # Names are masked in chat: the page behind the card shows them to recruiters.
     fields = [{"keyname": clip(mask_name(r["candidate"]["name"]), KEYNAME_MAX_BYTES),
@@ -354,7 +375,7 @@ def _send_matches(settings: Any, position: Position, found: list[dict[str, Any]]
                              position=r["last_position"], total=f"{r['best_total']:.0f}",
                              tags="、".join(t["name"] for t in r["tags"][:3]) or "-") for r in found]
     url = f"{settings.public_base_url}/hr/pool?position={position.slug}"
-    payload = template_card("|".join(sorted(settings.hr_userids)), "text_notice", locale, settings.company_name,
+    payload = template_card("|".join(team), "text_notice", locale, settings.company_name,
                     messages.render("pool_match_title", locale, position=position.title),
                     messages.render("pool_match_desc", locale, count=len(found)), "\n".join(lines), fields, url,
                     task_id("pool"))

@@ -23,7 +23,8 @@ from bot import links
 from bot.clock import local_time
 from bot.errors import WeComError
 from bot.privacy import sessions
-from bot.privacy.roles import ROLE_LABELS, can, role_of
+from bot.org.access import access_of
+from bot.privacy.roles import ROLE_LABELS, can
 from bot.store.db import db_session
 from bot.store.kv import get_redis
 from bot.store.models import AuditLog
@@ -81,8 +82,8 @@ def oauth_return():
         return _refuse(400, "登录未完成", "授权码无效或已使用，请回到企业微信重新打开页面。")
     userid = info.get("userid") or info.get("UserId") or ""
     settings = current_app.extensions["settings"]
-    role = role_of(settings, userid) if userid else None
     with db_session():
+        role = access_of(settings, userid).role if userid else None
         AuditLog.create(actor=userid or f"openid:{str(info.get('openid', ''))[:40]}",
                         action="hr_login" if role else "hr_login_refused", target_type="hr_pages")
     if role is None:
@@ -136,7 +137,10 @@ def current_user() -> tuple[str, str] | None:
         if session:  # an ended, expired or forged id, or a cookie from before sessions were kept: drop it
             session.clear()
         return None
-    role = role_of(current_app.extensions["settings"], current.userid)
+    with db_session():
+        access = access_of(current_app.extensions["settings"], current.userid)
+    g.access = access
+    role = access.role
     if role is None:
         sessions.end_all(_redis(), current.userid)
         g.hr_session = None
@@ -165,9 +169,13 @@ def role_helpers() -> dict[str, Any]:
     return {"can": can, "role_labels": ROLE_LABELS}
 
 
+COMPANY_WIDE = frozenset({"read_audit", "erase", "end_sessions"})  # about everyone, not one unit's candidates
+
+
 def requires(permission: str) -> None:
-    """Refuse the signed-in member (403) unless their role holds the permission."""
-    if not can(g.role, permission):
+    """Refuse the signed-in member (403) unless their role holds the permission; the company-wide ones (the audit
+    log, erasure, sessions) need it company-wide (an admin, a root HR lead), not in one unit."""
+    if not can(g.role, permission) or (permission in COMPANY_WIDE and not g.access.everything):
         abort(403, description="您的角色无权进行这项操作。")
 
 
@@ -217,6 +225,8 @@ def end_sessions():
 
 def _members() -> list[dict[str, Any]]:
     settings = current_app.extensions["settings"]
-    return [{"userid": userid, "sessions": count, "role": role_of(settings, userid),
+    with db_session():
+        roles = {userid: access_of(settings, userid).role for userid, _, _ in sessions.signed_in(_redis())}
+    return [{"userid": userid, "sessions": count, "role": roles.get(userid),
              "latest": local_time(dt.datetime.fromtimestamp(latest, dt.UTC).replace(tzinfo=None))}
             for userid, count, latest in sessions.signed_in(_redis())]

@@ -19,6 +19,7 @@ from bot.store.db import db_session
 from bot.store.models import AuditLog, Candidate, Decision, Interview, Invitation, Position, Report, Tag
 from bot.talent import pool as talent
 from bot.wecom.messages import render
+from handlers.hr import scope
 from handlers.hr.auth import csrf_token, hr_page
 from scoring.report import LABELS
 
@@ -47,8 +48,9 @@ def _int_list(raw: str, limit: int) -> list[int]:
 def home():
     """Positions with their numbers, the latest reports, links to the pool."""
     with db_session():
-        positions = [{"position": p, "funnel": funnel(p)} for p in Position.select().order_by(Position.title)]
-        latest = _report_rows(_reports_query().order_by(Report.created_at.desc()).limit(20))
+        positions = [{"position": p, "funnel": funnel(p)}
+                     for p in Position.select().where(g.access.clause()).order_by(Position.title)]
+        latest = _report_rows(_reports_query().where(g.access.clause()).order_by(Report.created_at.desc()).limit(20))
     return render_template("hr/home.html", positions=positions, latest=latest, labels=FUNNEL_LABELS, user=g.userid,
                            role=g.role, csrf=csrf_token())
 
@@ -66,7 +68,8 @@ def _report_rows(reports: Any) -> list[dict[str, Any]]:
     decided = {d.interview_id: d.outcome for d in Decision.select(Decision.interview, Decision.outcome)
                .where(Decision.interview.in_([r.interview_id for r in reports]))} if reports else {}
     locale = current_app.extensions["settings"].hr_locale
-    return [{"id": report.id, "candidate": candidate_view(report.interview.invitation.candidate, g.role),
+    return [{"id": report.id, "candidate": candidate_view(report.interview.invitation.candidate,
+                                                          g.access.role_for(report.interview.invitation.position)),
              "position": report.interview.invitation.position.title, "total": report.total,
              "recommendation": LABELS.get(report.recommendation, report.recommendation),
              "decision": render(f"outcome_{decided[report.interview_id]}", locale)
@@ -82,12 +85,13 @@ def compare():
     with db_session():
         reports = [r for r in Report.select().where(Report.id.in_(ids))] if ids else []
         missing = sorted(set(ids) - {r.id for r in reports})
+        roles = {r.id: scope.report_role(r) for r in reports}  # one report outside the member's units: 403
         reports.sort(key=lambda r: (-r.total, r.id))
         people = []
         for report in reports:
             invitation = report.interview.invitation
-            person = candidate_view(invitation.candidate, g.role)
-            doc = scrub.for_role(report.document, g.role, invitation.candidate,
+            person = candidate_view(invitation.candidate, roles[report.id])
+            doc = scrub.for_role(report.document, roles[report.id], invitation.candidate,
                                  [id_numbers.id_number_of(invitation.id)])
             people.append({"report": report, "doc": doc, "candidate": person,
                            "label": f"{person['name']}（{report.total:.0f}）",
@@ -142,6 +146,7 @@ def dashboard(slug: str):
         position = Position.get_or_none(Position.slug == slug[:64])
         if position is None:
             abort(404, description="没有这个岗位。")
+        scope.role_for(position)
         stats = position_stats(position)
         top = _report_rows(stats.pop("top"))
     steps = [(FUNNEL_LABELS[k], v) for k, v in stats["funnel"].items()]
@@ -158,11 +163,13 @@ def export(slug: str, fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404, description="只支持 csv 与 xlsx。")
     with db_session():
-        if not Position.select().where(Position.slug == slug[:64]).exists():
+        position = Position.get_or_none(Position.slug == slug[:64])
+        if position is None:
             abort(404, description="没有这个岗位。")
-        rows = exporter.interview_rows(slug, g.role)
+        role = scope.role_for(position)
+        rows = exporter.interview_rows(slug, role)
         AuditLog.create(actor=g.userid, action="export", target_type="position", target_id=slug[:64],
-                        detail={"format": fmt, "rows": len(rows), "role": g.role})
+                        detail={"format": fmt, "rows": len(rows), "role": role})
     body = exporter.to_csv(rows) if fmt == "csv" else exporter.to_xlsx(rows)
     mime = "text/csv; charset=utf-8" if fmt == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -176,18 +183,21 @@ def pool():
     """Search the talent pool by tags and free text or a job description (or a position's own description).
 
     A masked role's words are scrubbed first: searching a phone number or ID number must not tell them whose it is."""
-    text = scrub.text((request.args.get("q") or "").strip()[:20000], scrub.Known(), scrub.hidden(g.role))
+    text = scrub.text((request.args.get("q") or "").strip()[:20000], scrub.Known(), scrub.hidden(g.access.list_role))
     chosen = [t for t in request.args.getlist("tag") if t][:10]
     slug = request.args.get("position", "")[:64]
     with db_session():
         position = Position.get_or_none(Position.slug == slug) if slug else None
+        if position is not None:
+            scope.role_for(position)
         if position is not None and not text:
             text = talent.position_text(position)
         exclude = talent.invited_to(position) if position is not None else set()
-        results = talent.search(text, tags=chosen, limit=20, role=g.role, exclude=exclude) \
+        results = talent.search(text, tags=chosen, limit=20, role=g.access.list_role, exclude=exclude,
+                                access=g.access) \
             if (text or chosen) else []
         all_tags = [t.name for t in Tag.select().order_by(Tag.name)]
-        positions = list(Position.select().where(Position.is_open).order_by(Position.title))
+        positions = list(Position.select().where(Position.is_open & g.access.clause()).order_by(Position.title))
         AuditLog.create(actor=g.userid, action="pool_search", target_type="pool",
                         detail={"q": text[:100], "tags": chosen, "hits": len(results)})
     return render_template("hr/pool.html", q=request.args.get("q", ""), chosen=chosen, results=results,

@@ -29,6 +29,7 @@ from bot.store.models import Answer, AuditLog, Decision, Note, Recording, Report
 from bot.store.sealing import SealError
 from bot.talent import pool as talent
 from bot.wecom.messages import render
+from handlers.hr import scope
 from handlers.hr.auth import check_csrf, csrf_token, hr_page, requires
 
 # The HR pages' templates (hr/*.html) and their script and styles live beside this package.
@@ -144,20 +145,21 @@ def report_context(report: Report, userid: str, role: str) -> dict[str, Any]:
 def show(report_id: int):
     """Serve one report to a signed-in HR member."""
     with db_session():
-        report = Report.get_or_none(Report.id == report_id)
-        if report is None:
-            abort(404, description="没有这份报告。")
+        report = _report_or_404(report_id)
+        role = scope.report_role(report)
         AuditLog.create(actor=g.userid, action="view_report", target_type="report", target_id=str(report_id),
-                        detail={"role": g.role})
-        context = report_context(report, g.userid, g.role)
+                        detail={"role": role})
+        context = report_context(report, g.userid, role)
         context["flash"] = DECISION_RESULTS.get(context["flash"], "")
         return render_template("hr/report.html", **context)
 
 
 def _report_or_404(report_id: int) -> Report:
+    """The report (404 when there is none), checked against the member's units (403 outside them)."""
     report = Report.get_or_none(Report.id == report_id)
     if report is None:
         abort(404, description="没有这份报告。")
+    scope.report_role(report)
     return report
 
 
@@ -185,10 +187,10 @@ def decide(report_id: int):
     outcome = request.form.get("outcome", "")
     if outcome not in OUTCOMES:
         abort(400, description="未知的决定。")
-    if not can(g.role, "decide"):
-        abort(403, description="只有招聘人员可以作出决定。")
     with db_session():
-        _report_or_404(report_id)
+        role = scope.report_role(_report_or_404(report_id))
+    if not can(role, "decide"):
+        abort(403, description="只有招聘人员可以作出决定。")
     result = take_decision(report_id, outcome, g.userid, "", f"page:{uuid.uuid4().hex}")
     return redirect(f"/hr/reports/{report_id}?done={result}#decision", code=303)
 
@@ -220,6 +222,8 @@ def tags(report_id: int):
         abort(403, description="只有招聘人员可以修改标签。")
     with db_session():
         report = _report_or_404(report_id)
+        if not can(scope.report_role(report), "decide"):
+            abort(403, description="只有招聘人员可以修改标签。")
         candidate_id = report.interview.invitation.candidate_id
         try:
             if request.form.get("remove"):
@@ -241,6 +245,8 @@ def recording(recording_id: int):
         rec = Recording.get_or_none(Recording.id == recording_id)
         if rec is None:
             abort(404, description="没有这段录音。")
+        if not can(scope.role_for(rec.answer.interview.invitation.position), "play_recordings"):
+            abort(403, description="录音录像仅对招聘人员开放。")
     try:  # sealed at rest: opened (and authenticated) whole for each request, ranges cut from the plain media
         data = storage.open_recording(current_app.extensions["settings"], rec)
     except (FileNotFoundError, storage.StorageKeyError):
