@@ -2,11 +2,12 @@
 the retention period ends. One procedure, idempotent and resumable: a repeated or interrupted request runs it
 again and it finds only what is left.
 
-What goes: recordings (objects through bot/store/storage, and their rows), upload chunk folders, answers (typed texts),
-answer analyses (transcripts, signals), HR notes, the pool profile and tags, the fields of bulk-sheet rows (name,
-phone, ID number, résumé), consent records' address and browser, messages to them (cancelled if unsent) and the
-mentions of them in messages, webhook payloads and audit rows; the candidate row is blanked (name, phone, e-mail,
-résumé, WeCom ids) and marked erased. Open invitations and appointments are cancelled: the application ends.
+What goes: recordings and résumé files (objects through bot/store/storage, and their rows; a résumé's text and
+parsed fields go with its row), upload chunk folders, answers (typed texts), answer analyses (transcripts,
+signals), HR notes, the pool profile and tags, the fields of bulk-sheet rows (name, phone, ID number, résumé),
+consent records' address and browser, messages to them (cancelled if unsent) and the mentions of them in messages,
+webhook payloads and audit rows; the candidate row is blanked (name, phone, e-mail, résumé, WeCom ids) and marked
+erased. Open invitations and appointments are cancelled: the application ends.
 
 What stays, so HR's funnel counts and score statistics keep meaning: the invitation, interview, decision and
 score rows (numbers, no evidence) and the report row with its totals — its document keeps the schema's shape but
@@ -44,6 +45,7 @@ from bot.store.models import (
     PoolProfile,
     Recording,
     Report,
+    Resume,
     Score,
     Upload,
     WebhookDelivery,
@@ -112,6 +114,7 @@ def carry_out(request: ErasureRequest, settings: Settings, before_blank: BeforeB
     # Files first, each before its row: an interruption leaves rows that point at what is still to delete.
     counts["recordings"] += delete_recordings(settings, interviews)
     counts["upload_folders"] += delete_upload_folders(settings, interviews)
+    counts["resumes"] += delete_resumes(settings, [candidate.id])
     ErasureRequest.update(summary=dict(counts)).where(ErasureRequest.id == request.id).execute()
     with database.atomic():
         needles = identifiers(candidate, invitations)
@@ -158,6 +161,19 @@ def delete_recordings(settings: Settings, interviews: list[int]) -> int:
         deleted += Recording.delete().where(Recording.id == rec.id).execute()
     for interview in interviews:  # and what no row points at: an object stored by a finish that was cut short
         store.delete_prefix(f"recordings/{interview}/")
+    return deleted
+
+
+def delete_resumes(settings: Settings, candidates: list[int]) -> int:
+    """Delete the candidates' résumé files through the storage, then their rows (text, parsed fields and
+    corrections go with them), then anything else under their résumé folders; return how many rows."""
+    store = get_storage(settings)
+    deleted = 0
+    for resume in Resume.select(Resume.id, Resume.path).where(Resume.candidate.in_(candidates)).order_by(Resume.id):
+        store.delete(resume.path)
+        deleted += Resume.delete().where(Resume.id == resume.id).execute()
+    for candidate_id in candidates:  # a file whose row was never written (a save cut short)
+        store.delete_prefix(f"resumes/{int(candidate_id)}/")
     return deleted
 
 

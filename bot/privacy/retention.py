@@ -9,7 +9,8 @@
   pool (退出人才库): they asked not to be kept; the 30 days leave time for a human review they may ask for.
 - The fields of bulk-sheet rows that never became an invitation (invalid or screened-out rows: names, phones, ID
   numbers), PERSONAL_DATA_RETENTION_DAYS after their upload.
-- Anything that reached an erased candidate's interview after the erasure (a backstop: the erasure sweeps twice).
+- Anything that reached an erased candidate's interview after the erasure (a backstop: the erasure sweeps twice),
+  and any résumé (file and row) kept for an erased candidate.
 
 Each step works in bounded batches, each batch its own transactions, and selects only what is still to do, so a
 run that stops anywhere is finished by the next. A run takes no new batch after RUN_SECONDS and queues the next run.
@@ -25,7 +26,18 @@ from bot.clock import utcnow
 from bot.privacy import erasure, rights
 from bot.queues import COMMANDS, enqueue
 from bot.store.db import db_session
-from bot.store.models import Answer, Appointment, BulkItem, BulkRun, Candidate, Decision, Interview, Invitation, Report
+from bot.store.models import (
+    Answer,
+    Appointment,
+    BulkItem,
+    BulkRun,
+    Candidate,
+    Decision,
+    Interview,
+    Invitation,
+    Report,
+    Resume,
+)
 from config.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -43,7 +55,7 @@ def apply_retention(round_no: int = 0) -> dict[str, int]:
     counts: Counter = Counter()
     more = False
     with db_session():
-        for step in (purge_recordings, erase_inactive, scrub_old_sheets, erased_leftovers):
+        for step in (purge_recordings, erase_inactive, scrub_old_sheets, erased_leftovers, erased_resumes):
             done, unfinished = step(settings, now, until)
             counts.update(done)
             more = more or unfinished
@@ -147,4 +159,17 @@ def erased_leftovers(settings: Settings, now: dt.datetime, until: float) -> tupl
         if time.monotonic() >= until:
             return counts, True
         counts["late_answers"] += erasure.leftovers(settings, batch)
+    return counts, False
+
+
+def erased_resumes(settings: Settings, now: dt.datetime, until: float) -> tuple[Counter, bool]:
+    """Résumés (files and rows) of erased candidates: one that arrived after the erasure (a bulk run or an API call
+    still under way). (counts, unfinished)"""
+    due = (Resume.select(Resume.candidate).distinct().join(Candidate)
+           .where(Candidate.erased_at.is_null(False)).limit(BATCH))
+    counts: Counter = Counter()
+    while batch := [row.candidate_id for row in due.clone()]:
+        if time.monotonic() >= until:
+            return counts, True
+        counts["late_resumes"] += erasure.delete_resumes(settings, batch)
     return counts, False

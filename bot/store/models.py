@@ -490,3 +490,27 @@ ALL_MODELS = [
     QuestionReveal, Upload, Recording, AnswerAnalysis, Score, Report, Decision, Appointment, Tag, CandidateTag, OutboundMessage, Note, PoolProfile,
     ApiToken, Webhook, WebhookDelivery, AuditLog, Consent, ErasureRequest,
 ]
+
+
+class Resume(BaseModel):
+    """A résumé file a candidate sent (bot/resumes): the file sealed in the store at ``path`` like a recording, its
+    text and structure (every field with its span) in sealed columns, HR's corrections beside them."""
+
+    candidate = pw.ForeignKeyField(Candidate, backref="resumes", on_delete="CASCADE")
+    source = pw.CharField(max_length=16)  # api | bulk | hr | h5
+    filename = SealedTextField(default="")  # a file name often carries the person's name
+    mime = pw.CharField(max_length=64)
+    size = pw.BigIntegerField(default=0)
+    sha256 = pw.CharField(max_length=64)  # of the plain file: the same file twice is stored once per candidate
+    path = pw.CharField(max_length=512)
+    key_id = pw.CharField(max_length=32, default="")
+    text = SealedTextField(default="")
+    parsed = SealedJSONField(default=dict)
+    corrections = SealedJSONField(default=dict)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("candidate", "sha256"), True),)
+
+
+ALL_MODELS.append(Resume)
