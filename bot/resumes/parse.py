@@ -337,8 +337,10 @@ def timeline(resume: Resume, today: dt.date) -> tuple[list[Gap], float, int]:
                             entry.end_offset))
         if covered is None or end >= covered:
             covered, last = end, label
-    work = sorted((s, e) for s, e, _, entry in spans if isinstance(entry, Experience) and entry.kind == "work")
-    intern = sum(e - s for s, e, _, entry in spans if isinstance(entry, Experience) and entry.kind == "internship")
+    # months counted inclusively: 2017.03-2019.02 is two years of work
+    work = sorted((s, e + 1) for s, e, _, entry in spans if isinstance(entry, Experience) and entry.kind == "work")
+    intern = sum(e + 1 - s for s, e, _, entry in spans
+                 if isinstance(entry, Experience) and entry.kind == "internship")
     months, reach = 0, None
     for start, end in work:
         start = start if reach is None else max(start, reach)
