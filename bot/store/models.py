@@ -499,7 +499,7 @@ class Resume(BaseModel):
     candidate = pw.ForeignKeyField(Candidate, backref="resumes", on_delete="CASCADE")
     source = pw.CharField(max_length=16)  # api | bulk | hr | h5
     filename = SealedTextField(default="")  # a file name often carries the person's name
-    mime = pw.CharField(max_length=64)
+    mime = pw.CharField(max_length=128)  # a DOCX's type is 71 characters
     size = pw.BigIntegerField(default=0)
     sha256 = pw.CharField(max_length=64)  # of the plain file: the same file twice is stored once per candidate
     path = pw.CharField(max_length=512)

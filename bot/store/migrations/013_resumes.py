@@ -15,7 +15,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
                                        on_delete="CASCADE")
         source = pw.CharField(max_length=16)
         filename = pw.TextField(default="")
-        mime = pw.CharField(max_length=64)
+        mime = pw.CharField(max_length=128)
         size = pw.BigIntegerField(default=0)
         sha256 = pw.CharField(max_length=64)
         path = pw.CharField(max_length=512)
