@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 MODELS_DIR ?= data/models
 
-.PHONY: run test arch docs bench bench-callback bench-scoring bench-screening bench-bulk bench-pool load load-quick eval install install-dev lint migrate models seed backup restore clean
+.PHONY: run test arch docs bench bench-callback bench-scoring bench-screening bench-bulk bench-pool bench-resumes load load-quick eval install install-dev lint migrate models seed backup restore clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,7 +61,7 @@ arch: install-dev
 docs: install
 	$(BIN)/python -m config.docs > docs/configuration.md
 
-bench: bench-callback bench-scoring bench-screening bench-bulk bench-pool
+bench: bench-callback bench-scoring bench-screening bench-bulk bench-pool bench-resumes
 
 bench-callback: install-dev
 	$(BIN)/python -m tests.benchmarks.bench_callback
@@ -77,6 +77,9 @@ bench-bulk: install-dev
 
 bench-pool: install-dev
 	$(BIN)/python -m tests.benchmarks.bench_pool
+
+bench-resumes: install-dev
+	$(BIN)/python -m tests.benchmarks.bench_resumes
 
 load: install-dev
 	$(BIN)/python -m tests.benchmarks.load
