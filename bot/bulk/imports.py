@@ -274,5 +274,5 @@ def _words(state: str, values: dict[str, str]) -> str:
         return "正在导入和筛选……"
     c = runs.counts(run.id)
     status = runs.STATUS_WORDS.get(run.status, run.status)
-    return (f"批量邀请 {run.id}：{status}，已发送 {c['delivered']}/{c['target']}，"
+    return (f"批量邀请 {run.id}：{status}，送达 {c['delivered']}/{c['target']}，"
             f"失败 {c['failed']}，筛选未通过 {run.screened_out}，无效 {run.invalid_rows}")

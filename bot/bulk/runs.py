@@ -4,7 +4,7 @@ A run is rows in the database. `run_chunk` takes the next pending rows, opens ea
 (unique per position and candidate, so a row processed twice — after a crash, or by two workers — is still
 one invitation) and queues its card through the outbox (one key per invitation, so one message), then marks
 the rows and queues the next chunk. Delivery goes through the rate limiter like every other message. The
-scheduler's `bulk_watch` posts progress to the recruiter ("已发送 3500/10000，失败 12") at most once a minute,
+scheduler's `bulk_watch` posts progress to the recruiter ("送达 3500/10000，失败 12") at most once a minute,
 re-queues a run whose chunk job was lost with a killed worker, and, when every invitation has settled,
 sends the summary card and a CSV of the rows that failed and why.
 """
@@ -22,6 +22,7 @@ import peewee as pw
 from bot.bulk import id_numbers
 from bot.clock import CN_TZ, utcnow
 from bot.errors import WeComError
+from bot.invitations import reach
 from bot.invitations.invites import find_position, open_invitation, open_titles, queue_card
 from bot.links import failures_link, invitation_link, upload_link
 from bot.privacy.cells import safe_cell
@@ -38,8 +39,6 @@ log = logging.getLogger(__name__)
 CHUNK = 200
 PROGRESS_SECONDS = 60        # a progress message at most this often
 STALL_SECONDS = 120          # a running run with pending rows and no chunk done for this long is re-queued
-SETTLED = ("sent", "opened", "started", "completed", "declined", "expired", "failed", "cancelled")
-DELIVERED = ("sent", "opened", "started", "completed", "declined")
 
 
 def start(position: Position, created_by: str, filename: str, rows: list[tuple[int, dict, dict | None]],
@@ -179,17 +178,16 @@ def _cancel_rest(run_id: int) -> None:
 
 
 def counts(run_id: int) -> dict[str, int]:
-    """Where a run stands: rows to invite, queued, delivered, failed, already invited, screened out, skipped."""
+    """Where a run stands: rows to invite, queued, delivered, failed, already invited, screened out, skipped.
+    Delivered and failed are bot/invitations/reach.py's, as everywhere else HR reads them."""
     rows = dict(BulkItem.select(BulkItem.status, pw.fn.COUNT(BulkItem.id)).where(BulkItem.run == run_id)
                 .group_by(BulkItem.status).tuples())
-    states = dict(Invitation.select(Invitation.status, pw.fn.COUNT(Invitation.id))
-                  .where(Invitation.bulk_run == run_id).group_by(Invitation.status).tuples())
+    tally = reach.tally(Invitation.bulk_run == run_id)
     return {"target": sum(rows.get(s, 0) for s in ("pending", "queued", "existing")),
             "pending": rows.get("pending", 0), "existing": rows.get("existing", 0),
-            "delivered": sum(states.get(s, 0) for s in DELIVERED),
-            "failed": states.get("failed", 0) + states.get("cancelled", 0),
-            "settled": sum(states.get(s, 0) for s in SETTLED),
-            "invited": sum(states.values()), "screened_out": rows.get("screened_out", 0),
+            "delivered": tally["delivered"], "failed": tally["failed"],
+            "settled": tally["invited"] - tally["in_flight"],
+            "invited": tally["invited"], "screened_out": rows.get("screened_out", 0),
             "skipped": rows.get("skipped", 0)}
 
 
@@ -259,7 +257,8 @@ def failure_rows(settings, run: BulkRun) -> list[list[str]]:
              .where(BulkItem.run == run.id).order_by(BulkItem.row_no))
     for item in query:
         invitation = item.invitation
-        failed = invitation is not None and invitation.status in ("failed", "cancelled")
+        failed = (invitation is not None and not reach.was_delivered(invitation)
+                  and invitation.status in ("failed", "cancelled", "expired"))
         if item.status in ("screened_out", "skipped", "invalid") or failed:
             reason = item.reason or (_delivery_reason(invitation) if invitation else "")
             link = invitation_link(settings, invitation) if failed and invitation.status == "failed" else ""

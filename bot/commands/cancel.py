@@ -1,13 +1,17 @@
-"""/cancel: cancel a candidate's unfinished invitation and tell the candidate."""
+"""/cancel: cancel a candidate's unfinished invitation and tell the candidate.
+
+Unfinished is any invitation whose link still opens (bot/invitations/reach.py), a card that never arrived
+included: its link may have been passed on.
+"""
 from __future__ import annotations
 
 from bot.commands.lookup import find_candidate, position_named
 from bot.commands.registry import CommandError, command
-from bot.invitations.invites import OPEN_STATES
+from bot.invitations import reach
 from bot.store.models import AuditLog, Invitation
 from bot.wecom import notify
 
-CANCELLABLE = (*OPEN_STATES, "started")
+CANCELLABLE = reach.OPEN
 
 
 @command("cancel", aliases=("取消邀请",), args=(1, 2), usage="/cancel <候选人> [岗位]  例：/cancel zhangsan 柜员",

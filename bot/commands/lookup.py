@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot.commands.registry import CommandError
 
 # find_candidate: a candidate by the userid, WeChat id or name a recruiter types (shared with rescheduling)
+from bot.invitations import reach
 from bot.invitations.invites import find_candidate, find_position, open_titles  # noqa: F401
 from bot.store.models import Candidate, Decision, Interview, Invitation, Position, Report
 
@@ -25,11 +26,13 @@ def latest_report(candidate: Candidate | None) -> Report | None:
 
 
 def funnel(position: Position) -> dict[str, int]:
-    """How far the position's candidates got: invited → opened → started → completed → scored → decided."""
+    """How far the position's candidates got: invited → opened → started → completed → scored → decided.
+    Invited counts the invitations that reached their candidate (reach.delivered): a card that never arrived
+    invited nobody."""
     invitations = Invitation.select(Invitation.id).where(Invitation.position == position)
     interviews = Interview.select(Interview.id).where(Interview.invitation.in_(invitations))
     return {
-        "invited": invitations.count(),
+        "invited": invitations.where(reach.delivered()).count(),
         "opened": invitations.where(Invitation.opened_at.is_null(False) | Invitation.id.in_(
             Interview.select(Interview.invitation).where(Interview.invitation.in_(invitations)))).count(),
         "started": interviews.count(),

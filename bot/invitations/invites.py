@@ -79,8 +79,10 @@ def open_invitation(position: Position, candidate: Candidate, invited_by: str) -
         return invitation, False
 
 
-def queue_card(settings: Settings, position: Position, invitation: Invitation, *, later: bool = True) -> int:
-    """Record the invitation card (once per invitation and expiry); queue its delivery unless `later` is False."""
+def queue_card(settings: Settings, position: Position, invitation: Invitation, *, later: bool = True,
+               again: str = "") -> int:
+    """Record the invitation card (once per invitation and expiry); queue its delivery unless `later` is False.
+    `again` names a new attempt at a card that failed (the recruiter's /remind): a new message, sent once."""
     candidate = invitation.candidate
     payload = invitation_card(
         touser=candidate.wecom_userid, locale=candidate.locale, company=settings.company_name,
@@ -88,7 +90,7 @@ def queue_card(settings: Settings, position: Position, invitation: Invitation, *
         link=invitation_link(settings, invitation), decline_key=f"decline:{invitation.id}",
     )
     # The expiry is part of the key: a reopened invitation is a new message, a retry of this one is not.
-    key = f"invitation:{invitation.id}:{invitation.expires_at.isoformat()}"
+    key = f"invitation:{invitation.id}:{invitation.expires_at.isoformat()}" + (f":{again}" if again else "")
     message, _ = outbox.record(key, payload, purpose="invitation", invitation=invitation)
     if later:
         schedule(message.id)

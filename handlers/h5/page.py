@@ -37,9 +37,9 @@ def open_invitation(token: str):
                            "rights": exc.extra["rights"]}}
         return render_template("interview.html", token=token, state=state, company=settings.company_name,
                                position=invitation.position), exc.status
-    if invitation.opened_at is None:
+    if invitation.opened_at is None:  # a card that failed still opens: the recruiter passed the link on
         Invitation.update(opened_at=utcnow(), status="opened").where(
-            (Invitation.id == invitation.id) & Invitation.status.in_(["created", "sent"])).execute()
+            (Invitation.id == invitation.id) & Invitation.status.in_(["created", "sent", "failed"])).execute()
     state = build_state(invitation, settings.company_name)
     return render_template("interview.html", token=token, state=state, company=settings.company_name,
                            position=invitation.position)

@@ -58,7 +58,7 @@ def test_the_object_is_gone_after_the_import_and_the_page_shows_the_run(stack):
     assert _stored(stack.settings, "*") == []
     run = BulkRun.get()
     page = _page(stack, path)
-    assert f"批量邀请 {run.id}" in page and "已发送 2/2" in page and "名单.csv" in page
+    assert f"批量邀请 {run.id}" in page and "送达 2/2" in page and "名单.csv" in page
 
 
 def _failed(stack, path: str, words: str) -> None:
