@@ -24,6 +24,8 @@ from bot.decisions import timeparse
 from bot.decisions.reschedule import reschedule
 from bot.invitations.invites import latest_invitation
 from bot.links import invitation_link
+from bot.org import team
+from bot.org.access import is_recruiter
 from bot.privacy.rights import request_review  # noqa: F401  (the H5 page's review request comes through here)
 from bot.store.db import db_session
 from bot.store.models import AuditLog, Candidate, Invitation
@@ -59,7 +61,7 @@ def stranger(channel: str, user: str, text: str, request_key: str, open_kfid: st
     if channel == "member":
         notify.to_hr_text(user, HINT, f"{request_key}:hint")
         return "unknown"
-    recipients = sorted(get_settings().hr_userids) or sorted(get_settings().recruiters)
+    recipients = team.recruiters(get_settings(), None)  # no position: the root's recruiters
     for userid in recipients:
         notify.to_hr(userid, "hr_stranger_message", f"{request_key}:forward:{userid}", text=text[:1500],
                      channel=channel)
@@ -251,11 +253,12 @@ def _unread(turn: Turn, mentions: list[Mention]) -> str:
 
 
 def recruiters_of(invitation: Invitation) -> list[str]:
-    """Who answers a candidate's question: the recruiter who invited them, else every HR user."""
+    """Who answers a candidate's question: the recruiter who invited them while they still recruit, else the
+    position's recruiters (its team, its unit up the tree, the root: bot/org/team.py)."""
     settings = get_settings()
-    if invitation.invited_by in settings.recruiters:
+    if is_recruiter(settings, invitation.invited_by):
         return [invitation.invited_by]
-    return sorted(settings.hr_userids) or sorted(settings.recruiters)
+    return team.recruiters(settings, invitation.position)
 
 
 def handle_of(candidate: Candidate) -> str:

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from bot.commands.registry import ANYONE, command, help_text
+from bot.org.access import is_recruiter
+from bot.store.db import db_session
 from config.settings import get_settings
 
 
 @command("help", aliases=("帮助", "/?"), who=ANYONE, inline=True, usage="/help", summary="查看可用命令")
 def help_command(*_: str, userid: str, key: str) -> str:
     """Return the /help reply for userid (extra words are ignored)."""
-    return help_text(userid in get_settings().recruiters)
+    with db_session():
+        return help_text(is_recruiter(get_settings(), userid))

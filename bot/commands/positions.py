@@ -4,6 +4,7 @@ from __future__ import annotations
 import peewee as pw
 
 from bot.commands.registry import command
+from bot.org.access import in_scope
 from bot.store.models import Invitation, Position
 from bot.wecom import messages, notify
 from config.settings import get_settings
@@ -16,7 +17,7 @@ def positions(*, userid: str, key: str) -> str:
     counts = dict(Invitation.select(Invitation.position, pw.fn.COUNT(Invitation.id))
                   .group_by(Invitation.position).tuples())
     lines = [messages.render("positions_head", locale)]
-    for position in Position.select().where(Position.is_open).order_by(Position.id):
+    for position in Position.select().where(Position.is_open & in_scope()).order_by(Position.id):
         lines.append(messages.render("positions_line", locale, title=position.title, slug=position.slug,
                                      questions=position.asked_count, days=position.deadline_days,
                                      invited=counts.get(position.id, 0)))

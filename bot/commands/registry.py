@@ -22,6 +22,7 @@ from typing import Any
 
 from bot.commands.sentences import Clause, clauses, normalise
 from bot.errors import OUTAGES, UserError
+from bot.org.access import access_of, acting_as, is_recruiter
 from bot.store.db import db_session
 from bot.wecom import notify
 from config.settings import get_settings
@@ -217,10 +218,12 @@ def run(name: str, args: list[Any], userid: str, key: str) -> str:
     """Run command name for userid; a UserError is answered with its text, any other error with an apology."""
     try:
         spec = COMMANDS[name]  # a job queued before a deploy that dropped the command is apologised for too
-        if not allowed(spec, userid in get_settings().recruiters):  # removed from HR_USERIDS since it was queued
-            raise UserError(REFUSAL)
         with db_session():
-            return spec.func(*args, userid=userid, key=key)
+            settings = get_settings()
+            if not allowed(spec, is_recruiter(settings, userid)):  # no longer a recruiter since it was queued
+                raise UserError(REFUSAL)
+            with acting_as(access_of(settings, userid)):  # the lookups see only the member's units
+                return spec.func(*args, userid=userid, key=key)
     except UserError as exc:
         with db_session():
             _answer(spec, userid, exc, key)

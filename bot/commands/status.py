@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bot.commands.lookup import funnel, position_named
 from bot.commands.registry import command
+from bot.org.access import in_scope
 from bot.store.models import Position
 from bot.wecom import messages, notify
 from config.settings import get_settings
@@ -16,7 +17,7 @@ def status(position: str | None = None, *, userid: str, key: str) -> str:
     if position is not None:
         positions = [position_named(position)]
     else:
-        positions = list(Position.select().where(Position.is_open).order_by(Position.id))
+        positions = list(Position.select().where(Position.is_open & in_scope()).order_by(Position.id))
     lines = [messages.render("status_head", locale)]
     for found in positions:
         lines.append(messages.render("status_line", locale, position=found.title, **funnel(found)))

@@ -1,7 +1,7 @@
 """HR's result card and the decision behind its buttons: exactly one decision, one candidate message.
 
-The card goes to the recruiter who invited and the HR team in one message, so one response_code updates it
-for all of them. A click is a job: the decision row is unique per interview (a 'hold' row can turn into pass
+The card goes to the recruiter who invited and the position's recruiters in one message, so one response_code
+updates it for all of them; its interviewers and hiring manager get a masked copy without buttons. A click is a job: the decision row is unique per interview (a 'hold' row can turn into pass
 or reject once, by a conditional UPDATE), so duplicate, replayed, stale or simultaneous clicks decide once;
 only the click that decided queues the candidate's message, under a key fixed by the interview.
 """
@@ -17,7 +17,10 @@ from bot.clock import CN_TZ, WEEKDAYS, local_time, utcnow
 from bot.errors import WeComError
 from bot.integrations import webhooks
 from bot.links import report_link
+from bot.org import team
+from bot.org.access import access_of
 from bot.privacy import scrub
+from bot.privacy.roles import can, mask_name
 from bot.store.db import database, db_session
 from bot.store.models import Appointment, AuditLog, Decision, Invitation, OutboundMessage, Report
 from bot.wecom import messages, notify, outbox
@@ -32,22 +35,31 @@ NEXT_ROUND = {"after_days": 3, "at": "10:00", "duration_minutes": 60, "place": "
 
 
 def reviewers(settings: Settings, invitation: Invitation) -> list[str]:
-    """Who gets the result card: the recruiter who invited, then the HR team."""
-    return list(dict.fromkeys([invitation.invited_by, *sorted(settings.hr_userids)]))
+    """Who gets the result card with its buttons: the recruiter who invited, then the position's recruiters (its
+    team's, else its unit's up the tree, else HR_USERIDS: bot/org/team.py)."""
+    return list(dict.fromkeys([invitation.invited_by, *team.recruiters(settings, invitation.position)]))
 
 
 def send_card(report: Report) -> None:
-    """Queue the result card for a new report (once: the key is the report's)."""
+    """Queue the result card for a new report (once: the key is the report's); the position's interviewers and
+    hiring manager get it too, the candidate masked and without buttons."""
     settings = get_settings()
     invitation = report.interview.invitation
     users = reviewers(settings, invitation)
     notify.flush_hr(invitation.invited_by)  # the "已完成" notice still folding goes first, then the card
-    payload = report_card(
-        touser="|".join(users), locale=settings.hr_locale, company=settings.company_name,
-        name=invitation.candidate.display_name, position=invitation.position.title,
-        doc=scrub.scrub(report.document, scrub.known(invitation.candidate), scrub.CHAT), report_id=report.id,
-        report_url=report_link(settings, report.id), task=task_id(f"report{report.id}"))
+    common = {"locale": settings.hr_locale, "company": settings.company_name, "position": invitation.position.title,
+              "report_id": report.id, "report_url": report_link(settings, report.id),
+              "task": task_id(f"report{report.id}")}
+    known = scrub.known(invitation.candidate)
+    payload = report_card(touser="|".join(users), name=invitation.candidate.display_name,
+                          doc=scrub.scrub(report.document, known, scrub.CHAT), **common)
     outbox.send(f"report:{report.id}:card", payload, purpose="report_card", invitation=invitation)
+    watching = [u for u in team.watchers(invitation.position) if u not in users]
+    if watching:
+        masked = report_card(touser="|".join(watching), name=mask_name(invitation.candidate.display_name),
+                             doc=scrub.scrub(report.document, known, scrub.EVERYTHING), buttons=False,
+                             **{**common, "task": task_id(f"report{report.id}m")})
+        outbox.send(f"report:{report.id}:card:team", masked, purpose="report_card", invitation=invitation)
 
 
 def _card_message(report_id: int) -> OutboundMessage | None:
@@ -71,7 +83,8 @@ def decide(report_id: int, outcome: str, userid: str, response_code: str, reques
         interview = report.interview
         invitation = interview.invitation
         card = _card_message(report_id)
-        allowed = userid in settings.recruiters or (card is not None and userid in card.recipient.split("|"))
+        allowed = can(access_of(settings, userid).role_for(invitation.position), "decide") or (
+            card is not None and userid in card.recipient.split("|"))
         if not allowed:
             notify.to_hr(userid, "hr_not_allowed", f"{request_key}:refused")
             return "refused"

@@ -8,10 +8,11 @@ from bot.clock import CN_TZ, local_time, utcnow
 from bot.invitations.invites import REMINDABLE
 from bot.links import invitation_link, report_link
 from bot.store.db import db_session
-from bot.store.models import Decision, Interview, Invitation, Report
+from bot.org import team
+from bot.store.models import Decision, Interview, Invitation, Position, Report
 from bot.wecom import messages, notify, outbox
 from bot.wecom.cards import digest_card, guide_values, text_message
-from config.settings import get_settings
+from config.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,20 @@ def send_reminders() -> int:
     return sent
 
 
-def digest_counts(userid: str, since: dt.datetime) -> dict[str, int]:
-    """The numbers of one recruiter's digest: invited, completed, pending decisions, expired, undelivered."""
-    mine = Invitation.invited_by == userid
+def told_about(settings: Settings) -> dict[str, list[int]]:
+    """Each recruiter's positions: those whose cards reach them (the team, the unit's recruiters up the tree, the
+    root's: bot/org/team.py)."""
+    told: dict[str, list[int]] = {}
+    for position in Position.select():
+        for userid in team.recruiters(settings, position):
+            told.setdefault(userid, []).append(position.id)
+    return told
+
+
+def digest_counts(userid: str, since: dt.datetime, positions: list[int] = ()) -> dict[str, int]:
+    """The numbers of one recruiter's digest, for the invitations they sent and those of the positions they are
+    told about: invited, completed, pending decisions, expired, undelivered."""
+    mine = (Invitation.invited_by == userid) | Invitation.position.in_(list(positions))
     invited = Invitation.select().where(mine & (Invitation.created_at >= since)).count()
     completed = (Interview.select().join(Invitation)
                  .where(mine & (Interview.completed_at >= since)).count())
@@ -57,10 +69,11 @@ def digest_counts(userid: str, since: dt.datetime) -> dict[str, int]:
     return {"invited": invited, "completed": completed, "pending": pending, "expired": expired, "unreachable": failed}
 
 
-def _oldest_pending(userid: str) -> Report | None:
+def _oldest_pending(userid: str, positions: list[int]) -> Report | None:
     decided = Decision.select(Decision.interview).where(Decision.outcome != "hold")
+    mine = (Invitation.invited_by == userid) | Invitation.position.in_(positions)
     return (Report.select().join(Interview).join(Invitation)
-            .where((Invitation.invited_by == userid) & Report.interview.not_in(decided))
+            .where(mine & Report.interview.not_in(decided))
             .order_by(Report.created_at).first())
 
 
@@ -74,19 +87,21 @@ def _age(delta: dt.timedelta | None, locale: str) -> str:
 
 
 def send_digest() -> int:
-    """Send each recruiter with activity the daily digest card (once a day: the key is the date)."""
+    """Send each recruiter with activity the daily digest card (once a day: the key is the date): who invited, and
+    the recruiters each position's cards go to."""
     settings = get_settings()
     today = dt.datetime.now(CN_TZ).date()
     since = utcnow() - dt.timedelta(days=1)
     locale = settings.hr_locale
     sent = 0
     with db_session():
-        users = {r.invited_by for r in Invitation.select(Invitation.invited_by).distinct()}
+        told = told_about(settings)
+        users = {r.invited_by for r in Invitation.select(Invitation.invited_by).distinct()} | set(told)
         for userid in sorted(users):
-            counts = digest_counts(userid, since)
+            counts = digest_counts(userid, since, told.get(userid, []))
             if not any(counts.values()):
                 continue
-            oldest = _oldest_pending(userid)
+            oldest = _oldest_pending(userid, told.get(userid, []))
             summary = messages.render("digest_summary", locale, pending=counts["pending"],
                                       oldest=_age(utcnow() - oldest.created_at if oldest else None, locale))
             if oldest is not None:  # the card opens the report that has waited longest

@@ -17,8 +17,10 @@ interviews for 上海分行 reads 上海分行's reports as an interviewer does.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,3 +173,28 @@ def is_recruiter(settings: Settings, userid: str) -> bool:
                                       & UnitMember.role.in_(("recruiter", "hr_lead"))).exists()
             or PositionMember.select().where((PositionMember.userid == userid)
                                              & (PositionMember.role == "recruiter")).exists())
+
+
+# The member a chat command runs for (bot/commands/registry.py sets it): the lookups that find positions,
+# candidates and reports by name (bot/invitations/invites.py, bot/commands/lookup.py) see only what they may.
+_acting: ContextVar[Access | None] = ContextVar("acting", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(access: Access) -> Iterator[Access]:
+    token = _acting.set(access)
+    try:
+        yield access
+    finally:
+        _acting.reset(token)
+
+
+def acting() -> Access | None:
+    """The member a command runs for; None in the bot's own work (candidates' chat, jobs), which sees everything."""
+    return _acting.get()
+
+
+def in_scope() -> pw.Expression:
+    """A where-clause on Position: what the acting member may see (everything when no member is acting)."""
+    access = _acting.get()
+    return access.clause() if access is not None else pw.SQL("1 = 1")

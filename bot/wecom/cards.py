@@ -86,8 +86,9 @@ def guide_values(position: Any, locale: str) -> dict[str, Any]:
 
 
 def report_card(*, touser: str, locale: str, company: str, name: str, position: str, doc: dict[str, Any],
-                report_id: int, report_url: str, task: str) -> dict[str, Any]:
-    """Return the HR result card: total, dimension scores, top highlight and concern, and decision buttons."""
+                report_id: int, report_url: str, task: str, buttons: bool = True) -> dict[str, Any]:
+    """Return the HR result card: total, dimension scores, top highlight and concern, and decision buttons (none
+    for interviewers and hiring managers, whose card only opens the report)."""
     rec = doc["recommendation"]
     lines = []
     if doc.get("highlights"):
@@ -103,8 +104,10 @@ def report_card(*, touser: str, locale: str, company: str, name: str, position: 
             for d in doc["dimensions"][:6]]
     desc = render("card_desc", locale, position=position, total=f"{doc['total']:.0f}", recommendation=rec["label"],
                   confidence=rec.get("confidence_label", ""))
-    card = template_card(touser, "button_interaction", locale, company, render("card_title", locale, name=name), desc,
-                 "\n".join(lines), dims, report_url, task)
+    card = template_card(touser, "button_interaction" if buttons else "text_notice", locale, company,
+                         render("card_title", locale, name=name), desc, "\n".join(lines), dims, report_url, task)
+    if not buttons:
+        return card
     card["template_card"]["button_list"] = [
                 {"type": 0, "text": render("card_pass", locale), "style": 1, "key": f"decide:{report_id}:pass"},
                 {"type": 0, "text": render("card_hold", locale), "style": 2, "key": f"decide:{report_id}:hold"},

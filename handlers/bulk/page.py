@@ -14,7 +14,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from bot import links
 from bot.bulk import imports
 from bot.bulk import runs as bulk
+from bot.org.access import access_of, is_recruiter
 from bot.privacy.roles import ADMIN, HR_LEAD
+from bot.store.db import db_session
 from bot.store.models import AuditLog, BulkRun, Position
 from bot.store.storage import StorageError
 from bot.wecom.messages import render
@@ -65,7 +67,9 @@ def upload(token: str):
         body = "这个上传链接无效或已过期（30 分钟有效）。请在企业微信里重新发送 /bulk <岗位>。"
         return render_template("message.html", title="链接无效", body=body), 403
     userid, position = found
-    if userid not in settings.recruiters:  # roles are checked on every request: a link outlives no demotion
+    with db_session():  # roles are checked on every request: a link outlives no demotion or move
+        allowed = is_recruiter(settings, userid) and access_of(settings, userid).sees(position)
+    if not allowed:
         body = "这个上传链接的发起人已不是招聘人员，链接已失效。如需导入名单，请由招聘人员重新发送 /bulk <岗位>。"
         return render_template("message.html", title="链接已失效", body=body), 403
     page = {"title": render("bulk_page_title", settings.hr_locale), "company": settings.company_name,

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from bot.commands import registry
+from bot.org.access import is_recruiter
 from bot.queues import COMMANDS, DELIVERY, enqueue
+from bot.store.db import db_session
 from bot.wecom.registry import Inbound, handles
 from jobs import chat, delivery
 from jobs import commands as command_jobs
@@ -18,20 +20,21 @@ def reply(inbound: Inbound, text: str) -> None:
 def on_text(inbound: Inbound) -> None:
     """Parse the text as a command, check the sender's role and arguments, and queue the work."""
     user = inbound.message.source
-    is_recruiter = user in inbound.settings.recruiters
+    with db_session():  # a recruiter on the global lists, or of some unit or position's team (bot/org)
+        recruiter = is_recruiter(inbound.settings, user)
     try:
         text = inbound.message.content or ""
         call = registry.parse(text)
-        if call is None and not is_recruiter:  # a candidate writing: a time to reschedule, a review request
+        if call is None and not recruiter:  # a candidate writing: a time to reschedule, a review request
             enqueue(COMMANDS, chat.candidate_text, "member", user, text[:2000], inbound.key,
                     key=f"candidate:{inbound.key}")
             return None
         if call is None:
             return reply(inbound, registry.HINT)
-        if not registry.allowed(call.command, is_recruiter):
+        if not registry.allowed(call.command, recruiter):
             return reply(inbound, registry.REFUSAL)
         args = registry.arguments(call)
-        if call.command.inline:  # /help: no job, no database
+        if call.command.inline:  # /help: no job
             return reply(inbound, call.command.func(*args, userid=user, key=inbound.key))
         enqueue(COMMANDS, command_jobs.run, call.name, list(args), user, inbound.key, key=f"{call.name}:{inbound.key}")
     except registry.UsageError as exc:
