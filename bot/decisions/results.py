@@ -1,9 +1,10 @@
 """HR's result card and the decision behind its buttons: exactly one decision, one candidate message.
 
 The card goes to the recruiter who invited and the position's recruiters in one message, so one response_code
-updates it for all of them; its interviewers and hiring manager get a masked copy without buttons. A click is a job: the decision row is unique per interview (a 'hold' row can turn into pass
-or reject once, by a conditional UPDATE), so duplicate, replayed, stale or simultaneous clicks decide once;
-only the click that decided queues the candidate's message, under a key fixed by the interview.
+updates it for all of them; its interviewers and hiring manager get a masked copy without buttons. A click is a
+job: the decision row is unique per interview (a 'hold' row can turn into pass or reject once, by a conditional
+UPDATE), so duplicate, replayed, stale or simultaneous clicks decide once; only the click that decided queues the
+candidate's message, under a key fixed by the interview.
 """
 from __future__ import annotations
 
