@@ -23,6 +23,7 @@ with contextlib.redirect_stdout(io.StringIO()):  # jionlp and jiojio print a ban
 ENTRY_KINDS = ("education", "work", "internship", "project")
 STRONG = re.compile(r"\s{2,}|\t|\s*[|｜,，;；•·]\s*|\s+[-–—]\s+|\s+(?:at|@)\s+")
 LABEL = re.compile(r"^[\u4e00-\u9fff]{2,4}\s*[:：]\s*")
+EN_MAJOR = re.compile(r"(?:\s+(?:in|of)\s+|\s*,\s*)([A-Z][A-Za-z&' ]+?)(?=\s{2,}|\s*[,|(]|$)")
 GAP_MONTHS = 6
 HEADER_LINES = 6
 
@@ -59,6 +60,8 @@ def parse(text: str, today: dt.date | None = None) -> Resume:
                 resume.education.append(education(text, head_lines, rest, date))
             else:
                 resume.experience.append(experience(text, kind, head_lines, rest, date))
+    if not resume.education and (labelled := labelled_education(lines)):
+        resume.education.append(labelled)
     lists = {kind: [line for s in sections if s.kind == kind for line in body[id(s)]]
              for kind in ("skills", "certificates", "languages", "awards")}
     resume.skills = skills(lists["skills"])
@@ -165,8 +168,8 @@ def dates(date: Value) -> tuple[Value | None, Value | None]:
     return _date(match, "a", date), _date(match, "b", date)
 
 
-def education(text: str, heading: list[Line], rest: list[Line], date: Value) -> Education:
-    start, end = dates(date)
+def education(text: str, heading: list[Line], rest: list[Line], date: Value | None) -> Education:
+    start, end = dates(date) if date else (None, None)
     lines = heading + rest
     school = next((s for line in heading if (s := find_school(line))), None) or next(
         (s for line in rest[:2] if (s := find_school(line))), None)
@@ -175,7 +178,7 @@ def education(text: str, heading: list[Line], rest: list[Line], date: Value) -> 
         if m := P.DEGREE.search(line.text):
             name = P.DEGREE_NAMES[int(m.lastgroup[1:])]
             degree = Value(name, line.start + m.start(), line.start + m.end())
-            if after := re.match(r"\s+(?:in|of)\s+([A-Z][A-Za-z&' ]+?)(?=\s{2,}|\s*[,|(]|$)", line.text[m.end():]):
+            if after := EN_MAJOR.match(line.text[m.end():]):
                 major = Value(after.group(1), line.start + m.end() + after.start(1),
                               line.start + m.end() + after.end(1))
             break
@@ -183,7 +186,10 @@ def education(text: str, heading: list[Line], rest: list[Line], date: Value) -> 
         major = next((Value(m.group("major"), line.start + m.start("major"), line.start + m.end("major"))
                       for line in lines if (m := P.MAJOR_LABEL.search(line.text))), None)
     skip = [v for v in (date, school, degree) if v]
-    for line in (heading + rest[:1]) if major is None else ():
+    candidates = heading + rest[:1]
+    if degree:  # the degree's line first: "Fudan University, Shanghai" names a city, "B.A., Finance" the major
+        candidates.sort(key=lambda line: not line.start <= degree.start < line.end)
+    for line in candidates if major is None else ():
         for piece in chunks(line, skip):
             if _overlaps(piece, skip) or P.DEGREE.fullmatch(piece.value) or re.search(r"\d", piece.value):
                 continue
@@ -197,6 +203,22 @@ def education(text: str, heading: list[Line], rest: list[Line], date: Value) -> 
     return Education(school, degree, major, start, end, lines[0].start, lines[-1].end)
 
 
+def labelled_education(lines: list[Line]) -> Education | None:
+    """An education written as labels in a form (毕业院校：… 学历：… 专业：…), with no dated entry."""
+    found = {}
+    for line in lines:
+        for m in P.EDUCATION_LABEL.finditer(line.text):
+            found.setdefault(m.lastgroup, Value(m.group(m.lastgroup), line.start + m.start(m.lastgroup),
+                                                line.start + m.end(m.lastgroup)))
+    if "school" not in found:
+        return None
+    degree = found.get("degree")
+    if degree and (m := P.DEGREE.search(degree.value)):
+        degree = Value(P.DEGREE_NAMES[int(m.lastgroup[1:])], degree.start, degree.end)
+    return Education(found["school"], degree, found.get("major"), None, None, found["school"].start,
+                     max(v.end for v in found.values()))
+
+
 def experience(text: str, kind: str, heading: list[Line], rest: list[Line], date: Value) -> Experience:
     start, end = dates(date)
     pieces = [piece for line in heading for piece in chunks(line, [date]) if not _overlaps(piece, [date])]
@@ -207,6 +229,13 @@ def experience(text: str, kind: str, heading: list[Line], rest: list[Line], date
         (p for p, t in zip(pieces, titled, strict=True) if not t), None) or (pieces[0] if pieces else None)
     others = [p for p in pieces if p is not employer]
     title = next((p for p in others if P.TITLE_HINT.search(p.value)), None) or (others[0] if others else None)
+    if title is None and rest and len(rest[0].text) <= 30 and P.TITLE_HINT.search(rest[0].text) \
+            and not P.BULLET.match(rest[0].text):  # the title on the line under the employer and dates
+        line = rest.pop(0)
+        heading = [*heading, line]
+        title = Value(line.text.strip(), line.start, line.start + len(line.text.strip()))
+    if kind == "work" and title and P.INTERN.search(title.value):
+        kind = "internship"
     duties = Value(text[rest[0].start:rest[-1].end], rest[0].start, rest[-1].end) if rest else None
     lines = heading + rest
     return Experience(kind, employer, title, start, end, duties, lines[0].start, lines[-1].end)

@@ -120,11 +120,16 @@ SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑�
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
                      "令狐", "夏侯", "端木", "轩辕")
 COLUMN_LABELS = {"时间", "起止时间", "就读时间", "学校", "院校", "毕业院校", "专业", "学历", "学位", "公司", "单位",
-                 "公司名称", "职位", "岗位", "职务", "工作内容", "Dates", "School", "Degree", "Major", "Company", "Title"}
+                 "公司名称", "职位", "岗位", "职务", "工作内容", "Dates", "School", "Degree", "Major", "Company",
+                 "Title"}
 NOT_NAMES = {"简历", "个人简历", "求职简历", "履历", "简历表", "应聘", "求职意向"}
 NAME_LABEL = re.compile(
     r"(?:姓\s*名|Name)(?:\s*[:：]\s*|\s{2,})(?P<name>[\u4e00-\u9fff·]{2,6}|[A-Z][a-zA-Z'-]+(?:\s[A-Z][a-zA-Z'-]+){1,3})")
 MAJOR_LABEL = re.compile(r"专业\s*[:：]\s*(?P<major>[^\s|,，;；]{2,20})")
+EDUCATION_LABEL = re.compile(r"(?:毕业院校|毕业学校|就读院校|学校)\s*[:：]\s*(?P<school>[^\s|,，;；]{2,30})|"
+                             r"(?:最高学历|学历|学位)\s*[:：]\s*(?P<degree>[^\s|,，;；]{2,10})|"
+                             r"(?:所学专业|专业)\s*[:：]\s*(?P<major>[^\s|,，;；]{2,20})")
+INTERN = re.compile(r"实习|Intern", re.IGNORECASE)
 EN_NAME = re.compile(r"[A-Z][a-zA-Z'-]+(?:\s[A-Z][a-zA-Z'-]*\.?){1,3}")
 
 

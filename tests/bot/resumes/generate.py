@@ -25,7 +25,8 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚华玉萍红玲芬燕彬鑫浩宇晨欣怡梓涵轩婷佳琪"
 EN_FIRST = ("Emily", "Wei", "Jason", "Lily", "Kevin", "Grace", "Michael", "Chloe", "David", "Amy", "Ryan", "Iris")
 EN_LAST = ("Zhang", "Wang", "Li", "Chen", "Liu", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun", "Lin")
-SCHOOLS = ("北京大学", "中国人民大学", "中央财经大学", "上海财经大学", "西南财经大学", "复旦大学", "武汉大学", "南京大学",
+SCHOOLS = ("北京大学", "中国人民大学", "中央财经大学", "上海财经大学", "西南财经大学", "复旦大学", "武汉大学",
+           "南京大学",
            "厦门大学", "浙江大学", "中山大学", "江西财经大学", "南京审计大学", "郑州大学", "湖南大学", "山东财经大学",
            "河北金融学院", "浙江金融职业学院", "重庆工商大学", "天津商业大学")
 EN_SCHOOLS = ("Peking University", "Fudan University", "Wuhan University", "Xiamen University",
@@ -244,7 +245,7 @@ def to_docx(spec: Spec, layout: str = "plain") -> bytes:
             cell.text = text
         document.add_paragraph(side[3][1])  # the skills heading and list, as in the sidebar
         document.add_paragraph(side[4][1])
-        for style, text in side[5:]:
+        for _, text in side[5:]:
             document.add_paragraph(text)
         document.add_paragraph("教育背景" if zh else "Education")
         rows = document.add_table(rows=1, cols=4)
