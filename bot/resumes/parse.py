@@ -2,37 +2,25 @@
 
 Section headings (教育背景, 工作经历, Education, Experience …) split the text; inside an entry section each date
 range starts an entry, and the lines around it are read for a school, degree and major or an employer, title and
-duties. Phones and e-mails are found by jionlp; schools by the shipped list (config/universities.txt) and then by
-their suffix; certificates and languages by the vocabulary in bot/resumes/patterns.py.
+duties. Schools are found by the shipped list (config/universities.txt) and then by their suffix; certificates and
+languages by the vocabulary in bot/resumes/patterns.py; the name, phone and e-mail by bot/resumes/contact.py; gaps
+and years by bot/resumes/timeline.py.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
 import re
-from dataclasses import dataclass
 
 from bot.clock import utcnow
 from bot.resumes import patterns as P
-from bot.resumes.model import Education, Experience, Gap, Resume, Section, Value
-
-with contextlib.redirect_stdout(io.StringIO()):  # jionlp and jiojio print a banner on import
-    import jionlp
+from bot.resumes.contact import find_email, find_name, find_phone
+from bot.resumes.lines import Line, chunks
+from bot.resumes.model import Education, Experience, Resume, Section, Value
+from bot.resumes.timeline import timeline
 
 ENTRY_KINDS = ("education", "work", "internship", "project")
-STRONG = re.compile(r"\s{2,}|\t|\s*[|｜,，;；•·]\s*|\s+[-–—]\s+|\s+(?:at|@)\s+")
-LABEL = re.compile(r"^[\u4e00-\u9fff]{2,4}\s*[:：]\s*")
 EN_MAJOR = re.compile(r"(?:\s+(?:in|of)\s+|\s*,\s*)([A-Z][A-Za-z&' ]+?)(?=\s{2,}|\s*[,|(]|$)")
-GAP_MONTHS = 6
 HEADER_LINES = 6
-
-
-@dataclass
-class Line:
-    start: int
-    end: int
-    text: str
 
 
 def parse(text: str, today: dt.date | None = None) -> Resume:
@@ -113,32 +101,6 @@ def _column_labels(line: Line) -> bool:
     """A table's header row (时间 学校 专业 学历): names columns, says nothing about an entry."""
     pieces = chunks(line, [])
     return len(pieces) >= 2 and all(p.value in P.COLUMN_LABELS for p in pieces)
-
-
-def chunks(line: Line, skip: list[Value]) -> list[Value]:
-    """The line's pieces between separators (two spaces, |, commas …; a single space too between Chinese words),
-    the skipped spans cut out, a leading label ("公司：") dropped."""
-    text = line.text
-    for value in skip:
-        if line.start <= value.start < line.end:
-            a, b = value.start - line.start, min(value.end, line.end) - line.start
-            text = text[:a] + " " * max(b - a, 2) + text[b:] if b - a >= 2 else text[:a] + "  " + text[b:]
-    pieces, position = [], 0
-    for sep in [*STRONG.finditer(text), None]:
-        stop = sep.start() if sep else len(text)
-        pieces.append((position, text[position:stop]))
-        position = sep.end() if sep else position
-    out = []
-    for offset, piece in pieces:
-        parts = [(offset + m.start(), m.group()) for m in re.finditer(r"\S+", piece)] if P.HAN.search(piece) \
-            else [(offset + len(piece) - len(piece.lstrip()), piece.strip())]
-        for at, part in parts:
-            label = LABEL.match(part)
-            if label:
-                at, part = at + label.end(), part[label.end():]
-            if part and not re.fullmatch(r"[\W_]+", part):
-                out.append(Value(part, line.start + at, line.start + at + len(part)))
-    return out
 
 
 def find_school(line: Line) -> Value | None:
@@ -255,46 +217,6 @@ def _overlaps(value: Value, others: list[Value]) -> bool:
     return any(value.start < o.end and o.start < value.end for o in others)
 
 
-def find_name(text: str, head: list[Line]) -> Value | None:
-    if m := P.NAME_LABEL.search(text):
-        return Value(m.group("name"), m.start("name"), m.end("name"))
-    for line in head:
-        if P.DATE_RANGE.search(line.text) or "@" in line.text:
-            continue
-        for piece in chunks(line, [])[:2]:
-            value = piece.value.removeprefix("简历").removesuffix("简历").removesuffix("的")
-            if value in P.NOT_NAMES:
-                continue
-            han = re.fullmatch(r"[\u4e00-\u9fff·]{2,5}", value)
-            if han and (value[0] in P.SURNAMES or value[:2] in P.COMPOUND_SURNAMES) and len(value) <= 4:
-                return Value(value, piece.start, piece.start + len(value))
-            if P.EN_NAME.fullmatch(value) and not re.search(r"Resume|Curriculum|Vitae|CV|University", value):
-                return Value(value, piece.start, piece.end)
-        spaced = re.fullmatch(r"([\u4e00-\u9fff])\s([\u4e00-\u9fff])(?:\s([\u4e00-\u9fff]))?", line.text.strip())
-        if spaced and spaced.group(1) in P.SURNAMES:
-            return Value("".join(g for g in spaced.groups() if g), line.start, line.end)
-    return None
-
-
-def find_phone(text: str) -> Value | None:
-    found = jionlp.extract_phone_number(text, detail=True)
-    for item in sorted(found, key=lambda f: (f["type"] != "cell_phone", f["offset"][0])):
-        raw = item["text"]
-        start = item["offset"][0] + len(raw) - len(raw.lstrip())
-        digits = re.sub(r"\D", "", raw)
-        digits = re.sub(r"^(?:0086|86)(?=1\d{10}$)", "", digits)
-        return Value(digits if item["type"] == "cell_phone" else raw.strip(), start, start + len(raw.strip()))
-    return None
-
-
-def find_email(text: str) -> Value | None:
-    found = jionlp.extract_email(text, detail=True)
-    if not found:
-        return None
-    item = found[0]
-    return Value(item["text"], item["offset"][0], item["offset"][1])
-
-
 def skills(lines: list[Line]) -> list[Value]:
     out = []
     for line in lines:
@@ -338,46 +260,3 @@ def _unique(values) -> list[Value]:
             seen.add(value.value.casefold())
             out.append(value)
     return out
-
-
-def _month(value: Value | None, today: dt.date) -> int | None:
-    if value is None:
-        return None
-    if value.value == "present":
-        return today.year * 12 + today.month - 1
-    year, month = value.value.split("-")
-    return int(year) * 12 + int(month) - 1
-
-
-def timeline(resume: Resume, today: dt.date) -> tuple[list[Gap], float, int]:
-    """Gaps over six months between entries, years of work (overlaps once) and months of internships."""
-    entries = []
-    for e in resume.education:
-        entries.append((e, e.school.value if e.school else ""))
-    for x in resume.experience:
-        entries.append((x, x.employer.value if x.employer else ""))
-    spans = [(s, max(s, e), label, entry) for entry, label in entries
-             if (s := _month(entry.start, today)) is not None and (e := _month(entry.end, today)) is not None]
-    spans.sort(key=lambda item: item[0])
-    gaps, covered, last = [], None, ""
-    for start, end, label, entry in spans:
-        if covered is not None and start - covered > GAP_MONTHS:
-            gaps.append(Gap(_ym(covered), _ym(start), start - covered, last, label, entry.start_offset,
-                            entry.end_offset))
-        if covered is None or end >= covered:
-            covered, last = end, label
-    # months counted inclusively: 2017.03-2019.02 is two years of work
-    work = sorted((s, e + 1) for s, e, _, entry in spans if isinstance(entry, Experience) and entry.kind == "work")
-    intern = sum(e + 1 - s for s, e, _, entry in spans
-                 if isinstance(entry, Experience) and entry.kind == "internship")
-    months, reach = 0, None
-    for start, end in work:
-        start = start if reach is None else max(start, reach)
-        if end > start:
-            months += end - start
-        reach = end if reach is None else max(reach, end)
-    return gaps, round(months / 12, 1), intern
-
-
-def _ym(month: int) -> str:
-    return f"{month // 12}-{month % 12 + 1:02d}"
