@@ -1,0 +1,284 @@
+// The position editor: the question bank (questions with their rubric points) and the draw are edited here, the
+// whole position is sent as one JSON document that the server checks with the same rules as a file or the API,
+// and the previews follow what HR types. A field the server refused gets its message beside it.
+(() => {
+  "use strict";
+  const form = document.getElementById("position-form");
+  if (!form) return;
+  const list = document.getElementById("question-list");
+  const drawBox = document.getElementById("draw-table");
+  const preview = document.getElementById("preview");
+  const sum = document.querySelector("[data-testid=weight-sum]");
+  let doc = JSON.parse(document.getElementById("position-doc").textContent || "{}");
+  if (!Array.isArray(doc.questions)) doc.questions = [];
+  let active = 0;
+  const DIFFICULTY = [[1, "1 基础"], [2, "2 标准"], [3, "3 较难"]];
+  const NUMBER = /^-?\d+(\.\d+)?$/;
+
+  const el = (tag, attrs = {}, ...children) => {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs)) {
+      if (value === false || value === null || value === undefined) continue;
+      if (name === "text") node.textContent = value; else node.setAttribute(name, value === true ? "" : value);
+    }
+    children.forEach((child) => node.append(child));
+    return node;
+  };
+  const words = (value) => (Array.isArray(value) ? value.join("、") : "");
+  const splitWords = (text) => text.split(/[,，、;；\n]+/).map((w) => w.trim()).filter(Boolean);
+  const number = (text) => { const t = text.trim(); return t === "" ? undefined : (NUMBER.test(t) ? Number(t) : t); };
+
+  function field(path, label, control, extraClass = "") {
+    const id = "f-" + path.replace(/[^\w-]/g, "-");
+    control.id = id;
+    control.dataset.path = path;
+    return el("div", { class: `field ${extraClass}`, "data-field-box": path }, el("label", { for: id, text: label }), control);
+  }
+
+  function questionBox(q, i) {
+    const at = `questions[${i}]`;
+    const box = el("fieldset", { class: "question", "data-index": i });
+    const head = el("legend", {}, `第 ${i + 1} 题`);
+    const tools = el("span", { class: "tools" },
+      el("button", { type: "button", class: "btn link", "data-move": -1, "aria-label": `第 ${i + 1} 题上移`, text: "上移" }),
+      el("button", { type: "button", class: "btn link", "data-move": 1, "aria-label": `第 ${i + 1} 题下移`, text: "下移" }),
+      el("button", { type: "button", class: "btn link danger", "data-remove-question": "", "aria-label": `删除第 ${i + 1} 题`, text: "删除" }));
+    box.append(head, tools);
+    const difficulty = el("select", { "data-q": "difficulty" });
+    DIFFICULTY.forEach(([v, name]) => difficulty.append(el("option", { value: v, selected: (q.difficulty || 2) === v, text: name })));
+    box.append(el("div", { class: "fields" },
+      field(`${at}.key`, "题目代码", el("input", { "data-q": "key", value: q.key || "", autocomplete: "off" })),
+      field(`${at}.competency`, "能力项", el("input", { "data-q": "competency", value: q.competency || "", list: "competencies", placeholder: "如 服务意识" })),
+      field(`${at}.difficulty`, "难度", difficulty),
+      field(`${at}.think_seconds`, "思考时间（秒）", el("input", { "data-q": "think_seconds", inputmode: "numeric", value: q.think_seconds ?? "", placeholder: "同岗位" })),
+      field(`${at}.answer_seconds`, "作答时间（秒）", el("input", { "data-q": "answer_seconds", inputmode: "numeric", value: q.answer_seconds ?? "", placeholder: "同岗位" }))));
+    const text = el("textarea", { rows: 3, "data-q": "text" }); text.value = q.text || "";
+    const textEn = el("textarea", { rows: 2, "data-q": "text_en", lang: "en" }); textEn.value = q.text_en || "";
+    const flags = el("textarea", { rows: 2, "data-q": "red_flags", placeholder: "每行一个，如：保证收益" }); flags.value = (q.red_flags || []).join("\n");
+    box.append(field(`${at}.text`, "题目", text, "wide"), field(`${at}.text_en`, "英文题目（英文页面用）", textEn, "wide"),
+      field(`${at}.red_flags`, "红线表述", flags, "wide"));
+    const points = el("div", { class: "points", "data-field-box": `${at}.rubric` }, el("p", { class: "label", text: "评分要点" }));
+    (q.rubric || []).forEach((point, j) => points.append(pointBox(point, i, j)));
+    points.append(el("button", { type: "button", class: "btn", "data-add-point": "", text: "添加评分要点" }));
+    box.append(points);
+    return box;
+  }
+
+  function pointBox(point, i, j) {
+    const at = `questions[${i}].rubric[${j}]`;
+    const description = el("textarea", { rows: 2, "data-p": "description", placeholder: "好的回答会……" });
+    description.value = point.description || "";
+    return el("div", { class: "point", "data-point": j },
+      el("div", { class: "fields" },
+        field(`${at}.point`, `要点 ${j + 1}`, el("input", { "data-p": "point", value: point.point || "" })),
+        field(`${at}.keywords`, "关键词", el("input", { "data-p": "keywords", value: words(point.keywords), placeholder: "用逗号或顿号分隔" })),
+        field(`${at}.synonyms`, "近义词", el("input", { "data-p": "synonyms", value: words(point.synonyms) }))),
+      field(`${at}.description`, "说明", description, "wide"),
+      el("button", { type: "button", class: "btn link danger", "data-remove-point": "", text: `删除要点 ${j + 1}` }));
+  }
+
+  function renderQuestions() {
+    list.replaceChildren(...doc.questions.map(questionBox));
+    const names = [...new Set(doc.questions.map((q) => (q.competency || "").trim()).filter(Boolean))];
+    let datalist = document.getElementById("competencies");
+    if (!datalist) { datalist = el("datalist", { id: "competencies" }); form.append(datalist); }
+    datalist.replaceChildren(...["服务意识", "合规意识", "沟通表达", "抗压", "学习能力", "专业知识", ...names]
+      .filter((v, k, all) => all.indexOf(v) === k).map((v) => el("option", { value: v })));
+  }
+
+  function renderDraw() {
+    const bank = {};
+    doc.questions.forEach((q) => { const c = (q.competency || "").trim(); if (c) bank[c] = (bank[c] || 0) + 1; });
+    const draw = doc.draw && typeof doc.draw === "object" ? doc.draw : {};
+    const names = [...new Set([...Object.keys(bank), ...Object.keys(draw)])];
+    if (!names.length) { drawBox.replaceChildren(el("p", { class: "muted small", text: "题目填写能力项后，可在这里设置每个能力项抽几题。" })); return; }
+    const table = el("div", { class: "fields" });
+    names.forEach((name) => {
+      const input = el("input", { "data-draw": name, inputmode: "numeric", value: draw[name] ?? "", placeholder: "不抽" });
+      table.append(field(`draw.${name}`, `${name}（题库 ${bank[name] || 0} 题）`, input));
+    });
+    const total = Object.values(draw).reduce((a, n) => a + (Number.isInteger(n) ? n : 0), 0);
+    drawBox.replaceChildren(table, el("p", { class: "muted small", "data-testid": "draw-total", text: total ? `每位候选人共抽 ${total} 题（另加未填能力项的题目）。` : "不抽题：按顺序问全部题目。" }));
+  }
+
+  function setPath(target, path, value) {
+    const parts = path.split(".");
+    let node = target;
+    parts.slice(0, -1).forEach((part) => {
+      if (!node[part] || typeof node[part] !== "object" || Array.isArray(node[part])) node[part] = {};
+      node = node[part];
+    });
+    const last = parts[parts.length - 1];
+    if (value === undefined) delete node[last]; else node[last] = value;
+  }
+
+  function read(control) {
+    const kind = control.dataset.kind;
+    if (kind === "bool") return control.checked;
+    if (kind === "modes") return [...control.querySelectorAll("input:checked")].map((box) => box.value);
+    if (kind === "int" || kind === "number") return number(control.value);
+    if (kind === "words") return splitWords(control.value);
+    if (kind === "select") return control.value === "" ? null : control.value;
+    return control.value;
+  }
+
+  // The document as the form shows it now: the loaded one (so a key the form has no input for survives), with
+  // every input's value written in.
+  function collect() {
+    const out = JSON.parse(JSON.stringify(doc));
+    form.querySelectorAll("[data-kind]").forEach((control) => setPath(out, control.dataset.path, read(control)));
+    for (const key of ["dimensions", "thresholds", "next_round"]) {
+      if (out[key] && typeof out[key] === "object") {
+        Object.keys(out[key]).forEach((k) => { if (out[key][k] === undefined || out[key][k] === "") delete out[key][k]; });
+      }
+    }
+    out.questions = [...list.querySelectorAll(":scope > fieldset.question")].map((box, i) => {
+      const q = { ...(doc.questions[i] || {}) };
+      box.querySelectorAll("[data-q]").forEach((control) => {
+        const key = control.dataset.q;
+        let value = control.value;
+        if (key === "difficulty") value = Number(value);
+        else if (key === "think_seconds" || key === "answer_seconds") value = number(value);
+        else if (key === "red_flags") value = value.split("\n").map((w) => w.trim()).filter(Boolean);
+        else if (key === "competency" || key === "text_en") value = value.trim() === "" ? undefined : value;
+        if (value === undefined || (key === "red_flags" && !value.length)) delete q[key]; else q[key] = value;
+      });
+      const points = [...box.querySelectorAll("[data-point]")].map((pointEl, j) => {
+        const point = { ...((doc.questions[i] || {}).rubric || [])[j] };
+        pointEl.querySelectorAll("[data-p]").forEach((control) => {
+          const key = control.dataset.p;
+          const value = key === "keywords" || key === "synonyms" ? splitWords(control.value) : control.value;
+          if ((key === "description" && !value.trim()) || (key === "synonyms" && !value.length)) delete point[key];
+          else point[key] = value;
+        });
+        if (!point.keywords) point.keywords = [];
+        return point;
+      });
+      if (points.length || "rubric" in q) q.rubric = points;
+      return q;
+    });
+    const draw = {};
+    drawBox.querySelectorAll("[data-draw]").forEach((control) => {
+      const value = number(control.value);
+      if (value !== undefined) draw[control.dataset.draw] = value;
+    });
+    out.draw = draw;
+    return out;
+  }
+
+  function showSum(current) {
+    if (!sum) return;
+    const weights = Object.values(current.dimensions || {}).filter((w) => typeof w === "number");
+    const total = weights.reduce((a, w) => a + w, 0);
+    sum.textContent = weights.length ? ` 现在合计 ${Math.round(total * 1000) / 1000}` : " 现在用标准权重";
+    sum.classList.toggle("off", weights.length > 0 && Math.abs(total - 1) > 1e-6);
+  }
+
+  let timer = null;
+  let asked = 0;
+  function schedulePreview() {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const ticket = ++asked;
+      try {
+        const response = await fetch("/hr/positions/preview", {
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": form.elements.csrf.value },
+          body: JSON.stringify({ document: collect(), question: active }),
+        });
+        if (response.ok && ticket === asked) preview.innerHTML = await response.text();
+      } catch (err) { /* offline for a moment: the next keystroke asks again */ }
+    }, 350);
+  }
+
+  function changed() {
+    doc = collect();
+    showSum(doc);
+    schedulePreview();
+  }
+
+  function rebuild() {
+    renderQuestions();
+    renderDraw();
+    changed();
+  }
+
+  form.addEventListener("input", (event) => {
+    const box = event.target.closest("fieldset.question");
+    if (box) active = Number(box.dataset.index);
+    changed();
+    if (event.target.dataset.q === "competency") renderDraw();
+    if (event.target.dataset.draw !== undefined) {
+      const total = drawBox.querySelector("[data-testid=draw-total]");
+      if (total) { const n = Object.values(doc.draw).reduce((a, v) => a + (Number.isInteger(v) ? v : 0), 0); total.textContent = n ? `每位候选人共抽 ${n} 题（另加未填能力项的题目）。` : "不抽题：按顺序问全部题目。"; }
+    }
+  });
+  form.addEventListener("change", changed);
+  form.addEventListener("focusin", (event) => {
+    const box = event.target.closest("fieldset.question");
+    if (box && Number(box.dataset.index) !== active) { active = Number(box.dataset.index); schedulePreview(); }
+  });
+  form.addEventListener("click", (event) => {
+    const button = event.target.closest("button[type=button]");
+    if (!button) return;
+    doc = collect();
+    const box = button.closest("fieldset.question");
+    const i = box ? Number(box.dataset.index) : -1;
+    if (button.hasAttribute("data-add-question")) {
+      const keys = new Set(doc.questions.map((q) => q.key));
+      let n = doc.questions.length + 1;
+      while (keys.has(`q${n}`)) n += 1;
+      doc.questions.push({ key: `q${n}`, text: "", difficulty: 2, rubric: [] });
+      active = doc.questions.length - 1;
+    } else if (button.hasAttribute("data-remove-question")) {
+      if (doc.questions.length > 1 && window.confirm(`删除第 ${i + 1} 题？`)) doc.questions.splice(i, 1);
+      active = 0;
+    } else if (button.dataset.move) {
+      const to = i + Number(button.dataset.move);
+      if (to < 0 || to >= doc.questions.length) return;
+      [doc.questions[i], doc.questions[to]] = [doc.questions[to], doc.questions[i]];
+      active = to;
+    } else if (button.hasAttribute("data-add-point")) {
+      (doc.questions[i].rubric = doc.questions[i].rubric || []).push({ point: "", keywords: [] });
+    } else if (button.hasAttribute("data-remove-point")) {
+      doc.questions[i].rubric.splice(Number(button.closest("[data-point]").dataset.point), 1);
+    } else {
+      return;
+    }
+    rebuild();
+  });
+  form.addEventListener("submit", () => { form.elements.document.value = JSON.stringify(collect()); });
+
+  // The server's refusal names a field path (questions[2].rubric[0].point, dimensions, draw.服务意识): put its
+  // message beside that field, or the nearest box that holds it.
+  function placeError() {
+    const note = document.querySelector("[data-testid=error][data-field]");
+    if (!note || !note.dataset.field) return;
+    const path = note.dataset.field;
+    const message = note.textContent.replace(/^未保存：/, "");
+    const query = (p) => document.querySelector(`[data-path="${CSS.escape(p)}"]`)
+      || document.querySelector(`[data-field-box="${CSS.escape(p)}"]`);
+    let p = path;
+    let target = query(p);
+    while (!target) {
+      const shorter = p.replace(/(\.[^.[\]]+|\[\d+\])$/, "");
+      if (shorter === p || !shorter) break;
+      p = shorter;
+      target = query(p);
+    }
+    if (!target) return;
+    const box = target.closest("[data-field-box]") || target;
+    if (box.querySelector(":scope > .field-error")) return;  // the server already put it there
+    const id = "error-" + path.replace(/[^\w-]/g, "-");
+    box.append(el("p", { class: "field-error", role: "alert", id, "data-error-for": path, text: message }));
+    box.classList.add("invalid");
+    const control = box.matches("input, textarea, select") ? box : box.querySelector("input, textarea, select");
+    if (control) { control.setAttribute("aria-invalid", "true"); control.setAttribute("aria-describedby", id); }
+    box.scrollIntoView({ block: "center" });
+  }
+
+  renderQuestions();
+  renderDraw();
+  showSum(collect());
+  placeError();
+})();
