@@ -1,8 +1,8 @@
 """The operators' one command line: `python -m jobs.cli upgrade|seed|status|new NAME|token …|recordings rotate|check|
 rekey|retention|erase ID|sessions list|end USERID|positions templates|from-template SLUG|org sync|show|backup DIR|
-restore DIR|models setup|check`: migrations, the position seed and templates, organisation units, open-API tokens, re-sealing and checking recordings,
-re-sealing the personal data in the database, retention and erasure, HR members' sign-in sessions, backups and
-restores, and the offline models."""
+restore DIR|models setup|check`: migrations, the position seed and templates, organisation units, open-API tokens,
+re-sealing and checking recordings, re-sealing the personal data in the database, retention and erasure, HR members'
+sign-in sessions, backups and restores, and the offline models."""
 from __future__ import annotations
 
 import argparse
@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("name", help="who uses it; an HR userid lets it invite and decide as that member")
     create.add_argument("--role", choices=("full", "masked"), required=True,
                         help="full: sees personal data and may write; masked: reads masked data only")
+    create.add_argument("--unit", default="", help="an organisation unit's code: the token sees that unit and the "
+                        "units under it (default: everything)")
     token_sub.add_parser("list", help="list tokens (never the tokens themselves)")
     revoke = token_sub.add_parser("revoke", help="revoke a token at once")
     revoke.add_argument("name")
@@ -167,16 +169,23 @@ def _token(args: argparse.Namespace) -> int:
 
     if args.action == "create":
         try:
-            row, value = create_token(args.name, args.role, created_by="cli")
+            with db_session():
+                row, value = create_token(args.name, args.role, created_by="cli", unit=args.unit)
         except TokenError as exc:
             print(f"token error: {exc}", file=sys.stderr)
             return 2
-        print(f"token {row.name} ({row.role}); shown this once, keep it secret:\n{value}")
+        scope = f", unit {args.unit}" if args.unit else ""
+        print(f"token {row.name} ({row.role}{scope}); shown this once, keep it secret:\n{value}")
     elif args.action == "list":
-        for row in list_tokens():
+        with db_session():
+            rows = list_tokens()
+            units = {row.id: row.unit.code for row in rows if row.unit_id}
+        for row in rows:
             state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "live"
             used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
-            print(f"{row.name}\t{row.role}\t{state}\tcreated {row.created_at:%Y-%m-%d %H:%M}\tlast used {used}")
+            unit = units.get(row.id, "*")
+            print(f"{row.name}\t{row.role}\tunit {unit}\t{state}\tcreated {row.created_at:%Y-%m-%d %H:%M}\t"
+                  f"last used {used}")
     elif not revoke_token(args.name):
         print(f"token error: no live token named {args.name}", file=sys.stderr)
         return 2

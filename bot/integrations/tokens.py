@@ -9,7 +9,7 @@ import peewee as pw
 
 from bot.clock import utcnow
 from bot.store.db import database
-from bot.store.models import ApiToken, AuditLog
+from bot.store.models import ApiToken, AuditLog, OrgUnit
 
 ROLES = ("full", "masked")
 PREFIX = "ibk_"  # recognisable in a leaked-secrets scan
@@ -25,20 +25,25 @@ def hash_token(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def create_token(name: str, role: str, created_by: str = "cli") -> tuple[ApiToken, str]:
-    """Create a token; return its row and the token itself (shown once, never stored)."""
+def create_token(name: str, role: str, created_by: str = "cli", unit: str = "") -> tuple[ApiToken, str]:
+    """Create a token; return its row and the token itself (shown once, never stored). A token bound to a unit (by
+    code) sees that unit and the units under it; unbound, it sees everything."""
     if not NAME.fullmatch(name):
         raise TokenError("a token name is 1-60 letters, digits or _ . @ -")
     if role not in ROLES:
         raise TokenError(f"role must be one of {', '.join(ROLES)}")
+    bound = OrgUnit.get_or_none(OrgUnit.code == unit.strip().lower()) if unit.strip() else None
+    if unit.strip() and bound is None:
+        raise TokenError(f"no organisation unit with code {unit!r} (python -m jobs.cli org show lists them)")
     value = PREFIX + secrets.token_urlsafe(32)
     try:
         with database.atomic():
-            row = ApiToken.create(name=name, token_hash=hash_token(value), role=role, created_by=created_by[:64])
+            row = ApiToken.create(name=name, token_hash=hash_token(value), role=role, created_by=created_by[:64],
+                                  unit=bound)
     except pw.IntegrityError:
         raise TokenError(f"a token named {name} exists already (revoked tokens keep their names)") from None
     AuditLog.create(actor=created_by[:64], action="api:token.create", target_type="api_token",
-                    target_id=str(row.id), detail={"name": name, "role": role})
+                    target_id=str(row.id), detail={"name": name, "role": role, "unit": bound.code if bound else ""})
     return row, value
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from bot.store.db import database
-from bot.store.models import AuditLog, OrgUnit, Position, UnitMember
+from bot.store.models import ApiToken, AuditLog, OrgUnit, Position, UnitMember
 
 ROLE_KEYS = {"leads": "hr_lead", "recruiters": "recruiter", "interviewers": "interviewer"}
 UNIT_KEYS = {"code", "name", "units", *ROLE_KEYS}
@@ -101,6 +101,13 @@ def sync(units: list[dict[str, Any]], actor: str = "organisation-file") -> dict[
                        .where(Position.unit.in_([u.id for u in gone]))}) if gone else []
         if held:
             raise OrganisationError(f"units that still have positions cannot be removed; move these first: {held}")
+        bound = sorted(t.name for t in ApiToken.select().where(ApiToken.unit.in_([u.id for u in gone])
+                                                                & ApiToken.revoked_at.is_null())) if gone else []
+        if bound:
+            raise OrganisationError(f"units that open-API tokens are bound to cannot be removed; revoke these first: "
+                                    f"{bound}")
+        if gone:  # a revoked token opens nothing, whatever it was bound to
+            ApiToken.update(unit=None).where(ApiToken.unit.in_([u.id for u in gone])).execute()
         counts = {"added": 0, "changed": 0, "removed": len(gone), "members": 0}
         by_code: dict[str, OrgUnit] = {}
         for unit in units:  # parents first, so each parent exists when its children are saved

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from peewee import JOIN
 
 from bot.clock import local_time
+from bot.org.access import Access
 from bot.privacy.cells import safe_cell
 from bot.privacy.roles import candidate_view
 from bot.store.models import Candidate, Decision, Interview, Invitation, Position, Report
@@ -29,8 +30,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 STATUS = {"in_progress": "面试中", "completed": "已完成"}
 
 
-def interview_rows(position_slug: str | None, role: str) -> list[dict[str, Any]]:
-    """One row per interview (of one position, or all), oldest first; the candidate as role may see them."""
+def interview_rows(position_slug: str | None, role: str, within: Access | None = None) -> list[dict[str, Any]]:
+    """One row per interview (of one position, or all), oldest first; the candidate as role may see them; only the
+    positions `within` may see (None: all)."""
     query = (Interview.select(Interview, Invitation, Position, Candidate, Report, Decision)
              .join(Invitation)
              .join(Position)
@@ -42,6 +44,8 @@ def interview_rows(position_slug: str | None, role: str) -> list[dict[str, Any]]
              .join(Decision, join_type=JOIN.LEFT_OUTER, on=(Decision.interview == Interview.id), attr="decision"))
     if position_slug is not None:
         query = query.where(Position.slug == position_slug)
+    if within is not None:
+        query = query.where(within.clause())
     rows = []
     for interview in query.order_by(Interview.id).iterator():
         invitation = interview.invitation

@@ -413,6 +413,7 @@ class ApiToken(BaseModel):
     name = pw.CharField(max_length=64, unique=True)
     token_hash = pw.CharField(max_length=64, unique=True)
     role = pw.CharField(max_length=16, default="masked")  # full | masked (never sees personal data)
+    unit = pw.ForeignKeyField(OrgUnit, null=True, backref="tokens")  # sees this unit's subtree; None: everything
     created_by = pw.CharField(max_length=64, default="")
     created_at = pw.DateTimeField(default=utcnow)
     last_used_at = pw.DateTimeField(null=True)

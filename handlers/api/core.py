@@ -10,9 +10,10 @@ from typing import Any
 from flask import Response, current_app, g, make_response, request
 
 from bot.errors import UserError
+from bot.org.access import Access, everything, within
 from bot.privacy.roles import RECRUITER, VIEWER
 from bot.store.kv import get_redis
-from bot.store.models import ApiToken, AuditLog
+from bot.store.models import ApiToken, AuditLog, Position
 
 IDEMPOTENCY_TTL = 86400  # a retried POST within a day is answered again, not done again
 IN_FLIGHT_TTL = 60       # a request holding its key longer than this has died; the key may be used again
@@ -62,6 +63,19 @@ def token() -> ApiToken:
 def privacy_role() -> str:
     """The bot.privacy.roles role of the current token: full → recruiter, anything else → viewer (masked)."""
     return RECRUITER if token().role == "full" else VIEWER
+
+
+def access() -> Access:
+    """What the current token may see: its unit's subtree, or everything when it is bound to none."""
+    if "api_access" not in g:
+        g.api_access = within(token().unit, privacy_role()) if token().unit_id else everything(privacy_role())
+    return g.api_access
+
+
+def visible(position: Position, what: str) -> None:
+    """A 404 (not a 403: the token learns nothing of what lies outside its unit) unless it may see the position."""
+    if not access().sees(position):
+        raise not_found(what)
 
 
 def body() -> Any:

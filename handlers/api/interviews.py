@@ -11,6 +11,7 @@ from bot.reports import export
 from bot.store.models import Decision, Interview, Position, Report
 from handlers.api.core import (
     ApiError,
+    access,
     audit,
     body,
     idempotent,
@@ -20,6 +21,7 @@ from handlers.api.core import (
     replayable,
     respond,
     settings,
+    visible,
 )
 from handlers.api.core import token as current_token
 from handlers.api.hiring import acting_hr
@@ -36,6 +38,7 @@ def _position(slug: str | None) -> Position | None:
     position = Position.get_or_none(Position.slug == slug)
     if position is None:
         raise not_found("position")
+    visible(position, "position")
     return position
 
 
@@ -70,6 +73,7 @@ def get_report(interview_id: int) -> Response:
     interview = Interview.get_or_none(Interview.id == interview_id)
     if interview is None:
         raise not_found("interview")
+    visible(interview.invitation.position, "interview")
     report = Report.get_or_none(Report.interview == interview_id)
     if report is None:
         raise ApiError(404, "report_not_ready", "the report is not ready: the interview is not complete or scored yet")
@@ -92,6 +96,7 @@ def decide() -> Response:
     interview = Interview.get_or_none(Interview.id == data["interview_id"])
     if interview is None:
         raise not_found("interview")
+    visible(interview.invitation.position, "interview")
     report = Report.get_or_none(Report.interview == interview.id)
     if report is None:
         raise ApiError(409, "report_not_ready", "the interview has no report yet; decide once it is scored",
@@ -126,7 +131,7 @@ def _export(kind: str) -> Response:
     args = query()
     position = _position(args["position"])
     role = _export_role(args["view"])
-    rows = export.interview_rows(position.slug if position else None, role)
+    rows = export.interview_rows(position.slug if position else None, role, within=access())
     if sees_personal_data(role):  # who took personal data out, and how much
         audit("export", "position", position.slug if position else "*", rows=len(rows), format=kind)
     data, content_type = (export.to_csv(rows), "text/csv; charset=utf-8") if kind == "csv" else (

@@ -12,6 +12,7 @@ from bot.privacy import scrub as privacy_scrub
 from bot.privacy.roles import VIEWER, candidate_view, sees_personal_data
 from bot.store.models import Answer, Candidate, Decision, Interview, Invitation, Position, Report
 from config.settings import Settings
+from handlers.api.core import access
 
 
 def position_out(position: Position) -> dict[str, Any]:
@@ -54,12 +55,13 @@ def decision_state(decision: Decision) -> dict[str, Any]:
 
 
 def interviews_query() -> pw.ModelSelect:
-    """Interviews with their invitation, position and candidate, in one query."""
+    """Interviews with their invitation, position and candidate, in one query; only those the token may see."""
     return (Interview.select(Interview, Invitation, Position, Candidate)
             .join(Invitation)
             .join(Position)
             .switch(Invitation)
-            .join(Candidate))
+            .join(Candidate)
+            .where(access().clause()))
 
 
 def interviews_out(settings: Settings, interviews: list[Interview], role: str) -> list[dict[str, Any]]:

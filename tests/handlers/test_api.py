@@ -613,7 +613,7 @@ def test_token_commands(env, capsys):
     token = capsys.readouterr().out.strip().splitlines()[-1]
     assert token.startswith("ibk_") and main(["token", "list"]) == 0
     listed = capsys.readouterr().out
-    assert "moka\tmasked\tlive" in listed and token not in listed
+    assert "moka\tmasked\tunit *\tlive" in listed and token not in listed
     assert main(["token", "revoke", "moka"]) == 0 and main(["token", "revoke", "moka"]) == 2
     assert main(["token", "create", "moka", "--role", "full"]) == 2
 

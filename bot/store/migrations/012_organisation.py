@@ -7,7 +7,7 @@ from peewee_migrate import Migrator
 
 
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
-    """Add org_unit, unit_member and position_member; position.status and position.unit_id."""
+    """Add org_unit, unit_member and position_member; position.status and position.unit_id; api_token.unit_id."""
 
     @migrator.create_model
     class OrgUnit(pw.Model):
@@ -55,11 +55,14 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
     migrator.sql("ALTER TABLE position ADD COLUMN unit_id INTEGER REFERENCES org_unit (id) ON DELETE SET NULL")
     migrator.sql("UPDATE position SET status = 'closed' WHERE NOT is_open")
     migrator.sql("CREATE INDEX position_unit_id ON position (unit_id)")
+    # a token bound to a unit sees its subtree; no unit: everything, as every token did before
+    migrator.sql("ALTER TABLE api_token ADD COLUMN unit_id INTEGER REFERENCES org_unit (id)")
 
 
 def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
     """Drop what migrate added."""
     migrator.sql("DROP INDEX position_unit_id")
+    migrator.remove_fields("api_token", "unit_id")
     migrator.remove_fields("position", "status", "unit_id")
     migrator.remove_model("position_member")
     migrator.remove_model("unit_member")
