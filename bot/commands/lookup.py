@@ -6,6 +6,7 @@ from bot.commands.registry import CommandError
 # find_candidate: a candidate by the userid, WeChat id or name a recruiter types (shared with rescheduling)
 from bot.invitations import reach
 from bot.invitations.invites import find_candidate, find_position, open_titles  # noqa: F401
+from bot.org.access import in_scope
 from bot.store.models import Candidate, Decision, Interview, Invitation, Position, Report
 
 
@@ -18,10 +19,11 @@ def position_named(name: str) -> Position:
 
 
 def latest_report(candidate: Candidate | None) -> Report | None:
-    """Return the candidate's most recent report, or None."""
+    """Return the candidate's most recent report the acting member may see, or None."""
     if candidate is None:
         return None
-    return (Report.select().join(Interview).join(Invitation).where(Invitation.candidate == candidate)
+    return (Report.select().join(Interview).join(Invitation).join(Position)
+            .where((Invitation.candidate == candidate) & in_scope())
             .order_by(Report.created_at.desc()).first())
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bot.commands.lookup import find_candidate
 from bot.commands.registry import CommandError, UsageError, command
-from bot.invitations.invites import latest_invitation
+from bot.invitations.invites import latest_invitation, visible_candidate
 from bot.store.models import AuditLog, Candidate
 from bot.wecom import notify
 from config.settings import get_settings
@@ -46,4 +46,5 @@ def reply(who: str, text: str, *, userid: str, key: str) -> str:
 def _by_number(ref: str) -> Candidate | None:
     """#42: a candidate with no name or WeCom id is named by their number in the forwarded message."""
     number = ref[1:]
-    return Candidate.get_or_none(Candidate.id == int(number)) if number.isdigit() and len(number) < 19 else None
+    found = Candidate.get_or_none(Candidate.id == int(number)) if number.isdigit() and len(number) < 19 else None
+    return found if visible_candidate(found) else None

@@ -11,6 +11,7 @@ import peewee as pw
 from bot.clock import CN_TZ, deadline_on, local_time, utcnow
 from bot.errors import WeComError
 from bot.links import invitation_link
+from bot.org.access import acting, in_scope
 from bot.store.db import database, db_session
 from bot.store.kv import get_redis
 from bot.store.models import AuditLog, Candidate, Invitation, OutboundMessage, Position
@@ -32,13 +33,14 @@ STATUS_NAMES = {"created": "发送中", "sent": "已送达", "opened": "已打�
 
 
 def open_titles() -> str:
-    """The open positions' titles, for a "no such position" answer."""
-    return "、".join(p.title for p in Position.select().where(Position.is_open)) or "-"
+    """The open positions' titles (those the acting member may see), for a "no such position" answer."""
+    return "、".join(p.title for p in Position.select().where(Position.is_open & in_scope())) or "-"
 
 
 def find_position(name: str) -> Position | None:
-    """Find an open position by its title or slug."""
-    return Position.get_or_none(((Position.title == name) | (Position.slug == name)) & Position.is_open)
+    """Find an open position by its title or slug, among those the acting member may see."""
+    return Position.get_or_none(((Position.title == name) | (Position.slug == name)) & Position.is_open
+                                & in_scope())
 
 
 def _candidate(userid: str, position: Position) -> Candidate:
@@ -230,10 +232,27 @@ def expire_invitations() -> int:
 
 
 def find_candidate(ref: str) -> Candidate | None:
-    """A candidate by WeCom userid, WeChat external id, or (most recently created) name."""
-    return (Candidate.get_or_none(Candidate.wecom_userid == ref)
-            or Candidate.get_or_none(Candidate.external_userid == ref)
-            or Candidate.select().where(Candidate.lookup("name", ref)).order_by(Candidate.id.desc()).first())
+    """A candidate by WeCom userid, WeChat external id, or (most recently created) name; when a member is acting,
+    only a candidate invited to a position they may see (another branch's candidates are not found)."""
+    query = Candidate.select()
+    if acting() is not None:
+        query = query.where(Candidate.id.in_(Invitation.select(Invitation.candidate).join(Position)
+                                             .where(in_scope())))
+    return (query.where(Candidate.wecom_userid == ref).first()
+            or query.where(Candidate.external_userid == ref).first()
+            or query.where(Candidate.lookup("name", ref)).order_by(Candidate.id.desc()).first())
+
+
+def visible_candidate(candidate: Candidate | None) -> bool:
+    """Whether the acting member may see the candidate: invited to a position they may see, or, never invited (a
+    WeChat user who wrote in), when they see the root."""
+    access = acting()
+    if candidate is None or access is None or access.everything:
+        return candidate is not None
+    invited = Invitation.select().where(Invitation.candidate == candidate)
+    if not invited.exists():
+        return None in access.units
+    return invited.join(Position).where(in_scope()).exists()
 
 
 def latest_invitation(candidate: Candidate) -> Invitation | None:
