@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
+import yaml
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -26,13 +28,32 @@ def create_sandbox_app(settings: Settings, callback_url: str | None = None) -> F
         corp_id=settings.wecom_corp_id,
         corp_secret=settings.wecom_secret,
         agent_id=settings.wecom_agent_id,
-        members=tuple(sorted(settings.hr_userids | settings.hr_viewers | settings.hr_leads | settings.admin_userids))
+        members=tuple(sorted(settings.hr_userids | settings.hr_viewers | settings.hr_leads | settings.admin_userids
+                             | organisation_members(settings.organisation_path)))
         + DEFAULT_CANDIDATES,
         company_name=settings.company_name,
     )
     for blueprint in (api.bp, api_contacts.bp, console.bp, actions.bp, pages.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+def organisation_members(path: Path | None) -> frozenset[str]:
+    """The sandbox company's members named in the organisation file (its units' leads, recruiters, interviewers),
+    so they can sign in and chat. A file that does not read adds no one: the product's own sync reports it."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) if path else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return frozenset()
+    found: set[str] = set()
+    units = doc.get("units") if isinstance(doc, dict) else None
+    while isinstance(units, list) and units:
+        unit = units.pop()
+        if isinstance(unit, dict):
+            for key in ("leads", "recruiters", "interviewers"):
+                found |= {u for u in unit.get(key) or [] if isinstance(u, str)}
+            units.extend(unit.get("units") or [] if isinstance(unit.get("units"), list) else [])
+    return frozenset(found)
 
 
 @dataclass

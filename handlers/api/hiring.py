@@ -10,6 +10,7 @@ from flask import Blueprint, Response, request
 
 from bot.bulk.fields import EMAIL, normalise_phone
 from bot.invitations.invites import open_invitation, queue_card
+from bot.org.access import is_recruiter
 from bot.positions import versions
 from bot.positions.catalog import PositionChanged, PositionFileError, digest_of, parse_position_doc, save_position
 from bot.store.db import database
@@ -201,10 +202,11 @@ def get_invitation(invitation_id: int) -> Response:
 
 
 def acting_hr(given: str | None, field: str) -> str:
-    """The HR member a request acts for: the body's field, else the token's name; one of HR_USERIDS."""
+    """The HR member a request acts for: the body's field, else the token's name; a recruiter (HR_USERIDS, HR_LEADS,
+    or a unit's or position team's recruiter: bot/org)."""
     userid = given or token().name
-    if userid not in settings().hr_userids:
-        raise ApiError(422, "not_hr", f"{field} must name an HR member (HR_USERIDS); {userid[:64]} is not one",
+    if not is_recruiter(settings(), userid):
+        raise ApiError(422, "not_hr", f"{field} must name an HR member (a recruiter); {userid[:64]} is not one",
                        path=f"/{field}")
     return userid
 

@@ -92,11 +92,11 @@ def _decision_answer(recipe: dict[str, Any]) -> dict[str, Any]:
 def decide() -> Response:
     """Take HR's decision as the result card's buttons do: once per interview, the candidate told once."""
     data = body()
-    userid = acting_hr(data.get("by"), "by")
     interview = Interview.get_or_none(Interview.id == data["interview_id"])
     if interview is None:
         raise not_found("interview")
     visible(interview.invitation.position, "interview")
+    userid = acting_hr(data.get("by"), "by")
     report = Report.get_or_none(Report.interview == interview.id)
     if report is None:
         raise ApiError(409, "report_not_ready", "the interview has no report yet; decide once it is scored",

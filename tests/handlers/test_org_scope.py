@@ -1,0 +1,146 @@
+"""Organisation units on every surface: a recruiter of 上海分行 finds nothing of 北京分行's position (HR pages,
+pool, export, open API, chat commands), and 北京分行's result cards reach only its team; the global lists keep
+working as the root's team. Units are the shipped example (config/organisation.example.yaml): 北京分行 (lead
+bj_lead, recruiter bj_zhou, interviewer bj_mgr) with 西城支行 (recruiter bj_wu) under it, 上海分行 (recruiter sh_chen,
+interviewer sh_mgr)."""
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+import requests
+
+from tests.support.chat import cards, texts, token_of
+from tests.support.h5 import answer, consent
+from tests.support.hr import login
+
+SAID = "我会先耐心倾听客户的诉求，核实业务规定，再给出方案并跟进结果。我的名字叫林晓北。"
+
+
+def interview(stack, recruiter: str, position: str, who: str) -> int:
+    """recruiter invites who from chat; who consents and types every drawn question; return the report's id."""
+    from bot.store.models import Candidate, Invitation, Report
+
+    stack.say(recruiter, f"/invite {position} {who}")
+    stack.drain()
+    found = [m for m in stack.inbox(who) if m["msgtype"] == "template_card"]
+    assert found, texts(stack, recruiter)
+    client, base = stack.app.test_client(), f"/h5/api/{token_of(found[-1]['card']['card_action']['url'])}"
+    consent(client, base)
+    for q in client.get(f"{base}/state").json["questions"]:
+        assert answer(client, base, q["key"], SAID).status_code == 200
+    stack.drain()
+    invitation = Invitation.select().join(Candidate).where(Candidate.wecom_userid == who).get()
+    return Report.select().join_from(Report, Invitation.interviews.rel_model).where(
+        Report.interview.in_([i.id for i in invitation.interviews])).get().id
+
+
+@pytest.fixture
+def campaign(stack):
+    """北京分行's 客户经理 (rm-bj, team: bj_zhou, bj_mgr as hiring manager) and 上海分行's (rm-sh), one candidate
+    each with a report; 柜员 stays at the root (hr_li's)."""
+    from bot.org import team, units
+    from bot.positions.templates import create_from_template
+    from bot.store.models import Position
+
+    units.sync(units.load(stack.settings.organisation_path))
+    bj = create_from_template("retail-rm-campus", "rm-bj", "客户经理（北京分行）")
+    sh = create_from_template("retail-rm-campus", "rm-sh", "客户经理（上海分行）")
+    team.assign(bj, units.by_code("bj"), team.parse_team({"recruiters": ["bj_zhou"], "hiring_manager": "bj_mgr"}),
+                "test")
+    team.assign(sh, units.by_code("sh"), team.parse_team(None), "test")
+    reports = {"bj": interview(stack, "bj_zhou", "rm-bj", "zhangsan"),
+               "sh": interview(stack, "sh_chen", "rm-sh", "lisi")}
+    return {"reports": reports, "bj": Position.get(Position.slug == "rm-bj"), "sh": sh}
+
+
+def test_the_hr_pages_show_a_recruiter_only_their_units(stack, campaign):
+    bj_report, sh_report = campaign["reports"]["bj"], campaign["reports"]["sh"]
+    shanghai = login(stack, "sh_chen")
+    home = shanghai.get(f"{stack.base}/hr/", timeout=30).text
+    assert "客户经理（上海分行）" in home and "客户经理（北京分行）" not in home and "柜员" not in home
+    for path in (f"/hr/reports/{bj_report}", f"/hr/compare?r={bj_report},{sh_report}", "/hr/positions/rm-bj",
+                 "/hr/positions/rm-bj/export.csv", "/hr/positions/rm-bj/export.xlsx", "/hr/pool?position=rm-bj"):
+        refused = shanghai.get(f"{stack.base}{path}", timeout=30)
+        assert refused.status_code == 403 and "不在您负责的机构范围内" in refused.text, path
+    assert shanghai.get(f"{stack.base}/hr/reports/{sh_report}", timeout=30).status_code == 200
+    pool = shanghai.get(f"{stack.base}/hr/pool", params={"q": "倾听 诉求 方案"}, timeout=30).text
+    assert f"/hr/reports/{sh_report}" in pool and f"/hr/reports/{bj_report}" not in pool
+    sheet = openpyxl.load_workbook(io.BytesIO(shanghai.get(f"{stack.base}/hr/positions/rm-sh/export.xlsx",
+                                                           timeout=30).content))
+    assert sheet.active.max_row == 2  # the header and 上海分行's one interview
+
+    beijing = login(stack, "bj_zhou")
+    assert beijing.get(f"{stack.base}/hr/reports/{bj_report}", timeout=30).status_code == 200
+    assert beijing.get(f"{stack.base}/hr/reports/{sh_report}", timeout=30).status_code == 403
+    # the hiring manager reads 北京分行's report masked, and nothing of 上海分行's
+    manager = login(stack, "bj_mgr")
+    page = manager.get(f"{stack.base}/hr/reports/{bj_report}", timeout=30)
+    assert page.status_code == 200 and "林晓北" not in page.text
+    assert manager.get(f"{stack.base}/hr/reports/{sh_report}", timeout=30).status_code == 403
+    # a root recruiter (HR_USERIDS) sees the root's positions only; the branch lead the branch and its sub-branches
+    root = login(stack, "hr_li")
+    assert root.get(f"{stack.base}/hr/reports/{bj_report}", timeout=30).status_code == 403
+    lead = login(stack, "bj_lead")
+    assert lead.get(f"{stack.base}/hr/reports/{bj_report}", timeout=30).status_code == 200
+    assert lead.get(f"{stack.base}/hr/audit", timeout=30).status_code == 403  # company-wide: not a branch's lead
+    admin = login(stack, "admin_sun")
+    for report in (bj_report, sh_report):
+        assert admin.get(f"{stack.base}/hr/reports/{report}", timeout=30).status_code == 200
+
+
+def test_a_token_bound_to_a_unit_sees_only_its_subtree(stack, campaign):
+    from bot.integrations.tokens import create_token
+    from bot.store.models import Report
+
+    _, shanghai = create_token("sh-ats", "full", unit="sh")
+    _, company = create_token("hq-ats", "full")
+    bj_interview = Report.get_by_id(campaign["reports"]["bj"]).interview_id
+    sh_interview = Report.get_by_id(campaign["reports"]["sh"]).interview_id
+
+    def get(token: str, path: str, **params) -> requests.Response:
+        return requests.get(f"{stack.base}/api/v1{path}", headers={"Authorization": f"Bearer {token}"},
+                            params=params, timeout=30)
+
+    listed = [i["id"] for i in get(shanghai, "/interviews").json()["items"]]
+    assert listed == [sh_interview]
+    for path in (f"/interviews/{bj_interview}", f"/reports/{bj_interview}"):
+        assert get(shanghai, path).status_code == 404, path
+    assert get(shanghai, "/interviews", position="rm-bj").status_code == 404
+    assert "lisi" in get(shanghai, "/export/interviews.csv").text and "zhangsan" not in get(
+        shanghai, "/export/interviews.csv").text
+    decided = requests.post(f"{stack.base}/api/v1/decisions", json={"interview_id": bj_interview, "outcome": "pass"},
+                            headers={"Authorization": f"Bearer {shanghai}", "Idempotency-Key": "d-1"}, timeout=30)
+    assert decided.status_code == 404
+    assert sorted(i["id"] for i in get(company, "/interviews").json()["items"]) == sorted([bj_interview,
+                                                                                         sh_interview])
+
+
+def test_chat_commands_of_another_branch_find_nothing(stack, campaign):
+    for command in ("/report zhangsan", "/status rm-bj", "/invite rm-bj wangwu", "/compare zhangsan lisi"):
+        stack.say("sh_chen", command)
+        stack.drain()
+    said = "\n".join(texts(stack, "sh_chen"))
+    assert "客户经理（北京分行）" not in said and not [m for m in stack.inbox("wangwu")]
+    assert not cards(stack, "sh_chen", prefix=f"decide:{campaign['reports']['bj']}:")  # no card of zhangsan
+    stack.say("sh_chen", "/positions")
+    stack.drain()
+    listing = texts(stack, "sh_chen")[-1]
+    assert "rm-sh" in listing and "rm-bj" not in listing and "teller" not in listing
+    stack.say("bj_zhou", "/report zhangsan")
+    stack.drain()
+    assert len(cards(stack, "bj_zhou")) == 2  # the result card, and the one /report sent again
+
+
+def test_result_cards_reach_only_the_positions_team(stack, campaign):
+    bj = f"decide:{campaign['reports']['bj']}:"
+    assert len(cards(stack, "bj_zhou", prefix=bj)) == 1  # the recruiter who invited, on the team
+    assert not cards(stack, "sh_chen", prefix=bj)
+    for outsider in ("hr_li", "hr_wang", "sh_mgr"):
+        assert not cards(stack, outsider), outsider
+    masked = [m for m in stack.inbox("bj_mgr") if m["msgtype"] == "template_card"]
+    assert len(masked) == 1 and not masked[0]["card"].get("button_list")
+    assert "zhangsan" not in str(masked[0]["card"]) and "林晓北" not in str(masked[0]["card"])
+    # 上海分行's position has no team: its unit's recruiter gets the card
+    assert cards(stack, "sh_chen", prefix=f"decide:{campaign['reports']['sh']}:")
