@@ -247,8 +247,7 @@ def _unread(turn: Turn, mentions: list[Mention]) -> str:
         return "noted"
     when = timeparse.parse_when(turn.text, dt.datetime.now(CN_TZ))
     if when.status != "none" or timeparse.wants_reschedule(turn.text):
-        return "reschedule:" + reschedule(turn.invitation, turn.text, actor=turn.user, request_key=turn.key,
-                                          when=when)
+        return "reschedule:" + reschedule(turn.invitation, turn.text, actor=turn.user, request_key=turn.key)
     return forward(turn)
 
 

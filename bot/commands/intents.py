@@ -124,7 +124,7 @@ def review(turn: Turn) -> str:
             "another time", "more time"))
 def reschedule(turn: Turn) -> str:
     """Move the second round or extend the AI interview to the time the message gives (or ask for one)."""
-    return move(turn.invitation, turn.text, actor=turn.user, request_key=turn.key, when=_when(turn.text))
+    return move(turn.invitation, turn.text, actor=turn.user, request_key=turn.key)
 
 
 def _when(text: str) -> timeparse.When:

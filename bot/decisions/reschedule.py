@@ -1,33 +1,48 @@
 """Moving a candidate's next appointment (the second round) or the AI interview's deadline to a time written in
-plain Chinese, at the candidate's request in chat or HR's /reschedule; both sides are told."""
+plain Chinese, at the candidate's request in chat or HR's /reschedule; both sides are told.
+
+When the time is unclear we ask, and a question that proposes a day ("请问您希望改到12月7日（周一）下午的几点？")
+is remembered in Redis for a day, per invitation and asker (the candidate, or the HR member): the answer ("3点")
+is read on that day, not today. A time that is read in full spends the proposal."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
-from bot.clock import CN_TZ, deadline_on, local_time
+from bot.clock import CN_TZ, deadline_on, local_time, utcnow
 from bot.decisions import timeparse
 from bot.decisions.results import when_text
 from bot.decisions.timeparse import When
 from bot.invitations.invites import OPEN_STATES, find_candidate, latest_invitation
 from bot.links import invitation_link
 from bot.store.db import db_session
+from bot.store.kv import get_redis
 from bot.store.models import Appointment, AuditLog, Invitation
 from bot.wecom import messages, notify
 from config.settings import get_settings
 
 MAX_EXTENSION_DAYS = 14  # an AI interview's deadline moves at most this far past the original one
+PROPOSAL_SECONDS = 24 * 3600  # how long the day our question proposed waits for the answer
 
 
 def _reply(invitation: Invitation, template: str, request_key: str, **values) -> None:
     notify.to_candidate(invitation, template, f"{request_key}:reply", purpose="candidate", **values)
 
 
-def reschedule(invitation: Invitation, text: str, *, actor: str, request_key: str, by_hr: bool = False,
-               when: When | None = None) -> str:
+def now_cn() -> dt.datetime:
+    """Now in Beijing time: the moment every time a person writes is read against (tests move utcnow)."""
+    return utcnow().replace(tzinfo=dt.UTC).astimezone(CN_TZ)
+
+
+def reschedule(invitation: Invitation, text: str, *, actor: str, request_key: str, by_hr: bool = False) -> str:
     """Move the candidate's next appointment (or AI-interview deadline) to the time in text, or ask."""
-    when = when or timeparse.parse_when(text, dt.datetime.now(CN_TZ))
+    key = _proposal_key(invitation, actor if by_hr else "candidate")
+    when = timeparse.parse_when(text, now_cn(), **_proposed(key))
     if when.status != "ok":
+        if when.day is not None:
+            get_redis().set(key, json.dumps({"day": when.day.isoformat(), "part": when.part}), ex=PROPOSAL_SECONDS)
         return _ask_hr(actor, when, request_key) if by_hr else _ask_candidate(invitation, when, request_key)
+    get_redis().delete(key)
     appointment = Appointment.get_or_none((Appointment.invitation == invitation)
                                           & (Appointment.kind == "second_round"))
     if appointment is not None:
@@ -39,6 +54,19 @@ def reschedule(invitation: Invitation, text: str, *, actor: str, request_key: st
     else:
         _reply(invitation, "reschedule_nothing", request_key)
     return "nothing"
+
+
+def _proposal_key(invitation: Invitation, asker: str) -> str:
+    return f"reschedule:proposed:{invitation.id}:{asker[:64]}"
+
+
+def _proposed(key: str) -> dict:
+    """The day (and part of it) our last question to this asker proposed, as parse_when takes them."""
+    raw = get_redis().get(key)
+    if not raw:
+        return {}
+    found = json.loads(raw)
+    return {"day": dt.date.fromisoformat(found["day"]), "part": found["part"]}
 
 
 def _ask_candidate(invitation: Invitation, when: When, request_key: str) -> str:

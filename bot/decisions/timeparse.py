@@ -19,6 +19,9 @@ Everything is relative to `now` in UTC+8 (a naive `now` is taken as UTC+8); week
 - Before now → "past"; dates and times that cannot exist (2月30日, 25点, 14:75, 下午4点到2点) → "invalid";
   more than 180 days ahead → "ambiguous" (confirm). A week or month (下周) or a shift (推迟3天) → "ambiguous".
   Years, durations (3年经验), 现在 and greetings (下午好) are not times.
+- A follow-up to our own question ("请问您希望改到12月7日（周一）下午的几点？" → "3点"): the caller passes the day (and
+  part of the day) the question proposed, and a time without a day of its own is read on that day ("3点" → 12月7日
+  15:00, "晚上8点" → 12月7日 20:00); a message that names a day ("后天3点") keeps its own.
 - Only the first 300 characters are read, and runs of over 30 time-like characters are skipped: jionlp's
   extractor spends ~10 ms per character on them (10 KB of "明天下午" took over two minutes).
 """
@@ -118,6 +121,8 @@ class When:
     end: dt.datetime | None = None
     question: str = ""
     text: str = ""
+    day: dt.date | None = None  # the day a question proposes ("…12月7日（周一）下午的几点？"), for the answer
+    part: str = ""              # and the part of that day it names (下午)
 
 
 @dataclass(frozen=True)
@@ -133,10 +138,11 @@ class _Reading:
         return {"point": 3, "range": 3, "open": 3, "blur": 2, "day": 1}.get(self.kind, 0)
 
 
-def parse_when(text: str, now: dt.datetime) -> When:
-    """Read the time a chat message asks for; "none" when it holds no time expression at all."""
+def parse_when(text: str, now: dt.datetime, *, day: dt.date | None = None, part: str = "") -> When:
+    """Read the time a chat message asks for; "none" when it holds no time expression at all. day and part: what
+    the question this message answers proposed (When.day, When.part), for a time that names no day."""
     try:
-        return _parse(text, now)
+        return _parse(text, now, day, part)
     except Exception:  # jionlp on unforeseen input: the chat gets a question, never a traceback
         log.exception("time parsing failed")
         return When("invalid", question="没能看懂这个时间，请换个写法，例如“11月30日下午2点”。")
@@ -164,7 +170,7 @@ def describe(when: When) -> str:
     return out
 
 
-def _parse(text: str, now: dt.datetime) -> When:
+def _parse(text: str, now: dt.datetime, day: dt.date | None = None, part: str = "") -> When:
     if not isinstance(text, str) or not text.strip():
         return When("none")
     now = now.astimezone(CN_TZ) if now.tzinfo else now.replace(tzinfo=CN_TZ)
@@ -187,7 +193,15 @@ def _parse(text: str, now: dt.datetime) -> When:
     if len({(r.start, r.end) for r in chosen}) > 1:
         options = "还是".join(f"“{r.text}”" for r in chosen)
         return When("ambiguous", question=f"请问您希望改到哪一个时间：{options}？", text=chosen[-1].text)
-    return _resolve(chosen[-1], base)
+    reading = chosen[-1]
+    if day is not None and reading.kind in ("point", "range", "open", "blur") and not _DAY.search(reading.text):
+        reading = _read(_on_day(reading.text, day, part), base, reading.targeted) or reading
+    return _resolve(reading, base)
+
+
+def _on_day(phrase: str, day: dt.date, part: str) -> str:
+    """The phrase as said on the proposed day, in its part of the day unless the phrase names its own."""
+    return f"{day.year}年{day.month}月{day.day}日" + ("" if _PERIOD.search(phrase) else part) + phrase
 
 
 def _normalise(text: str) -> str:
@@ -317,9 +331,10 @@ def _resolve(reading: _Reading, base: dt.datetime) -> When:
         day = _roll(phrase, reading.start, base, whole_day=True)
         if day.date() < base.date():
             return When("past", question=Q_PAST, text=phrase)
-        part = _PERIOD.search(phrase)
-        label = _day_label(day) + (part.group() if part and reading.kind == "blur" else "")
-        return When("ambiguous", question=f"请问您希望改到{label}的几点？", text=phrase)
+        found = _PERIOD.search(phrase)
+        part = found.group() if found and reading.kind == "blur" else ""
+        return When("ambiguous", question=f"请问您希望改到{_day_label(day)}{part}的几点？", text=phrase,
+                    day=day.date(), part=part)
     start, end = _afternoon(phrase, reading.start, reading.end)
     if end is not None and end <= start:
         return When("invalid", question="结束时间早于开始时间，请再确认一下时间段。", text=phrase)

@@ -175,3 +175,23 @@ def test_describe(when, text):
 
 def test_describe_reads_back_what_was_parsed():
     assert describe(parse_when("下周二下午2点到4点之间都行", NOW)) == "12月1日（周二）14:00–16:00"
+
+
+@pytest.mark.parametrize("answer, start, end", [
+    ("3点", at(11, 25, 15), None),
+    ("下午3点", at(11, 25, 15), None),
+    ("3点到4点", at(11, 25, 15), at(11, 25, 16)),
+    ("晚上8点", at(11, 25, 20), None),
+    ("后天上午10点", at(11, 26, 10), None),  # a day of its own wins over the proposal
+])
+def test_an_answer_to_our_question_is_read_on_the_day_it_proposed(answer, start, end):
+    question = parse_when("我能改到明天下午吗？", NOW)
+    assert question.status == "ambiguous" and (question.day, question.part) == (dt.date(2026, 11, 25), "下午")
+    when = parse_when(answer, NOW, day=question.day, part=question.part)
+    assert (when.status, when.start, when.end) == ("ok", start, end)
+
+
+def test_a_proposed_day_that_has_passed_is_past_and_a_bare_part_asks_again():
+    assert parse_when("3点", at(11, 26, 9), day=dt.date(2026, 11, 25), part="下午").status == "past"
+    again = parse_when("上午吧", NOW, day=dt.date(2026, 11, 25), part="下午")
+    assert again.question == "请问您希望改到11月25日（周三）上午的几点？" and again.day == dt.date(2026, 11, 25)
