@@ -23,7 +23,7 @@ from bot.bulk import id_numbers
 from bot.clock import CN_TZ, utcnow
 from bot.errors import WeComError
 from bot.invitations import reach
-from bot.invitations.invites import find_position, open_invitation, open_titles, queue_card
+from bot.invitations.invites import find_position, no_position, open_invitation, queue_card
 from bot.links import failures_link, invitation_link, upload_link
 from bot.privacy.cells import safe_cell
 from bot.queues import COMMANDS, enqueue
@@ -303,7 +303,8 @@ def command(action: str, ref: str | int, userid: str, key: str) -> str:
         if action == "start":
             position = find_position(str(ref))
             if position is None:
-                notify.to_hr(userid, "hr_no_position", f"{key}:no-position", name=str(ref), titles=open_titles())
+                template, values = no_position(str(ref))
+                notify.to_hr(userid, template, f"{key}:no-position", **values)
                 return "no-position"
             notify.to_hr(userid, "bulk_prompt", f"{key}:prompt", position=position.title,
                          link=upload_link(settings, userid, position.id))

@@ -5,16 +5,17 @@ from bot.commands.registry import CommandError
 
 # find_candidate: a candidate by the userid, WeChat id or name a recruiter types (shared with rescheduling)
 from bot.invitations import reach
-from bot.invitations.invites import find_candidate, find_position, open_titles  # noqa: F401
+from bot.invitations.invites import find_candidate, find_position, no_position, open_titles  # noqa: F401
 from bot.org.access import in_scope
 from bot.store.models import Candidate, Decision, Interview, Invitation, Position, Report
 
 
 def position_named(name: str) -> Position:
-    """Return the open position called name; raise CommandError listing the open ones when there is none."""
+    """Return the open position name means; raise CommandError listing the ones it could mean, or the open ones."""
     position = find_position(name)
     if position is None:
-        raise CommandError("hr_no_position", name=name, titles=open_titles())
+        template, values = no_position(name)
+        raise CommandError(template, **values)
     return position
 
 

@@ -37,10 +37,34 @@ def open_titles() -> str:
     return "、".join(p.title for p in Position.select().where(Position.is_open & in_scope())) or "-"
 
 
+def match_positions(name: str) -> list[Position]:
+    """The open positions (among those the acting member may see) a recruiter means by name: the one whose title
+    or code it is, else every one whose title contains it (客户经理 → 客户经理（北京分行）, 客户经理（对公）…)."""
+    name = name.strip()
+    if not name:
+        return []
+    exact = Position.get_or_none(((Position.title == name) | (Position.slug == name.lower())) & Position.is_open
+                                 & in_scope())
+    if exact is not None:
+        return [exact]
+    if len(name) < 2:
+        return []
+    return [p for p in Position.select().where(Position.is_open & in_scope()).order_by(Position.title)
+            if name.lower() in p.title.lower()][:8]
+
+
 def find_position(name: str) -> Position | None:
-    """Find an open position by its title or slug, among those the acting member may see."""
-    return Position.get_or_none(((Position.title == name) | (Position.slug == name)) & Position.is_open
-                                & in_scope())
+    """The one open position name means (see match_positions); None when it means none, or several."""
+    found = match_positions(name)
+    return found[0] if len(found) == 1 else None
+
+
+def no_position(name: str) -> tuple[str, dict[str, str]]:
+    """What to tell a recruiter whose position name found none or several: the message and its values."""
+    found = match_positions(name)
+    if len(found) > 1:
+        return "hr_position_ambiguous", {"name": name[:32], "titles": "、".join(f"{p.title}（{p.slug}）" for p in found)}
+    return "hr_no_position", {"name": name[:32], "titles": open_titles()}
 
 
 def _candidate(userid: str, position: Position) -> Candidate:
@@ -106,8 +130,8 @@ def invite(position_name: str, userids: list[str], invited_by: str, request_key:
     with db_session():
         position = find_position(position_name)
         if position is None:
-            send_text(invited_by, messages.render("hr_no_position", settings.hr_locale, name=position_name[:32],
-                                                  titles=open_titles()), f"{request_key}:no-position")
+            template, values = no_position(position_name)
+            send_text(invited_by, messages.render(template, settings.hr_locale, **values), f"{request_key}:no-position")
             return outcome
         notes = []
         for userid in userids:

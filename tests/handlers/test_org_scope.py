@@ -144,3 +144,23 @@ def test_result_cards_reach_only_the_positions_team(stack, campaign):
     assert "zhangsan" not in str(masked[0]["card"]) and "林晓北" not in str(masked[0]["card"])
     # 上海分行's position has no team: its unit's recruiter gets the card
     assert cards(stack, "sh_chen", prefix=f"decide:{campaign['reports']['sh']}:")
+
+
+def test_a_position_is_named_by_part_of_its_title_within_the_members_units(stack, campaign):
+    from bot.org import team, units
+    from bot.positions.templates import create_from_template
+
+    xicheng = create_from_template("retail-rm-campus", "rm-xicheng", "客户经理（西城支行）")
+    team.assign(xicheng, units.by_code("bj-xicheng"), team.parse_team(None), "test")
+    stack.say("bj_zhou", "/invite 客户经理 wangwu")  # 北京分行's recruiter sees one 客户经理: it is that one
+    stack.drain()
+    assert [m for m in stack.inbox("wangwu") if m["msgtype"] == "template_card"]
+    stack.say("bj_lead", "/status 客户经理")  # the lead sees 北京分行's and 西城支行's: which one?
+    stack.drain()
+    asked = texts(stack, "bj_lead")[-1]
+    assert "对应多个岗位" in asked and "rm-bj" in asked and "rm-xicheng" in asked and "rm-sh" not in asked
+    stack.say("bj_lead", "/positions")
+    stack.drain()
+    listing = texts(stack, "bj_lead")[-1]
+    assert "/hr/positions/rm-bj/edit" in listing and "/hr/positions/rm-xicheng/edit" in listing
+    assert "北京分行 / 西城支行" in listing and "rm-sh" not in listing
