@@ -24,7 +24,6 @@ from bot.positions.catalog import (
     digest_of,
     document_of,
     parse_position_doc,
-    parse_position_yaml,
     save_position,
 )
 from bot.privacy.roles import ADMIN, HR_LEAD, RECRUITER
@@ -90,13 +89,14 @@ def index():
 def _editor(doc: Any, *, original: str = "", base: int = 0, error: dict[str, str] | None = None,
             conflict: dict[str, Any] | None = None, status: int = 200, origin: str = ""):
     """The editor page for a document (kept as sent after a refused save, so nothing typed is lost)."""
-    doc = doc if isinstance(doc, dict) else {}
+    # As JSON sees it: a YAML file's dates and other non-JSON values become text, so the page can carry them.
+    doc = json.loads(json.dumps(doc, ensure_ascii=False, default=str)) if isinstance(doc, dict) else {}
     settings = current_app.extensions["settings"]
     state = ""
     if original:
         state = lifecycle.state_of(Position.get(Position.slug == original))
     return render_template(
-        "hr/position_edit.html", doc=doc, doc_sent=doc, original=original, base=base, error=error,
+        "hr/position_edit.html", doc=doc, original=original, base=base, error=error,
         conflict=conflict, sections=form.form_sections(doc), modes=form.modes(), csrf=csrf_token(), origin=origin,
         preview=form.preview(doc, settings.company_name), saved=request.args.get("saved", "")[:9],
         notice=request.args.get("notice", "")[:200], state=state, state_label=lifecycle.STATE_LABELS.get(state, ""),
@@ -206,8 +206,9 @@ def _save(doc: Any, base: int, original: str, source: str = "hr"):
         conflict = {"current": exc.current, "base": exc.base,
                     "diff": f"/hr/positions/{original}/diff?a={exc.base}&b={exc.current}" if exc.base else ""}
         return _editor(doc, original=original, base=base, conflict=conflict, status=409)
-    except pw.IntegrityError:  # the title was taken between the check and the save
-        return _refused(doc, original, base, "title", f"已有岗位叫「{values['title']}」，请换一个名称。")
+    except pw.IntegrityError:  # the code or the title was taken between the check and the save
+        clash = _clash(values, original) or ("title", f"已有岗位叫「{values['title']}」，请换一个名称。")
+        return _refused(doc, original, base, *clash)
     number = versions.current_number(position) or 0
     return redirect(f"/hr/positions/{position.slug}/edit?saved={number}", 303)
 
@@ -266,14 +267,12 @@ def import_yaml():
         if original:
             _position(original)
         try:
-            parse_position_yaml(raw, "岗位文件")
             doc = yaml.safe_load(raw)
-        except PositionFileError as exc:
-            try:
-                doc = yaml.safe_load(raw)
-            except yaml.YAMLError:
-                doc = {}
-            return _refused(doc, original, base, exc.field, form.chinese(exc))
+        except yaml.YAMLError as exc:
+            return _refused({}, original, base, "", form.chinese(PositionFileError("", "", f"not valid YAML ({exc})")))
+        if not isinstance(doc, dict):
+            return _refused({}, original, base, "", form.chinese(PositionFileError("", "", "the top level must be "
+                                                                                   "a mapping")))
         if original and doc.get("slug") != original:
             return _refused(doc, original, base, "slug", f"文件里的岗位代码是 {str(doc.get('slug'))[:64]}，"
                             f"不是正在编辑的 {original}；要新建岗位请在岗位列表导入。")

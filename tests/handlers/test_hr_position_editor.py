@@ -257,6 +257,8 @@ def test_yaml_export_and_import_round_trip(stack):
             (exported.text, "", 0, "slug", 422),  # from the list: a code in use is not overwritten
             (exported.text, "teller-sh", 1, "slug", 422),  # another position's file into this editor
             ("slug: [unclosed", "", 0, "", 422),
+            ("- a list\n- not a position\n", "", 0, "", 422),
+            (exported.text.replace("title: 柜员", "title: 2026-01-01"), "teller", 2, "title", 422),  # a date
             (exported.text, "teller", 1, "", 409)):  # based on v1, but v2 is current
         answer = upload(text, original, base)
         assert answer.status_code == status, answer.text
