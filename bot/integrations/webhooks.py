@@ -27,10 +27,11 @@ from urllib3.exceptions import HTTPError
 from bot.clock import utcnow
 from bot.errors import InterviewBotError
 from bot.integrations.destinations import DestinationRefused, Unresolved, check, post
+from bot.org.access import within
 from bot.privacy.roles import RECRUITER, VIEWER, candidate_view
 from bot.queues import DELIVERY, enqueue
 from bot.store.db import database, db_session
-from bot.store.models import ApiToken, Candidate, Decision, Report, Webhook, WebhookDelivery
+from bot.store.models import ApiToken, Candidate, Decision, Position, Report, Webhook, WebhookDelivery
 from config.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def report_ready(report: Report) -> int:
         "interview_id": interview.id, "candidate_id": invitation.candidate_id,
         "position": {"slug": invitation.position.slug, "title": invitation.position.title},
         "total": report.total, "recommendation": report.recommendation,
-        "report_url": get_settings().public_base_url + REPORT_PATH.format(interview.id)})
+        "report_url": get_settings().public_base_url + REPORT_PATH.format(interview.id)}, invitation.position)
 
 
 @_never_raises
@@ -78,24 +79,27 @@ def decision_made(decision: Decision) -> int:
     """Announce a final decision, pass or reject (never raises)."""
     return emit("decision.made", f"interview:{decision.interview_id}", {
         "interview_id": decision.interview_id, "outcome": decision.outcome, "decided_by": decision.decided_by,
-        "decided_at": iso(decision.decided_at)})
+        "decided_at": iso(decision.decided_at)}, decision.interview.invitation.position)
 
 
-def emit(event: str, key: str, data: dict[str, Any]) -> int:
+def emit(event: str, key: str, data: dict[str, Any], position: Position | None = None) -> int:
     """Record event for every live webhook subscribed to it and queue the deliveries; return how many are new.
 
-    A "candidate_id" in data becomes a "candidate" shown as each webhook's token may see them."""
+    A "candidate_id" in data becomes a "candidate" shown as each webhook's token may see them; an event about a
+    position reaches only the webhooks whose token may see that position (a token bound to 上海分行 hears nothing
+    of 北京分行)."""
     with db_session():
-        new = _record(event, key, data)
+        new = _record(event, key, data, position)
     for delivery_id in new:
         queue(delivery_id)
     return len(new)
 
 
-def _record(event: str, key: str, data: dict[str, Any]) -> list[int]:
+def _record(event: str, key: str, data: dict[str, Any], position: Position | None) -> list[int]:
     hooks = [h for h in (Webhook.select(Webhook, ApiToken).join(ApiToken)
                          .where(Webhook.active & ApiToken.revoked_at.is_null()))
-             if event in h.events]
+             if event in h.events and (position is None or h.token.unit_id is None
+                                       or within(h.token.unit, RECRUITER).sees(position))]
     candidate = Candidate.get_or_none(Candidate.id == data["candidate_id"]) if "candidate_id" in data else None
     new = []
     for hook in hooks:

@@ -117,6 +117,23 @@ def test_a_token_bound_to_a_unit_sees_only_its_subtree(stack, campaign):
                                                                                          sh_interview])
 
 
+def test_a_webhook_hears_only_of_its_tokens_unit(stack, campaign):
+    from bot.integrations import webhooks
+    from bot.integrations.tokens import create_token
+    from bot.store.models import Report, Webhook, WebhookDelivery
+
+    hooks = {}
+    for name, unit in (("sh-ats", "sh"), ("hq-ats", "")):
+        row, _ = create_token(name, "full", unit=unit)
+        hooks[name] = Webhook.create(url=f"https://{name}.example.com/hook", events=["report.ready"], secret="s" * 32,
+                                     token=row)
+    for report in campaign["reports"].values():
+        webhooks.report_ready(Report.get_by_id(report))
+    heard = {name: sorted(d.payload["position"]["slug"] for d in WebhookDelivery.select().where(
+        WebhookDelivery.webhook == hook)) for name, hook in hooks.items()}
+    assert heard == {"sh-ats": ["rm-sh"], "hq-ats": ["rm-bj", "rm-sh"]}
+
+
 def test_chat_commands_of_another_branch_find_nothing(stack, campaign):
     for command in ("/report zhangsan", "/status rm-bj", "/invite rm-bj wangwu", "/compare zhangsan lisi"):
         stack.say("sh_chen", command)
