@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from bot.errors import OUTAGES, RETRY_AFTER_SECONDS
 from handlers.api import hiring as api_hiring
 from handlers.api import interviews as api_interviews
+from handlers.api import resumes as api_resumes
 from handlers.api import spec as api_spec
 from handlers.api import webhooks as api_webhooks
 from handlers.api.auth import authenticate
@@ -30,7 +31,7 @@ JSON_TYPES = ("application/json",)
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
               415: "unsupported_media_type"}
 
-for child in (api_hiring.bp, api_interviews.bp, api_webhooks.bp):
+for child in (api_hiring.bp, api_interviews.bp, api_resumes.bp, api_webhooks.bp):
     bp.register_blueprint(child)
 
 
@@ -74,6 +75,10 @@ def gate() -> Response | None:
             raise ApiError(403, "forbidden", f"this needs a token with role {role}; this one is {g.api_token.role}")
     g.api_query = api_spec.parameters(op, request.view_args or {}, request.args, request.headers)
     pointer = api_spec.body_pointer(op)
+    if request.mimetype == "multipart/form-data" and "multipart/form-data" in op.spec.get("requestBody", {}).get(
+            "content", {}):
+        pointer = None  # a file upload: the view reads the form, within the operation's own limit
+        request.max_content_length = int(op.spec.get("x-max-body", MAX_BODY))
     g.api_body = _json_body(pointer) if pointer else None
 
 
@@ -132,7 +137,8 @@ def api_error(exc: ApiError) -> Response:
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException) -> Response:
     code = exc.code or 500
-    message = "the body is over 1 MB" if code == 413 else (exc.description or exc.name)
+    message = ("the body is over its limit (1 MB; a résumé file 20 MB)" if code == 413
+               else (exc.description or exc.name))
     return error_response(ApiError(code, HTTP_CODES.get(code, "http_error"), message))
 
 
