@@ -107,7 +107,8 @@ def score(answer: AnswerInput, transcriber: Transcriber | None, *, position_refe
             return unscorable(answer, "silence", f"recognised {said!r}", transcript=transcript.to_json())
     mark = time.perf_counter()
     text_signals = text.analyse(said, answer.question, position_reference,
-                                target_chars=int(answer.question.get("target_chars") or target_chars))
+                                target_chars=int(answer.question.get("target_chars") or target_chars),
+                                spoken=transcript is not None)  # pinyin matching is for transcripts only
     if transcript is not None:
         words = [[w.start, w.end, w.text] for w in transcript.words]
         voice_signals = voice.analyse(samples, SAMPLE_RATE, words, text_signals["chars"])

@@ -132,8 +132,11 @@ def highlights(question: dict[str, Any], text: dict[str, Any], voice: dict[str, 
     out = []
     hit = [p for p in text["rubric"]["points"] if p["hit"]]
     if hit:
-        best = hit[0]["matches"][0]["quote"]
-        out.append(f"答到了{len(hit)}个要点（{'、'.join(p['point'] for p in hit)}），如：“{best}”")
+        # a quote that also says a red flag is a concern (suggestions), never an example of a good answer
+        flagged = [f["heard"] for f in text.get("red_flags") or []]
+        quotes = [m["quote"] for p in hit for m in p["matches"] if not any(h in m["quote"] for h in flagged)]
+        example = f"，如：“{quotes[0]}”" if quotes else ""
+        out.append(f"答到了{len(hit)}个要点（{'、'.join(p['point'] for p in hit)}）{example}")
     s = text["structure"]
     if len([c for c in s["order"] if c not in text_mod.WEAK_ORDER_CUES]) >= 2:
         out.append(f"条理清楚，分步骤作答（{'…'.join(s['order'][:3])}）")

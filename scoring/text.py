@@ -1,8 +1,14 @@
 """What an answer says: rubric coverage, relevance, structure, specificity, length and filler words.
 
 Pure functions over Simplified Chinese text (transcripts are converted before they get here). Whisper base
-writes homophones (倾听→轻听, 大堂→大唐, 按时→暗示), so rubric keywords also match by toneless pinyin with
-the common accent mergers (zh/z, ch/c, sh/s, n/l, in/ing, en/eng); relevance compares the same pinyin keys.
+writes homophones (倾听→轻听, 大堂→大唐, 按时→暗示), so in a transcript (`spoken=True`) rubric keywords and red
+flags also match by toneless pinyin with the common accent mergers (zh/z, ch/c, sh/s, n/l, in/ing, en/eng); a
+typed answer matches them literally (经理 is not 经历 when the candidate wrote it). Relevance compares pinyin keys.
+
+A negation negates what it governs, not its clause (`negated`): in 金额不大的话我就自己先补 不 negates 大 only,
+while in 不跟他说一定能赚 the saying, and what is said, are negated. Only real figures count as specific detail:
+digits, percentages, amounts and Chinese numerals with a magnitude or a unit of money (三十万元, 百分之二十, 两万元,
+一百多笔), not counting words (一个、两个、一次、几个).
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from typing import Any
 
 import jieba
 import jieba.analyse
+import jieba.posseg
 from pypinyin import Style, lazy_pinyin
 
 jieba.setLogLevel(logging.WARNING)  # it logs its dictionary loading at INFO on every first cut
@@ -25,6 +32,10 @@ LATIN_WORD = re.compile(r"[A-Za-z]+")
 TOKEN = re.compile(r"[A-Za-z0-9]+|\S")  # a Latin word or number, or any other single character
 SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 NEGATION = ("不", "没", "别", "未", "无需", "不用", "不必")
+# Where a negation's scope ends: a connective that opens the next predicate (金额不大的话|我就自己先补).
+SCOPE_ENDS = ("的话", "就", "才", "那么", "但", "可是", "而是", "所以", "然后", "否则", "不过", "只是", "要不")
+DEGREE = ("太", "很", "怎么", "那么", "特别", "算", "是很")  # 不太多: the negation reaches past these
+STATES = ("大", "小", "多", "少", "高", "低", "够", "对", "好", "行", "错", "贵", "急", "难", "重", "严重", "清楚")
 ENGLISH_NEGATION = re.compile(r"\b(?:not|never|no|don't|won't|wouldn't|didn't|cannot|can't)\s+(?:\w+\s+)?$")
 
 # Cue words, by what they show. Lists are deliberately short and common; a cue counts once per answer.
@@ -50,10 +61,13 @@ SERVICE_WORDS = ("耐心", "细心", "认真", "负责", "责任", "服务", "�
 FILLERS_ALWAYS = ("嗯", "呃", "额", "唔", "就是说", "然后呢", "怎么说呢")
 FILLERS_BEFORE_PAUSE = ("这个", "那个", "就是", "然后", "啊", "吧")
 PAUSE_MARKS = "，,。、…"
-NUMBER = re.compile(
-    r"\d+(?:\.\d+)?\s*(?:%|个|年|月|天|次|元|块|万|笔|位|名|分钟|小时|周|岁|倍|份|人|家|项)?"
-    r"|百分之[零一二两三四五六七八九十百点]+"
-    r"|[零一二两三四五六七八九十百千万半几]+(?:个|年|月|天|次|元|块|万|笔|位|名|分钟|小时|周|岁|倍|份|人|家|项|成)")
+_UNITS = "个|年|月|天|次|元|块钱|块|万|亿|笔|位|名|分钟|小时|周|岁|倍|份|人|家|项|户|张|成"
+_CN = "零〇一二两三四五六七八九十百千万亿"
+NUMBER = re.compile(  # real figures only; 一个、两个、一次 are counting words
+    r"\d+(?:\.\d+)?\s*(?:%|％|‰|" + _UNITS + r")?"                        # 3次, 20%, 5万, 2024
+    r"|百分之[零〇一二两三四五六七八九十百点]+"                                   # 百分之二十
+    r"|(?<![几数多])[" + _CN + r"]*[十百千万亿][" + _CN + r"]*[多余]?(?:" + _UNITS + r")"  # 三十万元, 一百多笔
+    r"|[零〇一二两三四五六七八九](?:点[零〇一二三四五六七八九]+)?(?:万元|万|亿元|亿|千元|元|块钱|倍|成)")  # 两万元
 
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 
@@ -142,26 +156,61 @@ def quote_around(text: str, offset: int, limit: int = 40) -> str:
 
 
 def negated(text: str, offset: int, word: str, *, reach: int = 1) -> bool:
-    """Whether the word at offset is negated just before it (不上报; with reach n, up to n characters of the
-    same clause may stand between: 不跟他说一定能赚); words that are negations themselves count as is."""
-    if word.startswith(NEGATION):
-        return False
+    """Whether a negation governs the word at offset: one just before it (不上报), or, with reach n, one up to n
+    characters before it in the same clause whose scope runs on to it (不跟他说一定能赚). A negation's scope is what
+    it governs: it ends after an adjective or quantity (不大, 不太多), at a connective that opens the next
+    predicate (的话, 就, 但是…) and at the clause's end. A word that is a negation itself (不用上报) counts as is,
+    unless a negation before it governs it in turn (不是不用上报)."""
     clause_start = max([text.rfind(mark, 0, offset) for mark in "。！？!?；;，,\n"]) + 1
-    before = text[max(clause_start, offset - reach - 2):offset]
-    if any(neg in before for neg in NEGATION):
-        return True
+    start = max(clause_start, offset - reach - 2)
+    window = text[start:offset]
+    for neg in NEGATION:
+        at = window.find(neg)
+        while at != -1:
+            if _governs(text[start + at + len(neg):offset]):
+                return True
+            at = window.find(neg, at + 1)
     return bool(ENGLISH_NEGATION.search(text[max(0, offset - 24):offset].lower()))
 
 
-def rubric_coverage(text: str, rubric: list[dict[str, Any]]) -> dict[str, Any]:
-    """Score each rubric point: 1 for a keyword, 0.8 for a synonym only; homophone matches are flagged."""
-    pinyin = PinyinText.of(text)
+def _governs(gap: str) -> bool:
+    """Whether a negation followed by gap reaches what comes after the gap."""
+    if not gap:
+        return True
+    if any(end in gap for end in SCOPE_ENDS) or gap[0] in "的了":  # 不大的, 没了: the negated predicate ended
+        return False
+    words = [(w.word, w.flag) for w in jieba.posseg.lcut(gap)]
+    while words and words[0][0] in DEGREE and len(words) > 1:
+        words = words[1:]
+    first, flag = words[0]
+    if first in NEGATION or first in ("有", "是", "会", "能", "要", "用"):
+        return True
+    # An adjective or quantity is all a negation governs (不大 negates 大): what follows is outside its scope.
+    return not (flag.startswith(("a", "m")) or first in STATES)
+
+
+def find(text: str, word: str, *, spoken: bool) -> list[int]:
+    """Character offsets where word occurs: by pinyin in a transcript (homophones included), else literally (a
+    Latin word whole, ignoring case)."""
+    if spoken:
+        return PinyinText.of(text).find(word)
+    pattern = re.escape(word.lower())
+    if LATIN_WORD.match(word):
+        pattern = r"(?<![a-z0-9])" + pattern
+    if LATIN_WORD.fullmatch(word[-1:] or "-"):
+        pattern += r"(?![a-z0-9])"
+    return [m.start() for m in re.finditer(pattern, text.lower())]
+
+
+def rubric_coverage(text: str, rubric: list[dict[str, Any]], *, spoken: bool = False) -> dict[str, Any]:
+    """Score each rubric point: 1 for a keyword, 0.8 for a synonym only; in a transcript, homophone matches are
+    flagged (exact False)."""
     points, total = [], 0.0
     for point in rubric:
         hits = []
         for weight, words in ((1.0, point.get("keywords") or []), (0.8, point.get("synonyms") or [])):
             for word in words:
-                for offset in pinyin.find(word):
+                for offset in find(text, word, spoken=spoken):
                     heard = text[offset:offset + len(word)]
                     if negated(text, offset, word):
                         continue
@@ -175,11 +224,11 @@ def rubric_coverage(text: str, rubric: list[dict[str, Any]]) -> dict[str, Any]:
             "hit": [p["point"] for p in points if p["hit"]], "missed": [p["point"] for p in points if not p["hit"]]}
 
 
-def red_flags(text: str, flags: list[str]) -> list[dict[str, Any]]:
+def red_flags(text: str, flags: list[str], *, spoken: bool = False) -> list[dict[str, Any]]:
     """Phrases of a wrong or non-compliant practice (自己垫付, 保证收益) that the answer says, un-negated."""
-    pinyin, found = PinyinText.of(text), []
+    found = []
     for flag in flags:
-        for offset in pinyin.find(flag):
+        for offset in find(text, flag, spoken=spoken):
             if not negated(text, offset, flag, reach=8):  # be slow to accuse: 不跟他说一定能赚 is not a flag
                 heard = text[offset:offset + len(flag)]
                 found.append({"word": flag, "heard": heard, "quote": quote_around(text, offset)})
@@ -295,12 +344,13 @@ def service_attitude(text: str) -> dict[str, Any]:
     return {"score": round(min(1.0, len(words) / 4), 3), "words": words}
 
 
-def analyse(text: str, question: dict[str, Any], position_reference: str, *, target_chars: int = 100) -> dict:
-    """Every text signal of one answer to one question."""
+def analyse(text: str, question: dict[str, Any], position_reference: str, *, target_chars: int = 100,
+            spoken: bool = False) -> dict:
+    """Every text signal of one answer to one question; spoken: text is a transcript (words match by pinyin)."""
     chars = content_chars(text)
     return {
         "chars": chars,
-        "rubric": rubric_coverage(text, question.get("rubric") or []),
+        "rubric": rubric_coverage(text, question.get("rubric") or [], spoken=spoken),
         "relevance": round(relevance(text, rubric_reference(question)), 3),
         "position_relevance": round(relevance(text, position_reference), 3),
         "structure": structure(text),
@@ -308,7 +358,7 @@ def analyse(text: str, question: dict[str, Any], position_reference: str, *, tar
         "fillers": fillers(text),
         "length": {"chars": chars, "target": target_chars, "score": length_adequacy(chars, target_chars)},
         "attitude": service_attitude(text),
-        "red_flags": red_flags(text, question.get("red_flags") or []),
+        "red_flags": red_flags(text, question.get("red_flags") or [], spoken=spoken),
     }
 
 
