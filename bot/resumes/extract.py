@@ -29,10 +29,13 @@ log = logging.getLogger(__name__)
 MAX_PAGES = 30
 MIN_TEXT = 20  # fewer letters than this on all pages together: a scan (or a picture of a résumé)
 MACROS = ("word/vbaProject.bin", "word/vbaData.xml")
+DOCX_UNPACKED = 200 * 1024 * 1024  # a résumé's parts unpack to a few MB; python-docx reads each part whole
+DOCX_RATIO = 200  # Word's XML packs 10-30:1; a bomb packs 1000:1 and more
 LINKED = ("attachedTemplate", "oleObject", "subDocument", "frame", "image", "externalLinkPath")
 BLOCKS = ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "ul", "ol", "dt", "dd",
           "header", "footer", "article", "blockquote", "pre", "title")
 CELLS = ("td", "th")
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 SPACES = re.compile(r"[ \t]{2,}|\t")  # a gap of two or more (between columns, cells) stays a gap of two
 BLANK_LINES = re.compile(r"\n{3,}")
@@ -98,6 +101,11 @@ def _pdf(data: bytes) -> tuple[str, int, list[str]]:
 def _docx(data: bytes) -> tuple[str, int, list[str]]:
     notices = []
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        # zipfile never inflates a part past the size it declares, so the declared sizes bound what python-docx reads
+        infos = archive.infolist()
+        if sum(i.file_size for i in infos) > DOCX_UNPACKED or any(
+                i.file_size > 1024 * 1024 and i.file_size > DOCX_RATIO * max(i.compress_size, 1) for i in infos):
+            raise ResumeRejected("zip_bomb", "Word 文件解压后异常巨大（疑似压缩炸弹），已拒绝；请重新导出后上传。")
         names = set(archive.namelist())
         types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
         if any(name in names for name in MACROS) or b"macroEnabled" in types:
@@ -187,6 +195,7 @@ def _html(data: bytes) -> tuple[str, int, list[str]]:
 
 def html_text(markup: str) -> str:
     """An HTML page's visible text, a line per block and a gap between table cells."""
+    markup = XML_DECLARATION.sub("", markup, count=1)  # XHTML is read as the HTML it is
     soup = BeautifulSoup(markup, "lxml")
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()

@@ -22,7 +22,8 @@ NAMES = {"pdf": "PDF", "docx": "Word 文档（DOCX）", "text": "纯文本", "ht
 EXTENSIONS = {".pdf": "pdf", ".docx": "docx", ".txt": "text", ".text": "text", ".md": "text", ".html": "html",
               ".htm": "html", ".mht": "mht", ".mhtml": "mht", ".doc": "doc", ".docm": "docx", ".wps": "doc",
               ".rtf": "rtf", ".jpg": "image", ".jpeg": "image", ".png": "image", ".zip": "zip"}
-HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|div|table|p|span)\b",
+HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+                        rb"<(?:!doctype\s+html|html|head|body|meta|div|table|p|span)\b",
                         re.IGNORECASE | re.DOTALL)
 MHT_HEAD = re.compile(rb"^(?:[\x21-\x39\x3b-\x7e]+:[^\n]*\r?\n|[ \t][^\n]*\r?\n)*?"
                       rb"content-type:\s*multipart/related", re.IGNORECASE)

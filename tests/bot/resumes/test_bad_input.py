@@ -145,3 +145,13 @@ def test_zip_limits_on_members_and_total_and_gbk_names():
     assert [m.name for m in read_zip(gbk)] == ["王五简历.txt"]
     with pytest.raises(ResumeRejected, match="已损坏"):
         read_zip(b"PK\x03\x04 broken")
+
+
+def test_a_docx_that_is_a_zip_bomb_is_refused_before_python_docx_reads_it():
+    source = zipfile.ZipFile(io.BytesIO(to_docx(SPEC)))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            out.writestr(item, source.read(item))
+        out.writestr("word/media/padding.xml", bytes(300 * 1024 * 1024))  # 300 MB of zeros: about 300 KB packed
+    assert "压缩炸弹" in refused(buffer.getvalue(), "简历.docx", "zip_bomb")

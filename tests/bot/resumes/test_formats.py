@@ -107,3 +107,11 @@ def test_spans_gaps_and_years():
     for value in (resume.education[0].major, resume.experience[1].title, resume.experience[0].duties):
         assert body[value.start:value.end] == value.value
     assert resume.highest_degree == "本科"
+
+
+def test_xhtml_with_an_xml_declaration(spec):
+    page = '<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>' + "".join(
+        f"<p>{line}</p>" for line in to_text(spec).split("\n")) + "</body></html>"
+    outcome = read_resume(page.encode(), "resume.xhtml", TODAY)
+    assert outcome.document.kind == "html"
+    assert_read(outcome, spec)
