@@ -17,6 +17,12 @@ MOVES: dict[str, tuple[str, ...]] = {
     "archived": ("closed",),  # restore: back among the closed ones, to be opened again on purpose
 }
 MOVE_LABELS = {"open": "开放招聘", "paused": "暂停", "closed": "关闭", "archived": "归档"}
+BACK_LABELS = {("paused", "open"): "继续招聘", ("closed", "open"): "重新开放", ("archived", "closed"): "取消归档"}
+
+
+def move_label(was: str, to: str) -> str:
+    """The button that moves a position from state `was` to `to`, as HR reads it."""
+    return BACK_LABELS.get((was, to), MOVE_LABELS.get(to, to))
 
 
 class StateError(ValueError):

@@ -82,7 +82,7 @@ def index():
                 for p in _listed()]
         shipped = templates.list_templates()
     return render_template("hr/position_list.html", rows=rows, templates=shipped, csrf=csrf_token(),
-                           labels=lifecycle.STATE_LABELS, moves=lifecycle.MOVES, move_labels=lifecycle.MOVE_LABELS,
+                           labels=lifecycle.STATE_LABELS, moves=lifecycle.MOVES, move_label=lifecycle.move_label,
                            notice=request.args.get("notice", "")[:200])
 
 
@@ -100,7 +100,7 @@ def _editor(doc: Any, *, original: str = "", base: int = 0, error: dict[str, str
         conflict=conflict, sections=form.form_sections(doc), modes=form.modes(), csrf=csrf_token(), origin=origin,
         preview=form.preview(doc, settings.company_name), saved=request.args.get("saved", "")[:9],
         notice=request.args.get("notice", "")[:200], state=state, state_label=lifecycle.STATE_LABELS.get(state, ""),
-        moves=lifecycle.MOVES.get(state, ()), move_labels=lifecycle.MOVE_LABELS), status
+        moves=lifecycle.MOVES.get(state, ()), move_label=lifecycle.move_label), status
 
 
 @bp.get("/hr/positions/new")

@@ -116,6 +116,8 @@ def test_the_lifecycle_is_audited_and_is_no_version(stack):
         assert answer.status_code == 303, answer.text
         teller = Position.get(Position.slug == "teller")
         assert (teller.status, teller.is_open) == (to, is_open)
+    listing = hr.get(f"{stack.base}/hr/positions", timeout=30).text
+    assert 'data-state="archived"' in listing and "取消归档" in listing
     assert "notice=" in move("closed", back="edit").headers["Location"]
     refused = move("paused")  # closed → paused is not a move the lifecycle has
     assert refused.status_code == 409 and "不能改为" in refused.text and "已暂停" in refused.text
