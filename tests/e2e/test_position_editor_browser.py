@@ -46,10 +46,13 @@ def test_a_recruiter_builds_a_position_from_the_template(browser, stack, size): 
     tab.wait_for_url("**/hr/positions/rm-bj/edit?saved=1")
     expect(tab.get_by_test_id("saved")).to_have_text("已保存为 v1。")
 
+    expect(tab.locator("details.qwrap[open]")).to_have_count(1)  # a bank of twelve folds to its summaries
+    tab.locator('details.qwrap[data-index="1"] > summary').click()
     question = tab.locator('[data-path="questions[1].text"]')
     question.fill("一位客户拿着信用卡账单来问年费，你会怎么解释？")
     expect(tab.get_by_test_id("question-preview")).to_contain_text("一位客户拿着信用卡账单来问年费")
     expect(tab.get_by_test_id("question-preview")).to_contain_text("第 2 / 6 题")
+    expect(tab.locator('details.qwrap[data-index="1"] > summary')).to_contain_text("一位客户拿着信用卡账单来问年费")
     tab.locator('[data-path="dimensions.沟通能力"]').fill("0.4")  # 0.4 + 0.2 + 0.2 + 0.2 + 0.1 = 1.1
     expect(tab.get_by_test_id("weight-sum")).to_contain_text("现在合计 1.1")
     tab.get_by_test_id("save").click()
@@ -81,3 +84,18 @@ def test_a_recruiter_builds_a_position_from_the_template(browser, stack, size): 
     tab.get_by_test_id("save").click()
     tab.wait_for_url("**/hr/positions/teller/edit?saved=1")
     assert [v.number for v in versions.history(Position.get(Position.slug == "teller"))] == [1]
+
+
+def test_an_error_in_a_folded_question_is_shown_beside_its_field(browser, stack):  # noqa: F811  (the fixture)
+    from playwright.sync_api import expect
+
+    tab = open_as(browser, stack, "hr_li", "phone", "/hr/positions/teller/edit")
+    tab.locator('details.qwrap[data-index="2"] > summary').click()
+    tab.locator('[data-path="questions[2].rubric[0].point"]').fill("")
+    tab.get_by_test_id("save").click()
+    expect(tab.get_by_test_id("error")).to_have_attribute("data-field", "questions[2].rubric[0].point")
+    error = tab.locator('.field-error[data-error-for="questions[2].rubric[0].point"]')
+    expect(error).to_be_visible()  # its question unfolded on the refused page
+    expect(error).to_have_text("评分要点 1 还没有填写要点。")
+    expect(tab.locator('[data-path="questions[2].rubric[0].point"]')).to_have_attribute("aria-invalid", "true")
+    shoot(tab, "position-question-error-phone")

@@ -12,6 +12,7 @@
   let doc = JSON.parse(document.getElementById("position-doc").textContent || "{}");
   if (!Array.isArray(doc.questions)) doc.questions = [];
   let active = 0;
+  const open = new Set([0]);  // the questions shown unfolded (a bank of twelve folds to a list of summaries)
   const DIFFICULTY = [[1, "1 基础"], [2, "2 标准"], [3, "3 较难"]];
   const NUMBER = /^-?\d+(\.\d+)?$/;
 
@@ -38,7 +39,7 @@
   function questionBox(q, i) {
     const at = `questions[${i}]`;
     const box = el("fieldset", { class: "question", "data-index": i });
-    const head = el("legend", {}, `第 ${i + 1} 题`);
+    const head = el("legend", { class: "sr" }, `第 ${i + 1} 题`);
     const tools = el("span", { class: "tools" },
       el("button", { type: "button", class: "btn link", "data-move": -1, "aria-label": `第 ${i + 1} 题上移`, text: "上移" }),
       el("button", { type: "button", class: "btn link", "data-move": 1, "aria-label": `第 ${i + 1} 题下移`, text: "下移" }),
@@ -61,7 +62,14 @@
     (q.rubric || []).forEach((point, j) => points.append(pointBox(point, i, j)));
     points.append(el("button", { type: "button", class: "btn", "data-add-point": "", text: "添加评分要点" }));
     box.append(points);
-    return box;
+    const wrap = el("details", { class: "qwrap", "data-index": i, open: open.has(i) || !q.text });
+    wrap.append(el("summary", { text: summary(q, i) }), box);
+    return wrap;
+  }
+
+  function summary(q, i) {
+    const text = (q.text || "").trim();
+    return `第 ${i + 1} 题 · ${(q.competency || "").trim() || "未填能力项"} · ${text ? text.slice(0, 40) + (text.length > 40 ? "…" : "") : "（未填题目）"}`;
   }
 
   function pointBox(point, i, j) {
@@ -132,7 +140,7 @@
         Object.keys(out[key]).forEach((k) => { if (out[key][k] === undefined || out[key][k] === "") delete out[key][k]; });
       }
     }
-    out.questions = [...list.querySelectorAll(":scope > fieldset.question")].map((box, i) => {
+    out.questions = [...list.querySelectorAll("fieldset.question")].map((box, i) => {
       const q = { ...(doc.questions[i] || {}) };
       box.querySelectorAll("[data-q]").forEach((control) => {
         const key = control.dataset.q;
@@ -207,6 +215,7 @@
     const box = event.target.closest("fieldset.question");
     if (box) active = Number(box.dataset.index);
     changed();
+    if (box) box.closest("details").querySelector("summary").textContent = summary(doc.questions[active], active);
     if (event.target.dataset.q === "competency") renderDraw();
     if (event.target.dataset.draw !== undefined) {
       const total = drawBox.querySelector("[data-testid=draw-total]");
@@ -230,14 +239,18 @@
       while (keys.has(`q${n}`)) n += 1;
       doc.questions.push({ key: `q${n}`, text: "", difficulty: 2, rubric: [] });
       active = doc.questions.length - 1;
+      open.add(active);
     } else if (button.hasAttribute("data-remove-question")) {
       if (doc.questions.length > 1 && window.confirm(`删除第 ${i + 1} 题？`)) doc.questions.splice(i, 1);
       active = 0;
+      open.clear();
     } else if (button.dataset.move) {
       const to = i + Number(button.dataset.move);
       if (to < 0 || to >= doc.questions.length) return;
       [doc.questions[i], doc.questions[to]] = [doc.questions[to], doc.questions[i]];
       active = to;
+      open.delete(i);
+      open.add(to);
     } else if (button.hasAttribute("data-add-point")) {
       (doc.questions[i].rubric = doc.questions[i].rubric || []).push({ point: "", keywords: [] });
     } else if (button.hasAttribute("data-remove-point")) {
@@ -247,6 +260,11 @@
     }
     rebuild();
   });
+  list.addEventListener("toggle", (event) => {  // toggle does not bubble: caught on its way down
+    const wrap = event.target;
+    if (!wrap.matches || !wrap.matches("details.qwrap")) return;
+    if (wrap.open) open.add(Number(wrap.dataset.index)); else open.delete(Number(wrap.dataset.index));
+  }, true);
   form.addEventListener("submit", () => { form.elements.document.value = JSON.stringify(collect()); });
 
   // The server's refusal names a field path (questions[2].rubric[0].point, dimensions, draw.服务意识): put its
@@ -255,7 +273,7 @@
     const note = document.querySelector("[data-testid=error][data-field]");
     if (!note || !note.dataset.field) return;
     const path = note.dataset.field;
-    const message = note.textContent.replace(/^未保存：/, "");
+    const message = note.dataset.message || note.textContent.replace(/^未保存：/, "");
     const query = (p) => document.querySelector(`[data-path="${CSS.escape(p)}"]`)
       || document.querySelector(`[data-field-box="${CSS.escape(p)}"]`);
     let p = path;
@@ -267,6 +285,8 @@
       target = query(p);
     }
     if (!target) return;
+    const folded = target.closest("details");
+    if (folded) folded.open = true;
     const box = target.closest("[data-field-box]") || target;
     if (box.querySelector(":scope > .field-error")) return;  // the server already put it there
     const id = "error-" + path.replace(/[^\w-]/g, "-");
