@@ -8,7 +8,8 @@ from __future__ import annotations
 from bot.commands.lookup import find_candidate, position_named
 from bot.commands.registry import CommandError, command
 from bot.invitations import reach
-from bot.store.models import AuditLog, Invitation
+from bot.org.access import in_scope
+from bot.store.models import AuditLog, Invitation, Position
 from bot.wecom import notify
 
 CANCELLABLE = reach.OPEN
@@ -21,7 +22,8 @@ def cancel(who: str, position_name: str | None = None, *, userid: str, key: str)
     candidate = find_candidate(who)
     invitations: list[Invitation] = []
     if candidate is not None:
-        query = Invitation.select().where((Invitation.candidate == candidate) & Invitation.status.in_(CANCELLABLE))
+        query = (Invitation.select().join(Position)  # only the member's units' invitations
+                 .where((Invitation.candidate == candidate) & Invitation.status.in_(CANCELLABLE) & in_scope()))
         if position_name is not None:
             query = query.where(Invitation.position == position_named(position_name))
         invitations = list(query.order_by(Invitation.id.desc()))

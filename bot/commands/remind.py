@@ -12,6 +12,8 @@ from bot.commands.registry import command
 from bot.invitations import reach
 from bot.invitations.invites import queue_card
 from bot.links import invitation_link
+from bot.org.access import acting
+from bot.privacy.roles import can
 from bot.store.models import Invitation
 from bot.wecom import notify
 from bot.wecom.cards import guide_values
@@ -25,7 +27,8 @@ def remind(position_name: str, *, userid: str, key: str) -> str:
     settings = get_settings()
     position = position_named(position_name)
     mine = Invitation.position == position
-    if userid not in settings.recruiters:
+    access = acting()
+    if access is not None and not can(access.role_for(position), "decide"):  # not one of its recruiters: their own
         mine &= Invitation.invited_by == userid
     waiting = list(Invitation.select().where(mine & reach.still_open(utcnow())
                                              & Invitation.status.in_(reach.NOT_STARTED)).order_by(Invitation.id))

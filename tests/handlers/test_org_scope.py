@@ -135,11 +135,16 @@ def test_a_webhook_hears_only_of_its_tokens_unit(stack, campaign):
 
 
 def test_chat_commands_of_another_branch_find_nothing(stack, campaign):
-    for command in ("/report zhangsan", "/status rm-bj", "/invite rm-bj wangwu", "/compare zhangsan lisi"):
+    from bot.store.models import Invitation
+
+    for command in ("/report zhangsan", "/status rm-bj", "/invite rm-bj wangwu", "/compare zhangsan lisi",
+                    "/remind rm-bj", "/cancel zhangsan", "/bulk rm-bj"):
         stack.say("sh_chen", command)
         stack.drain()
     said = "\n".join(texts(stack, "sh_chen"))
     assert "客户经理（北京分行）" not in said and not [m for m in stack.inbox("wangwu")]
+    assert said.count("没有找到岗位「rm-bj」") == 4 and "没有找到zhangsan" in said.replace(" ", "")
+    assert Invitation.get(Invitation.position == campaign["bj"]).status not in ("cancelled",)
     assert not cards(stack, "sh_chen", prefix=f"decide:{campaign['reports']['bj']}:")  # no card of zhangsan
     stack.say("sh_chen", "/positions")
     stack.drain()
