@@ -35,6 +35,7 @@ ACTIONS = {
     "erase": "删除个人信息", "erasure_request": "申请删除", "retention": "到期删除", "view_audit": "查看审计日志",
     "export_audit": "导出审计日志", "reschedule": "改期", "extend": "延期", "sessions_ended": "结束登录会话",
     "chat_forward": "候选人留言转人工", "chat_reply": "回复候选人", "position.version": "岗位新版本",
+    "position.created": "新建岗位", "position.status": "岗位状态变更", "position.export": "导出岗位 YAML",
 }
 
 
