@@ -75,7 +75,7 @@ def test_the_migration_gives_existing_positions_version_one(db_url, tmp_path, mo
          values["answer_seconds"], values["max_retakes"], json.dumps(values["answer_modes"]),
          values["face_analysis"], values["deadline_days"], json.dumps(values["questions"], ensure_ascii=False),
          json.dumps(values["rubric"], ensure_ascii=False), values["source_sha256"], True, "2026-01-01 00:00:00"))
-    assert schema.upgrade(db) == ["011_position_versions"]
+    assert schema.upgrade(db)[0] == "011_position_versions"
     [first] = PositionVersion.select()
     assert (first.number, first.source) == (1, "migration")
     assert first.document == versions.document_of(values)
