@@ -488,8 +488,8 @@ class ErasureRequest(BaseModel):
 
 ALL_MODELS = [
     OrgUnit, UnitMember, Position, PositionMember, Candidate, BulkRun, Invitation, BulkItem, Interview, Answer,
-    QuestionReveal, Upload, Recording, AnswerAnalysis, Score, Report, Decision, Appointment, Tag, CandidateTag, OutboundMessage, Note, PoolProfile,
-    ApiToken, Webhook, WebhookDelivery, AuditLog, Consent, ErasureRequest,
+    QuestionReveal, Upload, Recording, AnswerAnalysis, Score, Report, Decision, Appointment, Tag, CandidateTag,
+    OutboundMessage, Note, PoolProfile, ApiToken, Webhook, WebhookDelivery, AuditLog, Consent, ErasureRequest,
 ]
 
 
