@@ -24,7 +24,10 @@ LANGUAGES = {"zh", "en", "auto"}  # the answers' spoken language; auto lets Whis
 NEXT_ROUND_KEYS = {"after_days", "at", "duration_minutes", "place", "contact", "materials"}
 DIFFICULTIES = (1, 2, 3)  # 1 basic, 2 standard, 3 demanding; a draw balances them
 DEFAULT_DIFFICULTY = 2
-SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # what a new position's code is (the open API, the editor, templates)
+# What a file's code may be: a deployment's older files may use other characters (大堂经理), but never a space, a
+# control character or a slash, which would break the links and paths built from it.
+ANY_SLUG = re.compile(r"[^\s/\\?#%]{1,64}")
 QUESTION_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 TOP_KEYS = ("slug", "title", "department", "description", "think_seconds", "answer_seconds", "max_retakes",
             "answer_modes", "face_analysis", "deadline_days", "materials", "practice_question", "language",
@@ -102,8 +105,9 @@ def parse_position_doc(doc: Any, name: str, source_sha256: str) -> dict[str, Any
     for key in ("slug", "title", "questions"):
         _require(key in doc, name, f"missing '{key}'", key)
     _known_keys(doc, TOP_KEYS, name, "", "")
-    _require(isinstance(doc["slug"], str) and SLUG.fullmatch(doc["slug"]) is not None, name,
-             "slug: use 1-64 lower-case letters, digits, - or _, starting with a letter or digit", "slug")
+    _require(isinstance(doc["slug"], str) and ANY_SLUG.fullmatch(doc["slug"]) is not None, name,
+             "slug: use 1-64 characters without spaces, /, \\, ?, # or % (lower-case letters, digits, - and _ "
+             "are best)", "slug")
     for key, limit in TEXT_LIMITS.items():
         value = doc.get(key, "x")
         _require(isinstance(value, str) and len(value) <= limit, name, f"{key} must be text of at most {limit} "

@@ -19,6 +19,7 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, render_t
 from bot.clock import local_time
 from bot.positions import lifecycle, templates, versions
 from bot.positions.catalog import (
+    SLUG,
     PositionChanged,
     PositionFileError,
     digest_of,
@@ -214,7 +215,10 @@ def _save(doc: Any, base: int, original: str, source: str = "hr"):
 
 
 def _clash(values: dict[str, Any], original: str) -> tuple[str, str] | None:
-    """A code or title another position already uses, as (field, message)."""
+    """A code a new position may not have (malformed, or another position's) or a title another position already
+    uses, as (field, message)."""
+    if not original and not SLUG.fullmatch(values["slug"]):
+        return "slug", "岗位代码只能用小写字母、数字、- 或 _（1–64 个字符），以字母或数字开头。"
     if not original and Position.select().where(Position.slug == values["slug"]).exists():
         return "slug", f"岗位代码 {values['slug']} 已被使用，请换一个。"
     other = Position.get_or_none((Position.title == values["title"]) & (Position.slug != values["slug"]))

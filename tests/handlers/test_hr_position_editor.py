@@ -139,6 +139,7 @@ BAD = [  # (what HR did, the field the answer names, words of its message)
     (lambda d: d.update(title="柜员"), "title", "已有岗位叫「柜员」"),
     (lambda d: d.update(slug="teller"), "slug", "已被使用"),
     (lambda d: d.update(slug="Bad Slug"), "slug", "岗位代码只能用小写字母"),
+    (lambda d: d.update(slug="大堂经理"), "slug", "岗位代码只能用小写字母"),  # a file may; a new position may not
     (lambda d: d.update(draw={"服务意识": 5}), "draw.服务意识", "题库不够抽"),
     (lambda d: d.update(draw={"不存在": 1}), "draw.不存在", "没有能力项"),
     (lambda d: d.update(dimensions={"沟通能力": 0.5, "逻辑思维": 0.3}), "dimensions", "权重之和必须为 1（现在是 0.8）"),
