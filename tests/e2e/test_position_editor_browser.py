@@ -30,6 +30,8 @@ def test_a_recruiter_builds_a_position_from_the_template(browser, stack, size): 
     tab = open_as(browser, stack, "hr_li", SIZES[size], "/hr/positions")
     if size == "desk":
         tab.set_viewport_size(DESK)
+    expect(tab.locator('tr[data-slug="teller"]')).to_contain_text("招聘中")
+    shoot(tab, f"position-list-{size}")
     tab.get_by_label("从模板新建").select_option("retail-rm-campus")
     tab.get_by_role("button", name="用这个模板").click()
     tab.wait_for_url("**/hr/positions/new?template=retail-rm-campus")
