@@ -5,6 +5,9 @@ every question is asked, in the bank's order. The draw is made once, when the ca
 interview (its questions and ``Interview.draw``). Its seed is an HMAC of the invitation's id under the server's
 secret: the same invitation always draws the same set (a reload, a retry, an audit re-running it), while a
 candidate cannot predict another's set, and two candidates of a campaign rarely share one.
+
+personalise adds the questions built from the candidate's résumé (bot/resumes/questions.py) after the first drawn
+one, with the same seed, so they too are the same on every re-run.
 """
 from __future__ import annotations
 
@@ -12,6 +15,9 @@ import hashlib
 import hmac
 import random
 from typing import Any
+
+from bot.resumes import questions as personalised
+from bot.store.models import Invitation
 
 DEFAULT_DIFFICULTY = 2
 
@@ -32,6 +38,15 @@ def draw(bank: list[dict[str, Any]], rule: dict[str, int], seed: str) -> list[di
     for competency in sorted(rule):  # a stored rule's keys come back sorted: the draw must not depend on order
         chosen.update(_balanced([q for q in bank if q.get("competency") == competency], rule[competency], rng))
     return [dict(q) for q in bank if not q.get("competency") or q["key"] in chosen]
+
+
+def personalise(asked: list[dict[str, Any]], invitation: Invitation, seed: str) -> list[dict[str, Any]]:
+    """The drawn questions with the résumé's (the position's ``personalised`` rules) after the first: the warm-up
+    stays first; the drawn ones alone for a candidate without a readable résumé."""
+    position = invitation.position
+    extra = personalised.for_candidate(invitation.candidate_id, (position.rubric or {}).get("personalised"),
+                                       position.title, seed, {q["key"] for q in asked})
+    return asked[:1] + extra + asked[1:]
 
 
 def _balanced(pool: list[dict[str, Any]], count: int, rng: random.Random) -> list[str]:

@@ -148,7 +148,7 @@ def give_consent(invitation: Invitation, *, recording: bool, face: bool, version
         if interview is None:
             bank, rule = invitation.position.questions, invitation.position.draw_rule
             seed = draw.seed_for((settings or get_settings()).secret_key, invitation.id)
-            asked = draw.draw(bank, rule, seed)
+            asked = draw.personalise(draw.draw(bank, rule, seed), invitation, seed)
             interview = Interview.create(invitation=invitation, questions=asked, consent_at=utcnow(),
                                          draw=draw.record(bank, rule, seed, asked), face_consent=face,
                                          position_version=versions.current_number(invitation.position))

@@ -14,6 +14,7 @@ import yaml
 from bot.bulk.screening import RulesError, parse_rules
 from bot.clock import utcnow
 from bot.positions import versions
+from bot.resumes import questions as personalised
 from bot.store.db import database, write_transaction
 from bot.store.models import Position
 from scoring.report import DIMENSIONS
@@ -31,7 +32,7 @@ ANY_SLUG = re.compile(r"[^\s/\\?#%]{1,64}")
 QUESTION_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 TOP_KEYS = ("slug", "title", "department", "description", "think_seconds", "answer_seconds", "max_retakes",
             "answer_modes", "face_analysis", "deadline_days", "materials", "practice_question", "language",
-            "dimensions", "thresholds", "next_round", "screening", "draw", "questions")
+            "dimensions", "thresholds", "next_round", "screening", "draw", "personalised", "questions")
 QUESTION_KEYS = ("key", "text", "text_en", "competency", "difficulty", "think_seconds", "answer_seconds",
                  "target_chars", "red_flags", "rubric")
 POINT_KEYS = ("point", "description", "keywords", "synonyms")
@@ -155,6 +156,7 @@ def parse_position_doc(doc: Any, name: str, source_sha256: str) -> dict[str, Any
         field = re.match(r"screening\.(\w+)", str(exc))
         raise PositionFileError(f"{name}: {exc}", f"screening.{field.group(1)}" if field else "screening",
                                 str(exc)) from None
+    personal = _parse_personalised(doc.get("personalised"), name)
     language = doc.get("language", "zh")
     _require(language in LANGUAGES, name, f"'language' must be one of {sorted(LANGUAGES)}", "language")
     return {
@@ -171,7 +173,8 @@ def parse_position_doc(doc: Any, name: str, source_sha256: str) -> dict[str, Any
         "questions": questions,
         "rubric": {"dimensions": weights, "practice_question": doc.get("practice_question", ""),
                    "thresholds": thresholds, "language": language, "next_round": next_round,
-                   "materials": doc.get("materials", "").strip(), "screening": screening, "draw": draw},
+                   "materials": doc.get("materials", "").strip(), "screening": screening, "draw": draw,
+                   **({"personalised": personal} if personal is not None else {})},
         "source_sha256": source_sha256,
     }
 
@@ -284,6 +287,22 @@ def _parse_draw(raw: Any, questions: list[dict[str, Any]], name: str) -> dict[st
     return {competency.strip(): count for competency, count in raw.items()}
 
 
+def _parse_personalised(raw: Any, name: str) -> dict[str, Any] | None:
+    """The questions built from each candidate's résumé (bot/resumes/questions.py): how many (0-2) and by which
+    rules; None when the position follows config/personalised.yaml. A rule's rubric passes a bank question's rules."""
+    if raw is None:
+        return None
+    try:
+        parsed = personalised.parse_rules(raw)
+    except personalised.RulesError as exc:
+        field = f"personalised.{exc.field}" if exc.field else "personalised"
+        raise PositionFileError(f"{name}: {field}: {exc}", field, f"{field}: {exc}") from None
+    for i, rule in enumerate(parsed.get("rules", [])):
+        _check_question({"key": rule["key"], **{k: rule[k] for k in QUESTION_KEYS if k in rule and k != "key"}},
+                        name, f"personalised.rules[{i}]")
+    return parsed
+
+
 def document_of(position: Position) -> dict[str, Any]:
     """The position as a document (the shape of a config/positions/*.yaml file): what the editor loads and the YAML
     export writes; parse_position_doc reads it back to the same values."""
@@ -299,6 +318,8 @@ def document_of(position: Position) -> dict[str, Any]:
         "next_round": dict(rubric.get("next_round") or {}), "screening": dict(rubric.get("screening") or {}),
         "draw": dict(rubric.get("draw") or {}), "questions": json.loads(json.dumps(position.questions or [])),
     }
+    if "personalised" in rubric:  # only where the position sets it: the others follow config/personalised.yaml
+        doc["personalised"] = json.loads(json.dumps(rubric["personalised"]))
     return doc
 
 

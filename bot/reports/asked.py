@@ -1,5 +1,7 @@
 """Which questions an interview asked (drawn for it, or the whole bank) and the times the server measured for each,
-for the report document and the HR report page (docs/h5-api.md: "Which questions are asked", "Time limits")."""
+for the report document and the HR report page (docs/h5-api.md: "Which questions are asked", "Time limits"). A
+question built from the candidate's résumé says so, with the rule and the résumé line it came from
+(docs/resumes.md: "Questions from the résumé")."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,6 +10,7 @@ from bot.positions import versions
 from bot.store.models import Answer, Interview, QuestionReveal
 
 DIFFICULTY_NAMES = {1: "基础", 2: "标准", 3: "较难"}
+PERSONALISED = "根据简历生成"
 
 
 def measured(row: QuestionReveal | None) -> dict[str, Any]:
@@ -36,8 +39,17 @@ def asked(interview: Interview) -> list[dict[str, Any]]:
                     "difficulty": level, "difficulty_name": DIFFICULTY_NAMES.get(level, str(level)),
                     "think_limit": int(q.get("think_seconds", position.think_seconds)),
                     "answer_limit": int(q.get("answer_seconds", position.answer_seconds)),
-                    "answered": q["key"] in answered, **measured(shown.get(q["key"]))})
+                    "answered": q["key"] in answered, **measured(shown.get(q["key"])),
+                    **({"personalised": _personalised(q["personalised"])} if q.get("personalised") else {})})
     return out
+
+
+def _personalised(record: dict[str, Any]) -> dict[str, Any]:
+    """根据简历生成: the rule that built the question and the résumé line (field, text, span) it came from."""
+    source = record.get("source") or {}
+    return {"label": PERSONALISED, "rule": record.get("rule", ""),
+            "source": {"field": source.get("field", ""), "text": source.get("text", ""),
+                       "span": list(source.get("span") or [])}}
 
 
 def draw_of(interview: Interview) -> dict[str, Any]:

@@ -128,7 +128,8 @@ def report_context(report: Report, userid: str, role: str) -> dict[str, Any]:
         "radar": charts.radar(dimensions, [("得分", {d["name"]: d["score"] for d in doc["dimensions"]})],
                               title="各维度得分"),
         "answers": [_answer_view(a, recordings.get(a["question_key"]), may_play) for a in doc["answers"]],
-        "asked": asked.asked(interview), "draw": asked.draw_of(interview),  # the server's record, as it stands
+        # the server's record, as it stands (a résumé line a question came from masked like the rest)
+        "asked": scrub.scrub(asked.asked(interview), who, hidden), "draw": asked.draw_of(interview),
         "decision": decision,
         "decision_label": render(f"outcome_{decision.outcome}", settings.hr_locale) if decision else "",
         "decided_at": local_time(decision.decided_at) if decision else "",
