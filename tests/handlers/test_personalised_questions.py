@@ -5,39 +5,15 @@ Real sandbox chat, H5 API, scoring jobs, Redis and database."""
 from __future__ import annotations
 
 from bot.interviews import draw
-from bot.resumes.store import save_resume
 from bot.store.models import Candidate, Interview, Invitation, Report
-from tests.bot.resumes.generate import Spec, to_pdf
 from tests.support.chat import answer_text, invite_member, token_of
 from tests.support.h5 import answer, consent, reveal
 from tests.support.hr import login
-
-ANSWER = ("我在招商银行实习时担任大堂经理助理。有一次一位老人来办理开户，当时排队的客户很多，我负责引导分流。"
-          "我先核对了他的身份证，按照规定帮他在自助设备上填写资料，遇到不会的步骤一步步讲解，还提醒他注意防范电信诈骗。"
-          "结果十分钟就办理完成，客户很满意。我学到了办理业务要耐心，也要严格按规定核对身份。")
-
-
-def resume_pdf() -> bytes:
-    return to_pdf(Spec("zh", "张三", "13912345678", "139 1234 5678", "zhangsan2024@163.com",
-                       education=[{"school": "中央财经大学", "degree": "本科", "degree_text": "本科",
-                                   "major": "金融学", "start": (2020, 9), "end": (2024, 6)}],
-                       work=[{"kind": "internship", "employer": "招商银行", "title": "大堂经理助理",
-                              "start": (2023, 7), "end": (2023, 9),
-                              "duties": ["协助大堂经理引导客户分流，解答开户与手机银行咨询。"]}],
-                       skills=["客户沟通", "Excel"]))
-
-
-def with_resume(stack, who: str) -> str:
-    """Invite who through the chat, then keep a résumé for them (as the HR pages or the open API do)."""
-    link = invite_member(stack, who)
-    candidate = Candidate.get(Candidate.wecom_userid == who)
-    saved = save_resume(stack.settings, candidate, resume_pdf(), "张三-简历.pdf", "hr")
-    assert saved.outcome.ok and saved.resume is not None
-    return link
+from tests.support.resumes import ANSWER, invited_with_resume
 
 
 def test_a_bank_internship_is_asked_about_scored_and_shown_with_its_line(stack):
-    link = with_resume(stack, "zhangsan")
+    link = invited_with_resume(stack, "zhangsan")
     client, base = stack.app.test_client(), f"/h5/api/{token_of(link)}"
     consent(client, base)
     questions = client.get(f"{base}/state").json["questions"]
@@ -67,7 +43,7 @@ def test_a_bank_internship_is_asked_about_scored_and_shown_with_its_line(stack):
 
 
 def test_the_draw_is_the_same_on_a_rerun_and_a_candidate_without_a_resume_gets_the_bank_only(stack):
-    links = {"zhangsan": with_resume(stack, "zhangsan"), "lisi": invite_member(stack, "lisi")}
+    links = {"zhangsan": invited_with_resume(stack, "zhangsan"), "lisi": invite_member(stack, "lisi")}
     for who, link in links.items():
         invitation = Invitation.select().join(Candidate).where(Candidate.wecom_userid == who).get()
         consent(stack.app.test_client(), f"/h5/api/{token_of(link)}")
