@@ -333,3 +333,17 @@ def test_the_open_api_takes_the_version_it_read(stack):
                         timeout=30)
     assert bad.status_code == 422 and bad.json()["error"]["path"] == "/thresholds/consider"
     assert requests.post(url, json=doc, headers=headers, timeout=30).json()["version"] == 3  # no If-Match: saved
+
+
+def test_typed_markup_comes_back_as_text(stack):
+    hr = login(stack, "hr_li")
+    doc = _teller(hr, stack)
+    doc["questions"][0]["text"] = "</script><script>alert(1)</script>请介绍自己"
+    doc["title"] = ""  # refused: the page comes back with what was typed
+    answer = save(hr, stack, doc, 1, "teller")
+    assert answer.status_code == 422 and "<script>alert(1)" not in answer.text
+    assert document_in(answer.text)["questions"][0]["text"] == "</script><script>alert(1)</script>请介绍自己"
+    token = csrf(answer.text)
+    shown = hr.post(f"{stack.base}/hr/positions/preview", json={"document": {**doc, "title": "<b>柜员</b>"}},
+                    headers={"X-CSRF-Token": token}, timeout=30).text
+    assert "&lt;b&gt;柜员&lt;/b&gt;" in shown and "<b>柜员" not in shown and "<script>alert" not in shown
