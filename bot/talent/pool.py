@@ -1,4 +1,8 @@
-"""The talent pool: candidates with a report, tagged by rules and by HR, searchable by tags and by text.
+"""The talent pool: candidates with a report or a résumé, tagged by rules and by HR, searchable by tags and by text.
+
+A candidate with a résumé (a file, or a résumé's text from the open API) is in the pool whether interviewed or not;
+what the pool shows HR says where each candidate came from (their sources: a résumé file and how it arrived, the open
+API, a bulk sheet, an interview report).
 
 Each candidate's searchable profile (résumé fields, positions, transcripts, tags) is a PoolProfile row; every
 web process keeps a PoolIndex (bot/talent/index.py) of them in memory and brings it up to date from the rows changed
@@ -23,6 +27,7 @@ from bot.clock import utcnow
 from bot.org.access import ROOT, Access, within
 from bot.org.team import recruiters
 from bot.privacy.roles import RECRUITER, candidate_view, mask_name
+from bot.resumes.questions import latest_resume
 from bot.store.db import database, db_session
 from bot.store.models import (
     AuditLog,
@@ -34,6 +39,7 @@ from bot.store.models import (
     PoolProfile,
     Position,
     Report,
+    Resume,
     Tag,
 )
 from bot.talent.index import PoolIndex, profile_terms
@@ -47,6 +53,9 @@ log = logging.getLogger(__name__)
 RULES_FILE = Path(__file__).resolve().parents[2] / "config" / "talent.yaml"
 TAG_MAX = 32
 RESUME_FIELDS = ("education", "major", "resume")
+SOURCE_LABELS = {"report": "面试报告", "api": "开放接口", "bulk": "批量表格",
+                 "resume:api": "简历文件·开放接口", "resume:bulk": "简历文件·批量上传", "resume:hr": "简历文件·HR 上传",
+                 "resume:h5": "简历文件·候选人上传"}
 
 
 class TagError(ValueError):
@@ -180,13 +189,18 @@ def _reports(candidate_id: int) -> list[Report]:
 
 
 def profile_text(candidate_id: int, reports: list[Report]) -> str:
-    """What the pool searches for a candidate: résumé (API) and sheet fields, positions, answers, highlights
-    (no contacts)."""
+    """What the pool searches for a candidate: résumé (API) and sheet fields, the parsed résumé's entries, skills
+    and certificates, positions, answers, highlights (no contacts)."""
     parts = [Candidate.get_by_id(candidate_id).resume]
     item = (BulkItem.select().join(Invitation).where(Invitation.candidate == candidate_id)
             .order_by(BulkItem.id.desc()).first())
     if item is not None:
         parts += [str(item.fields.get(k, "")) for k in RESUME_FIELDS if item.fields.get(k)]
+    if (found := latest_resume(candidate_id)) is not None:
+        resume = found[0]
+        parts += [v.value for x in resume.experience for v in (x.employer, x.title) if v]
+        parts += [v.value for e in resume.education for v in (e.school, e.major) if v]
+        parts += [v.value for v in (*resume.skills, *resume.certificates, *resume.languages)]
     for report in reports:
         doc = report.document
         parts.append(doc["interview"]["position"]["title"])
@@ -198,19 +212,45 @@ def profile_text(candidate_id: int, reports: list[Report]) -> str:
 
 
 def refresh_profile(candidate_id: int) -> None:
-    """Rebuild one candidate's pool profile (only candidates with a report, who have not withdrawn)."""
+    """Rebuild one candidate's pool profile: candidates with a report or a résumé, who have not withdrawn. One
+    who enters with a résumé alone is kept for the pool's retention period, like one with a report."""
     reports = _reports(candidate_id)
-    if not reports or Candidate.get_by_id(candidate_id).withdrawn_at is not None:
+    candidate = Candidate.get_by_id(candidate_id)
+    has_resume = bool(candidate.resume) or Resume.select().where(Resume.candidate == candidate_id).exists()
+    if not (reports or has_resume) or candidate.withdrawn_at is not None or candidate.erased_at is not None:
         return
+    if not reports and candidate.retain_until is None:
+        keep = utcnow() + dt.timedelta(days=get_settings().pool_retention_days)
+        Candidate.update(retain_until=keep).where(Candidate.id == candidate_id).execute()
     text = profile_text(candidate_id, reports)
-    values = {"text": text, "terms": profile_terms(text), "best_total": max(r.total for r in reports),
-              "last_position": reports[-1].interview.invitation.position.title, "updated_at": utcnow()}
+    values = {"text": text, "terms": profile_terms(text), "best_total": max((r.total for r in reports), default=0.0),
+              "last_position": reports[-1].interview.invitation.position.title if reports else "",
+              "updated_at": utcnow()}
     if not PoolProfile.update(**values).where(PoolProfile.candidate == candidate_id).execute():
         try:
             with database.atomic():
                 PoolProfile.create(candidate=candidate_id, **values)
         except pw.IntegrityError:
             PoolProfile.update(**values).where(PoolProfile.candidate == candidate_id).execute()
+
+
+def sources_of(candidate_ids: list[int]) -> dict[int, list[str]]:
+    """Where each candidate came from, as HR reads it (面试报告, 简历文件·开放接口, 批量表格 …)."""
+    found: dict[int, set[str]] = {cid: set() for cid in candidate_ids}
+    for cid, source in Candidate.select(Candidate.id, Candidate.source).where(
+            Candidate.id.in_(candidate_ids)).tuples():
+        if source in SOURCE_LABELS:
+            found[cid].add(source)
+    for cid, source in Resume.select(Resume.candidate, Resume.source).where(
+            Resume.candidate.in_(candidate_ids)).tuples():
+        found[cid].add(f"resume:{source}")
+    for (cid,) in (BulkItem.select(Invitation.candidate).join(Invitation)
+                   .where(Invitation.candidate.in_(candidate_ids)).tuples()):
+        found[cid].add("bulk")
+    for (cid,) in (Report.select(Invitation.candidate).join(Interview).join(Invitation)
+                   .where(Invitation.candidate.in_(candidate_ids)).tuples()):
+        found[cid].add("report")
+    return {cid: [SOURCE_LABELS[k] for k in SOURCE_LABELS if k in kinds] for cid, kinds in found.items()}
 
 
 class _Cache:
@@ -317,7 +357,7 @@ def search(text: str, *, tags: list[str] | tuple[str, ...] = (), limit: int = 20
     for report_id, cid in (Report.select(Report.id, Invitation.candidate).join(Interview).join(Invitation)
                            .where(Invitation.candidate.in_(ids)).order_by(Report.created_at).tuples()):
         latest[cid] = report_id
-    tags = tags_of(ids)
+    tags, sources = tags_of(ids), sources_of(ids)
     results = []
     for hit in hits:
         candidate, profile = candidates.get(hit.candidate_id), profiles.get(hit.candidate_id)
@@ -326,7 +366,7 @@ def search(text: str, *, tags: list[str] | tuple[str, ...] = (), limit: int = 20
         results.append({"candidate": candidate_view(candidate, role), "score": round(hit.score, 4),
                         "matched": list(hit.matched), "tags": tags.get(candidate.id, []),
                         "best_total": profile.best_total, "last_position": profile.last_position,
-                        "report_id": latest.get(candidate.id)})
+                        "report_id": latest.get(candidate.id), "sources": sources.get(candidate.id, [])})
     return results
 
 

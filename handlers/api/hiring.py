@@ -162,7 +162,10 @@ def _save(values: dict[str, str]) -> tuple[Candidate, str]:
     candidate and created, updated or known."""
     existing = _find(values)
     if existing is None:
-        return Candidate.create(source="api", **values), "created"
+        created = Candidate.create(source="api", **values)
+        if values.get("resume"):  # a candidate with a résumé is in the talent pool, interviewed or not
+            talent.refresh_profile(created.id)
+        return created, "created"
     blanks = {k: v for k, v in values.items() if k in ("name", *IDENTIFIERS) and v and not getattr(existing, k)}
     if values.get("resume") and values["resume"] != existing.resume:  # a newer résumé replaces the older one
         blanks["resume"] = values["resume"]

@@ -14,6 +14,7 @@ from bot.resumes.fields import screening_fields
 from bot.resumes.model import Resume as Parsed
 from bot.resumes.store import save_resume
 from bot.store.models import Candidate, Resume
+from bot.talent import pool as talent
 from handlers.api.core import ApiError, audit, body, gone, idempotent, not_found, replayable, settings
 
 bp = Blueprint("api_resumes", __name__)
@@ -52,6 +53,7 @@ def upload_resume(candidate_id: int) -> Response:
     if not saved.duplicate:
         # the pool and screening read Candidate.resume: the newest file's text replaces what was typed before
         Candidate.update(resume=saved.outcome.document.text).where(Candidate.id == candidate.id).execute()
+        talent.refresh_profile(candidate.id)  # in the pool now, interviewed or not, searchable by its fields
         audit("resume.upload", "candidate", candidate.id, resume=saved.resume.id, kind=saved.outcome.document.kind)
     recipe = {"id": saved.resume.id, "kind": saved.outcome.document.kind, "pages": saved.outcome.document.pages,
               "notices": saved.outcome.notices, "duplicate": saved.duplicate}
