@@ -194,7 +194,8 @@ def tell_candidate(report: Report, invitation: Invitation, outcome: str) -> None
         suggestions = [s for s in report.document.get("suggestions", []) if s][:3]
         notify.to_candidate(invitation, "result_reject", key, purpose="result", name=candidate.display_name,
                             company=settings.company_name, position=position.title, suggestions=suggestions,
-                            days=settings.pool_retention_days)
+                            days=settings.pool_retention_days,
+                            pool=candidate.withdrawn_at is None)  # declined (or left) the pool: not a word of it
 
 
 def next_round(invitation: Invitation) -> Appointment:

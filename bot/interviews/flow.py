@@ -1,4 +1,10 @@
-"""The candidate's interview: its state for the page, consent, answers, completion, integrity events."""
+"""The candidate's interview: its state for the page, consent, answers, completion, integrity events.
+
+The last answer does not end the interview when the page asks to review it first ("review": true): the candidate
+can retake it (within its time, if retakes are left) and ends with an explicit 提交全部回答 (submit). An interview
+whose every question is answered or past its time completes on its own once nothing can change any more (no retake
+left in time), and the minute's sweep (bot/ops/recover.py) completes one left waiting.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -11,7 +17,7 @@ import peewee as pw
 import redis
 
 from bot.clock import local_time, utcnow
-from bot.interviews import consent, draw, timing
+from bot.interviews import channel, consent, draw, outcome, timing
 from bot.positions import versions
 from bot.privacy import erasure
 from bot.reports.queue import maybe_report, queue_answer
@@ -99,12 +105,28 @@ def _upload_pending(interview: Interview, key: str) -> bool:
                                   & Upload.status.in_(("open", "closing"))).exists())
 
 
+def time_ranges(invitation: Invitation, interview: Interview | None, position: Position) -> dict[str, list[int]]:
+    """The per-question think and answer times as [shortest, longest]: of the questions asked (the pinned
+    version's), or before the draw of the whole bank (a question may set its own times)."""
+    if interview is not None:
+        asked = questions_of(invitation, interview, position)
+    else:
+        asked = [{"think_seconds": int(q.get("think_seconds", position.think_seconds)),
+                  "answer_seconds": int(q.get("answer_seconds", position.answer_seconds))}
+                 for q in position.questions] or [{"think_seconds": position.think_seconds,
+                                                   "answer_seconds": position.answer_seconds}]
+    return {f"{kind}_range": [min(q[f"{kind}_seconds"] for q in asked), max(q[f"{kind}_seconds"] for q in asked)]
+            for kind in ("think", "answer")}
+
+
 def build_state(invitation: Invitation, company: str, settings: Settings | None = None) -> dict[str, Any]:
     """Everything the page needs to show the right step, resume included."""
     settings = settings or get_settings()
     interview = interview_of(invitation)
     position = asked_position(invitation, interview)
     questions = _placeholders(invitation, interview, position)
+    next_key = _next_question(questions)
+    status = interview.status if interview else "invited"
     open_upload = None
     if interview is not None:
         # a page reloaded while its finish was being saved ("closing") finishes it again from its kept copy
@@ -116,17 +138,24 @@ def build_state(invitation: Invitation, company: str, settings: Settings | None 
     return {
         "company": company, "candidate": invitation.candidate.display_name,
         "deadline": local_time(invitation.expires_at),
-        "status": interview.status if interview else "invited",
+        "status": status,
+        "channel": channel.describe(invitation),
         "position": {"title": position.title, "think_seconds": position.think_seconds,
                      "answer_seconds": position.answer_seconds, "max_retakes": position.max_retakes,
-                     "answer_modes": position.answer_modes, "face_analysis": position.face_analysis},
+                     "answer_modes": position.answer_modes, "face_analysis": position.face_analysis,
+                     **time_ranges(invitation, interview, position)},
         "consent": {"given": bool(interview and interview.consent_at),
                     "face": bool(interview and interview.face_consent), "version": CONSENT_VERSION,
-                    "texts": consent.notices(settings, position)},  # the page shows these; their sha256 is recorded
+                    "pool": consent.pool_choice(interview),
+                    # the page shows these; their sha256 is recorded
+                    "texts": consent.notices(settings, position, channel.channel_of(invitation))},
         "rights": erasure.rights_state(invitation),
         "practice_question": (position.rubric or {}).get("practice_question") or PRACTICE,
         "questions": questions,
-        "next_question": _next_question(questions),
+        "next_question": next_key,
+        # every question answered or past its time, waiting for 提交全部回答 (the last answer is reviewed first)
+        "awaiting_submit": status == "in_progress" and next_key is None and bool(questions),
+        "after": outcome.after(invitation, interview),
         "open_upload": open_upload,
         "limits": {"chunk_max_bytes": CHUNK_MAX_BYTES, "answer_max_bytes": ANSWER_MAX_BYTES,
                    "text_max_chars": TEXT_MAX_CHARS},
@@ -134,9 +163,11 @@ def build_state(invitation: Invitation, company: str, settings: Settings | None 
 
 
 def give_consent(invitation: Invitation, *, recording: bool, face: bool, version: str, text_sha256: str | None,
-                 ip: str = "", user_agent: str = "", settings: Settings | None = None) -> Interview:
+                 ip: str = "", user_agent: str = "", settings: Settings | None = None,
+                 pool: bool | None = None) -> Interview:
     """Record consent (a Consent row per kind, with the version and the sha256 of the notice read) and start the
-    interview with the questions drawn for this invitation (idempotent; a new version adds rows)."""
+    interview with the questions drawn for this invitation (idempotent; a new version adds rows). pool: the
+    separate talent-pool choice (None: the page did not ask)."""
     if not recording:
         raise InterviewError(400, "consent_required", "需要您同意录制，才能开始面试。")
     if version != CONSENT_VERSION or not text_sha256:
@@ -155,6 +186,7 @@ def give_consent(invitation: Invitation, *, recording: bool, face: bool, version
             Invitation.update(status="started").where(Invitation.id == invitation.id).execute()
         consent.record(interview, version=version, text_sha256=text_sha256, face=face and interview.face_consent,
                        ip=ip, user_agent=user_agent)
+        consent.record_pool(interview, pool, version=version, text_sha256=text_sha256, ip=ip, user_agent=user_agent)
     return interview
 
 
@@ -228,11 +260,41 @@ def time_over(invitation: Invitation, interview: Interview, message: str) -> Non
 
 
 def settle(invitation: Invitation, interview: Interview | None, settings: Settings | None = None) -> dict[str, Any]:
-    """The state, after completing an interview whose every question is answered or past its time."""
+    """The state, after completing an interview whose every question is answered or past its time and where no
+    retake can change anything any more (one that can waits for the candidate's 提交全部回答)."""
     settings = settings or get_settings()
     state = build_state(invitation, settings.company_name, settings)
-    if (interview is not None and interview.consent_at is not None and interview.status == "in_progress"
-            and state["next_question"] is None and state["questions"]):
+    if (interview is not None and interview.consent_at is not None and state["awaiting_submit"]
+            and not retake_open(invitation, interview)):
+        complete(invitation, interview)
+        state = build_state(invitation, settings.company_name, settings)
+    return state
+
+
+def retake_open(invitation: Invitation, interview: Interview) -> bool:
+    """Whether the last question's answer, the one reviewed before submitting, may still be retaken now: answered,
+    retakes left, and its take's time not over (earlier questions were left behind when the next one opened)."""
+    position = asked_position(invitation, interview)
+    asked = questions_of(invitation, interview, position)
+    if not asked:
+        return False
+    last = asked[-1]
+    answer = Answer.get_or_none((Answer.interview == interview) & (Answer.question_key == last["key"]))
+    return (answer is not None and answer.retakes_used < position.max_retakes
+            and not timing.expired(last, timing.reveal_of(interview, last["key"]), "text" in position.answer_modes))
+
+
+def submit(settings: Settings, invitation: Invitation) -> dict[str, Any]:
+    """提交全部回答: complete the interview once every question is answered or past its time (a repeat, or a
+    submit after the interview completed on its own, answers the same state)."""
+    interview = interview_of(invitation)
+    if interview is None or interview.consent_at is None:
+        raise InterviewError(409, "no_consent", "请先阅读并同意录制说明。")
+    state = build_state(invitation, settings.company_name, settings)
+    if interview.status == "in_progress":
+        if not state["awaiting_submit"]:
+            raise InterviewError(409, "not_all_answered", "还有题目没有作答，请先完成全部题目。",
+                                 next_question=state["next_question"])
         complete(invitation, interview)
         state = build_state(invitation, settings.company_name, settings)
     return state
@@ -269,16 +331,18 @@ def save_answer(invitation: Invitation, interview: Interview, key: str, *, mode:
 
 
 def after_answer(settings: Settings, invitation: Invitation, interview: Interview, answer: Answer,
-                 duration: float | None) -> dict[str, Any]:
-    """Queue the answer's scoring, complete the interview after the last one; return the page's answer."""
+                 duration: float | None, review: bool = False) -> dict[str, Any]:
+    """Queue the answer's scoring, complete the interview after the last one (unless the page reviews it first:
+    review, then submit); return the page's answer."""
     with _swept_later(f"scoring of answer {answer.id}"):
         queue_answer(answer)
     state = build_state(invitation, settings.company_name, settings)
-    if state["next_question"] is None:
+    if state["next_question"] is None and not review:
         complete(invitation, interview)
         state["status"] = "completed"
     return {"question": answer.question_key, "duration": duration, "next_question": state["next_question"],
-            "status": state["status"]}
+            "status": state["status"], "awaiting_submit": state["status"] == "in_progress"
+            and state["next_question"] is None}
 
 
 def complete(invitation: Invitation, interview: Interview) -> None:

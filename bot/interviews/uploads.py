@@ -127,9 +127,10 @@ def store_chunk(settings: Settings, invitation: Invitation, upload_id: str, seq:
 
 
 def finish_upload(settings: Settings, invitation: Invitation, upload_id: str, chunks: Any,
-                  integrity: Any) -> dict[str, Any]:
+                  integrity: Any, review: bool = False) -> dict[str, Any]:
     """Assemble, check and store the recording as the question's answer. A repeat answers the same; a repeat of a
-    finish that was cut short (a killed worker, a locked database) completes it."""
+    finish that was cut short (a killed worker, a locked database) completes it. review: the page reviews the
+    last answer before submitting (flow.after_answer); kept with the claim, so a resumed finish does the same."""
     upload = _upload(invitation, upload_id)
     if upload.status == "finished":
         return upload.result
@@ -151,7 +152,8 @@ def finish_upload(settings: Settings, invitation: Invitation, upload_id: str, ch
     except RuntimeError:  # a broken install, not a bad upload: the chunks stay, the page stops retrying
         log.exception("recordings cannot be read on this server")
         raise InterviewError(503, "media_unavailable", MEDIA_MESSAGES["media_unavailable"]) from None
-    claimed = (Upload.update(status="closing", finished_at=utcnow(), result={"integrity": clean_integrity(integrity)})
+    claimed = (Upload.update(status="closing", finished_at=utcnow(),
+                             result={"integrity": clean_integrity(integrity), "review": review is True})
                .where((Upload.id == upload.id) & (Upload.status == "open")).execute())
     if not claimed:  # a concurrent finish took it a moment ago
         return _resume(settings, invitation, Upload.get_by_id(upload.id))
@@ -191,7 +193,7 @@ def complete_finish(settings: Settings, invitation: Invitation, upload: Upload) 
         if answer is None:
             return _settled(settings, invitation, upload, key)
         result = after_answer(settings, invitation, Interview.get_by_id(upload.interview_id), answer,
-                              recording["duration"])
+                              recording["duration"], review=(upload.result or {}).get("review") is True)
     except BaseException:
         _release(upload)
         raise

@@ -13,8 +13,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.channels import conversation
 from bot.clock import utcnow
+from bot.interviews import decline as declining
 from bot.interviews import flow as interviews
 from bot.interviews import uploads
+from bot.interviews.channel import channel_of
 from bot.interviews.consent import shown_hash
 from bot.interviews.flow import InterviewError
 from bot.links import ExpiredLink, InvalidLink, read_token
@@ -30,6 +32,8 @@ JSON_MAX_BYTES = 256 * 1024  # a 5,000-character typed answer, every character e
 JSON_MAX_DEPTH = 16
 SURROGATE = re.compile("[\ud800-\udfff]")
 ERASED = "您的个人信息已删除，这次申请已结束。如有疑问，请联系招聘人员。"
+# A link we cannot read names no channel: the candidate opens the invitation again from wherever they got it.
+BAD_LINK = "链接无效，请重新打开您收到的面试邀请（卡片、消息、短信或邮件里的链接）。"
 
 
 def _error(status: int, code: str, message: str, **extra) -> tuple[Response, int]:
@@ -48,7 +52,7 @@ def invitation_for(token: str) -> Invitation:
     try:
         invitation_id, candidate_id = read_token(settings.secret_key, token)
     except InvalidLink:
-        raise InterviewError(403, "bad_token", "链接无效，请回到企业微信点击邀请卡片重新打开。") from None
+        raise InterviewError(403, "bad_token", BAD_LINK) from None
     except ExpiredLink as expired:  # genuine: a finished interview still shows, and the rights stay reachable
         invitation_id, candidate_id, lapsed = expired.invitation_id, expired.candidate_id, True
     invitation = Invitation.get_or_none(Invitation.id == invitation_id)
@@ -120,11 +124,15 @@ def consent(token: str):
     shown = data.get("text_sha256")  # the notice the page showed (state.consent.texts[locale].sha256)
     if shown is not None and not isinstance(shown, str):
         raise InterviewError(400, "bad_consent_hash", "请求格式不正确。")
+    pool = data.get("pool")  # the talent pool's separate choice: true, false, or absent (an older page)
+    if pool is not None and not isinstance(pool, bool):
+        raise InterviewError(400, "bad_pool_choice", "请求格式不正确。")
     interviews.give_consent(invitation, recording=data.get("recording") is True, face=data.get("face") is True,
                             version=str(data.get("version", "")),
-                            text_sha256=shown_hash(_settings(), invitation.position, shown or "", locale),
+                            text_sha256=shown_hash(_settings(), invitation.position, shown or "", locale,
+                                                   channel_of(invitation)),
                             ip=request.remote_addr or "", user_agent=request.headers.get("User-Agent", ""),
-                            settings=_settings())
+                            settings=_settings(), pool=pool)
     if isinstance(data.get("locale"), str):  # the page's language: later chat messages follow it
         Candidate.update(locale=normalize_locale(data["locale"])).where(
             Candidate.id == invitation.candidate_id).execute()
@@ -177,7 +185,7 @@ def finish(token: str, upload_id: str):
     """Assemble and check the recording; store it as the answer."""
     invitation, data = invitation_for(token), _json()
     return jsonify(uploads.finish_upload(_settings(), invitation, upload_id, data.get("chunks"),
-                                         data.get("integrity")))
+                                         data.get("integrity"), review=data.get("review") is True))
 
 
 @bp.post("/answers/<question>/text")
@@ -197,12 +205,33 @@ def text_answer(token: str, question: str):
     stored = Answer.get_or_none((Answer.interview == interview) & (Answer.question_key == question))
     if stored is not None and not retake and stored.mode == "text" and stored.text == text.strip():
         # the same answer again: the page retrying after a lost reply (or a 503) gets the same answer, not a 409
-        return jsonify(interviews.after_answer(_settings(), invitation, interview, stored, None))
+        return jsonify(interviews.after_answer(_settings(), invitation, interview, stored, None,
+                                               review=data.get("review") is True))
     interviews.check_answerable(invitation, interview, question, retake)
     interviews.require_typed_in_time(invitation, interview, question)
     answer, _ = interviews.save_answer(invitation, interview, question, mode="text", text=text.strip(),
                                        integrity=interviews.clean_integrity(data.get("integrity")))
-    return jsonify(interviews.after_answer(_settings(), invitation, interview, answer, None))
+    return jsonify(interviews.after_answer(_settings(), invitation, interview, answer, None,
+                                           review=data.get("review") is True))
+
+
+@bp.post("/submit")
+def submit(token: str):
+    """提交全部回答: end the interview after the last answer was reviewed (a repeat answers the same)."""
+    invitation = invitation_for(token)
+    return jsonify(interviews.submit(_settings(), invitation))
+
+
+@bp.post("/decline")
+def decline(token: str):
+    """暂不参加, after the page's confirm step ({"confirm": true, "reason": "time", "text": "…"}, both optional)."""
+    invitation, data = invitation_for(token), _json()
+    if data.get("confirm") is not True:
+        raise InterviewError(400, "confirm_required", "请先确认暂不参加。")
+    try:
+        return jsonify(declining.decline(invitation, declining.clean_reason(data.get("reason"), data.get("text"))))
+    except declining.DeclineError as exc:
+        raise InterviewError(409, exc.code, exc.message) from None
 
 
 @bp.post("/events")
@@ -224,7 +253,7 @@ def rights_invitation(token: str) -> Invitation:
     try:
         invitation_id, candidate_id = read_token(_settings().secret_key, token)
     except InvalidLink:
-        raise InterviewError(403, "bad_token", "链接无效，请回到企业微信点击邀请卡片重新打开。") from None
+        raise InterviewError(403, "bad_token", BAD_LINK) from None
     except ExpiredLink as expired:  # signed by us: the invitation id is genuine
         invitation_id, candidate_id = expired.invitation_id, expired.candidate_id
     invitation = Invitation.get_or_none(Invitation.id == invitation_id)

@@ -402,7 +402,8 @@ def test_consent_records_the_version_and_the_hash_of_the_notice_shown(stack, mon
     assert "最长保留 180 天" in zh["sections"][3]["body"] and "365 天" in zh["sections"][3]["body"]
     assert "删除我的数据" in zh["sections"][5]["body"] and zh["face"]
     assert "At most 180 days" in en["sections"][3]["body"]
-    lines = [zh["title"], *[x for s in zh["sections"] for x in (s["heading"], s["body"])], zh["agree"], zh["face"]]
+    lines = [zh["title"], *[x for s in zh["sections"] for x in (s["heading"], s["body"])], zh["agree"], zh["face"],
+             zh["pool"]]
     assert zh["sha256"] == hashlib.sha256("\n".join(lines).encode()).hexdigest() != en["sha256"]
 
     stale = client.post(f"{base}/consent", json={"recording": True, "version": "consent-v1", "text_sha256": "0" * 64})

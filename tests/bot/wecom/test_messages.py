@@ -51,7 +51,7 @@ def test_templates_are_sandboxed():
 
 def test_long_texts_and_cards_stay_within_wecoms_limits():
     long_letter = messages.render("result_reject", "zh-CN", name="张" * 50, company="银" * 100, position="岗" * 60,
-                                  suggestions=["很长的建议" * 100] * 3, days=365)
+                                  suggestions=["很长的建议" * 100] * 3, days=365, pool=True)
     assert len(text_message("u", long_letter)["text"]["content"].encode()) <= TEXT_MAX_BYTES
     doc = {"total": 88.4, "recommendation": {"label": "推荐", "confidence_label": "高"},
            "dimensions": [{"name": f"维度{i}", "score": 80} for i in range(8)],
