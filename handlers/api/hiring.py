@@ -8,6 +8,7 @@ from typing import Any
 import peewee as pw
 from flask import Blueprint, Response, request
 
+from bot.bulk.candidate import screen_and_invite
 from bot.bulk.fields import EMAIL, normalise_phone
 from bot.invitations.invites import open_invitation, queue_card
 from bot.org.access import is_recruiter
@@ -33,6 +34,7 @@ from handlers.api.views import candidate_out, invitation_out, position_out
 bp = Blueprint("api_hiring", __name__)
 
 IDENTIFIERS = ("wecom_userid", "external_userid", "phone", "email")  # how a known candidate is found, in order
+SCREENING_ONLY = ("position", "education", "major", "years")  # read by screening, not kept on the candidate
 IF_MATCH = re.compile(r'(?:W/)?"?(\d{1,9})"?')  # the version a client read: 3, "3" or W/"3"
 
 
@@ -106,8 +108,9 @@ def get_candidate(candidate_id: int) -> Response:
 def _candidates_answer(recipe: dict[str, Any]) -> Any:
     """The candidates a request imported, as they are now (an erased one without name or contacts)."""
     role = privacy_role()
-    found = {c.id: c for c in Candidate.select().where(Candidate.id.in_([i for i, _ in recipe["items"]]))}
-    out = [{**candidate_out(found[i], role), "created": created} for i, created in recipe["items"]]
+    found = {c.id: c for c in Candidate.select().where(Candidate.id.in_([item[0] for item in recipe["items"]]))}
+    out = [{**candidate_out(found[item[0]], role), "created": item[1], **(item[2] if len(item) > 2 else {})}
+           for item in recipe["items"]]
     return {"items": out} if recipe["list"] else out[0]
 
 
@@ -117,14 +120,20 @@ def import_candidates() -> Response:
     """Import one candidate or a list; known ones are found, not duplicated."""
     data = body()
     items = data if isinstance(data, list) else [data]
-    checked, problems = [], []
+    checked, problems, positions = [], [], {}
     for index, item in enumerate(items):
         values, found = _checked(item, f"/{index}" if isinstance(data, list) else "")
         checked.append(values)
         problems += found
+        if values.get("position") and values["position"] not in positions:
+            positions[values["position"]] = Position.get_or_none(Position.slug == values["position"])
+            if positions[values["position"]] is None:
+                problems.append({"path": f"/{index}/position" if isinstance(data, list) else "/position",
+                                 "message": f"没有岗位 {values['position'][:64]}"})
     if problems:
         raise ApiError(422, "invalid_value", f"{problems[0]['path'] or '/'}: {problems[0]['message']}",
                        path=problems[0]["path"], details=problems[:50])
+    invited_by = acting_hr(None, "position") if positions else ""  # checked before anything is saved
     try:
         with database.atomic():  # all or nothing: a list is never half imported
             saved = [_save(values) for values in checked]
@@ -133,7 +142,10 @@ def import_candidates() -> Response:
     states = Counter(state for _, state in saved)
     if states["created"] or states["updated"]:
         audit("candidates.import", "candidate", saved[0][0].id, **states)
-    recipe = {"items": [[c.id, state == "created"] for c, state in saved], "list": isinstance(data, list)}
+    screened = [_screened(values, candidate, positions, invited_by)
+                for values, (candidate, _) in zip(checked, saved, strict=True)]
+    recipe = {"items": [[c.id, state == "created", extra] for (c, state), extra in zip(saved, screened, strict=True)],
+              "list": isinstance(data, list)}
     return replayable(_candidates_answer, recipe, 201 if states["created"] else 200)
 
 
@@ -154,12 +166,29 @@ def _checked(item: dict[str, Any], where: str) -> tuple[dict[str, str], list[dic
             values[key] = item[key]
     if item.get("resume", "").strip():
         values["resume"] = item["resume"].strip()
+    for key in ("position", "education", "major", "years"):  # what screening reads beside the résumé
+        if item.get(key) not in (None, ""):
+            values[key] = item[key]
     return values, problems
+
+
+def _screened(values: dict[str, Any], candidate: Candidate, positions: dict[str, Position],
+              invited_by: str) -> dict[str, Any]:
+    """A candidate imported for a position is screened by its rules and auto-invited like a bulk row."""
+    if not values.get("position"):
+        return {}
+    given = {k: values[k] for k in ("education", "major", "years") if k in values}
+    done = screen_and_invite(settings(), positions[values["position"]], candidate, invited_by, given)
+    if done.invitation is not None:
+        audit("invite", "invitation", done.invitation.id, position=values["position"], invited_by=invited_by,
+              screened=True)
+    return {"screening": done.verdict, "invitation_id": done.invitation.id if done.invitation else None}
 
 
 def _save(values: dict[str, str]) -> tuple[Candidate, str]:
     """Find the candidate these values name, filling in only what they lacked, or create them; return the
     candidate and created, updated or known."""
+    values = {k: v for k, v in values.items() if k not in SCREENING_ONLY}
     existing = _find(values)
     if existing is None:
         created = Candidate.create(source="api", **values)

@@ -1,6 +1,8 @@
 """Open API: a candidate's résumé file, sent as multipart/form-data (field ``file``) or as JSON with the file in
 base64. The file is read (bot/resumes), kept sealed with its parsed fields, and the fields screening reads come
-back with it; a file that is not read is answered 422 with the reason for that file, and nothing is kept."""
+back with it; a file that is not read is answered 422 with the reason for that file, and nothing is kept. Sent for a
+position (``position``), the candidate is screened by its rules with those fields and auto-invited like a bulk row;
+with a résumé the candidate is in the talent pool, interviewed or not."""
 from __future__ import annotations
 
 import base64
@@ -9,13 +11,15 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from bot.bulk.candidate import screen_and_invite
 from bot.resumes.corrections import effective
 from bot.resumes.fields import screening_fields
 from bot.resumes.model import Resume as Parsed
 from bot.resumes.store import save_resume
-from bot.store.models import Candidate, Resume
+from bot.store.models import Candidate, Position, Resume
 from bot.talent import pool as talent
 from handlers.api.core import ApiError, audit, body, gone, idempotent, not_found, replayable, settings
+from handlers.api.hiring import acting_hr
 
 bp = Blueprint("api_resumes", __name__)
 
@@ -34,7 +38,10 @@ def _resume_answer(recipe: dict[str, Any]) -> dict[str, Any]:
     row = Resume.get_or_none(Resume.id == recipe["id"])
     if row is None:
         raise gone("résumé")
-    return resume_out(row, recipe["kind"], recipe["pages"], recipe["notices"], recipe["duplicate"])
+    out = resume_out(row, recipe["kind"], recipe["pages"], recipe["notices"], recipe["duplicate"])
+    if "verdict" in recipe:  # sent for a position: screened, and invited when it passed and the rules auto-invite
+        out.update(verdict=recipe["verdict"], invitation_id=recipe["invitation_id"])
+    return out
 
 
 @bp.post("/candidates/<int:candidate_id>/resumes")
@@ -46,7 +53,9 @@ def upload_resume(candidate_id: int) -> Response:
         raise not_found("candidate")
     if candidate.erased_at is not None:
         raise ApiError(410, "erased", "this candidate's personal data was deleted; no résumé is kept for them")
-    filename, data = _form_file() if request.mimetype == "multipart/form-data" else _json_file()
+    multipart = request.mimetype == "multipart/form-data"
+    filename, data = _form_file() if multipart else _json_file()
+    position, invited_by = _position((request.form.get("position") if multipart else body().get("position")) or "")
     saved = save_resume(settings(), candidate, data, filename, "api")
     if not saved.outcome.ok:
         raise ApiError(422, "resume_unreadable", saved.outcome.reason, reason=saved.outcome.code)
@@ -57,7 +66,24 @@ def upload_resume(candidate_id: int) -> Response:
         audit("resume.upload", "candidate", candidate.id, resume=saved.resume.id, kind=saved.outcome.document.kind)
     recipe = {"id": saved.resume.id, "kind": saved.outcome.document.kind, "pages": saved.outcome.document.pages,
               "notices": saved.outcome.notices, "duplicate": saved.duplicate}
+    if position is not None:
+        done = screen_and_invite(settings(), position, Candidate.get_by_id(candidate.id), invited_by)
+        recipe.update(verdict=done.verdict, invitation_id=done.invitation.id if done.invitation else None)
+        if done.invitation is not None:
+            audit("invite", "invitation", done.invitation.id, position=position.slug, invited_by=invited_by,
+                  screened=True)
     return replayable(_resume_answer, recipe, 200 if saved.duplicate else 201)
+
+
+def _position(slug: str) -> tuple[Position | None, str]:
+    """The position a file is sent for (none: no screening) and the HR member the invitation is from (the token's),
+    both checked before anything is kept."""
+    if not slug:
+        return None, ""
+    position = Position.get_or_none(Position.slug == str(slug)[:64])
+    if position is None:
+        raise ApiError(422, "invalid_value", f"没有岗位 {str(slug)[:64]}", path="/position")
+    return position, acting_hr(None, "position")
 
 
 def _form_file() -> tuple[str, bytes]:
