@@ -27,6 +27,7 @@ from typing import Any
 import peewee as pw
 
 from bot.clock import utcnow
+from bot.resumes.questions import ERASED_TEXT, forget
 from bot.store.db import database
 from bot.store.models import (
     Answer,
@@ -242,7 +243,9 @@ def _delete_rows(counts: Counter, candidate_id: int, interviews: list[int]) -> N
 
 def redact_report(document: dict[str, Any], erased_at: str) -> dict[str, Any]:
     """The report as it is kept after erasure: its shape (schema-valid), ids and numbers; no words about them."""
-    answers = [{"question_key": a["question_key"], "ordinal": a["ordinal"], "question": a["question"],
+    personal = {q["key"] for q in document["interview"].get("asked", []) if q.get("personalised")}
+    answers = [{"question_key": a["question_key"], "ordinal": a["ordinal"],
+                "question": ERASED_TEXT if a["question_key"] in personal else a["question"],  # quoted the résumé
                 "mode": a["mode"], "status": a["status"], "reason": a.get("reason"), "total": a["total"],
                 "dimensions": {name: {"score": d["score"], "basis": d.get("basis", {}), "evidence": []}
                                for name, d in (a.get("dimensions") or {}).items()},
@@ -252,7 +255,9 @@ def redact_report(document: dict[str, Any], erased_at: str) -> dict[str, Any]:
     recommendation = document["recommendation"]
     return {
         "schema_version": document["schema_version"], "scoring_version": document["scoring_version"],
-        "generated_at": document["generated_at"], "interview": document["interview"], "total": document["total"],
+        "generated_at": document["generated_at"], "total": document["total"],
+        "interview": {**document["interview"], **({"asked": forget(document["interview"]["asked"])}
+                                                  if "asked" in document["interview"] else {})},
         "recommendation": {**recommendation, "reasons": []},
         "dimensions": [{"name": d["name"], "weight": d["weight"], "score": d["score"], "evidence": []}
                        for d in document.get("dimensions", [])],
@@ -268,6 +273,9 @@ def _redact_reports(counts: Counter, interviews: list[int]) -> None:
             Report.update(document=redact_report(report.document, stamp)).where(Report.id == report.id).execute()
             counts["reports_redacted"] += 1
     Score.update(evidence={}).where(Score.interview.in_(interviews)).execute()
+    for interview in Interview.select(Interview.id, Interview.questions).where(Interview.id.in_(interviews)):
+        if any(q.get("personalised") for q in interview.questions or []):  # questions built from the résumé
+            Interview.update(questions=forget(interview.questions)).where(Interview.id == interview.id).execute()
 
 
 def _scrub_records(counts: Counter, candidate: Candidate, invitations: list[int], interviews: list[int],

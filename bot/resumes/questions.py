@@ -38,6 +38,7 @@ RULE_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
 SLOT_CHARS = 60
 LINE_CHARS = 200
 DEFAULT_COMPETENCY = "简历追问"
+ERASED_TEXT = "（根据简历生成的问题，内容已随候选人的删除请求清除）"
 
 
 class RulesError(ValueError):
@@ -174,6 +175,13 @@ def build(resume: Resume, text: str, config: dict[str, Any], position_title: str
                     "rubric": [dict(p) for p in rule.get("rubric", [])],
                     "personalised": {"rule": rule["key"], "source": source(text, field, value)}})
     return out
+
+
+def forget(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The questions as kept after the candidate's erasure: one built from their résumé loses its text and its
+    résumé line (both quote the résumé) and keeps the rule that built it; the bank's stay as they were."""
+    return [{**q, "text": ERASED_TEXT, "personalised": {**q["personalised"], "source": {}}}
+            if q.get("personalised") else q for q in questions]
 
 
 def _key(base: str, taken: set[str]) -> str:

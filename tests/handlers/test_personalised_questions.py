@@ -4,7 +4,11 @@ document) says the question was 根据简历生成 and from which line. A candid
 Real sandbox chat, H5 API, scoring jobs, Redis and database."""
 from __future__ import annotations
 
+import json
+
 from bot.interviews import draw
+from bot.privacy import erasure
+from bot.resumes.questions import ERASED_TEXT
 from bot.store.models import Candidate, Interview, Invitation, Report
 from tests.support.chat import answer_text, invite_member, token_of
 from tests.support.h5 import answer, consent, reveal
@@ -36,10 +40,20 @@ def test_a_bank_internship_is_asked_about_scored_and_shown_with_its_line(stack):
     [scored] = [a for a in report.document["answers"] if a["question_key"] == "cv-bank_internship"]
     assert scored["status"] == "scored" and scored["total"] > 0, scored  # by the rule's rubric points
 
-    page = login(stack, "hr_li", f"/hr/reports/{report.id}").get(f"{stack.base}/hr/reports/{report.id}", timeout=30)
+    session = login(stack, "hr_li", f"/hr/reports/{report.id}")
+    page = session.get(f"{stack.base}/hr/reports/{report.id}", timeout=30)
     assert page.status_code == 200
     row = page.text.split('data-key="cv-bank_internship"')[1].split("</tr>")[0]
     assert "根据简历生成" in row and "招商银行" in row and "大堂经理助理" in row and "来自简历" in row
+
+    # erased at their request: the question and the line quoted the résumé, so neither is kept
+    erasure.erase(Invitation.get().candidate_id, "hr", "hr_li", "test:erase")
+    kept = json.dumps([Interview.get().questions, Report.get().document], ensure_ascii=False)
+    assert "招商银行" not in kept and "大堂经理助理" not in kept
+    assert Interview.get().questions[1]["text"] == ERASED_TEXT
+    assert Interview.get().questions[1]["personalised"]["rule"] == "bank_internship"
+    page = session.get(f"{stack.base}/hr/reports/{report.id}", timeout=30)
+    assert page.status_code == 200 and "招商银行" not in page.text and ERASED_TEXT in page.text
 
 
 def test_the_draw_is_the_same_on_a_rerun_and_a_candidate_without_a_resume_gets_the_bank_only(stack):
