@@ -13,12 +13,20 @@ from bot.bulk.fields import EMAIL, normalise_phone
 from bot.invitations.invites import open_invitation, queue_card
 from bot.org.access import is_recruiter
 from bot.positions import versions
-from bot.positions.catalog import PositionChanged, PositionFileError, digest_of, parse_position_doc, save_position
+from bot.positions.catalog import (
+    PositionChanged,
+    PositionFileError,
+    digest_of,
+    org_of,
+    parse_position_doc,
+    save_position,
+)
 from bot.store.db import database
 from bot.store.models import Candidate, Invitation, Position
 from bot.talent import pool as talent
 from handlers.api.core import (
     ApiError,
+    access,
     audit,
     body,
     idempotent,
@@ -28,6 +36,7 @@ from handlers.api.core import (
     respond,
     settings,
     token,
+    visible,
 )
 from handlers.api.views import candidate_out, invitation_out, position_out
 
@@ -40,8 +49,9 @@ IF_MATCH = re.compile(r'(?:W/)?"?(\d{1,9})"?')  # the version a client read: 3, 
 
 @bp.get("/positions")
 def list_positions() -> Response:
-    """Every position."""
-    return respond({"items": [position_out(p) for p in Position.select().order_by(Position.id)]})
+    """Every position the token may see."""
+    return respond({"items": [position_out(p) for p in Position.select().where(access().clause())
+                              .order_by(Position.id)]})
 
 
 @bp.get("/positions/<slug>")
@@ -50,6 +60,7 @@ def get_position(slug: str) -> Response:
     position = Position.get_or_none(Position.slug == slug)
     if position is None:
         raise not_found("position")
+    visible(position, "position")
     number = versions.current_number(position) or 0
     return respond({**position_out(position), "version": number}, headers={"ETag": f'"{number}"'})
 
@@ -75,9 +86,13 @@ def save_position_view() -> Response:
         values = parse_position_doc(doc, "position", digest_of(doc))
     except PositionFileError as exc:  # the rules the schema cannot say: weights summing to 1, screening rules
         raise ApiError(422, "invalid_value", exc.reason, path=_pointer(exc.field)) from None
+    existing = Position.get_or_none(Position.slug == values["slug"])
+    if existing is not None:
+        visible(existing, "position")  # another unit's position: as if there were none
+    org = _org(doc, existing)
     base = _base_version()
     try:
-        result = save_position(values, author=f"api:{token().name}", source="api", base_version=base)
+        result = save_position(values, author=f"api:{token().name}", source="api", base_version=base, org=org)
     except PositionChanged as exc:
         raise ApiError(409, "version_conflict", f"the position is at version {exc.current}, not {exc.base}: someone "
                        "saved it since you read it; read it again and reapply your change",
@@ -88,6 +103,22 @@ def save_position_view() -> Response:
     if result != "unchanged":
         audit(f"position.{result}", "position", position.id, slug=position.slug)
     return replayable(_position_answer, {"slug": position.slug, "result": result}, 201 if result == "created" else 200)
+
+
+def _org(doc: dict[str, Any], existing: Position | None) -> dict[str, Any] | None:
+    """The document's unit and team, checked against what the token may see; a new position without a unit goes
+    into the token's unit."""
+    try:
+        org = org_of(doc, "position")
+    except PositionFileError as exc:
+        raise ApiError(422, "invalid_value", exc.reason, path=_pointer(exc.field)) from None
+    bound = token().unit if token().unit_id else None
+    if org is None and existing is None and bound is not None:
+        org = {"unit": bound, "team": {"recruiters": [], "interviewers": [], "hiring_manager": []}}
+    if org is not None and not access().sees(Position(unit=org["unit"])):
+        raise ApiError(422, "unit_out_of_scope", "this token may use only its own unit and the units under it",
+                       path="/unit")
+    return org
 
 
 def _pointer(field: str) -> str:
