@@ -37,6 +37,12 @@ def team_of(position: Position) -> dict[str, list[str]]:
     return team
 
 
+def as_document(members: dict[str, list[str]]) -> dict[str, Any]:
+    """A team as a position document writes it: lists of recruiters and interviewers, one hiring manager ("")."""
+    return {"recruiters": list(members["recruiters"]), "interviewers": list(members["interviewers"]),
+            "hiring_manager": (members["hiring_manager"] or [""])[0]}
+
+
 def parse_team(raw: Any) -> dict[str, list[str]]:
     """A team as a form, file or API gives it: {recruiters: [..], interviewers: [..], hiring_manager: id or [..]}."""
     if raw in (None, ""):

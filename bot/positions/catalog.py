@@ -13,6 +13,7 @@ import yaml
 
 from bot.bulk.screening import RulesError, parse_rules
 from bot.clock import utcnow
+from bot.org import team
 from bot.positions import versions
 from bot.resumes import questions as personalised
 from bot.store.db import database, write_transaction
@@ -32,7 +33,7 @@ ANY_SLUG = re.compile(r"[^\s/\\?#%]{1,64}")
 QUESTION_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 TOP_KEYS = ("slug", "title", "department", "description", "think_seconds", "answer_seconds", "max_retakes",
             "answer_modes", "face_analysis", "deadline_days", "materials", "practice_question", "language",
-            "dimensions", "thresholds", "next_round", "screening", "draw", "personalised", "questions")
+            "dimensions", "thresholds", "next_round", "screening", "draw", "personalised", "questions", "unit", "team")
 QUESTION_KEYS = ("key", "text", "text_en", "competency", "difficulty", "think_seconds", "answer_seconds",
                  "target_chars", "red_flags", "rubric")
 POINT_KEYS = ("point", "description", "keywords", "synonyms")
@@ -320,27 +321,47 @@ def document_of(position: Position) -> dict[str, Any]:
     }
     if "personalised" in rubric:  # only where the position sets it: the others follow config/personalised.yaml
         doc["personalised"] = json.loads(json.dumps(rubric["personalised"]))
+    if position.id is not None:  # where it belongs and who works on it (bot/org)
+        doc["unit"] = position.unit.code if position.unit_id else ""
+        doc["team"] = team.as_document(team.team_of(position))
     return doc
+
+
+def org_of(doc: Any, name: str) -> dict[str, Any] | None:
+    """The document's organisation keys, checked: `unit` (a unit's code; "" the root) and `team` (recruiters,
+    interviewers, hiring_manager). None when it has neither: saving it leaves the position where it is, with its
+    team. They are not part of a version: they say who works on the position, not what candidates are asked."""
+    if not isinstance(doc, dict) or ("unit" not in doc and "team" not in doc):
+        return None
+    try:
+        unit = team.resolve_unit(doc.get("unit") or "")
+        members = team.parse_team(doc.get("team"))
+    except team.TeamError as exc:
+        raise PositionFileError(f"{name}: {exc}", exc.field, str(exc)) from None
+    return {"unit": unit, "team": members}
 
 
 def sync_positions(directory: Path = POSITIONS_DIR) -> list[str]:
     """Insert or update every position file in directory; return the titles that changed."""
     changed = []
     for path in sorted(directory.glob("*.yaml")):
-        values = parse_position(path)
-        if save_position(values) != "unchanged":
+        raw = path.read_bytes()
+        values = parse_position_yaml(raw, path.name)
+        if save_position(values, org=org_of(yaml.safe_load(raw), path.name)) != "unchanged":
             changed.append(values["title"])
     return changed
 
 
 def save_position(values: dict[str, Any], author: str = "seed", source: str = "file",
-                  base_version: int | None = None) -> str:
+                  base_version: int | None = None, org: dict[str, Any] | None = None) -> str:
     """Insert or update one position from parsed values (by slug); return created, updated or unchanged. A change
     to what it asks or how it scores adds a version (bot/positions/versions.py) in the same transaction.
 
     base_version is the version the editor loaded (0: the position must not exist yet); when another save came
     first it raises PositionChanged and saves nothing. Saves of one position are serialised (the write lock on
-    SQLite, the position's row on PostgreSQL), so two at the same moment never both take the next number."""
+    SQLite, the position's row on PostgreSQL), so two at the same moment never both take the next number.
+
+    org (from org_of) puts the position in its unit with its team in the same transaction; None leaves both."""
     with write_transaction():
         existing = (Position.select().where(Position.slug == values["slug"]).for_update().first()
                     if not isinstance(database.obj, pw.SqliteDatabase) else
@@ -350,10 +371,15 @@ def save_position(values: dict[str, Any], author: str = "seed", source: str = "f
             if (current or 0) != base_version:
                 raise PositionChanged(current or 0, base_version)
         if existing is None:
-            versions.record(Position.create(**values), values, author, source)
+            created = Position.create(**values)
+            if org is not None:
+                team.assign(created, org["unit"], org["team"], author)
+            versions.record(created, values, author, source)
             return "created"
         if existing.source_sha256 == values["source_sha256"]:
             return "unchanged"
         Position.update(**values, updated_at=utcnow()).where(Position.id == existing.id).execute()
+        if org is not None:
+            team.assign(existing, org["unit"], org["team"], author)
         versions.record(existing, values, author, source)
         return "updated"

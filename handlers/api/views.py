@@ -8,6 +8,7 @@ import peewee as pw
 from bot.bulk import id_numbers
 from bot.integrations.webhooks import REPORT_PATH, iso  # the same times and report URLs in answers and webhooks
 from bot.links import invitation_link
+from bot.org import team
 from bot.privacy import scrub as privacy_scrub
 from bot.privacy.roles import VIEWER, candidate_view, sees_personal_data
 from bot.store.models import Answer, Candidate, Decision, Interview, Invitation, Position, Report
@@ -16,13 +17,15 @@ from handlers.api.core import access
 
 
 def position_out(position: Position) -> dict[str, Any]:
-    """A position with its questions."""
+    """A position with its questions, state, unit and team."""
     return {"slug": position.slug, "title": position.title, "department": position.department,
             "description": position.description, "is_open": position.is_open,
             "think_seconds": position.think_seconds, "answer_seconds": position.answer_seconds,
             "max_retakes": position.max_retakes, "answer_modes": position.answer_modes,
             "face_analysis": position.face_analysis, "deadline_days": position.deadline_days,
-            "questions": position.questions, "updated_at": iso(position.updated_at)}
+            "questions": position.questions, "updated_at": iso(position.updated_at), "status": position.status,
+            "unit": position.unit.code if position.unit_id else "",
+            "team": team.as_document(team.team_of(position))}
 
 
 def candidate_out(candidate: Candidate, role: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ bot/wecom/cards.py builds it for WeCom) and of one question as the candidate's p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.bulk.fields import EDUCATION_LEVELS
@@ -64,6 +64,12 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
         Field("screening.match_min", "最低匹配度（0–1）", "number"),
         Field("screening.auto_invite", "筛选通过后自动邀请", "bool"),
     )),
+    ("机构与团队", (
+        Field("unit", "所属机构", "select", "决定谁能看到这个岗位的候选人；结果卡片发给岗位团队，没有团队时发给机构的招聘专员"),
+        Field("team.recruiters", "招聘专员", "words", "企业微信账号，用逗号分隔；收到结果卡片并可作决定"),
+        Field("team.interviewers", "面试官", "words", "企业微信账号；可看报告（个人信息已脱敏），收到不带按钮的结果卡片"),
+        Field("team.hiring_manager", "用人经理", "text", "一个企业微信账号；与面试官一样脱敏查看"),
+    )),
     ("复试通知", (
         Field("next_round.after_days", "面试后第几天", "int"),
         Field("next_round.at", "时间（如 10:00）"),
@@ -91,17 +97,20 @@ def lookup(doc: Any, path: str) -> Any:
 
 def shown(value: Any, kind: str) -> Any:
     """A document value as its input shows it."""
-    if kind == "words":
+    if kind == "words" or (kind == "text" and isinstance(value, list)):  # a hiring manager is kept as a list
         return "、".join(str(v) for v in value) if isinstance(value, list) else ""
     if kind in ("bool", "modes"):
         return value
     return "" if value is None else value
 
 
-def form_sections(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """The sections with each field's current value, for the template."""
-    return [{"title": title, "fields": [{"field": f, "value": shown(lookup(doc, f.path), f.kind)} for f in fields]}
-            for title, fields in SECTIONS]
+def form_sections(doc: dict[str, Any], units: tuple[tuple[str, str], ...] = ()) -> list[dict[str, Any]]:
+    """The sections with each field's current value, for the template; `units` are the (code, name) choices of the
+    unit field: the units the member may put a position in."""
+    def filled(f: Field) -> Field:
+        return replace(f, options=units) if f.path == "unit" else f
+    return [{"title": title, "fields": [{"field": filled(f), "value": shown(lookup(doc, f.path), f.kind)}
+                                        for f in fields]} for title, fields in SECTIONS]
 
 
 def modes() -> list[tuple[str, str]]:
@@ -124,7 +133,7 @@ def label_of(path: str) -> str:
         return " · ".join(p for p in parts if p)
     head, _, rest = path.partition(".")
     names = {"draw": "抽题", "dimensions": "维度权重", "thresholds": "分数线", "screening": "简历筛选",
-             "next_round": "复试通知", "questions": "题目"}
+             "next_round": "复试通知", "questions": "题目", "team": "岗位团队"}
     return f"{names.get(head, head)}{' · ' + rest if rest else ''}"
 
 
@@ -167,6 +176,8 @@ CHINESE: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), t) for 
 
 def chinese(exc: PositionFileError) -> str:
     """The validator's reason in Chinese for HR (the English original after an unlisted one)."""
+    if exc.field.startswith(("unit", "team")):  # bot/org writes these in Chinese already
+        return exc.reason
     for pattern, text in CHINESE:
         found = pattern.search(exc.reason)
         if found:

@@ -17,6 +17,8 @@ import yaml
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request
 
 from bot.clock import local_time
+from bot.org import units as org_units
+from bot.org.access import ROOT
 from bot.positions import lifecycle, templates, versions
 from bot.positions.catalog import (
     SLUG,
@@ -24,6 +26,7 @@ from bot.positions.catalog import (
     PositionFileError,
     digest_of,
     document_of,
+    org_of,
     parse_position_doc,
     save_position,
 )
@@ -31,6 +34,7 @@ from bot.privacy.roles import ADMIN, HR_LEAD, RECRUITER
 from bot.store.db import db_session, write_transaction
 from bot.store.models import AuditLog, Position
 from handlers.hr import position_form as form
+from handlers.hr import scope
 from handlers.hr.auth import check_csrf, csrf_token, hr_page
 
 bp = Blueprint("hr_positions", __name__)
@@ -52,18 +56,57 @@ def _may_edit() -> None:
 
 
 def _position(slug: str) -> Position:
-    """The position, for a member allowed to set it up (403 before 404, so a masked role learns nothing). Every
-    route about one position looks it up here."""
+    """The position, for a member allowed to set it up (403 before 404, so a masked role learns nothing; 403 for a
+    position outside their units, or one they only interview for). Every route about one position looks it up
+    here."""
     _may_edit()
     position = Position.get_or_none(Position.slug == slug[:64])
     if position is None:
         abort(404, description="没有这个岗位。")
+    if scope.role_for(position) not in READERS:
+        abort(403, description="您只能查看这个岗位的报告，不能修改它的设置。")
     return position
 
 
 def _listed() -> Any:
-    """The positions the member may set up, for the list."""
-    return Position.select().order_by(Position.title)
+    """The positions the member may set up (their units'), for the list."""
+    return Position.select().where(g.access.clause()).order_by(Position.title)
+
+
+def _units() -> tuple[tuple[str, str], ...]:
+    """The units the member may put a position in, as (code, name) choices ("" is the company itself)."""
+    rows = org_units.tree_rows()
+    if g.access.everything:
+        allowed = [r["unit"] for r in rows]
+        root = True
+    else:
+        allowed = [r["unit"] for r in rows if g.access.units.get(r["unit"].id) in READERS]
+        root = g.access.units.get(ROOT) in READERS
+    company = current_app.extensions["settings"].company_name
+    return ((("", f"{company}（总部）"),) if root else ()) + tuple(
+        (u.code, org_units.path_name(u)) for u in allowed)
+
+
+def _home_unit(doc: dict[str, Any]) -> dict[str, Any]:
+    """A new position's document placed in the member's unit (the first they may use) unless it names one."""
+    if not doc.get("unit"):
+        choices = _units()
+        doc = {**doc, "unit": choices[0][0] if choices else ""}
+    return doc
+
+
+def _org_refusal(doc: Any) -> tuple[str, str] | None:
+    """Why the document's unit or team cannot be saved by this member, as (field, message); None when it can."""
+    try:
+        org = org_of(doc, "岗位")
+    except PositionFileError as exc:
+        return exc.field, exc.reason
+    if org is None:
+        return None
+    code = org["unit"].code if org["unit"] else ""
+    if code not in {c for c, _ in _units()}:
+        return "unit", "您不能把岗位放在这个机构：只能选择您负责的机构。"
+    return None
 
 
 def _number(name: str) -> int:
@@ -98,7 +141,8 @@ def _editor(doc: Any, *, original: str = "", base: int = 0, error: dict[str, str
         state = lifecycle.state_of(Position.get(Position.slug == original))
     return render_template(
         "hr/position_edit.html", doc=doc, original=original, base=base, error=error,
-        conflict=conflict, sections=form.form_sections(doc), modes=form.modes(), csrf=csrf_token(), origin=origin,
+        conflict=conflict, sections=form.form_sections(doc, _units()), modes=form.modes(), csrf=csrf_token(),
+        origin=origin,
         preview=form.preview(doc, settings.company_name), saved=request.args.get("saved", "")[:9],
         notice=request.args.get("notice", "")[:200], state=state, state_label=lifecycle.STATE_LABELS.get(state, ""),
         moves=lifecycle.MOVES.get(state, ()), move_label=lifecycle.move_label), status
@@ -115,15 +159,15 @@ def new():
             source = _position(copy)
             doc = {**document_of(source), "slug": _free(source.slug, "slug"),
                    "title": _free(f"{source.title}（副本）", "title")}
-            return _editor(doc, origin=f"复制自「{source.title}」")
+            return _editor(_home_unit(doc), origin=f"复制自「{source.title}」")
         if template:
             try:
                 doc = templates.load_template(template)
             except templates.TemplateError:
                 abort(404, description=f"没有这个岗位模板：{template}。")
             doc = {**doc, "slug": _free(doc["slug"], "slug"), "title": _free(doc["title"], "title")}
-            return _editor(doc, origin=f"来自模板「{doc['title']}」")
-    return _editor(form.blank_document())
+            return _editor(_home_unit(doc), origin=f"来自模板「{doc['title']}」")
+        return _editor(_home_unit(form.blank_document()))
 
 
 def _free(wanted: str, field: str) -> str:
@@ -190,12 +234,16 @@ def _save(doc: Any, base: int, original: str, source: str = "hr"):
         values = parse_position_doc(doc, "岗位", digest_of(doc))
     except PositionFileError as exc:
         return _refused(doc, original, base, exc.field, form.chinese(exc))
+    refused = _org_refusal(doc)
+    if refused:
+        return _refused(doc, original, base, *refused)
     clash = _clash(values, original)
     if clash:
         return _refused(doc, original, base, *clash)
     try:
         with write_transaction():
-            result = save_position(values, author=g.userid, source=source, base_version=base)
+            result = save_position(values, author=g.userid, source=source, base_version=base,
+                                   org=org_of(doc, "岗位"))
             position = Position.get(Position.slug == values["slug"])
             if result == "created":  # a new position starts as a draft: nobody is invited before HR opens it
                 Position.update(status="draft", is_open=False).where(Position.id == position.id).execute()
