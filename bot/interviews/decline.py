@@ -3,7 +3,7 @@
 The invitation closes (the link then says so), the recruiter is told with the reason when one was given, and the
 decline is audited with it. Only an invitation not yet started can be declined here: once the interview began,
 leaving is 撤回申请 in chat (bot/channels). Coming back is a message in the candidate's channel, which reaches
-the recruiter (bot/channels/conversation.forward), who can invite again.
+the recruiter (forward in bot/channels/conversation.py), who can invite again.
 """
 from __future__ import annotations
 

@@ -13,8 +13,12 @@ const dev = {stream: null, video: false, audio: false, ctx: null, an: null};
 const cur = {q: '', busy: false};        // busy: an answer is being recorded or uploaded
 let integ = {}, mode = null, meterEl = null, timers = [];
 
+/* {c} in any string is where this candidate replies (state.channel: WeCom, WeChat, SMS…), never a fixed "WeCom". */
+const chan = () => { const c = S.channel || {}; return (lang === 'en' ? c.en : c['zh-CN']) || (lang === 'en' ? 'WeCom' : '企业微信'); };
 const tr = (k, a) => ((L[lang][k] !== undefined ? L[lang][k] : L.zh[k]) || k)
-  .replace(/\{(\w)\}/g, (_, n) => (a && a[n] !== undefined ? a[n] : ''));
+  .replace(/\{(\w)\}/g, (_, n) => (a && a[n] !== undefined ? a[n] : n === 'c' ? chan() : ''));
+/* A per-question time as the welcome page says it: one number, or the range when questions differ. */
+const span = (r, one, many, fallback) => (r && r[0] !== r[1] ? [many, {n: r[0], m: r[1]}] : [one, {n: r ? r[0] : fallback}]);
 
 /* The consent notice comes from the server (state.consent.texts), so what was shown is what its sha256 records. */
 const notice = () => { const t = (S.consent && S.consent.texts) || {}; return t[lang === 'en' ? 'en' : 'zh-CN'] || t['zh-CN'] || {}; };
@@ -395,31 +399,61 @@ const qHead = (q, body) => h('h1.qhead', {}, h('span.qnum', {t: 'q_of', a: {i: q
 
 function welcome() {
   if (S.status === 'completed') return doneScreen();
+  if (S.awaiting_submit) return reviewScreen(lastQ());
   const going = S.consent && S.consent.given, nq = qByKey(S.next_question);
   const fact = (k, vk, a, v) => h('div', {}, h('dt', {t: k}), h('dd', {t: vk, a}, v));
+  const [thinkK, thinkA] = span(P.think_range, 'f_thinkv', 'f_thinkr', P.think_seconds);
+  const [ansK, ansA] = span(P.answer_range, 'f_ansv', 'f_ansr', P.answer_seconds);
   screen(
     h('p.eyebrow', {}, S.company),
     h('h1', {t: 'title', a: {t: P.title}}),
     h('p', {t: 'hi', a: {n: S.candidate}}),
-    h('dl.facts', {}, fact('f_q', 'f_qv', {n: Qs.length}), fact('f_think', 'f_thinkv', {n: P.think_seconds}),
-      fact('f_ans', 'f_ansv', {n: P.answer_seconds}), fact('f_dl', null, null, S.deadline),
+    h('dl.facts', {}, fact('f_q', 'f_qv', {n: Qs.length}), fact('f_think', thinkK, thinkA),
+      fact('f_ans', ansK, ansA), fact('f_dl', null, null, S.deadline),
       h('div.wide', {}, h('dt', {t: 'f_modes'}), h('dd', {'data-modes': '1'}, modeNames()))),
     going && nq ? h('p.msg', {t: 'resume_n', a: {d: Qs.filter(q => q.answered).length, n: Qs.length, i: nq.ordinal}}) :
       h('ol.steps', {}, h('li', {t: 'x1'}), h('li', {t: 'x2'}),
         h('li', {}, h('span', {t: 'x3'}), P.max_retakes ? h('span', {t: 'x3r', a: {n: P.max_retakes}}) : null)),
     h('p.note', {t: 'tip'}),
-    btn(going ? 'resume' : 'start', going ? resume : consentScreen, 'primary'));
+    btn(going ? 'resume' : 'start', going ? resume : consentScreen, 'primary'),
+    !going && btn('decline', declineScreen, 'link'));
+}
+
+/* 暂不参加: what it means, an optional reason, one more tap; then how to come back. */
+function declineScreen() {
+  const st = msg(), why = h('textarea', {id: 'decline-text', rows: 3, maxlength: '200', tp: 'dc_text'});
+  why.style.minHeight = '88px';
+  const reasons = h('fieldset.modes.reasons', {}, h('legend', {t: 'dc_reason'}), ['time', 'other_offer', 'not_interested', 'other'].map(r =>
+    h('label', {}, h('input', {type: 'radio', name: 'reason', value: r}), h('span', {t: 'dc_' + r}))));
+  const go = btn('dc_go', async () => {
+    go.disabled = back.disabled = true;
+    const picked = reasons.querySelector('input:checked');
+    const r = await call('POST', 'decline', {confirm: true, reason: picked ? picked.value : '', text: why.value.trim()}, st);
+    go.disabled = back.disabled = false;
+    if (r.status === 200) { S.channel = r.data.channel || S.channel; return declinedScreen(); }
+    if (fatal(r)) return showFatal(r);
+    say(st, {text: errText(r)}, null, 'err');
+  }, 'danger');
+  const back = btn('dc_back', welcome);
+  screen(h('h1', {t: 'dc_title'}), h('p', {t: 'dc_what'}), reasons,
+    h('label.sr-only', {for: 'decline-text', t: 'dc_text'}), why, st, go, back);
+}
+
+function declinedScreen() {
+  screen(h('div.done-mark', {'aria-hidden': 'true'}, '✓'), h('h1', {t: 'dc_done'}), h('p', {t: 'dc_done_1'}),
+    h('p.msg', {t: 'dc_back_how'}));
 }
 
 function consentScreen() {
   const err = msg(), rec = h('input', {type: 'checkbox', id: 'c-rec', required: true, 'aria-describedby': 'c-need'});
   const face = P.face_analysis ? h('input', {type: 'checkbox', id: 'c-face'}) : null;
+  const pool = notice().pool ? h('input', {type: 'checkbox', id: 'c-pool'}) : null;   // optional: unticked
   const items = (notice().sections || []).map((_, i) => h('div.item', {}, h('dt', {c: 'h' + i}), h('dd', {c: 'b' + i})));
   err.id = 'c-need';
   const go = btn('c_go', async () => {
     if (!rec.checked) { say(err, 'c_need', null, 'err'); rec.focus(); return; }
     go.disabled = true;
-    const r = await call('POST', 'consent', {recording: true, face: !!(face && face.checked),
+    const r = await call('POST', 'consent', {recording: true, face: !!(face && face.checked), pool: !!(pool && pool.checked),
       version: (S.consent && S.consent.version) || 'consent-v1', text_sha256: notice().sha256,
       locale: lang === 'en' ? 'en' : 'zh-CN'}, err);
     go.disabled = false;
@@ -432,6 +466,7 @@ function consentScreen() {
     h('dl.consent', {}, items),
     h('label.check', {for: 'c-rec'}, rec, h('span', {c: 'agree'})),
     face && h('label.check', {for: 'c-face'}, face, h('span', {c: 'face'})),
+    pool && h('label.check', {for: 'c-pool'}, pool, h('span', {c: 'pool'})),
     err, go);
 }
 
@@ -451,7 +486,7 @@ async function resume() {
       }
       const res = await finishUpload(up, m.count, m.integ, st);
       if (res.ok) {
-        q.answered = true; S.next_question = res.data.next_question;
+        q.answered = true; S.next_question = res.data.next_question; S.awaiting_submit = !!res.data.awaiting_submit;
         if (res.data.status === 'completed') return doneScreen();
       } else if (fatal(res.r)) return showFatal(res.r);
       else notice = res.r.data.code === 'lost' ? 'lost' : {text: errText(res.r)};
@@ -461,6 +496,7 @@ async function resume() {
     }
     S.open_upload = null;
   }
+  if (S.awaiting_submit) return reviewScreen(lastQ());
   const q = qByKey(S.next_question);
   if (!q) return doneScreen();
   if (P.answer_modes.length === 1 && allowed('text')) return question(q, notice);
@@ -469,11 +505,17 @@ async function resume() {
 
 function deviceScreen(next) {
   const vid = allowed('video'), st = msg(), body = h('div.dev');
-  const nextStep = () => (next === practiceScreen && !dev.audio ? question(qByKey(S.next_question)) : next());
+  const nextStep = () => (next === practiceScreen && !dev.audio && mode !== 'text' ? question(qByKey(S.next_question)) : next());
   const go = btn(vid ? 'd_on' : 'd_on_a', null, 'primary');
   const text = allowed('text') ? btn('d_text', () => { dev.video = dev.audio = false; mode = 'text'; nextStep(); }, 'link') : null;
   const ready = () => {
-    fill(body, preview(), meter(), h('p.note', {t: 'd_speak'}));
+    const modes = available();
+    if (!modes.includes(mode)) mode = modes[0];
+    // chosen here, so a question's think time (which starts when it is shown) is never spent choosing
+    const chooser = modes.length > 1 && h('fieldset.modes', {}, h('legend', {t: 'd_mode'}), modes.map(m =>
+      h('label', {}, h('input', {type: 'radio', name: 'dmode', value: m, checked: m === mode,
+        onchange: () => { mode = m; }}), h('span', {t: 'm_' + m}))));
+    fill(body, preview(), meter(), h('p.note', {t: 'd_speak'}), chooser, chooser && h('p.note', {t: 'd_mode_note'}));
     say(st, vid && !dev.video && 'd_novideo', null, 'warn');
     heard = () => say(st, 'd_heard', null, 'ok');
     setT(go, 'd_ok'); go.disabled = false; go.onclick = nextStep;
@@ -498,7 +540,21 @@ function deviceScreen(next) {
   if (dev.stream) ready();
 }
 
+/* The practice question typed: nothing is sent; the candidate sees the flow before the think times run. */
+function textPractice() {
+  const ta = h('textarea', {id: 'practice-text', rows: 4, tp: 't_ph'}), st = msg();
+  ta.style.minHeight = '120px';
+  const tried = btn('p_try', () => {
+    const ok = !!ta.value.trim();
+    say(st, ok ? 'p_tried' : 't_empty', null, ok ? 'ok' : 'err');
+  }, 'secondary');
+  screen(h('h1', {t: 'p_title'}), h('p.note', {t: 'p_intro_t'}), h('p.question', {}, S.practice_question),
+    h('label.sr-only', {for: 'practice-text', t: 't_ph'}), ta, tried, st,
+    btn('p_go', () => question(qByKey(S.next_question)), 'primary'));
+}
+
 function practiceScreen() {
+  if (mode === 'text') return textPractice();
   const m = dev.video && allowed('video') && recordable('video') ? 'video' : 'audio', box = timerBox(), st = msg(), out = h('div');
   const now = btn('now', null, 'primary'), stop = btn('stop', null, 'primary'), live = h('div.stage', {}, preview(), meter());
   stop.hidden = true;
@@ -572,11 +628,12 @@ function ask(q, time, notice, retake) {
   const chooser = modes.length > 1 && h('fieldset.modes', {}, h('legend', {t: 'q_mode'}), modes.map(m =>
     h('label', {}, h('input', {type: 'radio', name: 'mode', value: m, checked: m === mode,
       onchange: () => { mode = m; paint(); }}), h('span', {t: 'm_' + m}))));
-  const keep = retake && btn('keep', () => question(qByKey(S.next_question)), 'link');
+  const keep = retake && btn('keep', () => (S.next_question ? question(qByKey(S.next_question)) : reviewScreen(q)), 'link');
+  let typed = null;   // made once: switching modes keeps what was typed (and the answer timer runs on)
   const paint = () => {
     fill(stage);
     left.el.hidden = mode !== 'text';
-    if (mode === 'text') { box.el.hidden = now.hidden = true; return textAnswer(q, stage, st, retake); }
+    if (mode === 'text') { box.el.hidden = now.hidden = true; return add(stage, typed || (typed = textAnswer(q, st, retake))); }
     box.el.hidden = false; now.hidden = !!now.dataset.done;
     add(stage, [mode === 'video' && preview(), meter()]);
   };
@@ -591,7 +648,7 @@ function ask(q, time, notice, retake) {
   }, () => mode !== 'text');
 }
 
-function textAnswer(q, stage, st, retake) {
+function textAnswer(q, st, retake) {
   const max = limits.text_max_chars || 5000;
   const ta = h('textarea', {id: 'answer-text', rows: 8, maxlength: String(max), tp: 't_ph'});
   const count = h('p.counter', {t: 't_count', a: {n: 0, m: max}});
@@ -600,7 +657,7 @@ function textAnswer(q, stage, st, retake) {
     if (!text) { say(st, 't_empty', null, 'err'); return ta.focus(); }
     send.disabled = true; say(st, 'saving', null, '');
     const r = await call('POST', `answers/${encodeURIComponent(q.key)}/text`,
-      {text, integrity: integ, retake: !!(retake || q.answered)}, st, true);   // typed work is never dropped
+      {text, integrity: integ, retake: !!(retake || q.answered), review: true}, st, true);   // typed work is never dropped
     send.disabled = false;
     if (r.status === 200) return answered(q, r.data);
     if (fatal(r)) return showFatal(r);
@@ -616,7 +673,7 @@ function textAnswer(q, stage, st, retake) {
     const n = ((e.clipboardData && e.clipboardData.getData('text')) || '').length;
     integ.pasted_chars += n; ev('paste', {chars: n});
   });
-  add(stage, [h('label.sr-only', {for: 'answer-text', t: 't_ph'}), ta, count, send]);
+  return h('div.typed', {}, h('label.sr-only', {for: 'answer-text', t: 't_ph'}), ta, count, send);
 }
 
 /* Open the upload, record with a 2 s timeslice and upload each chunk as it comes; on stop, finish. */
@@ -676,7 +733,8 @@ async function finishUpload(up, count, integrity, st) {
   for (;;) {
     const err = await up.drain();
     if (err) { await forget(up.id); return {ok: false, r: err}; }
-    const r = await call('POST', `uploads/${up.id}/finish`, {chunks: count, integrity: integrity || {}}, st, true);
+    // review: the last answer waits for 提交全部回答 instead of ending the interview
+    const r = await call('POST', `uploads/${up.id}/finish`, {chunks: count, integrity: integrity || {}, review: true}, st, true);
     if (r.status === 200) { await forget(up.id); return {ok: true, data: r.data}; }
     if (r.data.code === 'missing_chunks' && r.data.next_seq < count) { up.sent = r.data.next_seq; continue; }
     if (r.data.code === 'media_unavailable') return {ok: false, r};   // the upload stays open: keep the copy
@@ -706,11 +764,48 @@ function answered(q, data) {
   if (q.answered) q.retakes_used = (q.retakes_used || 0) + 1;
   q.answered = true;
   S.next_question = data.next_question;
-  if (data.status === 'completed' || !data.next_question) return doneScreen();
+  if (data.status === 'completed') return doneScreen();
+  if (!data.next_question) return reviewScreen(q);
   const left = (P.max_retakes || 0) - (q.retakes_used || 0);
   screen(qHead(q, h('span.qtext', {t: 'saved'})),
     btn('next', () => question(qByKey(data.next_question)), 'primary'),
     left > 0 && btn('retake', () => question(q, null, true), 'secondary', {n: left}));
+}
+
+const lastQ = () => Qs[Qs.length - 1];
+
+/* The last answer is saved: look at it, retake it if allowed, then 提交全部回答 ends the interview. */
+function reviewScreen(q) {
+  S.awaiting_submit = true;
+  const st = msg(), left = (P.max_retakes || 0) - (q.retakes_used || 0);
+  const sub = btn('submit_all', async () => {
+    sub.disabled = true; say(st, 'submitting', null, '');
+    const r = await call('POST', 'submit', {}, st, true);
+    sub.disabled = false;
+    if (r.status === 200) { S = r.data; Qs = S.questions; return doneScreen(); }
+    if (fatal(r)) return showFatal(r);
+    if (r.data.code === 'not_all_answered' && qByKey(r.data.next_question)) return question(qByKey(r.data.next_question));
+    say(st, {text: errText(r)}, null, 'err');
+  }, 'primary');
+  screen(qHead(q, h('span.qtext', {t: 'saved'})),
+    h('p', {t: 'review_last', a: {d: Qs.filter(x => x.answered).length, n: Qs.length}}),
+    q.text && h('p.note', {}, qText(q)),
+    left > 0 && btn('retake', () => question(q, null, true), 'secondary', {n: left}), st, sub);
+}
+
+/* After the interview: the stage the recruiter's side is at (state.after), asked again every poll_seconds. */
+function afterStage() {
+  const a = S.after;
+  if (!a) return [h('h1', {t: 's_title'}), h('p', {t: 's_1x'})];
+  const news = a.news_by ? {n: a.reply_days, d: a.news_by} : null;
+  if (a.stage === 'reviewing') return [h('h1', {t: 'a_rev'}), h('p', {t: 'a_rev_1', a: news})];
+  if (a.stage === 'closed') return [h('h1', {t: 'a_closed'}), h('p', {t: 'a_closed_1'})];
+  if (a.stage === 'next_round') {
+    const ap = a.appointment, fact = (k, v) => v && h('div.wide', {}, h('dt', {t: k}), h('dd', {}, v));
+    return [h('h1', {t: 'a_next'}), ap && h('dl.facts.appointment', {}, fact('a_when', ap.when), fact('a_place', ap.place),
+      fact('a_contact', ap.contact)), h('p', {t: ap ? 'a_next_1' : 'a_next_0'})];
+  }
+  return [h('h1', {t: 's_title'}), h('p', {t: 's_1', a: news})];
 }
 
 function doneScreen() {
@@ -727,10 +822,22 @@ function doneScreen() {
     say(st, {text: errText(r)}, null, 'err');
   });
   review.hidden = !!asked;
-  screen(h('div.done-mark', {'aria-hidden': 'true'}, '✓'), h('h1', {t: 's_title'}),
-    h('p', {t: 's_1'}), h('p', {t: 's_2'}), h('p.note', {t: 's_3'}),
+  const stage = afterStage();
+  screen(h('div.done-mark', {'aria-hidden': 'true'}, '✓'), stage, h('p', {t: 's_2'}), h('p.note', {t: 's_3'}),
     h('h2', {t: 'r_title'}), asked && h('p.msg.ok', {t: 'r_review_ok'}), review, st,
     btn('r_erase', () => eraseScreen(), 'link'));
+  app.querySelector('.card').dataset.stage = (S.after && S.after.stage) || 'completed';
+  const seen = JSON.stringify(S.after || null), check = async () => {   // the page stays alive: news shows up
+    if (document.hidden) return;
+    const r = await api('GET', 'state');
+    if (r.status === 200 && r.data.status === 'completed' && JSON.stringify(r.data.after || null) !== seen
+        && app.querySelector('.card[data-stage]')) {
+      S = r.data; Qs = S.questions; doneScreen();
+    }
+  };
+  const every = setInterval(check, ((S.after && S.after.poll_seconds) || 30) * 1000);
+  timers.push({stop: () => clearInterval(every)});
+  if (!S.after) check();
 }
 
 /* Deleting the candidate's personal data: what goes, that the application ends, then one more tap. */

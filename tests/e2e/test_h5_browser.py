@@ -19,6 +19,7 @@ from tests.support.browser import (
     practice,
     record_answer,
     shot,
+    text_practice,
     through_consent,
     wait_saved,
 )
@@ -209,6 +210,7 @@ def test_typed_answers_in_english(stack, page):
     page.tap("button:has-text('Agree and continue')")
     page.wait_for_selector("h1:has-text('Check your camera and microphone')")
     page.tap("button:has-text('Answer in text instead')")
+    text_practice(page, "Start the real questions")
 
     page.wait_for_selector("h1:has-text('Question 1 of 6')")
     page.wait_for_selector("#answer-text")
@@ -245,9 +247,10 @@ def test_typed_answers_in_english(stack, page):
         page.wait_for_selector("text=Please type your answer first.")
         page.fill("#answer-text", f"第 {ordinal} 题的回答。")
         page.tap("button:has-text('Submit answer')")
+        page.wait_for_selector("h1:has-text('Your answer is saved')")
         if ordinal < QUESTIONS:
-            page.wait_for_selector("h1:has-text('Your answer is saved')")
             page.tap("button:has-text('Next question')")
+    page.tap("button:has-text('Submit all answers')")
     page.wait_for_selector("h1:has-text('We have all your answers')")
     shot(page, "en-done")
     assert Interview.get().status == "completed" and Answer.select().count() == QUESTIONS
@@ -265,6 +268,7 @@ def test_a_browser_that_writes_no_accepted_container_is_offered_typed_answers(st
     page.tap("button:has-text('开启摄像头和麦克风')")
     page.wait_for_selector("text=当前环境不支持录制")
     page.tap("button:has-text('改用文字作答')")
+    text_practice(page)
     page.wait_for_selector(f"h1:has-text('第 1 / {QUESTIONS} 题')")
     assert page.locator("fieldset.modes").count() == 0 and page.locator("#answer-text").count() == 1
 
@@ -312,6 +316,7 @@ def test_a_typed_answer_past_its_time_is_refused_and_the_page_goes_on(stack, pag
     page.check("#c-rec")
     page.tap("button:has-text('同意并继续')")
     page.tap("button:has-text('改用文字作答')")
+    text_practice(page)
     page.wait_for_selector("h1:has-text('第 1 / 6 题')")
     page.wait_for_selector("#answer-text")
     row = QuestionReveal.get()

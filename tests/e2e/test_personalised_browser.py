@@ -10,7 +10,7 @@ import pytest
 
 from bot.store.models import Interview, Report
 from tests.support import paths
-from tests.support.browser import CHROMIUM, QUESTIONS, shot, through_consent
+from tests.support.browser import CHROMIUM, QUESTIONS, shot, submit_all, text_practice, through_consent
 from tests.support.resumes import ANSWER, EMPLOYER, TITLE, invited_with_resume
 
 ASKED = QUESTIONS + 1  # the bank's six and one from the résumé (the shipped rules ask one)
@@ -37,6 +37,7 @@ def test_a_question_from_the_resume_on_the_page_and_on_the_report(stack, page, b
     through_consent(page, link)
     page.wait_for_selector("h1:has-text('检查摄像头和麦克风')")
     page.tap("button:has-text('改用文字作答')")
+    text_practice(page)
     type_answer(page, 1, "我叫张三，毕业于中央财经大学金融学专业，希望从柜员做起，踏实服务好每一位客户。")
 
     page.wait_for_selector(f"h1:has-text('第 2 / {ASKED} 题')")
@@ -47,7 +48,7 @@ def test_a_question_from_the_resume_on_the_page_and_on_the_report(stack, page, b
     type_answer(page, 2, ANSWER)
     for ordinal in range(3, ASKED + 1):
         type_answer(page, ordinal, f"第 {ordinal} 题：我会先倾听客户的诉求，按规定核对身份后耐心解释原因并办理。")
-    page.wait_for_selector("h1:has-text('已收到您的全部回答')")
+    submit_all(page)  # the last answer is reviewed, then 提交全部回答
     assert Interview.get().status == "completed"
     stack.drain()
 

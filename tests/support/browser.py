@@ -90,7 +90,7 @@ def heading(page) -> str:
 def through_consent(page, link: str, screenshots: bool = False) -> None:
     page.goto(link)
     page.wait_for_selector("#app h1:has-text('柜员 · AI 面试')")
-    assert "6 道" in page.inner_text(".facts") and "每题 90 秒" in page.inner_text(".facts")
+    assert "6 道" in page.inner_text(".facts") and "每题 60–90 秒" in page.inner_text(".facts")  # intro has 60 s
     if screenshots:
         shot(page, "1-welcome")
     page.tap("button:has-text('开始面试')")
@@ -147,7 +147,19 @@ def record_answer(page, ordinal: int, seconds: float = 3.0, during=None) -> floa
 
 
 def wait_saved(page, ordinal: int) -> None:
-    if ordinal < QUESTIONS:
-        page.wait_for_selector("h1:has-text('本题回答已保存')", timeout=60_000)
-    else:
-        page.wait_for_selector("h1:has-text('已收到您的全部回答')", timeout=60_000)
+    """The answer is saved; after the last one, its review is submitted (提交全部回答) and the end page shows."""
+    page.wait_for_selector("h1:has-text('本题回答已保存')", timeout=60_000)
+    if ordinal == QUESTIONS:
+        submit_all(page)
+
+
+def submit_all(page) -> None:
+    page.wait_for_selector("button:has-text('提交全部回答')")
+    page.tap("button:has-text('提交全部回答')")
+    page.wait_for_selector("h1:has-text('已收到您的全部回答')", timeout=60_000)
+
+
+def text_practice(page, go: str = "开始正式答题") -> None:
+    """Answering in text still offers the practice question (typed, never sent): go on to the real ones."""
+    page.wait_for_selector("h1:has-text('练习题'), h1:has-text('Practice question')")
+    page.tap(f"button:has-text('{go}')")
