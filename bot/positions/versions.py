@@ -9,6 +9,7 @@ from typing import Any
 
 import peewee as pw
 
+from bot.positions import notices
 from bot.store.models import AuditLog, Position, PositionVersion
 
 FIELDS = ("slug", "title", "department", "description", "think_seconds", "answer_seconds", "max_retakes",
@@ -46,6 +47,8 @@ def record(position: Position, values: dict[str, Any], author: str, source: str)
     AuditLog.create(actor=author[:64], action="position.version", target_type="position",
                     target_id=str(position.id), detail={"slug": position.slug, "number": version.number,
                                                         "source": version.source})
+    changed = [name for name in FIELDS if last is not None and last.document.get(name) != document.get(name)]
+    notices.version_saved(position, version, changed)  # the team hears of a person's change (HR pages, the API)
     return version
 
 

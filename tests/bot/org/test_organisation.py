@@ -136,3 +136,27 @@ def test_an_unknown_unit_names_its_field(env):
     with pytest.raises(team.TeamError) as caught:
         team.resolve_unit("nowhere")
     assert caught.value.field == "unit" and team.resolve_unit("") is None
+
+
+def test_a_persons_change_to_a_position_is_told_to_its_team(env):
+    import copy
+
+    from bot.positions.catalog import document_of, parse_position_doc, save_position
+    from bot.store.models import OutboundMessage
+
+    made = _positions(env)
+    bj = made["bj"]
+    team.assign(bj, bj.unit, team.parse_team({"interviewers": ["bj_it"], "hiring_manager": "bj_boss"}), "test")
+    doc = copy.deepcopy(document_of(bj))
+    save_position(parse_position_doc(doc, "t", "sha-0"), author="seed", source="file")  # its v1, from a file
+    doc["title"], doc["think_seconds"] = "客户经理（北京）", 30
+    save_position(parse_position_doc(doc, "t", "sha-1"), author="bj_zhou", source="hr")
+    [notice] = OutboundMessage.select().where(OutboundMessage.idempotency_key.startswith(f"position:{bj.id}:"))
+    # its unit's recruiter wrote it, so the team's interviewer and hiring manager are told, with what changed
+    assert notice.recipient.split("|") == ["bj_it", "bj_boss"]
+    card = notice.payload["template_card"]
+    assert "v2" in card["main_title"]["title"] and "名称、思考时间" in card["sub_title_text"]
+    assert card["card_action"]["url"].endswith(f"/hr/positions/{bj.slug}/diff?a=1&b=2")
+    doc["think_seconds"] = 40
+    save_position(parse_position_doc(doc, "t", "sha-2"), author="seed", source="file")  # set-up: nobody told
+    assert OutboundMessage.select().where(OutboundMessage.idempotency_key.startswith(f"position:{bj.id}:")).count() == 1
