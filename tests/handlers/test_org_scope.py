@@ -186,3 +186,37 @@ def test_a_position_is_named_by_part_of_its_title_within_the_members_units(stack
     listing = texts(stack, "bj_lead")[-1]
     assert "/hr/positions/rm-bj/edit" in listing and "/hr/positions/rm-xicheng/edit" in listing
     assert "北京分行 / 西城支行" in listing and "rm-sh" not in listing
+
+
+def test_the_position_editor_keeps_to_the_members_units(stack, campaign):
+    from bot.store.models import Position
+    from tests.handlers.test_hr_position_editor import document_in, save
+
+    shanghai = login(stack, "sh_chen")
+    listing = shanghai.get(f"{stack.base}/hr/positions", timeout=30).text
+    assert "/hr/positions/rm-sh/" in listing
+    assert "/hr/positions/rm-bj/" not in listing and "/hr/positions/teller/" not in listing
+    for path in ("/hr/positions/rm-bj/edit", "/hr/positions/rm-bj/history", "/hr/positions/rm-bj/position.yaml",
+                 "/hr/positions/new?copy=rm-bj"):
+        assert shanghai.get(f"{stack.base}{path}", timeout=30).status_code == 403, path
+    assert login(stack, "bj_mgr").get(f"{stack.base}/hr/positions/rm-bj/edit", timeout=30).status_code == 403
+
+    beijing = login(stack, "bj_zhou")
+    page = beijing.get(f"{stack.base}/hr/positions/new?template=corporate-rm", timeout=30).text
+    doc = document_in(page)
+    assert doc["unit"] == "bj"  # a new position starts in the member's unit
+    assert 'value="bj"' in page and 'value="sh"' not in page  # and only their units are offered
+    doc.update(slug="crm-bj", title="客户经理（对公·北京）", unit="sh")
+    refused = save(beijing, stack, doc, 0)
+    assert refused.status_code == 422 and 'data-field="unit"' in refused.text and "只能选择您负责的机构" in refused.text
+    assert not Position.select().where(Position.slug == "crm-bj").exists()
+    doc.update(unit="bj", team={"recruiters": ["bj_zhou"], "interviewers": ["bad id"], "hiring_manager": ""})
+    refused = save(beijing, stack, doc, 0)
+    assert refused.status_code == 422 and 'data-field="team.interviewers"' in refused.text
+    doc["team"]["interviewers"] = ["bj_mgr"]
+    assert save(beijing, stack, doc, 0).status_code == 303
+    created = Position.get(Position.slug == "crm-bj")
+    assert (created.unit.code, created.status) == ("bj", "draft")
+    assert document_in(beijing.get(f"{stack.base}/hr/positions/crm-bj/edit", timeout=30).text)["team"] == {
+        "recruiters": ["bj_zhou"], "interviewers": ["bj_mgr"], "hiring_manager": ""}
+    assert shanghai.get(f"{stack.base}/hr/positions/crm-bj/edit", timeout=30).status_code == 403
