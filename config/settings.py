@@ -180,6 +180,10 @@ class Settings:
         "a YAML file of organisation units (总行 → 分行 → 支行) and who recruits, leads and interviews in each; "
         "`python -m jobs.cli org sync` loads it ([organisation.md](organisation.md))",
         shown=f"sandbox: `{EXAMPLE_ORGANISATION}`; otherwise none (every position at the root)", blank_is_unset=True)
+    organisation_source: str = row(
+        "ORGANISATION_SOURCE", Choice(("file", "wecom")), "file",
+        "where organisation units come from: `file` (ORGANISATION_FILE) or `wecom` (WeCom's departments, with the "
+        "global lists placing each member in their departments; [organisation.md](organisation.md))")
     company_name: str = row("COMPANY_NAME", Text(strip=True), "示例银行", "the company named in cards and pages",
                             blank_is_unset=True)
     hr_locale: str = row(

@@ -9,10 +9,13 @@ import argparse
 import logging
 import sys
 
+from bot.errors import WeComError
 from bot.org import units as org_units
+from bot.org import wecom as org_wecom
 from bot.positions.catalog import PositionFileError, sync_positions
 from bot.store import schema
 from bot.store.db import db_session, init_database
+from bot.wecom.delivery import wecom
 from config.settings import SettingsError, get_settings
 from scoring import models as offline_models
 
@@ -67,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     from_template.add_argument("template")
     from_template.add_argument("--slug", help="the new position's slug (default: the template's)")
     from_template.add_argument("--title", help="the new position's title (default: the template's)")
-    org_cmd = sub.add_parser("org", help="organisation units: sync (load ORGANISATION_FILE), show (the tree and who "
-                             "holds which role)")
+    org_cmd = sub.add_parser("org", help="organisation units: sync (ORGANISATION_FILE, or WeCom's departments when "
+                             "ORGANISATION_SOURCE=wecom), show (the tree and who holds which role)")
     org_cmd.add_argument("action", choices=("sync", "show"))
     models_cmd = sub.add_parser("models", help="the offline models: setup (idempotent), check (exit 1 naming what is "
                                 "missing)")
@@ -131,12 +134,19 @@ def _org(action: str, settings) -> int:
                 print(f"{'  ' * (row['depth'] + 1)}{row['unit'].code}\t{row['unit'].name}\t{members}")
             return 0
         try:
-            counts = org_units.sync_file(settings.organisation_path)
+            counts = (org_wecom.sync(wecom(), settings) if settings.organisation_source == "wecom"
+                      else org_units.sync_file(settings.organisation_path))
         except org_units.OrganisationError as exc:
-            print(f"organisation file error: {exc}", file=sys.stderr)
+            print(f"organisation error: {exc}", file=sys.stderr)
+            return 2
+        except WeComError as exc:
+            print(f"organisation: WeCom's directory could not be read ({exc})", file=sys.stderr)
             return 2
     if counts is None:
         print("organisation: no ORGANISATION_FILE (every position at the root)")
+    elif settings.organisation_source == "wecom":
+        print("organisation from WeCom: {added} added, {changed} changed, {removed} removed; {members} role(s)"
+              .format(**counts))
     else:
         print("organisation: {added} added, {changed} changed, {removed} removed; {members} role(s)".format(**counts))
     return 0

@@ -5,9 +5,12 @@ from bot.bulk import imports, runs
 from bot.integrations import webhooks
 from bot.invitations import invites
 from bot.ops import recover, reminders
+from bot.org import wecom as org_wecom
 from bot.privacy import retention
 from bot.talent import pool
+from bot.store.db import db_session
 from bot.wecom import delivery, notify
+from config.settings import get_settings
 
 
 def requeue_due() -> int:
@@ -58,3 +61,9 @@ def send_digest() -> int:
 def apply_retention() -> dict[str, int]:
     """Delete what is past its retention period (the daily run)."""
     return retention.apply_retention()
+
+
+def sync_organisation() -> dict[str, int]:
+    """Read the organisation units from WeCom's departments again (ORGANISATION_SOURCE=wecom)."""
+    with db_session():
+        return org_wecom.sync(delivery.wecom(), get_settings())

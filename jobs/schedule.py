@@ -32,4 +32,6 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
         # The digest at DIGEST_HOUR:05, not at :00 or :30 as WeCom asks (docs/wecom.md §3).
         Periodic(periodic.send_digest, COMMANDS, daily_at=f"{settings.digest_hour:02d}:05"),
         Periodic(periodic.apply_retention, COMMANDS, daily_at="03:20"),  # recordings and personal data past retention
+        *([Periodic(periodic.sync_organisation, COMMANDS, daily_at="06:40")]  # WeCom's departments, before work
+          if settings.organisation_source == "wecom" else []),
     ]

@@ -131,10 +131,12 @@ def access_of(settings: Settings, userid: str) -> Access:
     if not userid:
         return Access(userid="")
     root = global_role(settings, userid)
-    if root in (ADMIN, HR_LEAD):  # the root's lead leads every unit under it
+    memberships = list(UnitMember.select(UnitMember.unit, UnitMember.role, UnitMember.source)
+                       .where(UnitMember.userid == userid))
+    placed = any(m.source == "wecom" for m in memberships)  # their WeCom departments say where (bot/org/wecom.py)
+    if root == ADMIN or (root == HR_LEAD and not placed):  # the root's lead leads every unit under it
         return Access(userid=userid, everything=root)
-    units: dict[int | None, str] = {ROOT: root} if root else {}
-    memberships = list(UnitMember.select(UnitMember.unit, UnitMember.role).where(UnitMember.userid == userid))
+    units: dict[int | None, str] = {ROOT: root} if root and not placed else {}
     tree = children_of(OrgUnit.select(OrgUnit.id, OrgUnit.parent)) if any(
         m.role == "hr_lead" for m in memberships) else {}
     for membership in memberships:

@@ -31,6 +31,7 @@ UNIT_KEYS = {"code", "name", "units", *ROLE_KEYS}
 CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 USERID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 MAX_DEPTH = 8
+WECOM_PREFIX = "wecom-"  # the codes of units read from WeCom's departments (bot/org/wecom.py)
 
 
 class OrganisationError(ValueError):
@@ -76,8 +77,9 @@ def _walk(units: Any, parent: str | None, depth: int, name: str, flat: list[dict
         label = f"{name}: unit {code or i}"
         if unknown:
             raise OrganisationError(f"{label}: unknown keys {unknown}; known: {sorted(UNIT_KEYS)}")
-        if not CODE.fullmatch(code):
-            raise OrganisationError(f"{label}: code must be lower-case letters, digits, - or _ (e.g. bj, sh-pudong)")
+        if not CODE.fullmatch(code) or code.startswith(WECOM_PREFIX):
+            raise OrganisationError(f"{label}: code must be lower-case letters, digits, - or _ (e.g. bj, sh-pudong), "
+                                    f"not starting with {WECOM_PREFIX} (units read from WeCom use that)")
         title = unit.get("name")
         if not isinstance(title, str) or not title.strip() or len(title.strip()) > 64:
             raise OrganisationError(f"{label}: name must be the unit's name, at most 64 characters")
@@ -91,10 +93,11 @@ def _walk(units: Any, parent: str | None, depth: int, name: str, flat: list[dict
         _walk(unit.get("units") or [], code, depth + 1, name, flat)
 
 
-def sync(units: list[dict[str, Any]], actor: str = "organisation-file") -> dict[str, int]:
-    """Make the tables match the parsed file; return counts of what changed. Nothing changes on an error."""
+def sync(units: list[dict[str, Any]], actor: str = "organisation-file", source: str = "file") -> dict[str, int]:
+    """Make the tables match the parsed file (or WeCom's departments: source "wecom", bot/org/wecom.py); return
+    counts of what changed. Nothing changes on an error. Each source keeps to its own units and members."""
     with database.atomic():
-        existing = {u.code: u for u in OrgUnit.select().where(OrgUnit.source == "file")}
+        existing = {u.code: u for u in OrgUnit.select().where(OrgUnit.source == source)}
         wanted = {u["code"] for u in units}
         gone = [existing[c] for c in existing if c not in wanted]
         held = sorted({f"{p.unit.name}: {p.title}" for p in Position.select(Position, OrgUnit).join(OrgUnit)
@@ -109,29 +112,43 @@ def sync(units: list[dict[str, Any]], actor: str = "organisation-file") -> dict[
         if gone:  # a revoked token opens nothing, whatever it was bound to
             ApiToken.update(unit=None).where(ApiToken.unit.in_([u.id for u in gone])).execute()
         counts = {"added": 0, "changed": 0, "removed": len(gone), "members": 0}
+        held_before = _holders(source)
         by_code: dict[str, OrgUnit] = {}
         for unit in units:  # parents first, so each parent exists when its children are saved
             parent = by_code[unit["parent"]] if unit["parent"] else None
             row = existing.get(unit["code"])
             if row is None:
-                row = OrgUnit.create(code=unit["code"], name=unit["name"], parent=parent, source="file")
+                row = OrgUnit.create(code=unit["code"], name=unit["name"], parent=parent, source=source,
+                                     wecom_department_id=unit.get("wecom_department_id"))
                 counts["added"] += 1
             elif (row.name, row.parent_id) != (unit["name"], parent.id if parent else None):
                 row.name, row.parent = unit["name"], parent
                 row.save()
                 counts["changed"] += 1
             by_code[unit["code"]] = row
-            UnitMember.delete().where((UnitMember.unit == row) & (UnitMember.source == "file")).execute()
-            rows = [{"unit": row, "userid": userid, "role": role, "source": "file"}
+            UnitMember.delete().where((UnitMember.unit == row) & (UnitMember.source == source)).execute()
+            rows = [{"unit": row, "userid": userid, "role": role, "source": source}
                     for role, ids in unit["members"].items() for userid in ids]
             if rows:
                 UnitMember.insert_many(rows).execute()
             counts["members"] += len(rows)
         for unit in gone:
             unit.delete_instance()
-        if counts["added"] or counts["changed"] or counts["removed"]:
-            AuditLog.create(actor=actor, action="org.sync", target_type="organisation", detail=counts)
+        held_after = _holders(source)
+        granted, taken = sorted(held_after - held_before), sorted(held_before - held_after)
+        if counts["added"] or counts["changed"] or counts["removed"] or granted or taken:
+            # who gained or lost a role where: the audit log answers "since when could she see Beijing's reports?"
+            AuditLog.create(actor=actor, action="org.sync", target_type="organisation",
+                            detail={**counts, "source": source, "granted": [" ".join(h) for h in granted][:200],
+                                    "revoked": [" ".join(h) for h in taken][:200]})
     return counts
+
+
+def _holders(source: str) -> set[tuple[str, str, str]]:
+    """(unit code, role, userid) of every role held through one source."""
+    return {(code, role, userid) for code, role, userid in UnitMember.select(OrgUnit.code, UnitMember.role,
+                                                                             UnitMember.userid)
+            .join(OrgUnit).where(UnitMember.source == source).tuples()}
 
 
 def sync_file(path: Path | None) -> dict[str, int] | None:

@@ -11,7 +11,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from config.settings import Settings
 
-from . import actions, api, api_contacts, console, pages
+from . import actions, api, api_contacts, api_directory, console, pages
 from .state import DEFAULT_CANDIDATES, SandboxState
 
 
@@ -24,36 +24,46 @@ def create_sandbox_app(settings: Settings, callback_url: str | None = None) -> F
         MAX_CONTENT_LENGTH=25 << 20,  # room for a 20 MB file upload plus multipart overhead
     )
     app.json.ensure_ascii = False
+    departments, placed = organisation_departments(settings.organisation_path, settings.company_name)
     app.extensions["sandbox"] = SandboxState(
         corp_id=settings.wecom_corp_id,
         corp_secret=settings.wecom_secret,
         agent_id=settings.wecom_agent_id,
         members=tuple(sorted(settings.hr_userids | settings.hr_viewers | settings.hr_leads | settings.admin_userids
-                             | organisation_members(settings.organisation_path)))
+                             | set(placed)))
         + DEFAULT_CANDIDATES,
         company_name=settings.company_name,
+        departments=tuple(departments),
+        member_departments=placed,
     )
-    for blueprint in (api.bp, api_contacts.bp, console.bp, actions.bp, pages.bp):
+    for blueprint in (api.bp, api_contacts.bp, api_directory.bp, console.bp, actions.bp, pages.bp):
         app.register_blueprint(blueprint)
     return app
 
 
-def organisation_members(path: Path | None) -> frozenset[str]:
-    """The sandbox company's members named in the organisation file (its units' leads, recruiters, interviewers),
-    so they can sign in and chat. A file that does not read adds no one: the product's own sync reports it."""
+def organisation_departments(path: Path | None, company: str) -> tuple[list[dict], dict[str, list[int]]]:
+    """The sandbox company's departments and who is in which, mirroring the organisation file's units (the company
+    is department 1; units are numbered from 2 in the file's order). A file that does not read gives the company
+    alone: the product's own sync reports what is wrong with it."""
+    departments = [{"id": 1, "name": company or "公司", "parentid": 0, "order": 1}]
+    placed: dict[str, list[int]] = {}
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) if path else None
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return frozenset()
-    found: set[str] = set()
-    units = doc.get("units") if isinstance(doc, dict) else None
-    while isinstance(units, list) and units:
-        unit = units.pop()
-        if isinstance(unit, dict):
-            for key in ("leads", "recruiters", "interviewers"):
-                found |= {u for u in unit.get(key) or [] if isinstance(u, str)}
-            units.extend(unit.get("units") or [] if isinstance(unit.get("units"), list) else [])
-    return frozenset(found)
+        return departments, placed
+    queue = [(unit, 1) for unit in (doc.get("units") if isinstance(doc, dict) else None) or []
+             if isinstance(unit, dict)]
+    while queue:
+        unit, parent = queue.pop(0)
+        number = len(departments) + 1
+        departments.append({"id": number, "name": str(unit.get("name", ""))[:32], "parentid": parent,
+                            "order": 100000 - number})
+        for key in ("leads", "recruiters", "interviewers"):
+            for userid in unit.get(key) or []:
+                if isinstance(userid, str) and number not in placed.setdefault(userid, []):
+                    placed[userid].append(number)
+        queue += [(child, number) for child in unit.get("units") or [] if isinstance(child, dict)]
+    return departments, placed
 
 
 @dataclass

@@ -38,9 +38,13 @@ class SandboxState:
 
     def __init__(
         self, *, corp_id: str, corp_secret: str, agent_id: int, members: tuple[str, ...] = (),
-        company_name: str = "", clock: Callable[[], float] = time.time,
+        company_name: str = "", clock: Callable[[], float] = time.time, departments: tuple[dict, ...] = (),
+        member_departments: dict[str, list[int]] | None = None,
     ) -> None:
         self.lock = threading.RLock()
+        # the directory (department/list, user/simplelist): the company is department 1
+        self.departments = list(departments) or [{"id": 1, "name": company_name or "公司", "parentid": 0, "order": 1}]
+        self.member_departments = dict(member_departments or {})
         self.corp_id = corp_id
         self.agent_id = agent_id
         self._secret = corp_secret
