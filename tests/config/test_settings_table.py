@@ -34,7 +34,7 @@ TYPES = {
     "hr_leads": frozenset[str], "recording_keys": tuple[tuple[str, bytes], ...], "storage_url": str,
     "s3_endpoint_url": str, "recording_retention_days": int, "personal_data_retention_days": int,
     "rate_limit_per_minute": int, "proxy_hops": int, "webhook_allowed_private": frozenset[str],
-    "extra": Mapping[str, str],
+    "organisation_file": str, "organisation_source": str, "extra": Mapping[str, str],
 }
 
 # A malformed value per variable; free-text rows (secrets, the company name) take anything.
@@ -56,8 +56,9 @@ GARBAGE = {
     "PERSONAL_DATA_RETENTION_DAYS": ("-1", "between"), "POOL_RETENTION_DAYS": ("", "whole number"),
     "RATE_LIMIT_PER_MINUTE": ("9", "between"), "PROXY_HOPS": ("6", "between"),
     "WEBHOOK_ALLOWED_PRIVATE": ("hooks.internal,hooks internal", "neither a host name"),
+    "ORGANISATION_SOURCE": ("ldap", "one of file, wecom"),
 }
-FREE_TEXT = {"WECOM_SECRET", "SECRET_KEY", "COMPANY_NAME"}
+FREE_TEXT = {"WECOM_SECRET", "SECRET_KEY", "COMPANY_NAME", "ORGANISATION_FILE"}  # a missing file: `org sync` says so
 REGENERATE = docs.REGENERATE
 
 
