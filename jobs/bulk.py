@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from bot.bulk import imports, runs
+from bot.talent import pool
 
 
 def command(action: str, ref: str | int, userid: str, key: str) -> str:
@@ -11,7 +12,9 @@ def command(action: str, ref: str | int, userid: str, key: str) -> str:
 
 def import_sheet(stored: str, userid: str, position_id: int, filename: str, request_key: str) -> str:
     """Read a stored upload, screen it and start its run; the object is deleted after."""
-    return imports.import_sheet(stored, userid, position_id, filename, request_key)
+    outcome = imports.import_sheet(stored, userid, position_id, filename, request_key)
+    pool.enter_resumes()  # the candidates whose résumé files came with it, in the talent pool now
+    return outcome
 
 
 def run_chunk(run_id: int) -> str:

@@ -7,6 +7,11 @@ candidates' data then lives in the database only. Every outcome reaches the recr
 message saying why nothing was imported (the object missing, a sheet that cannot be read or opened, a crash);
 the upload page lists the recruiter's recent uploads for the position with the same words.
 
+A .zip of résumé files may come with the sheet, or alone (bot/bulk/resumefiles.py): it waits beside the sheet
+(``….resumes``), its files are matched to the rows (or become the rows), a matched row is screened with its
+résumé's fields, and every row with a readable résumé becomes a candidate who keeps the file (the job then puts them
+in the talent pool, invited or not); each file not read or not matched is named with its reason in the chat.
+
 A worker killed mid-import leaves the object and its job: RQ runs the job again (it is enqueued with a retry),
 and the page says the upload is still being imported until then. Beside each sheet lies a sealed note of its
 job's arguments, so the scheduler's bulk tick queues again an import whose job Redis lost (`requeue_lost`).
@@ -24,15 +29,17 @@ from rq import Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from bot.bulk import runs
+from bot.bulk import resumefiles, runs
+from bot.bulk.resumefiles import Matched, ZipRejected
 from bot.bulk.screening import Screener
-from bot.bulk.sheets import SheetError, read_sheet
+from bot.bulk.sheets import Sheet, SheetError, read_sheet
 from bot.clock import local_time, utcnow
 from bot.errors import OUTAGES
 from bot.queues import COMMANDS, enqueue, job_id
+from bot.resumes.store import save_resume
 from bot.store.db import db_session
 from bot.store.kv import get_redis
-from bot.store.models import BulkItem, BulkRun, Position
+from bot.store.models import BulkItem, BulkRun, Candidate, Position
 from bot.store.sealing import SealError
 from bot.store.storage import SealedStore, StorageError, StorageKeyError, get_storage
 from bot.wecom import messages, notify
@@ -53,9 +60,13 @@ UNREADABLE = "上传的文件无法从存储中读出（已损坏或密钥不符
 CRASHED = "导入时出错，没有导入任何一行。请稍后重新上传；如仍失败，请联系管理员。"
 
 
-def request_key(userid: str, position_id: int, data: bytes) -> str:
-    """The upload's identity: the same file from the same recruiter for the same position is the same run."""
-    return f"bulk-upload:{userid}:{position_id}:{hashlib.sha256(data).hexdigest()}"
+def request_key(userid: str, position_id: int, data: bytes, resumes: bytes = b"") -> str:
+    """The upload's identity: the same file (and .zip) from the same recruiter for the same position is the same
+    run."""
+    digest = hashlib.sha256(data)
+    if resumes:
+        digest.update(b"\0resumes\0" + hashlib.sha256(resumes).digest())
+    return f"bulk-upload:{userid}:{position_id}:{digest.hexdigest()}"
 
 
 def object_key(key: str) -> str:
@@ -63,12 +74,15 @@ def object_key(key: str) -> str:
     return f"{FOLDER}/{hashlib.sha256(key.encode()).hexdigest()}.upload"
 
 
-def submit(settings: Settings, data: bytes, userid: str, position_id: int, filename: str) -> str:
-    """Store the sheet sealed with a note of its job's arguments beside it, note it as queued and queue its
-    import; return the request key."""
-    key = request_key(userid, position_id, data)
+def submit(settings: Settings, data: bytes, userid: str, position_id: int, filename: str,
+           resumes: bytes = b"") -> str:
+    """Store the sheet (empty when a .zip of résumés comes alone) and the .zip sealed, with a note of the job's
+    arguments beside them, note it as queued and queue its import; return the request key."""
+    key = request_key(userid, position_id, data, resumes)
     stored = object_key(key)
     store = get_storage(settings)
+    if resumes:
+        store.put(resumes_key(stored), resumes)
     store.put(stored, data)
     job = {"stored": stored, "userid": userid, "position_id": position_id, "filename": filename, "key": key,
            "queued_at": utcnow().isoformat()}
@@ -80,6 +94,11 @@ def submit(settings: Settings, data: bytes, userid: str, position_id: int, filen
 
 def _job_key(stored: str) -> str:
     return stored.removesuffix(".upload") + ".job"
+
+
+def resumes_key(stored: str) -> str:
+    """Where an upload's .zip of résumés waits, beside its sheet."""
+    return stored.removesuffix(".upload") + ".resumes"
 
 
 def _queue(job: dict) -> None:
@@ -129,19 +148,30 @@ def import_sheet(stored: str, userid: str, position_id: int, filename: str, key:
             return "exists"
         try:
             data = _read(store, stored)
+            resumes = _read_resumes(store, stored)
         except FileNotFoundError:
             return _fail(store, stored, key, userid, position_id, filename, MISSING, "missing")
         except (SealError, StorageKeyError):
             return _fail(store, stored, key, userid, position_id, filename, UNREADABLE, "unreadable")
         try:
-            return _import(settings, store, stored, data, key, userid, position_id, filename)
-        except SheetError as exc:
+            return _import(settings, store, stored, data, key, userid, position_id, filename, resumes)
+        except (SheetError, ZipRejected) as exc:
             return _fail(store, stored, key, userid, position_id, filename, str(exc), "rejected")
         except OUTAGES:
             raise
         except Exception:
             log.exception("bulk import %s crashed", key)
             return _fail(store, stored, key, userid, position_id, filename, CRASHED, "failed")
+
+
+def _read_resumes(store: SealedStore, stored: str) -> bytes | None:
+    """The upload's .zip of résumés, or None when the sheet came alone."""
+    if stored.startswith("/"):
+        return None
+    try:
+        return store.get(resumes_key(stored))
+    except FileNotFoundError:
+        return None
 
 
 def _read(store: SealedStore, stored: str) -> bytes:
@@ -152,35 +182,64 @@ def _read(store: SealedStore, stored: str) -> bytes:
 
 
 def _import(settings: Settings, store: SealedStore, stored: str, data: bytes, key: str, userid: str,
-            position_id: int, filename: str) -> str:
+            position_id: int, filename: str, resumes: bytes | None = None) -> str:
     locale = settings.hr_locale
     position = Position.get_by_id(position_id)
-    sheet = read_sheet(data, filename)
+    sheet = read_sheet(data, filename) if data or resumes is None else None
+    matched = _match(sheet, resumes) if resumes is not None else None
+    rows_in = matched.rows if matched is not None else sheet.rows
+    errors = matched.errors if matched is not None else sheet.errors
     text.use_cache_dir(settings.models_dir)
     screener = Screener(position.rubric.get("screening") or {}, position.description,
                         extra_terms=[text.rubric_reference(q) for q in position.questions])
-    verdicts = screener.screen_many([row.fields for row in sheet.rows])
+    verdicts = screener.screen_many([row.fields for row in rows_in])
     rows = [(row.row_no, row.fields, {"passed": v.passed, "score": round(v.score, 1),
                                       "match": round(v.match, 3), "reasons": list(v.reasons)})
-            for row, v in zip(sheet.rows, verdicts, strict=True)]
+            for row, v in zip(rows_in, verdicts, strict=True)]
+    if matched is not None:  # before the run starts: its rows then find these candidates, never make a second
+        _keep_resumes(settings, matched)
     auto = (position.rubric.get("screening") or {}).get("auto_invite", True)
-    run, created = runs.start(position, userid, filename, rows, key, invalid_rows=len(sheet.errors),
+    run, created = runs.start(position, userid, filename, rows, key, invalid_rows=len(errors),
                               auto_invite=auto)
     if created:
-        if sheet.errors:
-            _store_errors(run, sheet.errors)
+        if errors:
+            _store_errors(run, errors)
         notify.to_hr(userid, "bulk_received" if auto else "bulk_screened", f"{key}:received",
                      position=position.title, filename=filename, total=run.total_rows, valid=len(rows),
-                     invalid=len(sheet.errors), screened_out=run.screened_out,
+                     invalid=len(errors), screened_out=run.screened_out,
                      to_invite=len(rows) - run.screened_out, id=run.id)
-        if sheet.errors:
-            lines = "\n".join(f"第 {e.row_no} 行：{'；'.join(e.reasons)}" for e in sheet.errors[:40])
-            if len(sheet.errors) > 40:
-                lines += f"\n…… 共 {len(sheet.errors)} 行，完整列表见批量完成后的文件。"
-            notify.to_hr_text(userid, clip(messages.render("bulk_row_errors", locale, lines=lines), 2048),
+        lines = [f"第 {e.row_no} 行：{'；'.join(e.reasons)}" for e in (sheet.errors if sheet else [])]
+        lines += matched.notes if matched is not None else []
+        if lines:
+            text_lines = "\n".join(lines[:40])
+            if len(lines) > 40:
+                text_lines += f"\n…… 共 {len(lines)} 条，完整列表见批量完成后的文件。"
+            notify.to_hr_text(userid, clip(messages.render("bulk_row_errors", locale, lines=text_lines), 2048),
                               f"{key}:row-errors")
-    _finish(store, stored, key, userid, position_id, state="started", run=run.id)
+    extra = {"resumes": matched.summary} if matched is not None else {}
+    _finish(store, stored, key, userid, position_id, state="started", run=run.id, **extra)
     return "started" if created else "exists"
+
+
+def _match(sheet: Sheet | None, resumes: bytes) -> Matched:
+    """The rows with their résumé files (or, with no sheet, the résumés as rows); SheetError when none is left."""
+    files = resumefiles.read_files(resumes)
+    matched = resumefiles.match(sheet, files) if sheet is not None else resumefiles.rows_of(files)
+    if not matched.rows and sheet is None:
+        first = "；".join(matched.notes[:3])
+        raise SheetError(f"压缩包里没有可以导入的简历（{len(files)} 个文件）：{first}")
+    return matched
+
+
+def _keep_resumes(settings: Settings, matched: Matched) -> None:
+    """Every row with a readable résumé becomes a candidate who keeps the file (sealed, bot/resumes/store) and its
+    text, screened in or out, invited or not (the job then puts them in the talent pool: pool.enter_resumes)."""
+    fields = {row.row_no: row.fields for row in matched.rows}
+    for row_no, f in matched.files.items():
+        candidate = runs.candidate_for(fields[row_no])
+        saved = save_resume(settings, candidate, f.data, f.name, "bulk")
+        if saved.resume is not None and not saved.duplicate:
+            Candidate.update(resume=f.outcome.document.text).where(Candidate.id == candidate.id).execute()
 
 
 def _store_errors(run: BulkRun, errors: list) -> None:
@@ -208,6 +267,7 @@ def _finish(store: SealedStore, stored: str, key: str, userid: str, position_id:
             Path(stored).unlink(missing_ok=True)
         else:
             store.delete(stored)
+            store.delete(resumes_key(stored))
             store.delete(_job_key(stored))
     except (StorageError, StorageKeyError, OSError) as exc:
         log.error("bulk import %s: the uploaded sheet %s could not be deleted: %s", key, stored, exc)
@@ -274,5 +334,6 @@ def _words(state: str, values: dict[str, str]) -> str:
         return "正在导入和筛选……"
     c = runs.counts(run.id)
     status = runs.STATUS_WORDS.get(run.status, run.status)
+    resumes = f"；{values['resumes']}" if values.get("resumes") else ""
     return (f"批量邀请 {run.id}：{status}，送达 {c['delivered']}/{c['target']}，"
-            f"失败 {c['failed']}，筛选未通过 {run.screened_out}，无效 {run.invalid_rows}")
+            f"失败 {c['failed']}，筛选未通过 {run.screened_out}，无效 {run.invalid_rows}{resumes}")

@@ -72,7 +72,7 @@ def queue_chunk(run_id: int, after: int) -> None:
     enqueue(COMMANDS, "jobs.bulk.run_chunk", run_id, key=f"bulk:{run_id}:{after}")
 
 
-def _candidate(fields: dict[str, Any]) -> Candidate:
+def candidate_for(fields: dict[str, Any]) -> Candidate:
     """The candidate a row names: by WeCom userid when it has one, else a new WeChat candidate by name."""
     userid = str(fields.get("wecom_userid") or "").strip()
     values = {"name": str(fields.get("name") or "")[:64], "phone": str(fields.get("phone") or "")[:32],
@@ -127,7 +127,7 @@ def _invite_row(settings, run: BulkRun, item: BulkItem) -> int | None:
     """Open the row's invitation and record its card; return the card's message id when it is to be sent."""
     card = None
     with database.atomic():
-        candidate = _candidate(item.fields)
+        candidate = candidate_for(item.fields)
         invitation, is_new = open_invitation(run.position, candidate, run.created_by)
         if is_new:
             Invitation.update(bulk_run=run.id).where(Invitation.id == invitation.id).execute()

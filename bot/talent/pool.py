@@ -234,6 +234,21 @@ def refresh_profile(candidate_id: int) -> None:
             PoolProfile.update(**values).where(PoolProfile.candidate == candidate_id).execute()
 
 
+def enter_resumes(limit: int = 5000) -> int:
+    """Put in the pool the candidates with a résumé file and no profile yet (a bulk upload's, whose import cannot
+    call the pool itself: the pool reads bulk screening); return how many."""
+    with db_session():
+        waiting = (Resume.select(Resume.candidate).distinct()
+                   .join(Candidate).switch(Resume)
+                   .join(PoolProfile, pw.JOIN.LEFT_OUTER, on=(PoolProfile.candidate == Resume.candidate))
+                   .where(PoolProfile.id.is_null() & Candidate.withdrawn_at.is_null() & Candidate.erased_at.is_null())
+                   .limit(limit).tuples())
+        ids = [cid for (cid,) in waiting]
+        for cid in ids:
+            refresh_profile(cid)
+    return len(ids)
+
+
 def sources_of(candidate_ids: list[int]) -> dict[int, list[str]]:
     """Where each candidate came from, as HR reads it (面试报告, 简历文件·开放接口, 批量表格 …)."""
     found: dict[int, set[str]] = {cid: set() for cid in candidate_ids}

@@ -1,4 +1,5 @@
-"""The page a recruiter uploads a candidate sheet on (/bulk/<token>, the link `/bulk <岗位>` sends in chat).
+"""The page a recruiter uploads a candidate sheet on (/bulk/<token>, the link `/bulk <岗位>` sends in chat), with
+a .zip of résumé files matched to its rows, or a .zip alone (bot/bulk/resumefiles.py).
 
 WeCom's self-built apps receive text, images, voice, video, locations and links from members — not files
 (path/96467) — so a sheet reaches us through this page, opened in WeCom's browser from the chat. The signed
@@ -25,6 +26,8 @@ from handlers.hr.auth import hr_page
 
 bp = Blueprint("bulk_page", __name__, template_folder="templates")
 MAX_BYTES = 20 * 1024 * 1024  # WeCom's own file limit; sheets of 20,000 rows are far below it
+ZIP_MAX_BYTES = 200 * 1024 * 1024  # a .zip of résumés: 1,000 files (safezip's cap) of 200 KB
+TOO_LARGE = "文件过大：名单不超过 20 MB，简历压缩包不超过 200 MB。"
 
 
 def _read(settings: Settings, token: str) -> tuple[str, Position] | None:
@@ -77,21 +80,28 @@ def upload(token: str):
     page["uploads"] = imports.recent(userid, position.id)
     if request.method == "GET":
         return render_template("bulk_upload.html", **page)
-    request.max_content_length = MAX_BYTES + 64 * 1024
+    request.max_content_length = MAX_BYTES + ZIP_MAX_BYTES + 64 * 1024
     try:
-        upload = request.files.get("file")
+        upload, archive = request.files.get("file"), request.files.get("resumes")
         data = upload.read(MAX_BYTES + 1) if upload else b""
+        resumes = archive.read(ZIP_MAX_BYTES + 1) if archive else b""
     except RequestEntityTooLarge:
-        return render_template("bulk_upload.html", error="文件超过 20 MB。", **page), 413
-    if not data:
-        return render_template("bulk_upload.html", error="请选择一个 .xlsx 或 .csv 文件。", **page), 400
-    if len(data) > MAX_BYTES:
-        return render_template("bulk_upload.html", error="文件超过 20 MB。", **page), 413
-    filename = (upload.filename or "名单").replace("/", "_")[-100:]
+        return render_template("bulk_upload.html", error=TOO_LARGE, **page), 413
+    if not data and not resumes:
+        return render_template("bulk_upload.html", error="请选择一个 .xlsx 或 .csv 名单，或一个简历 .zip 压缩包。",
+                               **page), 400
+    if len(data) > MAX_BYTES or len(resumes) > ZIP_MAX_BYTES:
+        return render_template("bulk_upload.html", error=TOO_LARGE, **page), 413
+    if resumes and not resumes.startswith(b"PK"):
+        return render_template("bulk_upload.html", error="简历压缩包须为 .zip 格式（RAR、7z 请先转成 .zip）。",
+                               **page), 400
+    named = upload if data else archive
+    filename = (named.filename or "名单").replace("/", "_")[-100:]
     try:
-        imports.submit(settings, data, userid, position.id, filename)
+        imports.submit(settings, data, userid, position.id, filename, resumes)
     except StorageError as exc:
         current_app.logger.error("bulk upload not stored: %s", exc)
         return render_template("bulk_upload.html", error="文件暂时无法保存（存储不可用），请稍后重试。", **page), 503
-    return render_template("bulk_upload.html", done="已收到名单，正在导入和筛选；结果和进度会发到企业微信。",
+    done = "已收到名单和简历，" if data and resumes else "已收到简历，" if resumes else "已收到名单，"
+    return render_template("bulk_upload.html", done=done + "正在导入和筛选；结果和进度会发到企业微信。",
                            **{**page, "uploads": imports.recent(userid, position.id)})

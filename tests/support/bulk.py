@@ -23,8 +23,10 @@ def member_row(i: int, resume: str = TELLER) -> list[str]:
     return [f"候选人{i:05d}", f"139{i:08d}", f"c{i:05d}", "本科", "金融学", "3", resume]
 
 
-def upload(stack, data: bytes, name: str = "名单.csv", user: str = "hr_li") -> str:
-    """Ask for the upload link in chat, then post the sheet to it as the page's form does."""
+def upload(stack, data: bytes, name: str = "名单.csv", user: str = "hr_li", resumes: bytes = b"",
+           resumes_name: str = "简历.zip") -> str:
+    """Ask for the upload link in chat, then post the sheet (and a .zip of résumés) to it as the page's form
+    does."""
     stack.say(user, "/bulk 柜员")
     stack.drain()
     prompt = [t for t in texts(stack, user) if "上传「柜员」的候选人名单" in t][-1]
@@ -32,6 +34,9 @@ def upload(stack, data: bytes, name: str = "名单.csv", user: str = "hr_li") ->
     client = stack.app.test_client()
     path = urlparse(link).path
     assert client.get(path).status_code == 200
-    answer = client.post(path, data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
-    assert answer.status_code == 200 and "已收到名单" in answer.get_data(as_text=True)
+    form = {"file": (io.BytesIO(data), name)} if data else {}
+    if resumes:
+        form["resumes"] = (io.BytesIO(resumes), resumes_name)
+    answer = client.post(path, data=form, content_type="multipart/form-data")
+    assert answer.status_code == 200 and "已收到" in answer.get_data(as_text=True), answer.get_data(as_text=True)
     return path
