@@ -6,12 +6,15 @@ upload page, jobs, store and database."""
 from __future__ import annotations
 
 import io
+import time
 import zipfile
+
+import pytest
 
 from bot.bulk.runs import failure_rows
 from bot.store.models import BulkItem, BulkRun, Candidate, Invitation, Resume
 from bot.talent import pool
-from tests.bot.resumes.generate import Spec, to_docx, to_pdf
+from tests.bot.resumes.generate import Spec, corpus, to_docx, to_pdf
 from tests.support.bulk import sheet, upload
 from tests.support.chat import texts
 
@@ -95,3 +98,25 @@ def test_a_damaged_zip_is_refused_with_its_reason_and_nothing_is_imported(stack)
     stack.drain()
     assert BulkRun.select().count() == 0 and Candidate.select().count() == 0
     assert any("压缩包已损坏" in t for t in texts(stack, "hr_li"))
+
+
+@pytest.mark.slow
+def test_a_sheet_and_a_zip_of_500_resumes_are_parsed_screened_and_invited(stack):
+    files = corpus(500, seed=20)
+    rows = [[s.name, s.phone, "", "", "", "", ""] for s, _, _ in files]
+    started = time.perf_counter()
+    upload(stack, sheet(rows), resumes=archive({f"{n:03d}-{name}": data for n, (_, name, data) in enumerate(files)}))
+    stack.drain(rounds=40)
+    seconds = time.perf_counter() - started
+
+    run = BulkRun.get()
+    items = list(BulkItem.select().where(BulkItem.run == run.id))
+    matched = Resume.select().count()
+    passed = sum(1 for i in items if i.verdict and i.verdict["passed"])
+    print(f"\n500 résumés + sheet: {matched} matched and kept, {passed} passed screening, "
+          f"{Invitation.select().count()} invited in {seconds:.1f} s ({500 / seconds:.1f} résumés/s, "
+          "upload to the last invitation)")
+    assert run.total_rows == 500 and matched >= 490  # matched by the phone each résumé gives
+    assert Invitation.select().count() == passed > 0
+    degrees = {i.fields.get("education") for i in items if i.fields.get("resume")}  # read from each résumé
+    assert degrees <= {"博士", "硕士", "本科", "大专"} and len(degrees) > 1
