@@ -9,7 +9,8 @@ import json
 from bot.interviews import draw
 from bot.privacy import erasure
 from bot.resumes.questions import ERASED_TEXT
-from bot.store.models import Candidate, Interview, Invitation, Report
+from bot.store.models import Candidate, Interview, Invitation, Position, Report
+from tests.handlers.test_api import api  # noqa: F401  (the fixture: HTTP to the app with a full and a masked token)
 from tests.support.chat import answer_text, invite_member, token_of
 from tests.support.h5 import answer, consent, reveal
 from tests.support.hr import login
@@ -69,3 +70,17 @@ def test_the_draw_is_the_same_on_a_rerun_and_a_candidate_without_a_resume_gets_t
         personalised = [q for q in interview.questions if q.get("personalised")]
         assert len(personalised) == (1 if who == "zhangsan" else 0)
 
+
+
+def test_a_position_sets_its_personalised_rules_through_the_open_api(api):  # noqa: F811
+    rule = {"key": "project", "when": "experience", "kinds": ["project"], "text": "请讲讲你在{employer}做的项目。",
+            "rubric": [{"point": "具体", "description": "讲清项目和自己的任务。", "keywords": ["项目", "负责"]}]}
+    doc = {"slug": "dev", "title": "开发", "questions": [{"key": "q1", "text": "介绍一个你写过的程序。"}],
+           "personalised": {"count": 2, "rules": [rule]}}
+    created = api("POST", "/positions", api.full, json=doc)
+    assert created.status_code == 201, created.text
+    assert Position.get(Position.slug == "dev").rubric["personalised"] == {"count": 2, "rules": [rule]}
+    bad = api("POST", "/positions", api.full,
+              json={**doc, "personalised": {"rules": [{**rule, "text": "在{company}做的项目"}]}})
+    assert bad.status_code == 422 and "unknown slot {company}" in bad.json()["error"]["message"]
+    assert bad.json()["error"]["path"] == "/personalised/rules/0/text"
