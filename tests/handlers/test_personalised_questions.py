@@ -46,6 +46,7 @@ def test_a_bank_internship_is_asked_about_scored_and_shown_with_its_line(stack):
     assert page.status_code == 200
     row = page.text.split('data-key="cv-bank_internship"')[1].split("</tr>")[0]
     assert "根据简历生成" in row and "招商银行" in row and "大堂经理助理" in row and "来自简历" in row
+    assert "另有 1 题根据候选人简历生成" in page.text
 
     # erased at their request: the question and the line quoted the résumé, so neither is kept
     erasure.erase(Invitation.get().candidate_id, "hr", "hr_li", "test:erase")
