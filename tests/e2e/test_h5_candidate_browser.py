@@ -111,6 +111,9 @@ def test_the_last_question_is_reviewed_and_the_end_page_follows_the_decision(sta
     page.wait_for_selector("button:has-text('提交全部回答')")
     assert page.locator("button:has-text('重答本题')").count() == 0  # no retake left
     assert Answer.get(Answer.question_key == keys[-1]).retakes_used == 1
+    page.reload()  # a reload while reviewing comes back to the review, nothing submitted behind the candidate's back
+    page.wait_for_selector("text=这是最后一题")
+    assert Interview.get().status == "in_progress"
     page.click("button:has-text('提交全部回答')")
 
     page.wait_for_selector("#app h1:has-text('已收到您的全部回答，正在评分')")
