@@ -1,8 +1,7 @@
 """/help: the commands this person may run, each with an example; answered at once, without a job."""
 from __future__ import annotations
 
-from bot.commands.registry import ANYONE, command, help_text
-from bot.org.access import is_recruiter
+from bot.commands.registry import ANYONE, command, help_text, standing_of
 from bot.store.db import db_session
 from config.settings import get_settings
 
@@ -11,4 +10,4 @@ from config.settings import get_settings
 def help_command(*_: str, userid: str, key: str) -> str:
     """Return the /help reply for userid (extra words are ignored)."""
     with db_session():
-        return help_text(is_recruiter(get_settings(), userid))
+        return help_text(standing_of(get_settings(), userid))

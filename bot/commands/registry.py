@@ -29,7 +29,8 @@ from config.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-RECRUITER, ANYONE = "recruiter", "anyone"  # who may run a command
+RECRUITER, READER, ANYONE = "recruiter", "reader", "anyone"  # who may run a command
+# READER: anyone with an HR role for some position (interviewers, hiring managers too): the read-only commands
 ARG_MAX = 64  # characters in one argument: userids, names and titles are shorter
 HINT = "我是面试助手。发送 /help 查看可用命令。"
 REFUSAL = "抱歉，这个命令仅限招聘人员使用。如需帮助，请联系贵司 HR。"
@@ -159,8 +160,8 @@ def command(name: str, *, usage: str, summary: str, aliases: tuple[str, ...] = (
     The function is called as func(*parsed_args, userid=..., key=...) inside a database session and returns a
     short status for the job's result; an inline one returns the reply text instead.
     """
-    if who not in (RECRUITER, ANYONE):
-        raise ValueError(f"/{name}: who must be RECRUITER or ANYONE")
+    if who not in (RECRUITER, READER, ANYONE):
+        raise ValueError(f"/{name}: who must be RECRUITER, READER or ANYONE")
     read_args = arity(*args) if isinstance(args, tuple) else (args or _any)
 
     def register(func: Callable[..., str]) -> Callable[..., str]:
@@ -198,18 +199,30 @@ def arguments(call: Call) -> tuple[Any, ...]:
         raise UsageError(f"用法：{call.command.usage}") from None
 
 
-def allowed(spec: Command, is_recruiter: bool) -> bool:
-    """Return whether a recruiter (or anyone else) may run the command."""
-    return spec.who == ANYONE or is_recruiter
+def standing_of(settings: Any, userid: str) -> str | None:
+    """What the member may run: RECRUITER (a recruiter, lead or admin on a list, a unit or a team), READER (an HR
+    role somewhere, e.g. a position's interviewer or hiring manager) or None (a candidate, anyone else). Call it in a
+    database session."""
+    if is_recruiter(settings, userid):
+        return RECRUITER
+    return READER if access_of(settings, userid).role is not None else None
 
 
-def help_text(is_recruiter: bool) -> str:
-    """Return the /help reply for a recruiter or for anyone else: the commands they may run, /help last."""
+def allowed(spec: Command, standing: str | bool | None) -> bool:
+    """Return whether someone of that standing (True: a recruiter, False: nobody) may run the command."""
+    standing = RECRUITER if standing is True else (None if standing is False else standing)
+    if spec.who == ANYONE:
+        return True
+    return standing == RECRUITER or (spec.who == READER and standing == READER)
+
+
+def help_text(standing: str | bool | None) -> str:
+    """Return the /help reply for the member's standing: the commands they may run, /help last."""
     lines = ["面试助手可用命令："]
     for spec in sorted(COMMANDS.values(), key=lambda s: (s.who == ANYONE, s.name)):
-        if allowed(spec, is_recruiter):
+        if allowed(spec, standing):
             lines.append(f"• {spec.usage}\n  {spec.summary}")
-    if not is_recruiter:
+    if standing not in (True, RECRUITER):
         lines.append("招聘命令仅对招聘人员开放。候选人请点击收到的面试邀请卡片开始面试。")
     return "\n".join(lines)
 
@@ -220,7 +233,7 @@ def run(name: str, args: list[Any], userid: str, key: str) -> str:
         spec = COMMANDS[name]  # a job queued before a deploy that dropped the command is apologised for too
         with db_session():
             settings = get_settings()
-            if not allowed(spec, is_recruiter(settings, userid)):  # no longer a recruiter since it was queued
+            if not allowed(spec, standing_of(settings, userid)):  # no longer allowed since it was queued
                 raise UserError(REFUSAL)
             with acting_as(access_of(settings, userid)):  # the lookups see only the member's units
                 return spec.func(*args, userid=userid, key=key)

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from bot.commands.lookup import funnel, position_named
-from bot.commands.registry import command
+from bot.commands.registry import READER, command
 from bot.org.access import in_scope
 from bot.store.models import Position
 from bot.wecom import messages, notify
 from config.settings import get_settings
 
 
-@command("status", aliases=("进度", "漏斗"), args=(0, 1), usage="/status [岗位]  例：/status 柜员",
+@command("status", aliases=("进度", "漏斗"), args=(0, 1), who=READER, usage="/status [岗位]  例：/status 柜员",
          summary="招聘漏斗：邀请、打开、开始、完成、评分、决定")
 def status(position: str | None = None, *, userid: str, key: str) -> str:
     """Send the funnel of one position, or of every open one."""

@@ -21,7 +21,7 @@ from bot.links import report_link
 from bot.org import team
 from bot.org.access import access_of
 from bot.privacy import scrub
-from bot.privacy.roles import can, mask_name
+from bot.privacy.roles import can, masked_label
 from bot.store.db import database, db_session
 from bot.store.models import Appointment, AuditLog, Decision, Invitation, OutboundMessage, Report
 from bot.wecom import messages, notify, outbox
@@ -57,7 +57,7 @@ def send_card(report: Report) -> None:
     outbox.send(f"report:{report.id}:card", payload, purpose="report_card", invitation=invitation)
     watching = [u for u in team.watchers(invitation.position) if u not in users]
     if watching:
-        masked = report_card(touser="|".join(watching), name=mask_name(invitation.candidate.display_name),
+        masked = report_card(touser="|".join(watching), name=masked_label(invitation.candidate),
                              doc=scrub.scrub(report.document, known, scrub.EVERYTHING), buttons=False,
                              **{**common, "task": task_id(f"report{report.id}m")})
         outbox.send(f"report:{report.id}:card:team", masked, purpose="report_card", invitation=invitation)

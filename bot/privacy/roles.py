@@ -61,6 +61,11 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * max(1, min(len(name) - 1, 4))
 
 
+def masked_label(candidate: Any) -> str:
+    """A masked candidate that two of the same surname can be told apart by: 王*（#12）."""
+    return f"{mask_name(candidate.display_name)}（#{candidate.id}）"
+
+
 def mask_phone(phone: str) -> str:
     """13812345678 → 138****5678; anything shorter keeps only its last two characters."""
     digits = re.sub(r"\s+", "", phone or "")

@@ -21,13 +21,16 @@ from bot.decisions.results import OUTCOMES
 from bot.decisions.results import decide as take_decision
 from bot.links import read_report_link
 from bot.privacy import erasure, rights, scrub
-from bot.privacy.roles import can, candidate_view, id_number_view
+from bot.org import team
+from bot.org.access import is_recruiter
+from bot.privacy.roles import can, candidate_view, id_number_view, masked_label
 from bot.reports import asked, charts
 from bot.store import storage
 from bot.store.db import db_session
 from bot.store.models import Answer, AuditLog, Decision, Note, Recording, Report
 from bot.store.sealing import SealError
 from bot.talent import pool as talent
+from bot.wecom import notify
 from bot.wecom.messages import render
 from handlers.hr import scope
 from handlers.hr.auth import check_csrf, csrf_token, hr_page, requires
@@ -177,7 +180,22 @@ def add_note(report_id: int):
         note = Note.create(interview=report.interview_id, author=g.userid, text=text)
         AuditLog.create(actor=g.userid, action="add_note", target_type="report", target_id=str(report_id),
                         detail={"note": note.id})
+        _tell_recruiters(report, note)
     return redirect(f"/hr/reports/{report_id}#notes", code=303)
+
+
+def _tell_recruiters(report: Report, note: Note) -> None:
+    """An interviewer's or hiring manager's note goes to the position's recruiters (and whoever invited), so the
+    people who decide read it without looking; a recruiter's own note tells no one."""
+    invitation = report.interview.invitation
+    if can(scope.report_role(report), "decide"):
+        return
+    settings = current_app.extensions["settings"]
+    for userid in dict.fromkeys([invitation.invited_by, *team.recruiters(settings, invitation.position)]):
+        if userid != note.author and is_recruiter(settings, userid):
+            notify.to_hr(userid, "hr_note_added", f"note:{note.id}:{userid}", author=note.author,
+                         position=invitation.position.title, who=masked_label(invitation.candidate),
+                         text=note.text[:300], link=f"{settings.public_base_url}/hr/reports/{report.id}#notes")
 
 
 @bp.post("/hr/reports/<int:report_id>/decision")

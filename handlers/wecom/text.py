@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from bot.commands import registry
-from bot.org.access import is_recruiter
 from bot.queues import COMMANDS, DELIVERY, enqueue
 from bot.store.db import db_session
 from bot.wecom.registry import Inbound, handles
@@ -20,18 +19,18 @@ def reply(inbound: Inbound, text: str) -> None:
 def on_text(inbound: Inbound) -> None:
     """Parse the text as a command, check the sender's role and arguments, and queue the work."""
     user = inbound.message.source
-    with db_session():  # a recruiter on the global lists, or of some unit or position's team (bot/org)
-        recruiter = is_recruiter(inbound.settings, user)
+    with db_session():  # a recruiter or reader on the global lists, or of some unit or position's team (bot/org)
+        standing = registry.standing_of(inbound.settings, user)
     try:
         text = inbound.message.content or ""
         call = registry.parse(text)
-        if call is None and not recruiter:  # a candidate writing: a time to reschedule, a review request
+        if call is None and standing is None:  # a candidate writing: a time to reschedule, a review request
             enqueue(COMMANDS, chat.candidate_text, "member", user, text[:2000], inbound.key,
                     key=f"candidate:{inbound.key}")
             return None
         if call is None:
             return reply(inbound, registry.HINT)
-        if not registry.allowed(call.command, recruiter):
+        if not registry.allowed(call.command, standing):
             return reply(inbound, registry.REFUSAL)
         args = registry.arguments(call)
         if call.command.inline:  # /help: no job

@@ -13,7 +13,7 @@ import requests
 
 from tests.support.chat import cards, texts, token_of
 from tests.support.h5 import answer, consent
-from tests.support.hr import login
+from tests.support.hr import csrf, login
 
 SAID = "我会先耐心倾听客户的诉求，核实业务规定，再给出方案并跟进结果。我的名字叫林晓北。"
 
@@ -220,3 +220,37 @@ def test_the_position_editor_keeps_to_the_members_units(stack, campaign):
     assert document_in(beijing.get(f"{stack.base}/hr/positions/crm-bj/edit", timeout=30).text)["team"] == {
         "recruiters": ["bj_zhou"], "interviewers": ["bj_mgr"], "hiring_manager": ""}
     assert shanghai.get(f"{stack.base}/hr/positions/crm-bj/edit", timeout=30).status_code == 403
+
+
+def test_a_hiring_manager_reads_in_chat_and_their_notes_reach_the_recruiter(stack, campaign):
+    from bot.store.models import Candidate
+
+    zhangsan = Candidate.get(Candidate.wecom_userid == "zhangsan")
+    for command in ("/status rm-bj", "/report zhangsan", "/invite rm-bj wangwu", "/report lisi"):
+        stack.say("bj_mgr", command)
+        stack.drain()
+    said = texts(stack, "bj_mgr")
+    assert any("客户经理（北京分行）" in t for t in said)  # /status: the funnel, no personal data in it
+    assert "抱歉，这个命令仅限招聘人员使用。如需帮助，请联系贵司 HR。" in said  # /invite: recruiters only
+    assert not [m for m in stack.inbox("wangwu")]
+    cards_now = [m for m in stack.inbox("bj_mgr") if m["msgtype"] == "template_card"]
+    # the result card the team got, and the one /report sent: both masked (张*（#n）), neither with buttons;
+    # lisi is 上海分行's candidate: not found
+    assert len(cards_now) == 2 and all(not c["card"].get("button_list") for c in cards_now)
+    assert all(f"（#{zhangsan.id}）" in str(c["card"]) and "zhangsan" not in str(c["card"]) for c in cards_now)
+
+    manager = login(stack, "bj_mgr")
+    report = campaign["reports"]["bj"]
+    page = manager.get(f"{stack.base}/hr/reports/{report}", timeout=30).text
+    manager.post(f"{stack.base}/hr/reports/{report}/notes", data={"csrf": csrf(page), "text": "沟通清楚，建议复试。"},
+                 timeout=30)
+    stack.drain()
+    [told] = [t for t in texts(stack, "bj_zhou") if "写了备注" in t]
+    assert "bj_mgr" in told and "沟通清楚，建议复试。" in told and f"/hr/reports/{report}#notes" in told
+    assert not [t for t in texts(stack, "sh_chen") if "写了备注" in t]
+    recruiter = login(stack, "bj_zhou")  # a recruiter's own note tells no one
+    page = recruiter.get(f"{stack.base}/hr/reports/{report}", timeout=30).text
+    recruiter.post(f"{stack.base}/hr/reports/{report}/notes", data={"csrf": csrf(page), "text": "已约复试。"},
+                   timeout=30)
+    stack.drain()
+    assert len([t for t in texts(stack, "bj_zhou") if "写了备注" in t]) == 1

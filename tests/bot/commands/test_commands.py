@@ -6,7 +6,7 @@ import re
 import pytest
 
 from bot.commands import registry
-from bot.commands.registry import ACT, ANYONE, RECRUITER, UsageError, arguments, parse
+from bot.commands.registry import ACT, ANYONE, READER, RECRUITER, UsageError, arguments, parse
 from bot.wecom import messages
 from tests.support.paths import REPO
 
@@ -67,7 +67,7 @@ def test_every_command_is_declared_with_a_usage_example_and_distinct_aliases():
     seen = set()
     for spec in registry.COMMANDS.values():
         assert spec.aliases[0] == f"/{spec.name}" and spec.summary and spec.usage.startswith(f"/{spec.name}")
-        assert spec.who in (RECRUITER, ANYONE)
+        assert spec.who in (RECRUITER, READER, ANYONE)
         assert not seen & {a.lower() for a in spec.aliases}
         seen |= {a.lower() for a in spec.aliases}
 
@@ -91,6 +91,8 @@ def test_roles_come_from_the_declarations():
     for name, spec in registry.COMMANDS.items():
         assert registry.allowed(spec, True)
         assert registry.allowed(spec, False) is (name == "help")
+        # an interviewer or hiring manager: the read-only ones
+        assert registry.allowed(spec, registry.READER) is (name in ("help", "status", "report"))
 
 
 def test_the_docs_list_every_command_and_alias():
