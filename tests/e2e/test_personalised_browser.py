@@ -41,7 +41,7 @@ def test_a_question_from_the_resume_on_the_page_and_on_the_report(stack, page, b
     type_answer(page, 1, "我叫张三，毕业于中央财经大学金融学专业，希望从柜员做起，踏实服务好每一位客户。")
 
     page.wait_for_selector(f"h1:has-text('第 2 / {ASKED} 题')")
-    page.wait_for_selector(".qtext")
+    page.wait_for_selector(f".qtext:has-text('{EMPLOYER}')")  # "正在打开题目…" until its reveal has answered
     question = page.inner_text(".qtext")
     assert EMPLOYER in question and TITLE in question, question
     shot(page, "personalised-question")
