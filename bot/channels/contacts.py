@@ -14,7 +14,7 @@ from bot.store.db import db_session
 from bot.store.kv import get_redis
 from bot.store.models import Candidate, Invitation, OutboundMessage
 from bot.wecom import messages, notify, outbox
-from bot.wecom.cards import clip
+from bot.wecom.cards import clip, guide_values
 from bot.wecom.delivery import kf_window_key, wecom
 from config.settings import get_settings
 
@@ -52,7 +52,7 @@ def _welcome_text(invitation: Invitation | None) -> tuple[str, dict | None]:
     position, locale = invitation.position, invitation.candidate.locale
     link = invitation_link(settings, invitation)
     text = messages.render("welcome_known", locale, company=settings.company_name, position=position.title,
-                           questions=position.asked_count, think=position.think_seconds,
+                           questions=position.asked_count, think=guide_values(position, locale)["think"],
                            deadline=local_time(invitation.expires_at), link=link)
     attachment = {"msgtype": "link", "link": {"title": clip(f"{position.title} · AI 面试", 128),
                                               "desc": messages.render("invitation_start", locale), "url": link}}

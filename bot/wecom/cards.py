@@ -51,7 +51,8 @@ def invitation_card(*, touser: str, locale: str, company: str, candidate_name: s
     guide = render("invitation_guide", locale, **guide_values(position, locale))
     names = strings("invitation_fields", locale)
     values = [position.title, render("invitation_count", locale, n=position.asked_count),
-              render("invitation_think", locale, n=position.think_seconds), local_time(deadline)]
+              render("invitation_think", locale, n=span(*seconds_range(position, "think_seconds"))),
+              local_time(deadline)]
     greeting = render("invitation_greeting", locale, name=candidate_name, company=company, position=position.title)
     return {
         "touser": touser,
@@ -75,13 +76,29 @@ def invitation_card(*, touser: str, locale: str, company: str, candidate_name: s
     }
 
 
+def seconds_range(position: Any, key: str) -> tuple[int, int]:
+    """The least and most think_seconds or answer_seconds of the position's questions (a question may set its own;
+    the others take the position's)."""
+    default = getattr(position, key)
+    values = [q.get(key, default) if isinstance(q.get(key, default), int) else default
+              for q in position.questions or []] or [default]
+    return min(values), max(values)
+
+
+def span(low: int, high: int) -> str:
+    """60 or 60–90: what the candidate is told, true for every question they may get."""
+    return str(low) if low == high else f"{low}–{high}"
+
+
 def guide_values(position: Any, locale: str) -> dict[str, Any]:
-    """The numbers of an invitation's guide: questions, think/answer time, modes, total time, materials."""
+    """The numbers of an invitation's guide: questions, think/answer time (the range over the questions, so the
+    first one's 60 s is not announced as 90), modes, total time (at most), materials."""
     count = position.asked_count
-    return {"questions": count, "think": position.think_seconds,
-            "answer_minutes": max(1, position.answer_seconds // 60),
+    think, answer = seconds_range(position, "think_seconds"), seconds_range(position, "answer_seconds")
+    return {"questions": count, "think": span(*think),
+            "answer_minutes": span(max(1, answer[0] // 60), max(1, answer[1] // 60)),
             "modes": answer_modes_text(position.answer_modes, locale),
-            "total_minutes": max(5, count * (position.think_seconds + position.answer_seconds) // 60),
+            "total_minutes": max(5, count * (think[1] + answer[1]) // 60),
             "materials": (position.rubric or {}).get("materials", "")}
 
 

@@ -50,7 +50,7 @@ def test_invite_from_the_console_and_open_the_card(stack, page):
     card = page.wait_for_selector("#messages .card >> text=AI 面试邀请")
     assert card is not None
     text = page.inner_text("#messages")
-    assert "柜员" in text and "6 题" in text and "每题 90 秒" in text
+    assert "柜员" in text and "6 题" in text and "每题 60–90 秒" in text
     page.screenshot(path=OUTPUT / "console-candidate-card.png")
 
     with page.context.expect_page() as opened:
