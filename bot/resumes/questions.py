@@ -31,8 +31,8 @@ SLOTS = {"experience": ("employer", "title", "start", "end"), "certificate": ("c
          "change": ("employer", "next_employer"), "gap": ("start", "end", "months", "after", "before"),
          "skill": ("skill",), "major": ("major", "position"), "fallback": ("entry",)}
 FILTERS = {"experience": ("kinds", "employer"), "certificate": ("names",), "major": ("related",)}
-RULE_KEYS = ("key", "when", "text", "competency", "difficulty", "red_flags", "rubric", "kinds", "employer", "names",
-             "related")
+RULE_KEYS = ("key", "when", "text", "text_en", "competency", "difficulty", "red_flags", "rubric", "kinds", "employer",
+             "names", "related")
 KINDS = ("work", "internship", "project")
 RULE_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
 SLOT_CHARS = 60
@@ -88,17 +88,10 @@ def _rule(rule: Any, i: int, seen: set[str]) -> dict[str, Any]:
     seen.add(name)
     when = rule.get("when")
     _require(when in SLOTS, f"rule {name}: when must be one of {', '.join(SLOTS)} (got {when!r})", f"{at}.when")
-    text = rule.get("text")
-    _require(isinstance(text, str) and text.strip() and len(text) <= 2000,
-             f"rule {name}: text must be the question, at most 2000 characters", f"{at}.text")
-    try:
-        fields = [f for _, f, spec, conv in string.Formatter().parse(text) if f is not None or spec or conv]
-    except ValueError as exc:
-        raise RulesError(f"rule {name}: text has a stray brace ({exc}); write slots as {{employer}}",
-                         f"{at}.text") from None
-    for slot in fields:
-        _require(slot in SLOTS[when], f"rule {name}: unknown slot {{{slot}}}; a '{when}' rule fills "
-                 f"{', '.join('{' + s + '}' for s in SLOTS[when])}", f"{at}.text")
+    for key in ("text", "text_en"):
+        if key == "text_en" and key not in rule:
+            continue
+        _template(rule.get(key), name, when, key, f"{at}.{key}")
     for key in ("kinds", "employer", "names", "related"):
         if key not in rule:
             continue
@@ -113,6 +106,19 @@ def _rule(rule: Any, i: int, seen: set[str]) -> dict[str, Any]:
     _require(when != "major" or "related" in rule,
              f"rule {name}: a 'major' rule needs related: the words a related major contains", f"{at}.related")
     return {k: rule[k] for k in RULE_KEYS if k in rule}
+
+
+def _template(text: Any, name: str, when: str, key: str, field: str) -> None:
+    """A question's template: text of at most 2000 characters whose {slots} are those its rule's `when` fills."""
+    _require(isinstance(text, str) and text.strip() and len(text) <= 2000,
+             f"rule {name}: {key} must be the question, at most 2000 characters", field)
+    try:
+        slots = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+    except ValueError as exc:
+        raise RulesError(f"rule {name}: {key} has a stray brace ({exc}); write slots as {{employer}}", field) from None
+    for slot in slots:
+        _require(slot in SLOTS[when], f"rule {name}: unknown slot {{{slot}}}; a '{when}' rule fills "
+                 f"{', '.join('{' + s + '}' for s in SLOTS[when])}", field)
 
 
 @functools.lru_cache(maxsize=1)
@@ -160,7 +166,8 @@ def build(resume: Resume, text: str, config: dict[str, Any], position_title: str
     for rule in rules:
         if len(out) >= count:
             break
-        slots_used = [f for _, f, _, _ in string.Formatter().parse(rule["text"]) if f]
+        slots_used = [f for key in ("text", "text_en") if rule.get(key)
+                      for _, f, _, _ in string.Formatter().parse(rule[key]) if f]
         options = [(slots, field, value) for slots, field, value in matches(rule, resume, position_title)
                    if field not in used and all(slots.get(s) for s in slots_used)]
         if not options:
@@ -169,7 +176,8 @@ def build(resume: Resume, text: str, config: dict[str, Any], position_title: str
         used.add(field)
         key = _key(f"cv-{rule['key']}", taken)
         taken.add(key)
-        out.append({"key": key, "text": rule["text"].format_map(slots),
+        english = {"text_en": rule["text_en"].format_map(slots)} if rule.get("text_en") else {}
+        out.append({"key": key, "text": rule["text"].format_map(slots), **english,
                     "competency": rule.get("competency") or DEFAULT_COMPETENCY,
                     "difficulty": rule.get("difficulty", 2), "red_flags": list(rule.get("red_flags", [])),
                     "rubric": [dict(p) for p in rule.get("rubric", [])],
@@ -178,10 +186,11 @@ def build(resume: Resume, text: str, config: dict[str, Any], position_title: str
 
 
 def forget(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The questions as kept after the candidate's erasure: one built from their résumé loses its text and its
-    résumé line (both quote the résumé) and keeps the rule that built it; the bank's stay as they were."""
-    return [{**q, "text": ERASED_TEXT, "personalised": {**q["personalised"], "source": {}}}
-            if q.get("personalised") else q for q in questions]
+    """The questions as kept after the candidate's erasure: one built from their résumé loses its texts (Chinese and
+    English) and its résumé line (they quote the résumé) and keeps the rule that built it; the bank's stay as
+    they were."""
+    return [{**{k: v for k, v in q.items() if k != "text_en"}, "text": ERASED_TEXT,
+             "personalised": {**q["personalised"], "source": {}}} if q.get("personalised") else q for q in questions]
 
 
 def _key(base: str, taken: set[str]) -> str:

@@ -49,6 +49,7 @@ def test_a_bank_internship_names_the_bank_and_the_title_and_keeps_its_line():
     assert q["personalised"]["rule"] == "bank_internship" and source["field"] == "experience[0].employer"
     start, end = source["span"]
     assert text[start:end] == "招商银行" and "招商银行" in source["text"] and "大堂经理助理" in source["text"]
+    assert q["text_en"].startswith("Your résumé says you interned at 招商银行 as 大堂经理助理.")  # the English page's
     assert [p["point"] for p in q["rubric"]] == ["情境具体", "亲手做了什么", "结果与收获"]
     assert all(p["description"] and p["keywords"] for p in q["rubric"])
 
@@ -126,6 +127,8 @@ def doc_with(personalised) -> dict:
     ({"rules": [{"key": "a", "when": "experience", "text": "在{employr}"}]}, "personalised.rules[0].text",
      "{employer}"),
     ({"rules": [{"key": "a", "when": "experience", "text": "在{employer"}]}, "personalised.rules[0].text", "brace"),
+    ({"rules": [{"key": "a", "when": "gap", "text": "{months}", "text_en": "{skill}"}]},
+     "personalised.rules[0].text_en", "unknown slot {skill}"),
     ({"rules": [{"key": "a", "when": "gap", "text": "x", "employer": ["银行"]}]}, "personalised.rules[0].employer",
      "does not apply"),
     ({"rules": [{"key": "a", "when": "major", "text": "{major}"}]}, "personalised.rules[0].related", "related"),
