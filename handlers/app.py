@@ -23,10 +23,11 @@ from handlers.hr import auth as hr_auth
 from handlers.hr import pages as hr_pages
 from handlers.hr import positions as hr_positions
 from handlers.hr import report as hr_report
+from handlers.hr import resumes as hr_resumes
 from scoring import media
 
 BLUEPRINTS = (health.bp, interview_page.bp, h5_api.bp, bulk_page.bp, hr_auth.bp, hr_report.bp, hr_pages.bp,
-              hr_positions.bp, hr_audit.bp, open_api.bp)
+              hr_positions.bp, hr_audit.bp, hr_resumes.bp, open_api.bp)
 
 
 class CallbackFirst:

@@ -41,11 +41,13 @@ def folder(candidate_id: int) -> str:
     return f"resumes/{int(candidate_id)}/"
 
 
-def save_resume(settings: Settings, candidate: Candidate, data: bytes, filename: str, source: str) -> Saved:
-    """Read the file and keep it for the candidate; a file that is not read is not kept (its outcome says why)."""
+def save_resume(settings: Settings, candidate: Candidate, data: bytes, filename: str, source: str,
+                outcome: Outcome | None = None) -> Saved:
+    """Read the file (unless its outcome of reading is given) and keep it for the candidate; a file that is not read
+    is not kept (its outcome says why)."""
     if source not in SOURCES:
         raise ValueError(f"unknown résumé source {source!r}")
-    outcome = read_resume(data, filename)
+    outcome = outcome or read_resume(data, filename)
     if not outcome.ok:
         return Saved(outcome)
     digest = hashlib.sha256(data).hexdigest()
