@@ -89,6 +89,7 @@ load-quick: install-dev
 
 eval: install-dev models
 	$(BIN)/python -m tests.evaluation.evaluate
+	$(BIN)/python -m tests.evaluation.meaning_eval
 
 lint: install-dev
 	$(BIN)/ruff check .

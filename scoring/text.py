@@ -1,5 +1,9 @@
 """What an answer says: rubric coverage, relevance, structure, specificity, length and filler words.
 
+A rubric point is made by meaning (scoring/meaning.py: its description against the answer's clauses, with a sentence
+encoder) or by its keywords, which lift a point the encoder missed but never make it whole alone (`combined_rubric`).
+Gaming (read back, recited, keyword list, padding) is reported beside them.
+
 Pure functions over Simplified Chinese text (transcripts are converted before they get here). Whisper base
 writes homophones (倾听→轻听, 大堂→大唐, 按时→暗示), so in a transcript (`spoken=True`) rubric keywords and red
 flags also match by toneless pinyin with the common accent mergers (zh/z, ch/c, sh/s, n/l, in/ing, en/eng); a
@@ -25,6 +29,8 @@ import jieba
 import jieba.analyse
 import jieba.posseg
 from pypinyin import Style, lazy_pinyin
+
+from scoring import meaning
 
 jieba.setLogLevel(logging.WARNING)  # it logs its dictionary loading at INFO on every first cut
 HANZI = re.compile(r"[\u4e00-\u9fff]")
@@ -344,14 +350,47 @@ def service_attitude(text: str) -> dict[str, Any]:
     return {"score": round(min(1.0, len(words) / 4), 3), "words": words}
 
 
+KEYWORD_SHARE = 0.8  # a keyword hit alone makes 80% of a point; what the clause means makes the rest, or all of it
+HIT = 0.5             # a point whose combined score reaches this is answered (listed as hit, quoted as evidence)
+
+
+def combined_rubric(keywords: dict[str, Any], sense: dict[str, Any]) -> dict[str, Any]:
+    """Each point's score from its meaning match and its keyword match: max(meaning, 0.8 keyword + 0.2 meaning).
+
+    Meaning alone can make a point in the candidate's own words; a keyword (pinyin-tolerant in a transcript) lifts a
+    point the encoder missed, e.g. in a garbled transcript, but never makes it whole on its own."""
+    if sense["basis"] != "rubric":  # no keywords to boost: the model answers' sentences, or the question itself
+        keywords = {"coverage": 0.0, "points": [{"point": p["point"], "score": 0.0, "matches": []}
+                                                for p in sense["points"]]}
+    points, total = [], 0.0
+    for kw, mn in zip(keywords["points"], sense["points"], strict=True):
+        score = max(mn["score"], KEYWORD_SHARE * kw["score"] + (1 - KEYWORD_SHARE) * mn["score"])
+        matches = list(kw["matches"])
+        if mn["score"] >= HIT and mn["quote"]:
+            matches.insert(0, {"word": "", "heard": mn["quote"], "exact": True, "weight": mn["score"],
+                               "quote": mn["quote"], "by": "meaning"})
+        total += score
+        points.append({"point": kw["point"], "hit": score >= HIT, "score": round(score, 3), "keyword": kw["score"],
+                       "meaning": mn["score"], "similarity": mn["similarity"], "matches": matches[:4]})
+    coverage = total / len(points) if points and sense["basis"] == "rubric" else sense["coverage"]
+    return {"coverage": round(coverage, 3), "points": points,
+            "basis": sense["basis"],
+            "keyword_coverage": round(keywords["coverage"], 3), "meaning_coverage": sense["coverage"],
+            "hit": [p["point"] for p in points if p["hit"]], "missed": [p["point"] for p in points if not p["hit"]]}
+
+
 def analyse(text: str, question: dict[str, Any], position_reference: str, *, target_chars: int = 100,
             spoken: bool = False) -> dict:
     """Every text signal of one answer to one question; spoken: text is a transcript (words match by pinyin)."""
     chars = content_chars(text)
+    sense = meaning.analyse(text, question, target_chars=target_chars)
     return {
         "chars": chars,
-        "rubric": rubric_coverage(text, question.get("rubric") or [], spoken=spoken),
+        "rubric": combined_rubric(rubric_coverage(text, question.get("rubric") or [], spoken=spoken), sense),
         "relevance": round(relevance(text, rubric_reference(question)), 3),
+        # stored, not scored: raising relevance with it lifted topical but wrong answers (docs/scoring.md)
+        "question_similarity": sense["question_similarity"],
+        "gaming": sense["gaming"],
         "position_relevance": round(relevance(text, position_reference), 3),
         "structure": structure(text),
         "specificity": specificity(text),

