@@ -15,7 +15,8 @@ from peewee import JOIN
 from bot.clock import local_time
 from bot.org.access import Access
 from bot.privacy.cells import safe_cell
-from bot.privacy.roles import candidate_view
+from bot.privacy.roles import candidate_view, sees_personal_data
+from bot.reports import campaign
 from bot.store.models import Candidate, Decision, Interview, Invitation, Position, Report
 from bot.wecom import messages
 from scoring.report import DIMENSIONS
@@ -23,7 +24,8 @@ from scoring.report import DIMENSIONS
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("interview_id", "面试编号"), ("candidate_id", "候选人编号"), ("name", "姓名"), ("phone", "手机号"),
     ("email", "邮箱"), ("position", "岗位"), ("status", "面试状态"), ("invited_at", "邀请时间"),
-    ("completed_at", "完成时间"), ("total", "总分"), ("recommendation", "AI 建议"),
+    ("completed_at", "完成时间"), ("school", "学校"), ("degree", "学历"), ("major", "专业"),
+    ("total", "总分"), ("recommendation", "AI 建议"),
     *((name, name) for name in DIMENSIONS),
     ("decision", "决定"), ("decided_by", "决定人"), ("decided_at", "决定时间"),
 )
@@ -47,9 +49,14 @@ def interview_rows(position_slug: str | None, role: str, within: Access | None =
     if within is not None:
         query = query.where(within.clause())
     rows = []
-    for interview in query.order_by(Interview.id).iterator():
+    interviews = list(query.order_by(Interview.id))
+    # the résumé's highest degree (school, degree, major): personal data, for the roles that see it
+    resumes = campaign.latest_resumes([i.invitation.candidate_id for i in interviews]) \
+        if sees_personal_data(role) else {}
+    for interview in interviews:
         invitation = interview.invitation
         person = candidate_view(invitation.candidate, role)
+        education = campaign.education_of(invitation.candidate_id, resumes)
         report = getattr(interview, "report", None)
         decision = getattr(interview, "decision", None)
         doc = report.document if report and report.id else {}
@@ -60,6 +67,8 @@ def interview_rows(position_slug: str | None, role: str, within: Access | None =
             "status": STATUS.get(interview.status, interview.status),
             "invited_at": local_time(invitation.created_at),
             "completed_at": local_time(interview.completed_at) if interview.completed_at else "",
+            "school": education.get("school", ""), "degree": education.get("degree", ""),
+            "major": education.get("major", ""),
             "total": round(report.total, 1) if doc else None,
             "recommendation": doc.get("recommendation", {}).get("label", "") if doc else "",
             **{name: (round(scores[name], 1) if name in scores else None) for name in DIMENSIONS},

@@ -81,7 +81,7 @@ def _report_rows(reports: Any) -> list[dict[str, Any]]:
 @hr_page
 def compare():
     """Up to five reports side by side: radar overlay, dimension table, highlights and concerns."""
-    ids = _int_list(request.args.get("r", ""), COMPARE_MAX)
+    ids = _int_list(",".join(request.args.getlist("r")), COMPARE_MAX)  # r=1,2,3 or ticked boxes r=1&r=2
     with db_session():
         reports = [r for r in Report.select().where(Report.id.in_(ids))] if ids else []
         missing = sorted(set(ids) - {r.id for r in reports})
