@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from config.settings import SettingsError, get_settings
+from config.settings import EXAMPLE_ORGANISATION, SettingsError, get_settings
 from scoring import media
 
 
@@ -38,8 +38,8 @@ def main() -> int:
     if settings.sandbox:
         print(f"  sandbox console http://127.0.0.1:{settings.sandbox_port}/console   <- open this")
         print(f"  try: as {sorted(settings.hr_userids)[0]}, type  /invite 柜员 zhangsan")
-        if settings.organisation_path is not None:
-            print(f"  branches        {settings.organisation_file} (sign in to the HR pages as bj_zhou or sh_chen)")
+        if settings.organisation_file == EXAMPLE_ORGANISATION:
+            print(f"  branches        {EXAMPLE_ORGANISATION} (sign in to the HR pages as bj_zhou or sh_chen)")
     return 0
 
 
