@@ -49,6 +49,14 @@ def personalise(asked: list[dict[str, Any]], invitation: Invitation, seed: str) 
     return asked[:1] + extra + asked[1:]
 
 
+def expected(invitation: Invitation, secret: str) -> int:
+    """How many questions consent will give this invitation, by the same draw and the same résumé rules (the bank's
+    draw, plus the résumé's for a candidate with one), so the page never announces 6 and asks 7."""
+    bank, rule = invitation.position.questions, invitation.position.draw_rule
+    seed = seed_for(secret, invitation.id)
+    return len(personalise(draw(bank, rule, seed), invitation, seed))
+
+
 def _balanced(pool: list[dict[str, Any]], count: int, rng: random.Random) -> list[str]:
     """Pick count keys from pool, one difficulty level after another (levels in a random order, questions
     shuffled within each level), so no level is drawn twice while another that still has questions is not."""

@@ -75,7 +75,7 @@ def _placeholders(invitation: Invitation, interview: Interview | None,
     question's key, ordinal and times, with its text once revealed (never its competency or difficulty)."""
     position = position or asked_position(invitation, interview)
     if interview is None or interview.consent_at is None:
-        count = position.asked_count
+        count = draw.expected(invitation, get_settings().secret_key)  # the résumé's questions counted too
         return [{"key": None, "ordinal": i, "think_seconds": position.think_seconds,
                  "answer_seconds": position.answer_seconds, "answered": False, "mode": None, "retakes_used": 0,
                  "revealed": False, "expired": False} for i in range(1, count + 1)]
