@@ -4,7 +4,12 @@ The card goes to the recruiter who invited and the position's recruiters in one 
 updates it for all of them; its interviewers and hiring manager get a masked copy without buttons. A click is a
 job: the decision row is unique per interview (a 'hold' row can turn into pass or reject once, by a conditional
 UPDATE), so duplicate, replayed, stale or simultaneous clicks decide once; only the click that decided queues the
-candidate's message, under a key fixed by the interview.
+candidate's message, under a key fixed by the interview (and by how often the decision was reopened after a review:
+bot/decisions/review.py).
+
+不通过 is taken back before it counts: the click turns the clicker's card into "确认不通过？" with 确认 / 撤回
+(update_template_card with the click's response_code; the others' cards keep their buttons). Only 确认 decides, so
+the 感谢函 leaves only then; 撤回 puts the card back as it was.
 """
 from __future__ import annotations
 
@@ -25,13 +30,16 @@ from bot.privacy.roles import can, masked_label
 from bot.store.db import database, db_session
 from bot.store.models import Appointment, AuditLog, Decision, Invitation, OutboundMessage, Report
 from bot.wecom import messages, notify, outbox
-from bot.wecom.cards import report_card, task_id
+from bot.wecom.cards import clip, report_card, task_id
 from bot.wecom.delivery import wecom
 from config.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 OUTCOMES = ("pass", "hold", "reject")
+CONFIRM, UNDO = "reject:confirm", "reject:undo"  # the confirmation card's buttons: decide:<report>:reject:confirm
+CARD_ACTIONS = (*OUTCOMES, CONFIRM, UNDO)
+REOPEN = "reopen_decision"  # the audit action of a reopened decision
 NEXT_ROUND = {"after_days": 3, "at": "10:00", "duration_minutes": 60, "place": "", "contact": "", "materials": ""}
 
 
@@ -63,7 +71,8 @@ def send_card(report: Report) -> None:
         outbox.send(f"report:{report.id}:card:team", masked, purpose="report_card", invitation=invitation)
 
 
-def _card_message(report_id: int) -> OutboundMessage | None:
+def card_message(report_id: int) -> OutboundMessage | None:
+    """The result card's outbox row (its recipients are the people who may decide from it)."""
     return OutboundMessage.get_or_none(OutboundMessage.idempotency_key == f"report:{report_id}:card")
 
 
@@ -83,15 +92,9 @@ def decide(report_id: int, outcome: str, userid: str, response_code: str, reques
             return "missing"
         interview = report.interview
         invitation = interview.invitation
-        card = _card_message(report_id)
-        allowed = can(access_of(settings, userid).role_for(invitation.position), "decide") or (
-            card is not None and userid in card.recipient.split("|"))
-        if not allowed:
-            notify.to_hr(userid, "hr_not_allowed", f"{request_key}:refused")
-            return "refused"
-        if invitation.candidate.erased_at is not None:  # an old card of someone whose data is deleted
-            notify.to_hr(userid, "hr_decide_erased", f"{request_key}:erased", position=invitation.position.title)
-            return "erased"
+        barred = _barred(settings, report_id, invitation, userid, request_key)
+        if barred:
+            return barred
         result = _hold(interview.id, userid) if outcome == "hold" else _final(interview.id, outcome, userid)
         decision = Decision.get(Decision.interview == interview.id)
         if result in ("decided", "held"):
@@ -108,11 +111,97 @@ def decide(report_id: int, outcome: str, userid: str, response_code: str, reques
     return result
 
 
+def _barred(settings: Settings, report_id: int, invitation: Invitation, userid: str, request_key: str) -> str:
+    """Why userid may not decide on this report ('' when they may), told to them in chat."""
+    card = card_message(report_id)
+    allowed = can(access_of(settings, userid).role_for(invitation.position), "decide") or (
+        card is not None and userid in card.recipient.split("|"))
+    if not allowed:
+        notify.to_hr(userid, "hr_not_allowed", f"{request_key}:refused")
+        return "refused"
+    if invitation.candidate.erased_at is not None:  # an old card of someone whose data is deleted
+        notify.to_hr(userid, "hr_decide_erased", f"{request_key}:erased", position=invitation.position.title)
+        return "erased"
+    return ""
+
+
+def click(report_id: int, action: str, userid: str, response_code: str, request_key: str) -> str:
+    """Take one click on the result card: 进入复试 and 待定 decide; 不通过 asks first, 确认 decides, 撤回 undoes."""
+    if action == "reject":
+        return ask_reject(report_id, userid, response_code, request_key)
+    if action == UNDO:
+        return undo_reject(report_id, userid, response_code, request_key)
+    return decide(report_id, "reject" if action == CONFIRM else action, userid, response_code, request_key)
+
+
+def ask_reject(report_id: int, userid: str, response_code: str, request_key: str) -> str:
+    """不通过 on the card: decide nothing yet; the clicker's card asks 确认不通过？ (asked, already, refused, …)."""
+    settings = get_settings()
+    with db_session():
+        report = Report.get_or_none(Report.id == report_id)
+        card = card_message(report_id)
+        if report is None or card is None:
+            return "missing"
+        invitation = report.interview.invitation
+        barred = _barred(settings, report_id, invitation, userid, request_key)
+        if barred:
+            return barred
+        decision = Decision.get_or_none(Decision.interview == report.interview_id)
+        name = invitation.candidate.display_name
+    if decision is not None and decision.outcome != "hold":  # decided meanwhile: grey it, as a late click would
+        _update_card(settings, report, invitation, decision, "already", userid, response_code, request_key)
+        return "already"
+    asking = _confirm_card(card.payload["template_card"], settings.hr_locale, name, report_id)
+    return _replace_own_card(report, invitation, userid, response_code, request_key, asking, "asked")
+
+
+def undo_reject(report_id: int, userid: str, response_code: str, request_key: str) -> str:
+    """撤回 on the confirmation card: the clicker's card is the result card again (held line and all)."""
+    settings = get_settings()
+    with db_session():
+        report = Report.get_or_none(Report.id == report_id)
+        card = card_message(report_id)
+        if report is None or card is None:
+            return "missing"
+        invitation = report.interview.invitation
+        decision = Decision.get_or_none(Decision.interview == report.interview_id)
+    if decision is not None and decision.outcome != "hold":
+        _update_card(settings, report, invitation, decision, "already", userid, response_code, request_key)
+        return "already"
+    original = card.payload["template_card"]
+    restored = _held_card(original, settings.hr_locale, decision) if decision is not None else original
+    return _replace_own_card(report, invitation, userid, response_code, request_key, restored, "undone")
+
+
+def _replace_own_card(report: Report, invitation: Invitation, userid: str, response_code: str, request_key: str,
+                      fresh: dict[str, Any], result: str) -> str:
+    """Show fresh on the clicker's card only (the others keep theirs); a used response_code is said in chat."""
+    try:
+        wecom().update_template_card([userid], response_code, template_card=fresh)
+    except WeComError as exc:
+        log.info("card of report %s not replaced: %s", report.id, exc)
+        notify.to_hr(userid, "hr_card_stale", f"{request_key}:stale", name=invitation.candidate.display_name,
+                     position=invitation.position.title, link=report_link(get_settings(), report.id))
+        return "stale"
+    return result
+
+
+def _confirm_card(card: dict[str, Any], locale: str, name: str, report_id: int) -> dict[str, Any]:
+    """The same card (same task_id) asking 确认不通过？ with 确认 and 撤回 in place of the decision buttons."""
+    title = {"title": clip(messages.render("card_reject_confirm_title", locale), 36),
+             "desc": clip(messages.render("card_reject_confirm_desc", locale, name=name), 44 * 3)}
+    buttons = [{"type": 0, "text": messages.render("card_reject_confirm", locale), "style": 3,
+                "key": f"decide:{report_id}:{CONFIRM}"},
+               {"type": 0, "text": messages.render("card_reject_undo", locale), "style": 2,
+                "key": f"decide:{report_id}:{UNDO}"}]
+    return {**card, "main_title": title, "button_list": buttons}
+
+
 def _tell_reviewers(settings: Settings, report: Report, invitation: Invitation, decision: Decision, userid: str,
                     request_key: str) -> None:
     """A decision taken on the report page: the card cannot be updated without a click's response_code, so the
     others who got it are told in chat (a later tap on the card answers 'already decided')."""
-    card = _card_message(report.id)
+    card = card_message(report.id)
     outcome = messages.render(f"outcome_{decision.outcome}", settings.hr_locale)
     for user in (card.recipient.split("|") if card is not None else []):
         if user != userid:
@@ -149,7 +238,7 @@ def _final(interview_id: int, outcome: str, userid: str) -> str:
 def _update_card(settings: Settings, report: Report, invitation: Invitation, decision: Decision, result: str,
                  userid: str, response_code: str, request_key: str) -> None:
     """Grey the buttons for everyone who got the card (final), or show who put it on hold."""
-    card = _card_message(report.id)
+    card = card_message(report.id)
     users = card.recipient.split("|") if card is not None else [userid]
     locale = settings.hr_locale
     outcome_label = messages.render(f"outcome_{decision.outcome}", locale)
@@ -180,22 +269,38 @@ def _held_card(card: dict[str, Any], locale: str, decision: Decision) -> dict[st
 
 
 def tell_candidate(report: Report, invitation: Invitation, outcome: str) -> None:
-    """Queue the 复试通知 or the 感谢函 (once per interview: the key is fixed)."""
+    """Queue the 复试通知 or the 感谢函 (once per interview and decision: the key is fixed by the interview and how
+    often its decision was reopened; a message after a reopened decision says the earlier one no longer stands)."""
     settings = get_settings()
     position, candidate = invitation.position, invitation.candidate
-    key = f"result:{report.interview_id}"
+    times = reopened(report.interview_id)
+    key = f"result:{report.interview_id}" + (f":{times}" if times else "")
     if outcome == "pass":
         appointment = next_round(invitation)
         plan = {**NEXT_ROUND, **(position.rubric.get("next_round") or {})}
-        notify.to_candidate(invitation, "result_pass", key, purpose="result", name=candidate.display_name,
-                            position=position.title, when=when_text(appointment), place=appointment.place or "-",
-                            contact=appointment.contact or invitation.invited_by, materials=plan["materials"])
+        text = messages.render("result_pass", candidate.locale, name=candidate.display_name, position=position.title,
+                               when=when_text(appointment), place=appointment.place or "-",
+                               contact=appointment.contact or invitation.invited_by, materials=plan["materials"])
     else:
         suggestions = [s for s in report.document.get("suggestions", []) if s][:3]
-        notify.to_candidate(invitation, "result_reject", key, purpose="result", name=candidate.display_name,
-                            company=settings.company_name, position=position.title, suggestions=suggestions,
-                            days=settings.pool_retention_days,
-                            pool=candidate.withdrawn_at is None)  # declined (or left) the pool: not a word of it
+        text = messages.render("result_reject", candidate.locale, name=candidate.display_name,
+                               company=settings.company_name, position=position.title, suggestions=suggestions,
+                               days=settings.pool_retention_days,
+                               pool=candidate.withdrawn_at is None)  # declined (or left) the pool: not a word of it
+    if times:
+        if outcome == "reject":  # a second round booked by the earlier 进入复试 no longer stands
+            Appointment.delete().where((Appointment.invitation == invitation)
+                                       & (Appointment.kind == "second_round")).execute()
+        text = messages.render("result_supersedes", candidate.locale, position=position.title) + "\n\n" + text
+    notify.send_to_candidate(invitation, text, key, purpose="result")
+
+
+def reopened(interview_id: int) -> int:
+    """How often the interview's decision was reopened (bot/decisions/review.py)."""
+    return (AuditLog.select()
+            .where((AuditLog.action == REOPEN) & (AuditLog.target_type == "interview")
+                   & (AuditLog.target_id == str(interview_id)))
+            .count())
 
 
 def next_round(invitation: Invitation) -> Appointment:
@@ -217,9 +322,6 @@ def next_round(invitation: Invitation) -> Appointment:
                                       place=plan["place"], contact=plan["contact"], updated_by="system")
     except pw.IntegrityError:
         return Appointment.get((Appointment.invitation == invitation) & (Appointment.kind == "second_round"))
-
-
-
 
 
 def when_text(appointment: Appointment) -> str:

@@ -17,12 +17,13 @@ from markupsafe import Markup, escape
 
 from bot.bulk import id_numbers
 from bot.clock import local_time
+from bot.decisions import review
 from bot.decisions.results import OUTCOMES
 from bot.decisions.results import decide as take_decision
 from bot.links import read_report_link
-from bot.privacy import erasure, rights, scrub
 from bot.org import team
 from bot.org.access import is_recruiter
+from bot.privacy import erasure, rights, scrub
 from bot.privacy.roles import can, candidate_view, id_number_view, masked_label
 from bot.reports import asked, charts
 from bot.store import storage
@@ -42,7 +43,10 @@ NOTE_MAX = 2000
 DECISION_RESULTS = {"decided": "已记录决定，候选人会收到通知。", "held": "已标记为待定。",
                     "already": "这位候选人已有决定，未重复处理。", "refused": "只有招聘人员可以作出决定。",
                     "erased": "该候选人的个人信息已删除，无法再作出决定。",
-                    "erasing": "已提交删除：候选人的个人信息将在几分钟内删除，完成后会通知候选人和招聘人员。"}
+                    "erasing": "已提交删除：候选人的个人信息将在几分钟内删除，完成后会通知候选人和招聘人员。",
+                    "reopened": "已重新打开决定，候选人已收到通知；请在下方重新作出决定。",
+                    "reopen_already": "这个决定已被重新打开或已更改，未重复处理。",
+                    "answered": "答复已发给候选人（已记入审计日志）。"}
 
 
 @bp.get("/r/<token>")
@@ -134,6 +138,7 @@ def report_context(report: Report, userid: str, role: str) -> dict[str, Any]:
         # the server's record, as it stands (a résumé line a question came from masked like the rest)
         "asked": scrub.scrub(asked.asked(interview), who, hidden), "draw": asked.draw_of(interview),
         "decision": decision,
+        "review": review.state(invitation, interview.id),  # a 人工复核 request, shown at the top
         "decision_label": render(f"outcome_{decision.outcome}", settings.hr_locale) if decision else "",
         "decided_at": local_time(decision.decided_at) if decision else "",
         "notes": [{"author": n.author, "text": scrub.text(n.text, who, hidden), "at": local_time(n.created_at)}
@@ -207,11 +212,55 @@ def decide(report_id: int):
     if outcome not in OUTCOMES:
         abort(400, description="未知的决定。")
     with db_session():
-        role = scope.report_role(_report_or_404(report_id))
+        report = _report_or_404(report_id)
+        role = scope.report_role(report)
+        decision = Decision.get_or_none(Decision.interview == report.interview_id)
+        erased = report.interview.invitation.candidate.erased_at is not None
+        open_case = (decision is None or decision.outcome == "hold") and not erased
     if not can(role, "decide"):
         abort(403, description="只有招聘人员可以作出决定。")
+    if outcome == "reject" and open_case and request.form.get("confirm") != "yes":
+        # 不通过 takes a second step, as on the card: this one only asks 确认不通过？ (no script needed)
+        return redirect(f"/hr/reports/{report_id}?confirm=reject#decision", code=303)
     result = take_decision(report_id, outcome, g.userid, "", f"page:{uuid.uuid4().hex}")
     return redirect(f"/hr/reports/{report_id}?done={result}#decision", code=303)
+
+
+@bp.post("/hr/reports/<int:report_id>/reopen")
+@hr_page
+def reopen(report_id: int):
+    """Reopen a final decision after the candidate asked for a human review (recruiters; audited, candidate told)."""
+    check_csrf()
+    with db_session():
+        role = scope.report_role(_report_or_404(report_id))
+    if not can(role, "decide"):
+        abort(403, description="只有招聘人员可以重新打开决定。")
+    decision_id = request.form.get("decision", "")
+    if not (decision_id.isascii() and decision_id.isdigit() and len(decision_id) < 19):
+        abort(400, description="表单不完整，请刷新页面后重试。")
+    try:
+        result = review.reopen(report_id, int(decision_id), g.userid, request.form.get("reason", ""),
+                               f"page:{uuid.uuid4().hex}")
+    except review.ReviewError as exc:
+        abort(400, description=str(exc))
+    done = "reopened" if result == "reopened" else "reopen_already"
+    return redirect(f"/hr/reports/{report_id}?done={done}#review", code=303)
+
+
+@bp.post("/hr/reports/<int:report_id>/reply")
+@hr_page
+def reply(report_id: int):
+    """Answer the candidate through the bot, on their channel (recruiters; audited as /reply is)."""
+    check_csrf()
+    with db_session():
+        role = scope.report_role(_report_or_404(report_id))
+    if not can(role, "decide"):
+        abort(403, description="只有招聘人员可以答复候选人。")
+    try:
+        result = review.answer(report_id, g.userid, request.form.get("text", ""), f"page:{uuid.uuid4().hex}")
+    except review.ReviewError as exc:
+        abort(400, description=str(exc))
+    return redirect(f"/hr/reports/{report_id}?done={result}#review", code=303)
 
 
 @bp.post("/hr/reports/<int:report_id>/erase")

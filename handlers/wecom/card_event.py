@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import re
 
-from bot.decisions.results import OUTCOMES
+from bot.decisions.results import CARD_ACTIONS
 from bot.queues import COMMANDS, enqueue
 from bot.wecom.inbound import TemplateCardEvent
 from bot.wecom.registry import Inbound, handles
@@ -29,10 +29,10 @@ def on_card_click(inbound: Inbound) -> None:
                 inbound.key, key=f"confirm-card:{inbound.key}")
         return
     if action == "decide":
-        report_id, _, outcome = ref.partition(":")
-        if ROW_ID.fullmatch(report_id) and outcome in OUTCOMES:
+        report_id, _, step = ref.partition(":")  # pass, hold, reject (asks), reject:confirm, reject:undo
+        if ROW_ID.fullmatch(report_id) and step in CARD_ACTIONS:
             # One job per click; the decision itself is unique per interview, so replays and races decide once.
-            enqueue(COMMANDS, decisions.decide, int(report_id), outcome, event.source, event.response_code or "",
+            enqueue(COMMANDS, decisions.card_click, int(report_id), step, event.source, event.response_code or "",
                     inbound.key, key=f"decide:{inbound.key}")
             return
     log.warning("card click with unknown key %r from %s ignored", (event.event_key or "")[:64], event.source)

@@ -29,7 +29,7 @@ import requests
 from rq import SimpleWorker
 
 from tests.conftest import as_uploaded, dispatch_taken, wait_until
-from tests.support.chat import answer_text, cards, click, invite_member, results, texts
+from tests.support.chat import answer_text, card_now, cards, click, invite_member, results, texts
 from tests.support.h5 import answer, reveal
 from tests.support.locks import SqliteLock
 from tests.support.paths import REPO
@@ -637,7 +637,10 @@ def test_work_lost_between_steps_is_put_back_once(stack, monkeypatch, no_grace):
 
     with monkeypatch.context() as m:
         m.setattr("bot.decisions.results.tell_candidate", dies)  # (d)
-        click(stack, "hr_li", card, "reject")
+        click(stack, "hr_li", card, "reject")  # 不通过 asks 确认不通过？ on the card, 确认 decides
+        dispatch_taken(stack.settings)
+        run_queue(COMMANDS)
+        click(stack, "hr_li", card_now(stack, "hr_li", card), "confirm")
         dispatch_taken(stack.settings)
         run_queue(COMMANDS)
     assert Decision.get().outcome == "reject" and results(stack) == []

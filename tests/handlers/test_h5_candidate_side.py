@@ -10,7 +10,7 @@ from bot.clock import utcnow
 from bot.interviews import consent as notice
 from bot.store.models import Answer, AuditLog, Candidate, Consent, Interview, Invitation, QuestionReveal
 from bot.talent import pool
-from tests.support.chat import answer_text, cards, click, invite_member, texts, token_of
+from tests.support.chat import answer_text, cards, click, invite_member, reject, texts, token_of
 from tests.support.h5 import answer, consent, reveal
 
 
@@ -161,7 +161,7 @@ def test_a_released_reject_shows_the_decision_and_nothing_of_scores(stack):
     answer(client, base, keys[-1], answer_text(keys[-1], "weak"))
     stack.drain()
     [card] = cards(stack, "hr_li")
-    click(stack, "hr_li", card, "reject")
+    reject(stack, "hr_li", card)
     stack.drain()
     after = client.get(f"{base}/state").json["after"]
     assert after["stage"] == "closed" and after["news_by"] is None and "appointment" not in after
@@ -216,7 +216,7 @@ def test_a_candidate_who_declines_the_pool_is_not_in_it_and_the_letter_says_noth
     stack.drain()
     assert pool.search("柜员") == []  # not searchable in the pool
     [card] = cards(stack, "hr_li")
-    click(stack, "hr_li", card, "reject")
+    reject(stack, "hr_li", card)
     stack.drain()
     letter = next(t for t in texts(stack, "zhangsan") if "经过综合评估" in t)
     assert "人才库" not in letter
@@ -232,7 +232,7 @@ def test_a_candidate_who_agrees_to_the_pool_is_told_so_in_the_letter(stack):
     stack.drain()
     assert len(pool.search("柜员")) == 1  # searchable in the pool
     [card] = cards(stack, "hr_li")
-    click(stack, "hr_li", card, "reject")
+    reject(stack, "hr_li", card)
     stack.drain()
     letter = next(t for t in texts(stack, "zhangsan") if "经过综合评估" in t)
     assert "人才库中 365 天" in letter

@@ -253,10 +253,10 @@ def test_old_signed_report_links_lead_to_the_signed_in_page(stack, report_id):
 
 def test_a_candidate_who_leaves_the_pool_disappears_from_it_for_good(stack):
     from bot.store.models import AuditLog, Candidate, CandidateTag, PoolProfile
-    from tests.support.chat import click
+    from tests.support.chat import reject
 
     card = reported(stack, quality="weak")
-    click(stack, "hr_li", card, "reject")
+    reject(stack, "hr_li", card)
     stack.drain()
     [letter] = results(stack)
     assert "人才库中 365 天" in letter and "退出人才库" in letter

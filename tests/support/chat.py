@@ -55,3 +55,15 @@ RESULT = ("恭喜您通过", "经过综合评估")  # the 复试通知 and the �
 def results(stack, user: str = "zhangsan", channel: str | None = None) -> list[str]:
     return [t for t in texts(stack, user, channel) if any(word in t for word in RESULT)]
 
+
+
+def card_now(stack, user: str, card: dict) -> dict:
+    """The same card as user sees it now (after updates)."""
+    return next(m for m in stack.inbox(user) if m.get("msgid") == card["msgid"] and m["msgtype"] == "template_card")
+
+
+def reject(stack, user: str, card: dict) -> dict:
+    """不通过 on the card, then 确认 on the question it turns into (the two clicks that decide)."""
+    click(stack, user, card, "reject")
+    stack.drain()
+    return click(stack, user, card_now(stack, user, card), "confirm")

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.support.chat import cards, click, invite_member, results, texts
+from tests.support.chat import card_now, cards, click, invite_member, reject, results, texts
 from tests.support.h5 import reported, take_interview
 
 
@@ -48,7 +48,7 @@ def test_member_loop_pass_sends_progress_card_and_second_round_notice(stack):
 
 def test_not_selected_gets_a_thank_you_with_suggestions_and_can_ask_for_review(stack):
     card = reported(stack, quality="weak")
-    click(stack, "hr_wang", card, "reject")
+    reject(stack, "hr_wang", card)
     stack.drain()
     [letter] = results(stack)
     suggestions = re.findall(r"^\d\. .+$", letter, flags=re.M)
@@ -134,7 +134,7 @@ def test_kf_candidate_inside_the_window_gets_progress_and_result_by_kf(stack):
     take_interview(stack, link)
     stack.drain()
     card = cards(stack, "hr_li")[0]
-    click(stack, "hr_li", card, "reject")
+    reject(stack, "hr_li", card)
     stack.drain()
     kf_texts = texts(stack, external, "kf")
     assert any("面试已完成，系统正在评分" in t for t in kf_texts)
@@ -280,7 +280,7 @@ def test_a_candidate_who_interviews_in_english_gets_english_messages(stack):
     take_interview(stack, link, consented=True)
     stack.drain()
     assert any("Your interview is complete" in t for t in texts(stack, "zhangsan"))
-    click(stack, "hr_li", cards(stack, "hr_li")[0], "reject")
+    reject(stack, "hr_li", cards(stack, "hr_li")[0])
     stack.drain()
     assert any("thank you for interviewing" in t for t in texts(stack, "zhangsan"))
 
@@ -381,7 +381,7 @@ def test_a_candidate_asking_for_more_time_gets_a_later_deadline_and_a_new_link(s
 
 
 def test_a_replayed_click_event_decides_once(stack):
-    """WeCom re-sends a callback it got no answer to: the same event three times is one decision."""
+    """WeCom re-sends a callback it got no answer to: the same 确认不通过 event three times is one decision."""
     import time
 
     from bot.sandbox.delivery import send_xml
@@ -389,7 +389,10 @@ def test_a_replayed_click_event_decides_once(stack):
     from bot.store.models import Decision
 
     card = reported(stack)
-    key = next(b["key"] for b in card["card"]["button_list"] if b.get("key", "").endswith(":reject"))
+    click(stack, "hr_li", card, "reject")
+    stack.drain()
+    card = card_now(stack, "hr_li", card)
+    key = next(b["key"] for b in card["card"]["button_list"] if b.get("key", "").endswith(":confirm"))
     s = stack.settings
     xml = card_event_xml(s.wecom_corp_id, "hr_li", key, card["card"]["task_id"], card["response_code"],
                          s.wecom_agent_id, create_time=int(time.time()))

@@ -22,7 +22,7 @@ import pytest
 from bot.privacy import erasure
 from tests.conftest import as_uploaded, wait_until
 from tests.support.browser import CHROMIUM, shot
-from tests.support.chat import answer_text, cards, click, invite_member, texts
+from tests.support.chat import answer_text, cards, invite_member, reject, texts
 from tests.support.h5 import answer, consent, finish, upload
 from tests.support.hr import login
 
@@ -139,7 +139,7 @@ def interview_with_everything(stack, spoken: bytes) -> dict:
     assert PoolProfile.select().count() == 1
     stack.say("zhangsan", "对结果有疑问，申请人工复核")
     [card] = cards(stack, "hr_li")
-    click(stack, "hr_li", card, "reject")
+    reject(stack, "hr_li", card)
     stack.drain()
     assert any("申请人工复核" in t and NAME in t for t in texts(stack, "hr_li"))
     spoken_text = (AnswerAnalysis.select().join(Answer).where(Answer.question_key == "intro").get()
