@@ -32,6 +32,7 @@ ACTIONS = {
     "add_note": "添加备注", "compare": "对比", "cancel": "取消邀请", "decline": "候选人婉拒", "tag_add": "添加标签",
     "tag_remove": "移除标签",
     "invite": "邀请", "pool_search": "人才库搜索", "pool_withdraw": "退出人才库", "review_request": "申请人工复核",
+    "reopen_decision": "重新打开决定",
     "erase": "删除个人信息", "erasure_request": "申请删除", "retention": "到期删除", "view_audit": "查看审计日志",
     "export_audit": "导出审计日志", "reschedule": "改期", "extend": "延期", "sessions_ended": "结束登录会话",
     "chat_forward": "候选人留言转人工", "chat_reply": "回复候选人", "position.version": "岗位新版本",
