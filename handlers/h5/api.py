@@ -22,6 +22,8 @@ from bot.interviews.flow import InterviewError
 from bot.links import ExpiredLink, InvalidLink, read_token
 from bot.privacy import rights
 from bot.privacy.erasure import rights_state
+from bot.resumes.formats import MAX_BYTES
+from bot.resumes.store import save_resume
 from bot.store.models import Answer, Candidate, ErasureRequest, Invitation
 from bot.wecom.messages import normalize_locale
 
@@ -33,6 +35,8 @@ JSON_MAX_DEPTH = 16
 SURROGATE = re.compile("[\ud800-\udfff]")
 ERASED = "您的个人信息已删除，这次申请已结束。如有疑问，请联系招聘人员。"
 # A link we cannot read names no channel: the candidate opens the invitation again from wherever they got it.
+RESUME_MAX_BYTES = MAX_BYTES  # 20 MB, as everywhere a résumé arrives
+TOO_LARGE = "文件超过 20 MB 的上限；请上传文字版 PDF 或 Word 文件。"
 BAD_LINK = "链接无效，请重新打开您收到的面试邀请（卡片、消息、短信或邮件里的链接）。"
 
 
@@ -137,6 +141,31 @@ def consent(token: str):
         Candidate.update(locale=normalize_locale(data["locale"])).where(
             Candidate.id == invitation.candidate_id).execute()
     return jsonify(interviews.build_state(invitation, _settings().company_name, _settings()))
+
+
+@bp.post("/resume")
+def attach_resume(token: str):
+    """The optional step before consent ends: the candidate attaches their résumé (one file, as the HR pages take
+    one); the questions built from it are counted at once. Refused files answer 422 with the Chinese reason."""
+    invitation = invitation_for(token)
+    interview = interviews.interview_of(invitation)
+    if interview is not None and interview.consent_at is not None:
+        raise InterviewError(409, "already_started", "面试已经开始，简历只能在开始前上传。")
+    request.max_content_length = RESUME_MAX_BYTES + 64 * 1024
+    try:
+        upload = request.files.get("file")
+        data = upload.read(RESUME_MAX_BYTES + 1) if upload is not None else b""
+    except RequestEntityTooLarge:
+        raise InterviewError(413, "too_large", TOO_LARGE) from None
+    if upload is None:
+        raise InterviewError(400, "no_file", "请选择一份简历文件。")
+    saved = save_resume(_settings(), invitation.candidate, data, (upload.filename or "简历")[-120:], "h5")
+    if not saved.outcome.ok:
+        raise InterviewError(422, saved.outcome.code, saved.outcome.reason)
+    if not saved.duplicate:  # screening and the questions read the newest file
+        Candidate.update(resume=saved.outcome.document.text).where(Candidate.id == invitation.candidate_id).execute()
+    state = interviews.build_state(invitation, _settings().company_name, _settings())
+    return jsonify(state=state, notices=saved.outcome.notices, duplicate=saved.duplicate)
 
 
 @bp.post("/questions/<question>/reveal")

@@ -444,6 +444,30 @@ function declinedScreen() {
     h('p.msg', {t: 'dc_back_how'}));
 }
 
+/* The optional résumé, before consent ends: the questions built from it are then counted and asked. A refused
+   file gets the server's reason (in Chinese: the résumé reader's reasons are not translated). */
+function resumeBlock() {
+  const st = msg(), file = h('input', {type: 'file', id: 'c-cv', accept: '.pdf,.docx,.txt,.html,.htm,.mht,.mhtml'});
+  const send = btn('cv_send', async () => {
+    const f = file.files && file.files[0];
+    if (!f) return say(st, 'cv_pick', null, 'err');
+    send.disabled = true; say(st, 'cv_wait', null, '');
+    const fd = new FormData();
+    fd.append('file', f, f.name);
+    let r = {status: 0, data: {}};
+    try {
+      const res = await fetch(API + 'resume', {method: 'POST', body: fd, credentials: 'same-origin'});
+      r = {status: res.status, data: await res.json().catch(() => ({}))};
+    } catch (e) { /* offline: said below */ }
+    send.disabled = false;
+    if (r.status !== 200) return fatal(r) ? showFatal(r) : say(st, {text: r.data.error || errText(r)}, null, 'err');
+    S = r.data.state; Qs = S.questions;
+    say(st, 'cv_ok', {n: Qs.length}, 'ok');
+  }, 'secondary');
+  return h('fieldset.cv', {}, h('legend', {t: 'cv_title'}), h('p.note', {t: 'cv_why'}),
+    h('label.sr-only', {for: 'c-cv', t: 'cv_title'}), file, send, st);
+}
+
 function consentScreen() {
   const err = msg(), rec = h('input', {type: 'checkbox', id: 'c-rec', required: true, 'aria-describedby': 'c-need'});
   const face = P.face_analysis ? h('input', {type: 'checkbox', id: 'c-face'}) : null;
@@ -467,6 +491,7 @@ function consentScreen() {
     h('label.check', {for: 'c-rec'}, rec, h('span', {c: 'agree'})),
     face && h('label.check', {for: 'c-face'}, face, h('span', {c: 'face'})),
     pool && h('label.check', {for: 'c-pool'}, pool, h('span', {c: 'pool'})),
+    resumeBlock(),
     err, go);
 }
 

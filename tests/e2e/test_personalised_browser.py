@@ -34,7 +34,7 @@ def type_answer(page, ordinal: int, text: str) -> None:
 
 def test_a_question_from_the_resume_on_the_page_and_on_the_report(stack, page, browser):
     link = invited_with_resume(stack)
-    through_consent(page, link)
+    through_consent(page, link, questions=ASKED)  # announced as asked: the résumé's question counted
     page.wait_for_selector("h1:has-text('检查摄像头和麦克风')")
     page.tap("button:has-text('改用文字作答')")
     text_practice(page)

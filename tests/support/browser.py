@@ -87,10 +87,11 @@ def heading(page) -> str:
     return page.inner_text("#app h1")
 
 
-def through_consent(page, link: str, screenshots: bool = False) -> None:
+def through_consent(page, link: str, screenshots: bool = False, questions: int = QUESTIONS) -> None:
     page.goto(link)
     page.wait_for_selector("#app h1:has-text('柜员 · AI 面试')")
-    assert "6 道" in page.inner_text(".facts") and "每题 60–90 秒" in page.inner_text(".facts")  # intro has 60 s
+    facts = page.inner_text(".facts")
+    assert f"{questions} 道" in facts and "每题 60–90 秒" in facts  # the intro has 60 s
     if screenshots:
         shot(page, "1-welcome")
     page.tap("button:has-text('开始面试')")
