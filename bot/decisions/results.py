@@ -164,6 +164,9 @@ def undo_reject(report_id: int, userid: str, response_code: str, request_key: st
         if report is None or card is None:
             return "missing"
         invitation = report.interview.invitation
+        barred = _barred(settings, report_id, invitation, userid, request_key)
+        if barred:
+            return barred
         decision = Decision.get_or_none(Decision.interview == report.interview_id)
     if decision is not None and decision.outcome != "hold":
         _update_card(settings, report, invitation, decision, "already", userid, response_code, request_key)

@@ -149,3 +149,20 @@ def test_reopen_needs_a_reason_and_leaves_nothing_half_done(stack):
     assert Decision.get().outcome == "reject" and not AuditLog.select().where(
         AuditLog.action == "reopen_decision").exists()
     assert len(cards(stack, "hr_li")) == 1
+
+
+def test_a_reject_with_a_dead_response_code_or_from_an_outsider_decides_nothing(stack):
+    from bot.decisions import results as decisions
+    from bot.store.models import Decision, Report
+
+    reported(stack)
+    report_id = Report.get().id
+    assert decisions.click(report_id, "reject", "hr_li", "no-such-code", "dead-1") == "stale"
+    assert decisions.click(report_id, "reject", "lisi", "no-such-code", "outsider-1") == "refused"
+    assert decisions.click(report_id, "reject:undo", "hr_li", "no-such-code", "dead-2") == "stale"
+    assert decisions.click(report_id, "reject:undo", "lisi", "no-such-code", "outsider-2") == "refused"
+    stack.drain()
+    told = [t for t in texts(stack, "hr_li") if "卡片已过期" in t]
+    assert len(told) == 2 and all("请在报告页作出决定" in t for t in told)
+    assert len([t for t in texts(stack, "lisi") if "只有招聘人员" in t]) == 2  # the outsider is told, each time
+    assert Decision.select().count() == 0 and not results(stack)
