@@ -31,6 +31,7 @@ MATCH_FULL = 0.60    # cosine from which the point counts as fully made (a close
 TERM_SPLIT = re.compile(r"[。！？!?；;，,、/\s\n]+")
 READ_BACK_RUN, RECITED_RUN = 6, 8  # a copied run this long is not a shared word: it is the source's sentence
 COPIED_SHARE = 0.6  # read back or recited when this share of the answer is copied in such runs
+LIST_FUNCTION_SHARE = 0.05  # below this share of function characters, 20+ hanzi are a list of terms, not sentences
 REPEATED_SHARE = 0.3  # share of repeated hanzi bigrams that marks padding (genuine answers here: 0–0.08)
 SENTENCE = re.compile(r"[^。！？!?；;\n]+")
 QUESTION_FLOOR, QUESTION_FULL = 0.20, 0.45  # cosine to the question: off-topic answers here ≤ 0.23, on-topic ≥ 0.35
@@ -193,6 +194,15 @@ def _shorten(quote: str, limit: int = 40) -> str:
     return quote if len(quote) <= limit else quote[:limit] + "…"
 
 
+def function_share(text: str) -> float:
+    """Share of the text's hanzi (connectors left out) that are FUNCTION_CHARS: 0.10–0.25 in the genuine answers
+    here, typed or spoken; 0–0.045 in keyword lists."""
+    for cue in CONNECTORS:
+        text = text.replace(cue, "")
+    hanzi = HANZI.findall(text)
+    return sum(ch in FUNCTION_CHARS for ch in hanzi) / len(hanzi) if hanzi else 0.0
+
+
 def term(piece: str) -> bool:
     """Whether a piece between punctuation is a bare term (道歉, 大堂经理): short, with no subject, aspect, modal
     or object marker; connectors (首先, 因为, 比如) are not counted as terms."""
@@ -211,6 +221,8 @@ def gaming(text: str, question: dict[str, Any], *, target_chars: int = 100) -> l
     terms = [p for p in TERM_SPLIT.split(text) if term(p)]
     if len(terms) >= 6 and sum(len(HANZI.findall(p)) for p in terms) >= 0.5 * total:
         found.append(_found("keyword_list", "、".join(terms)[:40]))
+    elif total >= 20 and function_share(text) < LIST_FUNCTION_SHARE:  # a transcript may have no punctuation at all
+        found.append(_found("keyword_list", _shorten(text)))
     question_text = question.get("text", "")
     if question_text and copied(text, question_text, READ_BACK_RUN) >= COPIED_SHARE:
         found.append(_found("read_back", _shorten(text)))

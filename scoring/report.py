@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from scoring import meaning
 from scoring import text as text_mod
 
 SCHEMA_VERSION = "1.1"  # 1.1: + concerns
@@ -287,6 +288,17 @@ def concerns(answers: list[dict[str, Any]]) -> list[str]:
                        f"内容相关维度最高 {GAMING_CAP:.0f} 分")
         if a["status"] == "unscorable":
             out.append(f"第{a['ordinal']}题：{a['reason_text']}")
+    return out + reused(answers)
+
+
+def reused(answers: list[dict[str, Any]]) -> list[str]:
+    """Answers to different questions that are largely the same text: a memorised answer used again."""
+    said = [(a["ordinal"], (a.get("transcript") or {}).get("text", "")) for a in answers if a["status"] == "scored"]
+    out = []
+    for i, (first, earlier) in enumerate(said):
+        for second, later in said[i + 1:]:
+            if meaning.copied(later, earlier, meaning.RECITED_RUN) >= meaning.COPIED_SHARE:
+                out.append(f"第{second}题：回答与第{first}题大段相同，疑似套用背好的回答")
     return out
 
 

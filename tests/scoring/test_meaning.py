@@ -40,8 +40,9 @@ def test_the_keyword_list_scores_below_the_plain_spoken_excellent_answer_and_the
     assert plain["total"] >= 70 and listed["total"] <= report.GAMING_CAP
     assert listed["dimensions"]["专业匹配度"]["evidence"][0].startswith("✗ 关键词堆砌")
     # the same words as a transcript (pinyin matching on) are caught the same way
-    heard = text.analyse(KEYWORD_LIST.replace("、", "，"), COMPLAINT, REFERENCE, spoken=True)
-    assert [g["kind"] for g in heard["gaming"]] == ["keyword_list"]
+    for transcript in (KEYWORD_LIST.replace("、", "，"), "".join(text.HANZI.findall(KEYWORD_LIST))):
+        heard = text.analyse(transcript, COMPLAINT, REFERENCE, spoken=True)  # with commas, or no punctuation at all
+        assert [g["kind"] for g in heard["gaming"]] == ["keyword_list"], transcript
 
 
 def test_a_point_made_in_the_candidates_own_words_is_matched_by_meaning_and_quoted():
@@ -156,3 +157,11 @@ def test_the_report_says_a_question_had_no_rubric_and_is_less_confident():
     # at the same total, three answers judged without a rubric cost 0.15 of confidence
     assert report.recommendation(90, 3, 3, None, unrubricked=3)["confidence"] == pytest.approx(
         report.recommendation(90, 3, 3, None)["confidence"] - 0.15)
+
+
+def test_one_memorised_answer_used_for_two_questions_is_a_concern():
+    cash = next(q for q in TELLER["questions"] if q["key"] == "cash_discrepancy")
+    answers = [typed(PLAIN_EXCELLENT), {**typed(PLAIN_EXCELLENT, cash), "ordinal": 3}, typed(ADEQUATE)]
+    answers[2]["ordinal"] = 4
+    assert answers[1]["total"] < answers[0]["total"]  # said to the wrong question, it is worth less there
+    assert report.reused(answers) == ["第3题：回答与第2题大段相同，疑似套用背好的回答"]
