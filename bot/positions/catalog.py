@@ -35,7 +35,7 @@ TOP_KEYS = ("slug", "title", "department", "description", "think_seconds", "answ
             "answer_modes", "face_analysis", "deadline_days", "materials", "practice_question", "language",
             "dimensions", "thresholds", "next_round", "screening", "draw", "personalised", "questions", "unit", "team")
 QUESTION_KEYS = ("key", "text", "text_en", "competency", "difficulty", "think_seconds", "answer_seconds",
-                 "target_chars", "red_flags", "rubric")
+                 "target_chars", "red_flags", "rubric", "model_answers")
 POINT_KEYS = ("point", "description", "keywords", "synonyms")
 # Whole-number fields with their allowed ranges (the open API's schema says the same: handlers/api/openapi.yaml).
 RANGES = {"think_seconds": (0, 3600), "answer_seconds": (10, 3600), "max_retakes": (0, 10),
@@ -236,6 +236,10 @@ def _check_question(q: dict[str, Any], name: str, at: str) -> None:
     flags = q.get("red_flags", [])
     _require(isinstance(flags, list) and all(_is_text(f) for f in flags), name,
              f"{where}: red_flags must be a list of phrases", f"{at}.red_flags")
+    models = q.get("model_answers", [])  # what a good answer says, for a question without a rubric (scoring)
+    _require(isinstance(models, list) and len(models) <= 3 and all(_is_text(m) and len(m) <= 2000 for m in models),
+             name, f"{where}: model_answers must be one to three answers, each at most 2000 characters",
+             f"{at}.model_answers")
     rubric = q.get("rubric", [])
     _require(isinstance(rubric, list), name, f"{where}: rubric must be a list of points", f"{at}.rubric")
     for j, point in enumerate(rubric):
@@ -257,6 +261,9 @@ def _check_question(q: dict[str, Any], name: str, at: str) -> None:
 def _normalised(q: dict[str, Any]) -> dict[str, Any]:
     """A question as stored: its difficulty always set, its competency trimmed, so the draw can read both as is."""
     extra = {"competency": q["competency"].strip()} if "competency" in q else {}
+    if q.get("rubric"):  # a word YAML read as a number (110, 95) is kept as the word it is
+        extra["rubric"] = [{**p, **{k: [str(w) for w in p[k]] for k in ("keywords", "synonyms") if k in p}}
+                           for p in q["rubric"]]
     return {**q, "difficulty": q.get("difficulty", DEFAULT_DIFFICULTY), **extra}
 
 

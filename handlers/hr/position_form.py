@@ -80,7 +80,7 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
     )),
 )
 FIELD_LABELS = {f.path: f.label for _, fields in SECTIONS for f in fields}
-QUESTION_LABELS = {"key": "题目代码", "text": "题目", "text_en": "英文题目", "competency": "能力项",
+QUESTION_LABELS = {"key": "题目代码", "text": "题目", "text_en": "英文题目", "competency": "能力项", "model_answers": "参考答案",
                    "difficulty": "难度", "think_seconds": "思考时间", "answer_seconds": "作答时间",
                    "red_flags": "红线表述", "rubric": "评分要点", "target_chars": "目标字数"}
 POINT_LABELS = {"point": "要点", "description": "说明", "keywords": "关键词", "synonyms": "近义词"}

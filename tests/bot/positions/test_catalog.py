@@ -75,3 +75,18 @@ def _broken(change) -> dict:
 def test_a_bad_bank_or_draw_names_the_field(change, words):
     with pytest.raises(PositionFileError, match=f"^bank: {words}"):
         parse_position_doc(_broken(change), "bank", "")
+
+
+def test_a_question_may_carry_model_answers_and_numbers_in_keywords_stay_words():
+    import yaml
+
+    doc = yaml.safe_load((POSITIONS_DIR / "teller.yaml").read_text("utf-8"))
+    doc["questions"][1]["model_answers"] = ["先安抚客户，核实问题，按规定处理并跟进。"]
+    doc["questions"][1]["rubric"][0]["keywords"].append(95588)
+    values = parse_position_doc(doc, "t", "x")
+    assert values["questions"][1]["model_answers"] == ["先安抚客户，核实问题，按规定处理并跟进。"]
+    assert "95588" in values["questions"][1]["rubric"][0]["keywords"]
+    doc["questions"][1]["model_answers"] = ["一", "二", "三", "四"]
+    with pytest.raises(PositionFileError) as refused:
+        parse_position_doc(doc, "t", "x")
+    assert refused.value.field == "questions[1].model_answers"
