@@ -46,7 +46,8 @@ from config.parsers import (
 from config.table import Derived, Entry, derived, row, table_derived, table_rows
 
 __all__ = [
-    "DEFAULT_MODELS_DIR", "EXAMPLE_ORGANISATION", "REAL_API_BASE", "REAL_OAUTH_URL", "SANDBOX_ADMINS", "SANDBOX_HR_USERIDS",
+    "DEFAULT_MODELS_DIR", "EXAMPLE_ORGANISATION", "REAL_API_BASE", "REAL_OAUTH_URL", "SANDBOX_ADMINS",
+    "SANDBOX_HR_USERIDS",
     "SANDBOX_HR_VIEWERS", "Derived", "Entry", "Settings", "SettingsError", "derived_fields", "entries",
     "get_settings", "load", "parse_aes_key", "parse_bool", "parse_choice", "parse_int", "parse_list", "parse_token",
     "parse_url",

@@ -19,8 +19,8 @@ from handlers.bulk import page as bulk_page
 from handlers.h5 import api as h5_api
 from handlers.h5 import page as interview_page
 from handlers.hr import audit as hr_audit
-from handlers.hr import campaign as hr_campaign
 from handlers.hr import auth as hr_auth
+from handlers.hr import campaign as hr_campaign
 from handlers.hr import pages as hr_pages
 from handlers.hr import positions as hr_positions
 from handlers.hr import report as hr_report

@@ -7,8 +7,8 @@ from bot.invitations import invites
 from bot.ops import recover, reminders
 from bot.org import wecom as org_wecom
 from bot.privacy import retention
-from bot.talent import pool
 from bot.store.db import db_session
+from bot.talent import pool
 from bot.wecom import delivery, notify
 from config.settings import get_settings
 

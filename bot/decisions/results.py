@@ -137,27 +137,31 @@ def click(report_id: int, action: str, userid: str, response_code: str, request_
 def ask_reject(report_id: int, userid: str, response_code: str, request_key: str) -> str:
     """不通过 on the card: decide nothing yet; the clicker's card asks 确认不通过？ (asked, already, refused, …)."""
     settings = get_settings()
-    with db_session():
-        report = Report.get_or_none(Report.id == report_id)
-        card = card_message(report_id)
-        if report is None or card is None:
-            return "missing"
-        invitation = report.interview.invitation
-        barred = _barred(settings, report_id, invitation, userid, request_key)
-        if barred:
-            return barred
-        decision = Decision.get_or_none(Decision.interview == report.interview_id)
-        name = invitation.candidate.display_name
-    if decision is not None and decision.outcome != "hold":  # decided meanwhile: grey it, as a late click would
-        _update_card(settings, report, invitation, decision, "already", userid, response_code, request_key)
-        return "already"
-    asking = _confirm_card(card.payload["template_card"], settings.hr_locale, name, report_id)
+    found = _clicked(settings, report_id, userid, response_code, request_key)
+    if isinstance(found, str):
+        return found
+    report, card, invitation, _ = found
+    asking = _confirm_card(card.payload["template_card"], settings.hr_locale, invitation.candidate.display_name,
+                           report_id)
     return _replace_own_card(report, invitation, userid, response_code, request_key, asking, "asked")
 
 
 def undo_reject(report_id: int, userid: str, response_code: str, request_key: str) -> str:
     """撤回 on the confirmation card: the clicker's card is the result card again (held line and all)."""
     settings = get_settings()
+    found = _clicked(settings, report_id, userid, response_code, request_key)
+    if isinstance(found, str):
+        return found
+    report, card, invitation, decision = found
+    original = card.payload["template_card"]
+    restored = _held_card(original, settings.hr_locale, decision) if decision is not None else original
+    return _replace_own_card(report, invitation, userid, response_code, request_key, restored, "undone")
+
+
+def _clicked(settings: Settings, report_id: int, userid: str, response_code: str,
+             request_key: str) -> tuple[Report, OutboundMessage, Invitation, Decision | None] | str:
+    """What a 不通过 / 撤回 click is about (the report, its card, the invitation, the decision so far), or what
+    happened instead: missing, refused, erased, or already (decided meanwhile: the card greys, as a late click's)."""
     with db_session():
         report = Report.get_or_none(Report.id == report_id)
         card = card_message(report_id)
@@ -171,9 +175,7 @@ def undo_reject(report_id: int, userid: str, response_code: str, request_key: st
     if decision is not None and decision.outcome != "hold":
         _update_card(settings, report, invitation, decision, "already", userid, response_code, request_key)
         return "already"
-    original = card.payload["template_card"]
-    restored = _held_card(original, settings.hr_locale, decision) if decision is not None else original
-    return _replace_own_card(report, invitation, userid, response_code, request_key, restored, "undone")
+    return report, card, invitation, decision
 
 
 def _replace_own_card(report: Report, invitation: Invitation, userid: str, response_code: str, request_key: str,

@@ -63,7 +63,8 @@ def no_position(name: str) -> tuple[str, dict[str, str]]:
     """What to tell a recruiter whose position name found none or several: the message and its values."""
     found = match_positions(name)
     if len(found) > 1:
-        return "hr_position_ambiguous", {"name": name[:32], "titles": "、".join(f"{p.title}（{p.slug}）" for p in found)}
+        titles = "、".join(f"{p.title}（{p.slug}）" for p in found)
+        return "hr_position_ambiguous", {"name": name[:32], "titles": titles}
     return "hr_no_position", {"name": name[:32], "titles": open_titles()}
 
 

@@ -7,8 +7,8 @@ import logging
 from bot.clock import CN_TZ, local_time, utcnow
 from bot.invitations.invites import REMINDABLE
 from bot.links import invitation_link, report_link
-from bot.store.db import db_session
 from bot.org import team
+from bot.store.db import db_session
 from bot.store.models import Decision, Interview, Invitation, Position, Report
 from bot.wecom import messages, notify, outbox
 from bot.wecom.cards import digest_card, guide_values, text_message

@@ -10,9 +10,10 @@ from bot.wecom.cards import KEYNAME_MAX_BYTES, clip, task_id, template_card
 from config.settings import get_settings
 
 TOLD_SOURCES = ("hr", "api")  # a person's change; files, templates and migrations are set-up
-LABELS = {"slug": "代码", "title": "名称", "department": "部门", "description": "介绍", "think_seconds": "思考时间",
-          "answer_seconds": "作答时间", "max_retakes": "重录次数", "answer_modes": "作答方式", "face_analysis": "表情分析",
-          "deadline_days": "有效天数", "questions": "题目", "rubric": "评分规则、抽题与复试"}
+LABELS = {"slug": "代码", "title": "名称", "department": "部门", "description": "介绍",
+          "think_seconds": "思考时间", "answer_seconds": "作答时间", "max_retakes": "重录次数",
+          "answer_modes": "作答方式", "face_analysis": "表情分析", "deadline_days": "有效天数", "questions": "题目",
+          "rubric": "评分规则、抽题与复试"}
 
 
 def version_saved(position: Position, version: PositionVersion, changed: list[str]) -> int:

@@ -4,7 +4,6 @@ completed ones ranked by their total. What HR's campaign page shows and filters 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from peewee import JOIN
 

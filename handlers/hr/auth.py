@@ -22,8 +22,8 @@ from redis import Redis
 from bot import links
 from bot.clock import local_time
 from bot.errors import WeComError
-from bot.privacy import sessions
 from bot.org.access import access_of
+from bot.privacy import sessions
 from bot.privacy.roles import ROLE_LABELS, can
 from bot.store.db import db_session
 from bot.store.kv import get_redis

@@ -3,7 +3,7 @@ with the chat, filters by state, all completed candidates ranked, and compare by
 Recruiters, HR leads, admins and the position's interviewers (masked), within their units."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, render_template, request
 
 from bot.privacy.roles import candidate_view, sees_personal_data
 from bot.reports import campaign
@@ -35,10 +35,7 @@ def candidates(slug: str):
     if state and state not in campaign.STATES:
         abort(400, description="没有这个状态。")
     with db_session():
-        position = Position.get_or_none(Position.slug == slug[:64])
-        if position is None:
-            abort(404, description="没有这个岗位。")
-        role = scope.role_for(position)
+        position, role = scope.position(slug)
         run = _run(position)
         found = campaign.rows(position, run)
         tally = campaign.counts(found)

@@ -143,10 +143,7 @@ def position_stats(position: Position) -> dict[str, Any]:
 def dashboard(slug: str):
     """One position's dashboard."""
     with db_session():
-        position = Position.get_or_none(Position.slug == slug[:64])
-        if position is None:
-            abort(404, description="没有这个岗位。")
-        scope.role_for(position)
+        position, _ = scope.position(slug)
         stats = position_stats(position)
         top = _report_rows(stats.pop("top"))
     steps = [(FUNNEL_LABELS[k], v) for k, v in stats["funnel"].items()]
@@ -163,11 +160,8 @@ def export(slug: str, fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404, description="只支持 csv 与 xlsx。")
     with db_session():
-        position = Position.get_or_none(Position.slug == slug[:64])
-        if position is None:
-            abort(404, description="没有这个岗位。")
-        role = scope.role_for(position)
-        rows = exporter.interview_rows(slug, role)
+        position, role = scope.position(slug)
+        rows = exporter.interview_rows(position.slug, role)
         AuditLog.create(actor=g.userid, action="export", target_type="position", target_id=slug[:64],
                         detail={"format": fmt, "rows": len(rows), "role": role})
     body = exporter.to_csv(rows) if fmt == "csv" else exporter.to_xlsx(rows)

@@ -65,9 +65,11 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
         Field("screening.auto_invite", "筛选通过后自动邀请", "bool"),
     )),
     ("机构与团队", (
-        Field("unit", "所属机构", "select", "决定谁能看到这个岗位的候选人；结果卡片发给岗位团队，没有团队时发给机构的招聘专员"),
+        Field("unit", "所属机构", "select",
+              "决定谁能看到这个岗位的候选人；结果卡片发给岗位团队，没有团队时发给机构的招聘专员"),
         Field("team.recruiters", "招聘专员", "words", "企业微信账号，用逗号分隔；收到结果卡片并可作决定"),
-        Field("team.interviewers", "面试官", "words", "企业微信账号；可看报告（个人信息已脱敏），收到不带按钮的结果卡片"),
+        Field("team.interviewers", "面试官", "words",
+              "企业微信账号；可看报告（个人信息已脱敏），收到不带按钮的结果卡片"),
         Field("team.hiring_manager", "用人经理", "text", "一个企业微信账号；与面试官一样脱敏查看"),
     )),
     ("复试通知", (
@@ -80,7 +82,8 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
     )),
 )
 FIELD_LABELS = {f.path: f.label for _, fields in SECTIONS for f in fields}
-QUESTION_LABELS = {"key": "题目代码", "text": "题目", "text_en": "英文题目", "competency": "能力项", "model_answers": "参考答案",
+QUESTION_LABELS = {"key": "题目代码", "text": "题目", "text_en": "英文题目", "competency": "能力项",
+                   "model_answers": "参考答案",
                    "difficulty": "难度", "think_seconds": "思考时间", "answer_seconds": "作答时间",
                    "red_flags": "红线表述", "rubric": "评分要点", "target_chars": "目标字数"}
 POINT_LABELS = {"point": "要点", "description": "说明", "keywords": "关键词", "synonyms": "近义词"}

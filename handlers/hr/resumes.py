@@ -2,8 +2,8 @@
 marked), HR's corrections of a field, the original file, and résumé files dropped on a position.
 
 A candidate is visible to a member who may see one of the positions they were invited to; a candidate never
-invited belongs to the root (as in the talent pool: `outside` in bot/talent/pool.py). Masked roles read the fields and the
-text masked and correct nothing. Every view, download, correction and drop is audited; a correction's audit row
+invited belongs to the root (as in the talent pool: `outside` in bot/talent/pool.py). Masked roles read the fields
+and the text masked and correct nothing. Every view, download, correction and drop is audited; a correction's audit row
 names the field, never the value.
 """
 from __future__ import annotations

@@ -17,5 +17,13 @@ def role_for(position: Position) -> str:
     return role
 
 
+def position(slug: str) -> tuple[Position, str]:
+    """The position by its code (404 when there is none) and the member's role for it (403 outside their units)."""
+    found = Position.get_or_none(Position.slug == slug[:64])
+    if found is None:
+        abort(404, description="没有这个岗位。")
+    return found, role_for(found)
+
+
 def report_role(report: Report) -> str:
     return role_for(report.interview.invitation.position)

@@ -280,7 +280,7 @@ def test_previews_follow_the_document(stack):
                     headers={"X-CSRF-Token": token}, timeout=30)
     assert shown.status_code == 200, shown.text
     assert "张三，您好！示例银行邀请您参加「大堂引导员」岗位的 AI 面试。" in shown.text
-    assert "每题有 45 秒思考时间" in shown.text and "请提前准备：身份证" in shown.text
+    assert "每题有 45–60 秒思考时间" in shown.text and "请提前准备：身份证" in shown.text  # the intro keeps its 60
     assert "如果客户在大厅大声争吵" in shown.text and "第 2 / 6 题" in shown.text
     assert "preview-draft" not in shown.text
     doc["think_seconds"] = -1  # still being typed: previewed with defaults, never an error page

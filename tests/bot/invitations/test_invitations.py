@@ -24,7 +24,7 @@ def test_recruiter_invites_and_candidate_gets_a_personalized_card(stack, command
     card = message["card"]
     assert card["card_type"] == "button_interaction"
     fields = {item["keyname"]: item["value"] for item in card["horizontal_content_list"]}
-    assert fields["岗位"] == "柜员" and fields["题目数量"] == "6 题" and fields["思考时间"] == "每题 60–90 秒"  # the intro has 60 s
+    assert fields["岗位"] == "柜员" and fields["题目数量"] == "6 题" and fields["思考时间"] == "每题 60–90 秒"
     invitation = Invitation.get()
     deadline = (invitation.expires_at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
     assert fields["截止时间"] == deadline and deadline.endswith("23:59")

@@ -7,8 +7,8 @@ import pytest
 
 from bot.positions.catalog import PositionFileError, parse_position, sync_positions
 from bot.store import schema
-from bot.store.schema import MIGRATIONS_DIR
 from bot.store.db import init_database
+from bot.store.schema import MIGRATIONS_DIR
 
 
 def test_upgrade_keeps_existing_rows(db_url, tmp_path, monkeypatch):
