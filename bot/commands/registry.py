@@ -208,6 +208,19 @@ def standing_of(settings: Any, userid: str) -> str | None:
     return READER if access_of(settings, userid).role is not None else None
 
 
+def standing_now(settings: Any, userid: str) -> str | None:
+    """standing_of in its own database session, for the callback's dispatch and /help. With the database away a
+    moment the global lists alone decide (as before units): the callback keeps answering, and a queued command is
+    checked again against the organisation when its job runs (run())."""
+    try:
+        with db_session():
+            return standing_of(settings, userid)
+    except OUTAGES:
+        if userid in settings.recruiters:
+            return RECRUITER
+        return READER if userid in settings.hr_viewers | settings.admin_userids else None
+
+
 def allowed(spec: Command, standing: str | bool | None) -> bool:
     """Return whether someone of that standing (True: a recruiter, False: nobody) may run the command."""
     standing = RECRUITER if standing is True else (None if standing is False else standing)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from bot.commands import registry
 from bot.queues import COMMANDS, DELIVERY, enqueue
-from bot.store.db import db_session
 from bot.wecom.registry import Inbound, handles
 from jobs import chat, delivery
 from jobs import commands as command_jobs
@@ -19,8 +18,7 @@ def reply(inbound: Inbound, text: str) -> None:
 def on_text(inbound: Inbound) -> None:
     """Parse the text as a command, check the sender's role and arguments, and queue the work."""
     user = inbound.message.source
-    with db_session():  # a recruiter or reader on the global lists, or of some unit or position's team (bot/org)
-        standing = registry.standing_of(inbound.settings, user)
+    standing = registry.standing_now(inbound.settings, user)  # a recruiter or reader: the lists, units, teams
     try:
         text = inbound.message.content or ""
         call = registry.parse(text)

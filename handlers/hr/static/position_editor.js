@@ -194,7 +194,10 @@
           headers: { "Content-Type": "application/json", "X-CSRF-Token": form.elements.csrf.value },
           body: JSON.stringify({ document: collect(), question: active }),
         });
-        if (response.ok && ticket === asked) preview.innerHTML = await response.text();
+        if (response.ok && ticket === asked) {  // parsed inert (no script runs), then moved in: no innerHTML
+          const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+          preview.replaceChildren(...fresh.body.childNodes);
+        }
       } catch (err) { /* offline for a moment: the next keystroke asks again */ }
     }, 350);
   }
