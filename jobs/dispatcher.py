@@ -77,11 +77,13 @@ def process(client: redis.Redis, settings: Settings, consumer: str, *, block_ms:
 
 def main() -> None:
     """Dispatch forever."""
+    from bot.store.db import init_database
     from bot.store.kv import get_redis, wait_for_redis
     from config.settings import get_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
+    init_database(settings.database_url)  # who may run a command: the organisation's tables (bot/org)
     client = get_redis(settings)
     wait_for_redis(client)
     import handlers.wecom  # noqa: F401  (fills the handler registry)
