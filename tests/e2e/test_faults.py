@@ -652,3 +652,21 @@ def test_work_lost_between_steps_is_put_back_once(stack, monkeypatch, no_grace):
     assert Decision.select().count() == 1 and len(cards(stack, "hr_li")) == 1 and len(results(stack)) == 1
     assert OutboundMessage.select().where(OutboundMessage.idempotency_key.startswith("completed:")).count() == 2
     assert len([t for t in texts(stack, "zhangsan") if "面试已完成" in t]) == 1
+
+
+def test_the_dispatcher_process_reads_the_organisation(stack, processes, tmp_path):
+    """The dispatcher as make run starts it, a process of its own: deciding what a member may run reads the
+    organisation's tables, so it opens the database (it once did not, and every message failed to dispatch)."""
+    from bot.org import units
+    from tests.support.chat import texts
+
+    units.sync(units.load(stack.settings.organisation_path))
+    dispatcher = start(processes, tmp_path, "jobs.dispatcher")
+    wait_until(lambda: "dispatching" in dispatcher.output(), 60, 0.2)
+    stack.say("bj_zhou", "/help")  # 北京分行's recruiter: on no global list, a recruiter by the organisation only
+
+    def answered() -> bool:
+        stack.drain(1)  # the reply's delivery job (the process took the message itself)
+        return any("/invite" in t for t in texts(stack, "bj_zhou"))
+    wait_until(answered, 30, 0.5)
+    assert "failed" not in dispatcher.output()
