@@ -270,6 +270,7 @@ def test_a_browser_that_writes_no_accepted_container_is_offered_typed_answers(st
     page.tap("button:has-text('改用文字作答')")
     text_practice(page)
     page.wait_for_selector(f"h1:has-text('第 1 / {QUESTIONS} 题')")
+    page.wait_for_selector("#answer-text")  # drawn once the question's reveal has answered
     assert page.locator("fieldset.modes").count() == 0 and page.locator("#answer-text").count() == 1
 
 
