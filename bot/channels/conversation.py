@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 QUIET = ("greeting", "thanks")  # answered only when the message says nothing else
 
+CLOSED_BY_SOMEONE = ("declined", "cancelled")  # nothing left to reschedule: a message goes to the recruiter
 
 def find_candidate(channel: str, user: str) -> Candidate | None:
     """The candidate behind a member userid or a WeChat external_userid."""
@@ -242,9 +243,12 @@ def _grey(userid: str, response_code: str, answered: str, locale: str | None) ->
 
 
 def _unread(turn: Turn, mentions: list[Mention]) -> str:
-    """Nothing acted on: a bare time is a request to reschedule; anything else goes to the recruiter."""
+    """Nothing acted on: a bare time is a request to reschedule; anything else goes to the recruiter. After a
+    decline or a cancellation a time is part of a reason or a wish to come back ("下周在外地实习"): the recruiter's."""
     if mentions:
         return "noted"
+    if turn.invitation.status in CLOSED_BY_SOMEONE:
+        return forward(turn)
     when = timeparse.parse_when(turn.text, dt.datetime.now(CN_TZ))
     if when.status != "none" or timeparse.wants_reschedule(turn.text):
         return "reschedule:" + reschedule(turn.invitation, turn.text, actor=turn.user, request_key=turn.key)

@@ -221,8 +221,61 @@ def delivery_settled(invitation_id: int, delivered: bool, reason: str) -> None:
     send_text(invitation.invited_by, text, f"invitation-{status}:{invitation_id}:{invitation.expires_at.isoformat()}")
 
 
+DECLINE_CONFIRM, DECLINE_BACK = "confirm", "back"  # the asking card's buttons: decline:<id>:confirm, decline:<id>:back
+DECLINE_STEPS = ("", DECLINE_CONFIRM, DECLINE_BACK)
+
+
+def decline_click(invitation_id: int, step: str, userid: str, response_code: str, request_key: str) -> str:
+    """A click on the invitation card's 暂不参加 (step ""), or on the card that then asks 确认暂不参加？: only
+    确认 declines; 返回 puts the invitation card back as it was. Nothing changes on an ask or a return."""
+    if step == DECLINE_CONFIRM:
+        return decline(invitation_id, userid, response_code, request_key)
+    with db_session():
+        invitation = Invitation.get_or_none(Invitation.id == invitation_id)
+        if invitation is None or invitation.candidate.wecom_userid != userid:
+            log.warning("decline of invitation %s by %s ignored: not theirs", invitation_id, userid)
+            return "ignored"
+        sent = (OutboundMessage.select().where((OutboundMessage.invitation == invitation_id)
+                                               & (OutboundMessage.purpose == "invitation"))
+                .order_by(OutboundMessage.id.desc()).first())
+        locale, title = invitation.candidate.locale, invitation.position.title
+        open_now = invitation.status in OPEN_STATES
+        state = STATUS_NAMES.get(invitation.status, invitation.status)
+    if not open_now:  # closed meanwhile: the button says what the invitation is now
+        _grey(userid, response_code, f"邀请{state}")
+        return "unchanged"
+    if sent is None:  # erased meanwhile: no card to show again
+        return "missing"
+    card = sent.payload["template_card"]
+    fresh = card if step == DECLINE_BACK else _decline_confirm_card(card, locale, title, invitation_id)
+    try:
+        wecom().update_template_card([userid], response_code, template_card=fresh)
+    except WeComError as exc:  # a used or stale response_code: the card stays as it was, nothing was decided
+        log.info("invitation card %s not replaced: %s", invitation_id, exc)
+        return "stale"
+    return "back" if step == DECLINE_BACK else "asked"
+
+
+def _grey(userid: str, response_code: str, label: str) -> None:
+    try:
+        wecom().update_template_card([userid], response_code, button={"replace_name": label})
+    except Exception as exc:  # the card stays as it was; the decision itself is recorded
+        log.warning("could not grey the invitation card: %s", exc)
+
+
+def _decline_confirm_card(card: dict, locale: str, title: str, invitation_id: int) -> dict:
+    """The same card (same task_id) asking 确认暂不参加？ with 确认暂不参加 and 返回 in place of its buttons."""
+    main = {"title": clip(messages.render("invitation_decline_title", locale), 36),
+            "desc": clip(messages.render("invitation_decline_desc", locale, position=title), 44 * 3)}
+    buttons = [{"type": 0, "text": messages.render("invitation_decline_confirm", locale), "style": 3,
+                "key": f"decline:{invitation_id}:{DECLINE_CONFIRM}"},
+               {"type": 0, "text": messages.render("invitation_decline_back", locale), "style": 1,
+                "key": f"decline:{invitation_id}:{DECLINE_BACK}"}]
+    return {**card, "main_title": main, "button_list": buttons}
+
+
 def decline(invitation_id: int, userid: str, response_code: str, request_key: str) -> str:
-    """The candidate tapped 暂不参加 on the invitation card."""
+    """The candidate confirmed 暂不参加 on the invitation card."""
     with db_session():
         invitation = Invitation.get_or_none(Invitation.id == invitation_id)
         if invitation is None or invitation.candidate.wecom_userid != userid:
@@ -231,11 +284,7 @@ def decline(invitation_id: int, userid: str, response_code: str, request_key: st
         changed = (Invitation.update(status="declined")
                    .where((Invitation.id == invitation_id) & Invitation.status.in_(OPEN_STATES)).execute())
         state = STATUS_NAMES.get(invitation.status, invitation.status)
-        label = "已选择暂不参加" if changed else f"邀请{state}"
-        try:
-            wecom().update_template_card([userid], response_code, button={"replace_name": label})
-        except Exception as exc:  # the card stays as it was; the decision itself is recorded
-            log.warning("could not grey the invitation card: %s", exc)
+        _grey(userid, response_code, "已选择暂不参加" if changed else f"邀请{state}")
         if not changed:
             return "unchanged"
         AuditLog.create(actor=userid, action="decline", target_type="invitation", target_id=str(invitation_id))

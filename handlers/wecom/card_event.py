@@ -5,6 +5,7 @@ import logging
 import re
 
 from bot.decisions.results import CARD_ACTIONS
+from bot.invitations.invites import DECLINE_STEPS
 from bot.queues import COMMANDS, enqueue
 from bot.wecom.inbound import TemplateCardEvent
 from bot.wecom.registry import Inbound, handles
@@ -20,10 +21,12 @@ def on_card_click(inbound: Inbound) -> None:
     """Queue the action behind the clicked button; ignore keys we never issued."""
     event: TemplateCardEvent = inbound.message  # type: ignore[assignment]
     action, _, ref = (event.event_key or "").partition(":")
-    if action == "decline" and ROW_ID.fullmatch(ref):
-        enqueue(COMMANDS, invitations.decline, int(ref), event.source, event.response_code or "", inbound.key,
-                key=f"decline:{inbound.key}")
-        return
+    if action == "decline":
+        invitation_id, _, step = ref.partition(":")  # 暂不参加 (asks), :confirm, :back
+        if ROW_ID.fullmatch(invitation_id) and step in DECLINE_STEPS:
+            enqueue(COMMANDS, invitations.decline_click, int(invitation_id), step, event.source,
+                    event.response_code or "", inbound.key, key=f"decline:{inbound.key}")
+            return
     if action in ("confirm", "cancel") and TOKEN.fullmatch(ref):
         enqueue(COMMANDS, chat.confirm_card, event.source, ref, action == "confirm", event.response_code or "",
                 inbound.key, key=f"confirm-card:{inbound.key}")

@@ -87,19 +87,65 @@ def test_unknown_position_lists_the_open_ones(stack):
     assert texts(stack, "hr_li") == ["没有找到岗位「宇航员」。现有岗位：柜员"]
 
 
-def test_candidate_declines_from_the_card(stack):
+def _press(stack, user: str, card: dict, index: int) -> None:
+    stack.api("POST", "click", json={"user": user, "msgid": card["msgid"], "key": card["card"]["button_list"][index][
+        "key"]})
+    stack.drain()
+
+
+def test_candidate_declines_from_the_card_after_confirming_and_can_say_why(stack):
     stack.say("hr_li", "/invite 柜员 zhangsan")
     stack.drain()
     [card] = cards(stack, "zhangsan")
-    first = stack.api("POST", "click", json={"user": "zhangsan", "msgid": card["msgid"], "key": card["card"][
-        "button_list"][1]["key"]})
-    assert first["delivery"]["ok"]
-    stack.drain()
+    invitation = Invitation.get()
+    _press(stack, "zhangsan", card, 1)  # 暂不参加 asks first: nothing is declined yet
+    [asking] = cards(stack, "zhangsan")
+    assert asking["card_update"]["replace_card"] and asking["card"]["main_title"]["title"] == "确认暂不参加？"
+    assert "「柜员」的面试邀请将关闭" in asking["card"]["main_title"]["desc"]
+    assert [b["text"] for b in asking["card"]["button_list"]] == ["确认暂不参加", "返回"]
+    assert [b["key"] for b in asking["card"]["button_list"]] == [f"decline:{invitation.id}:confirm",
+                                                                 f"decline:{invitation.id}:back"]
+    assert asking["card"]["task_id"] == card["card"]["task_id"]
+    assert Invitation.get().status == "sent" and texts(stack, "zhangsan") == []
+    assert not AuditLog.select().where(AuditLog.action == "decline").exists()
+
+    _press(stack, "zhangsan", asking, 0)  # 确认暂不参加
     assert Invitation.get().status == "declined"
-    [card] = cards(stack, "zhangsan")
-    assert card["card_disabled"] and card["card_update"]["replace_name"] == "已选择暂不参加"
-    assert "感谢您对「柜员」岗位的关注" in texts(stack, "zhangsan")[0]
+    [done] = cards(stack, "zhangsan")
+    assert done["card_disabled"] and done["card_update"]["replace_name"] == "已选择暂不参加"
+    [ack] = texts(stack, "zhangsan")
+    assert "感谢您对「柜员」岗位的关注" in ack and "原因（可选）" in ack and "直接回复本消息" in ack
     assert texts(stack, "hr_li")[-1] == "zhangsan 选择暂不参加「柜员」面试。"
+    assert AuditLog.get(AuditLog.action == "decline").actor == "zhangsan"
+
+    stack.say("zhangsan", "下周在外地实习，时间不合适")  # the optional reason reaches the recruiter
+    stack.drain()
+    assert any("下周在外地实习" in t for t in texts(stack, "hr_li")), (texts(stack, "zhangsan"), texts(stack, "hr_li"))
+
+
+def test_back_on_the_asking_card_restores_the_invitation_card(stack):
+    stack.say("hr_li", "/invite 柜员 zhangsan")
+    stack.drain()
+    [card] = cards(stack, "zhangsan")
+    _press(stack, "zhangsan", card, 1)
+    _press(stack, "zhangsan", cards(stack, "zhangsan")[0], 1)  # 返回
+    [back] = cards(stack, "zhangsan")
+    assert [b["text"] for b in back["card"]["button_list"]] == ["开始面试", "暂不参加"]
+    assert back["card"]["main_title"] == card["card"]["main_title"]
+    assert Invitation.get().status == "sent" and texts(stack, "zhangsan") == []
+    _press(stack, "zhangsan", back, 1)  # and it asks again, then declines on 确认
+    _press(stack, "zhangsan", cards(stack, "zhangsan")[0], 0)
+    assert Invitation.get().status == "declined"
+
+
+def test_asking_after_the_interview_started_only_says_so(stack):
+    stack.say("hr_li", "/invite 柜员 zhangsan")
+    stack.drain()
+    [card] = cards(stack, "zhangsan")
+    Invitation.update(status="started").execute()
+    _press(stack, "zhangsan", card, 1)
+    [now] = cards(stack, "zhangsan")
+    assert now["card_update"]["replace_name"] == "邀请面试中" and Invitation.get().status == "started"
 
 
 def test_someone_else_cannot_decline_a_candidates_invitation(stack):
