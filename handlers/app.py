@@ -21,6 +21,7 @@ from handlers.h5 import page as interview_page
 from handlers.hr import audit as hr_audit
 from handlers.hr import auth as hr_auth
 from handlers.hr import campaign as hr_campaign
+from handlers.hr import guide as hr_guide
 from handlers.hr import pages as hr_pages
 from handlers.hr import positions as hr_positions
 from handlers.hr import report as hr_report
@@ -28,7 +29,7 @@ from handlers.hr import resumes as hr_resumes
 from scoring import media
 
 BLUEPRINTS = (health.bp, interview_page.bp, h5_api.bp, bulk_page.bp, hr_auth.bp, hr_report.bp, hr_pages.bp,
-              hr_positions.bp, hr_campaign.bp, hr_audit.bp, hr_resumes.bp, open_api.bp)
+              hr_positions.bp, hr_campaign.bp, hr_audit.bp, hr_resumes.bp, hr_guide.bp, open_api.bp)
 
 
 class CallbackFirst:

@@ -1,4 +1,5 @@
-"""Text messages: chat commands (declared in bot/commands), and candidates' messages for a worker."""
+"""Text messages: chat commands (declared in bot/commands), HR's free questions and candidates' messages for a
+worker."""
 from __future__ import annotations
 
 from bot.commands import registry
@@ -26,8 +27,9 @@ def on_text(inbound: Inbound) -> None:
             enqueue(COMMANDS, chat.candidate_text, "member", user, text[:2000], inbound.key,
                     key=f"candidate:{inbound.key}")
             return None
-        if call is None:
-            return reply(inbound, registry.HINT)
+        if call is None:  # HR asking in their own words ("柜员面试进度怎么样了"): answered or pointed to a command
+            enqueue(COMMANDS, command_jobs.question, user, text[:2000], inbound.key, key=f"question:{inbound.key}")
+            return None
         if not registry.allowed(call.command, standing):
             return reply(inbound, registry.REFUSAL)
         args = registry.arguments(call)

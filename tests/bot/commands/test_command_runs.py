@@ -104,5 +104,7 @@ def test_checks_made_while_parsing_are_answered_at_once(stack):
     stack.say("hr_li", "你好")
     stack.drain()
     assert texts(stack, "zhangsan") == [registry.REFUSAL]
-    assert texts(stack, "hr_li") == ["用法：/deadline <候选人>  例：/deadline zhangsan",
-                                     "没有这个命令：/nosuch。发送 /help 查看可用命令。", registry.HINT]
+    usage, unknown, hello = texts(stack, "hr_li")
+    assert (usage, unknown) == ("用法：/deadline <候选人>  例：/deadline zhangsan",
+                                "没有这个命令：/nosuch。发送 /help 查看可用命令。")
+    assert hello.startswith("您好！我是面试助手") and "/status" in hello  # free text: bot/commands/freetext.py
