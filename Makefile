@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 MODELS_DIR ?= data/models
 
-.PHONY: run test arch docs bench bench-callback bench-scoring bench-screening bench-bulk bench-pool bench-resumes load load-quick eval install install-dev lint migrate models seed backup restore clean
+.PHONY: run test arch docs guide-screenshots bench bench-callback bench-scoring bench-screening bench-bulk bench-pool bench-resumes load load-quick eval install install-dev lint migrate models seed backup restore clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ arch: install-dev
 # docs/configuration.md from the settings table (tests/config/test_settings_table.py fails when it is stale).
 docs: install
 	$(BIN)/python -m config.docs > docs/configuration.md
+
+# The pictures of the recruiters' guide (docs/guide-hr.md) taken afresh from a sandbox campaign, into docs/guide/
+# (Debian chromium, as the browser tests; the suite walks the same pages into tests/output/guide/).
+guide-screenshots: install-dev
+	GUIDE_SHOTS=$(CURDIR)/docs/guide $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e/test_guide_screenshots.py
 
 bench: bench-callback bench-scoring bench-screening bench-bulk bench-pool bench-resumes
 
