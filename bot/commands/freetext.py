@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import jieba
 
@@ -31,7 +30,7 @@ from bot.org.access import access_of, acting_as, in_scope
 from bot.store.db import db_session
 from bot.store.models import Position
 from bot.wecom import messages, notify
-from config.settings import get_settings
+from config.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +93,8 @@ class Reading:
 
 
 def answer(userid: str, text: str, key: str) -> str:
-    """Answer an HR member's free question; return what was done ("ran:status", "pointed:invite", "unknown")."""
+    """Answer an HR member's free question; return what was done: "ran:<command>", "answered" (a pointer or the
+    nearest commands) or "failed" (logged, and answered with the hint)."""
     try:
         settings = get_settings()
         with db_session():
@@ -121,7 +121,7 @@ def answer(userid: str, text: str, key: str) -> str:
         return "failed"
 
 
-def read(text: str, standing: str | None, settings: Any) -> Reading:
+def read(text: str, standing: str | None, settings: Settings) -> Reading:
     """Read text as a question from a member of that standing (inside acting_as): what to run or what to say."""
     locale = settings.hr_locale
     lowered = text.lower()
@@ -159,7 +159,7 @@ def find_position(text: str) -> tuple[Position | None, str]:
     means exactly one, or several: the command then lists them); (None, "") when none."""
     lowered = text.lower()
     named = [p for p in Position.select().where(Position.is_open & in_scope())
-             if p.title in text or (len(p.slug) >= 2 and p.slug.lower() in lowered)]
+             if p.title in text or _code_in(p.slug, lowered)]
     if named:
         best = max(named, key=lambda p: len(p.title) if p.title in text else len(p.slug))
         return best, (best.title if best.title in text else best.slug)
@@ -170,6 +170,11 @@ def find_position(text: str) -> tuple[Position | None, str]:
         if found:
             return found[0], word
     return None, ""
+
+
+def _code_in(code: str, lowered: str) -> bool:
+    """Whether a position's code stands in the text as a word of its own ("rm-bj的进度", not the "rm" of "form")."""
+    return re.search(rf"(?<![a-z0-9_-]){re.escape(code.lower())}(?![a-z0-9_-])", lowered) is not None
 
 
 def words(text: str) -> list[str]:
