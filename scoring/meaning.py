@@ -34,6 +34,7 @@ COPIED_SHARE = 0.6  # read back or recited when this share of the answer is copi
 LIST_FUNCTION_SHARE = 0.05  # below this share of function characters, 20+ hanzi are a list of terms, not sentences
 REPEATED_SHARE = 0.3  # share of repeated hanzi bigrams that marks padding (genuine answers here: 0–0.08)
 SENTENCE = re.compile(r"[^。！？!?；;\n]+")
+FIT_FLOOR, FIT_FULL = 0.20, 0.45  # cosine to what the position asks for: weak/off-topic ≤ 0.25, good ≥ 0.4
 QUESTION_FLOOR, QUESTION_FULL = 0.20, 0.45  # cosine to the question: off-topic answers here ≤ 0.23, on-topic ≥ 0.35
 CLAUSE = re.compile(r"[^。！？!?；;，,\n]+")
 HANZI = re.compile(r"[\u4e00-\u9fff]")
@@ -47,7 +48,10 @@ GAMING_NAMES = {
     "read_back": "复述题目（大部分内容是题目原文）",
     "recited_rubric": "背诵评分要点或参考答案（与要点原文高度重合）",
     "padding": "冗长空话（篇幅很长但内容重复、少有具体做法）",
+    "reused": "套用背好的回答（与另一题的回答大段相同）",
+    "pasted": "粘贴的文字（文字回答的大部分是粘贴进来的）",
 }
+PASTED_SHARE = 0.5  # a typed answer this much pasted (the page counts pasted characters) is not the candidate's own
 
 
 class EncoderMissing(RuntimeError):
@@ -75,7 +79,7 @@ def embed(sentences: list[str]) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=512)
-def _embed_fixed(sentences: tuple[str, ...]) -> np.ndarray:
+def embed_fixed(sentences: tuple[str, ...]) -> np.ndarray:
     """Embeddings of a question's fixed texts (descriptions, the question): the same for every answer."""
     return embed(list(sentences))
 
@@ -143,6 +147,29 @@ def copied(text: str, source: str, run: int) -> float:
     return covered / total if total else 0.0
 
 
+def profile(description: str, competencies: dict[str, str] | None = None) -> tuple[str, ...]:
+    """What the position asks of a person, as sentences to match answers against: its description's sentences
+    and each competency ("合规意识：严格遵守…"). Empty when the position says neither."""
+    sentences = [part.strip() for part in re.split(r"[。；;\n]", description or "") if len(HANZI.findall(part)) >= 4]
+    return tuple(sentences + [f"{name}：{text}" for name, text in (competencies or {}).items() if text])
+
+
+def fit(text: str, wanted: tuple[str, ...]) -> dict[str, Any]:
+    """How far the answer shows what the position asks for (岗位适配性): each profile sentence's best match among the
+    answer's clauses and pairs of clauses; the two best matches, scaled between FIT_FLOOR and FIT_FULL, averaged.
+    On the 柜员 clips this ranks the 岗位适配性 labels at rho 0.67, where a fixed list of service words gave 0.47."""
+    units = spans(clauses(text), 2)
+    if not wanted or not units:
+        return {"score": 0.0, "matches": []}
+    sims = embed(units) @ embed_fixed(wanted).T
+    best = sims.max(axis=0)
+    top = [int(k) for k in np.argsort(-best)[:2]]
+    degree = [min(1.0, max(0.0, (float(best[k]) - FIT_FLOOR) / (FIT_FULL - FIT_FLOOR))) for k in top]
+    matches = [{"wanted": shorten(wanted[k], 24), "quote": shorten(units[int(np.argmax(sims[:, k]))]),
+                "similarity": round(float(best[k]), 3)} for k, d in zip(top, degree, strict=True) if d > 0]
+    return {"score": round(sum(degree) / len(degree), 3), "matches": matches}
+
+
 def _hanzi_pieces(text: str) -> list[str]:
     return ["".join(HANZI.findall(piece)) for piece in CLAUSE.findall(text)]
 
@@ -153,7 +180,7 @@ def reference_points(question: dict[str, Any]) -> tuple[str, list[dict[str, Any]
     if question.get("rubric"):
         return "rubric", question["rubric"]
     models = [m.strip() for m in question.get("model_answers") or [] if m and m.strip()][:3]
-    points = [{"point": f"参考答案{i}：{_shorten(part, 12)}", "description": part}
+    points = [{"point": f"参考答案{i}：{shorten(part, 12)}", "description": part}
               for i, model in enumerate(models, start=1) for part in SENTENCE.findall(model) if HANZI.search(part)]
     return ("model_answers", points) if points else ("question", [])
 
@@ -167,7 +194,7 @@ def analyse(text: str, question: dict[str, Any], *, target_chars: int = 100) -> 
     units = spans(parts)
     basis, rubric = reference_points(question)
     fixed = (question.get("text", ""), *(point_text(p) for p in rubric))
-    fixed_vectors = _embed_fixed(fixed)
+    fixed_vectors = embed_fixed(fixed)
     sims = embed(units) @ fixed_vectors.T if units else np.zeros((0, len(fixed)))
     own = [i for i, unit in enumerate(units) if containment(unit, question.get("text", "")) < 0.6]
     points = []
@@ -177,7 +204,7 @@ def analyse(text: str, question: dict[str, Any], *, target_chars: int = 100) -> 
         similarity = float(column[best]) if best >= 0 else 0.0
         points.append({"point": point.get("point", ""), "similarity": round(similarity, 3),
                        "score": round(scaled(similarity), 3),
-                       "quote": _shorten(units[own[best]]) if best >= 0 and scaled(similarity) > 0 else ""})
+                       "quote": shorten(units[own[best]]) if best >= 0 and scaled(similarity) > 0 else ""})
     question_sim = float(sims[:, 0].max()) if len(units) else 0.0
     found = gaming(text, question, target_chars=target_chars)
     # Without a rubric, how closely the answer addresses the question is the floor of its coverage (and all there
@@ -190,7 +217,7 @@ def analyse(text: str, question: dict[str, Any], *, target_chars: int = 100) -> 
             "coverage": round(coverage, 3), "question_similarity": round(question_sim, 3), "gaming": found}
 
 
-def _shorten(quote: str, limit: int = 40) -> str:
+def shorten(quote: str, limit: int = 40) -> str:
     return quote if len(quote) <= limit else quote[:limit] + "…"
 
 
@@ -222,19 +249,26 @@ def gaming(text: str, question: dict[str, Any], *, target_chars: int = 100) -> l
     if len(terms) >= 6 and sum(len(HANZI.findall(p)) for p in terms) >= 0.5 * total:
         found.append(_found("keyword_list", "、".join(terms)[:40]))
     elif total >= 20 and function_share(text) < LIST_FUNCTION_SHARE:  # a transcript may have no punctuation at all
-        found.append(_found("keyword_list", _shorten(text)))
+        found.append(_found("keyword_list", shorten(text)))
     question_text = question.get("text", "")
     if question_text and copied(text, question_text, READ_BACK_RUN) >= COPIED_SHARE:
-        found.append(_found("read_back", _shorten(text)))
+        found.append(_found("read_back", shorten(text)))
     sources = [point_text(p) for p in question.get("rubric") or []] + [m for m in question.get("model_answers") or []
                                                                        if m]
     if sources and copied(text, "\n".join(sources), RECITED_RUN) >= COPIED_SHARE:
-        found.append(_found("recited_rubric", _shorten(text)))
+        found.append(_found("recited_rubric", shorten(text)))
     grams = bigrams(text)
     repeated = 1 - len(set(grams)) / len(grams) if grams else 0.0
     if total >= 1.5 * target_chars and repeated >= REPEATED_SHARE:
         found.append(_found("padding", f"约 {total} 字，{round(100 * repeated)}% 的词语重复"))
     return found
+
+
+def pasted(chars: int, pasted_chars: int) -> list[dict[str, str]]:
+    """A typed answer mostly pasted in (the page's count): not written in the interview, so treated as gaming."""
+    if chars >= 20 and pasted_chars >= PASTED_SHARE * chars:
+        return [_found("pasted", f"约 {chars} 字中粘贴了 {pasted_chars} 字")]
+    return []
 
 
 def _found(kind: str, evidence: str) -> dict[str, str]:

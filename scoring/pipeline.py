@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from scoring import face, media, report, text, voice
+from scoring import correctness, face, meaning, media, report, text, voice
 from scoring.transcribe import Transcriber
 
 SAMPLE_RATE = 16000
@@ -49,6 +49,7 @@ class AnswerInput:
     expression: bool = False            # facial expression as a (small) scored signal
     video_required: bool = False        # the position allows only video answers
     language: str | None = "zh"
+    pasted_chars: int = 0               # characters pasted into a typed answer (the page counts them)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -76,9 +77,18 @@ def unscorable(answer: AnswerInput, reason: str, detail: str = "", **extra: Any)
             "detail": detail[:300], "total": 0.0, "dimensions": {}, "highlights": [], "suggestions": [], **extra}
 
 
+def position_inputs(description: str, questions: list[dict[str, Any]],
+                    competencies: dict[str, str] | None = None) -> dict[str, Any]:
+    """What score() needs to know of the position, from its description, questions and competencies: its
+    vocabulary (position_reference) and what it asks of a person (profile). Every caller builds them here."""
+    return {"position_reference": text.position_reference(description, questions),
+            "profile": meaning.profile(description, competencies)}
+
+
 def score(answer: AnswerInput, transcriber: Transcriber | None, *, position_reference: str,
-          weights: dict[str, float], target_chars: int = 100) -> dict[str, Any]:
-    """Analyse and score one answer; never raises for bad media (the result says unscorable and why)."""
+          weights: dict[str, float], target_chars: int = 100, profile: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Analyse and score one answer; never raises for bad media (the result says unscorable and why).
+    profile: what the position asks of a person (scoring.meaning.profile), for 岗位适配性."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     transcript, voice_signals, face_signals = None, None, None
@@ -108,7 +118,11 @@ def score(answer: AnswerInput, transcriber: Transcriber | None, *, position_refe
     mark = time.perf_counter()
     text_signals = text.analyse(said, answer.question, position_reference,
                                 target_chars=int(answer.question.get("target_chars") or target_chars),
-                                spoken=transcript is not None)  # pinyin matching is for transcripts only
+                                spoken=transcript is not None,  # pinyin matching is for transcripts only
+                                profile=profile)
+    text_signals.update(correctness.check(said, answer.question, text_signals["rubric"]))
+    if answer.mode == "text":
+        text_signals["gaming"] = text_signals["gaming"] + meaning.pasted(text_signals["chars"], answer.pasted_chars)
     if transcript is not None:
         words = [[w.start, w.end, w.text] for w in transcript.words]
         voice_signals = voice.analyse(samples, SAMPLE_RATE, words, text_signals["chars"])

@@ -11,12 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from scoring import meaning
+from scoring import correctness, meaning
 from scoring import text as text_mod
 
 SCHEMA_VERSION = "1.1"  # 1.1: + concerns
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
-SCORING_VERSION = "meaning-1.0"  # rules-1.0: keywords only; meaning-1.0: + sentence encoder, gaming
+SCORING_VERSION = "meaning-1.1"  # rules-1.0: keywords; meaning-1.0: + encoder, gaming; 1.1: + required points,
+# contradictions by meaning, 岗位适配性 from the position's profile, pasted and reused answers capped
 DIMENSIONS = ("沟通能力", "逻辑思维", "专业匹配度", "岗位适配性", "情绪稳定性", "亲和力")
 DEFAULT_WEIGHTS = {"沟通能力": 0.25, "逻辑思维": 0.2, "专业匹配度": 0.25, "岗位适配性": 0.2, "情绪稳定性": 0.1}
 EXPRESSION_WEIGHT = 0.05  # 亲和力, only when facial expression is explicitly enabled (docs/wecom.md §7)
@@ -25,6 +26,7 @@ RED_FLAG_FACTOR = 0.5
 # An answer that games the scorer (scoring/meaning.py: keyword list, question read back, rubric recited, padding)
 # keeps at most this in each content dimension: below any adequate genuine answer, whatever words it contains.
 GAMING_CAP = 25.0
+REQUIRED_CAP = correctness.REQUIRED_CAP
 CONTENT_DIMENSIONS = ("沟通能力", "逻辑思维", "专业匹配度", "岗位适配性")
 BASIS_EVIDENCE = {  # a question without a rubric is judged on weaker evidence, and the report says so
     "model_answers": ["本题没有评分要点：对照 HR 提供的参考答案按意思评分"],
@@ -50,8 +52,9 @@ def answer_dimensions(text: dict[str, Any], voice: dict[str, Any] | None, face: 
                       *, expression: bool = False) -> dict[str, dict[str, Any]]:
     """The dimension scores of one answer, each with the numbers (and words) behind it."""
     cov, rel, prel = text["rubric"]["coverage"], text["relevance"], text["position_relevance"]
-    st, sp, ln, att = (text["structure"]["score"], text["specificity"]["score"], text["length"]["score"],
-                       text["attitude"]["score"])
+    st, sp, ln = text["structure"]["score"], text["specificity"]["score"], text["length"]["score"]
+    fit = text.get("fit")  # what the position asks for, by meaning; without a profile, its vocabulary again
+    suits = fit["score"] if fit is not None else prel
     on_topic = max(rel, cov)
     gate = 0.25 + 0.75 * on_topic  # speaking well about something else is not answering the question
     flu = _fluency(voice, text["fillers"])
@@ -68,22 +71,26 @@ def answer_dimensions(text: dict[str, Any], voice: dict[str, Any] | None, face: 
                      "basis": {"structure": st, "rubric_coverage": round(cov, 3), "length": ln, "gate": round(gate, 3)},
                      "evidence": _logic_evidence(text)}
     flags = text.get("red_flags") or []
-    caution = RED_FLAG_FACTOR ** min(len(flags), 2)  # saying the wrong practice outweighs naming the right words
-    dims["专业匹配度"] = {"score": pct(caution * (0.6 * cov + 0.25 * rel + 0.15 * sp)),
+    wrong = text.get("contradictions") or []
+    # saying the wrong practice, in listed words or in other words, outweighs naming the right words
+    caution = RED_FLAG_FACTOR ** min(len(flags) + len(wrong), 2)
+    missing = text.get("missing_required") or []
+    professional = pct(caution * (0.6 * cov + 0.25 * rel + 0.15 * sp))
+    dims["专业匹配度"] = {"score": min(professional, REQUIRED_CAP) if missing else professional,
                       "basis": {"rubric_coverage": round(cov, 3), "relevance": rel, "specificity": sp,
-                                "red_flags": len(flags)},
-                      "evidence": [*(f"✗ 不当做法：“{f['quote']}”" for f in flags), *_rubric_evidence(text),
+                                "red_flags": len(flags), "contradictions": len(wrong),
+                                "missing_required": len(missing)},
+                      "evidence": [*(f"✗ 不当做法：“{f['quote']}”" for f in flags),
+                                   *(f"✗ 与「{w['point']}」相悖（按意思匹配，请核对）：“{w['quote']}”" for w in wrong),
+                                   *(f"✗ 必答要点「{m}」没有答到，本项最高 {REQUIRED_CAP:.0f} 分" for m in missing),
+                                   *_rubric_evidence(text),
                                    *BASIS_EVIDENCE.get(text["rubric"].get("basis", "rubric"), [])]}
-    dims["岗位适配性"] = {"score": pct(caution * gate * (0.3 * prel + 0.3 * att + 0.25 * cov + 0.15 * ln)),
-                      "basis": {"position_relevance": prel, "attitude": att, "rubric_coverage": round(cov, 3),
-                                "length": ln, "gate": round(gate, 3), "red_flags": len(flags)},
-                      "evidence": ([f"体现岗位素质的表述：{'、'.join(text['attitude']['words'])}"]
-                                   if text["attitude"]["words"] else ["回答中较少体现服务意识、细致等岗位素质"])}
+    dims["岗位适配性"] = {"score": pct(caution * gate * (0.3 * prel + 0.3 * suits + 0.25 * cov + 0.15 * ln)),
+                      "basis": {"position_relevance": prel, "fit": suits, "rubric_coverage": round(cov, 3),
+                                "length": ln, "gate": round(gate, 3), "red_flags": len(flags) + len(wrong)},
+                      "evidence": _fit_evidence(fit)}
     for kind in text.get("gaming") or []:
-        for name in CONTENT_DIMENSIONS:
-            dims[name]["score"] = min(dims[name]["score"], GAMING_CAP)
-            dims[name]["basis"]["gaming"] = len(text["gaming"])
-        dims["专业匹配度"]["evidence"].insert(0, f"✗ {kind['name']}：“{kind['evidence']}”")
+        cap_gaming(dims, kind)
     if voice is not None:
         s = voice["scores"]
         dims["情绪稳定性"] = {
@@ -98,6 +105,14 @@ def answer_dimensions(text: dict[str, Any], voice: dict[str, Any] | None, face: 
         dims["亲和力"] = {"score": pct(warmth), "basis": {k: round(v, 3) for k, v in probs.items()},
                        "evidence": [f"表情：{face['expression']['dominant']}（仅作参考信号，权重很低）"]}
     return dims
+
+
+def _fit_evidence(fit: dict[str, Any] | None) -> list[str]:
+    if fit is None:
+        return ["岗位没有描述或素质要求：按回答与岗位用词的相关程度评分"]
+    if not fit["matches"]:
+        return ["回答较少体现岗位描述和素质要求中的内容"]
+    return [f"与岗位要求「{m['wanted']}」相符：“{m['quote']}”" for m in fit["matches"]]
 
 
 def _communication_evidence(text: dict[str, Any], voice: dict[str, Any] | None) -> list[str]:
@@ -151,7 +166,9 @@ def highlights(question: dict[str, Any], text: dict[str, Any], voice: dict[str, 
     if hit:
         # a quote that also says a red flag is a concern (suggestions), never an example of a good answer
         flagged = [f["heard"] for f in text.get("red_flags") or []]
-        quotes = [m["quote"] for p in hit for m in p["matches"] if not any(h in m["quote"] for h in flagged)]
+        wrong = [w["quote"].rstrip("…") for w in text.get("contradictions") or []]
+        quotes = [m["quote"] for p in hit for m in p["matches"] if not any(h in m["quote"] for h in flagged)
+                  and not any(w and (w in m["quote"] or m["quote"].rstrip("…") in w) for w in wrong)]
         example = f"，如：“{quotes[0]}”" if quotes else ""
         out.append(f"答到了{len(hit)}个要点（{'、'.join(p['point'] for p in hit)}）{example}")
     s = text["structure"]
@@ -169,6 +186,9 @@ def highlights(question: dict[str, Any], text: dict[str, Any], voice: dict[str, 
 def suggestions(question: dict[str, Any], text: dict[str, Any], voice: dict[str, Any] | None) -> list[str]:
     """改进建议 of one answer in plain Chinese, most useful first (at most three)."""
     out = [f"“{f['quote']}”不符合规范做法，建议了解相关制度后再作答" for f in text.get("red_flags") or []][:1]
+    out += [f"「{w['point']}」这一点的做法可能不符合规范（“{w['quote']}”），建议了解相关制度后再作答"
+            for w in text.get("contradictions") or []][:1]
+    out += [f"本题必须说明「{m}」，回答中没有提到" for m in text.get("missing_required") or []][:1]
     if text.get("gaming"):
         out.append("请用自己的话说明遇到这种情况具体会怎么做、为什么，而不是罗列要点或复述题目")
     if max(text["relevance"], text["rubric"]["coverage"]) < 0.3:
@@ -239,6 +259,7 @@ def build_report(*, interview: dict[str, Any], answers: list[dict[str, Any]], we
     An answer that was silent or empty counts as 0 in every dimension (the candidate said nothing); one
     whose file could not be read is left out (not the candidate's fault) and lowers the confidence.
     """
+    mark_reused(answers, weights)
     counted = [a for a in answers if a["status"] == "scored" or a.get("reason") in ("silence", "empty")]
     dims_present = sorted({d for a in answers if a["status"] == "scored" for d in a["dimensions"]},
                           key=DIMENSIONS.index)
@@ -277,29 +298,50 @@ def build_report(*, interview: dict[str, Any], answers: list[dict[str, Any]], we
 
 
 def concerns(answers: list[dict[str, Any]]) -> list[str]:
-    """What HR should look at first: wrong practices said, gaming, and answers that could not be scored."""
+    """What HR should look at first: wrong practices said, required points left out, gaming (a memorised answer
+    reused included), and answers that could not be scored."""
     out = []
     for a in answers:
         signals = (a.get("signals") or {}).get("text", {})
         for flag in signals.get("red_flags") or []:
             out.append(f"第{a['ordinal']}题：回答中出现不当做法——“{flag['quote']}”")
+        for wrong in signals.get("contradictions") or []:
+            out.append(f"第{a['ordinal']}题：回答可能与「{wrong['point']}」相悖（按意思匹配，请核对）——“{wrong['quote']}”")
+        for point in signals.get("missing_required") or []:
+            out.append(f"第{a['ordinal']}题：没有答到必答要点「{point}」，专业匹配度最高 {REQUIRED_CAP:.0f} 分")
         for kind in signals.get("gaming") or []:
             out.append(f"第{a['ordinal']}题：疑似{kind['name']}——“{kind['evidence']}”，"
                        f"内容相关维度最高 {GAMING_CAP:.0f} 分")
         if a["status"] == "unscorable":
             out.append(f"第{a['ordinal']}题：{a['reason_text']}")
-    return out + reused(answers)
+    return out
 
 
-def reused(answers: list[dict[str, Any]]) -> list[str]:
-    """Answers to different questions that are largely the same text: a memorised answer used again."""
-    said = [(a["ordinal"], (a.get("transcript") or {}).get("text", "")) for a in answers if a["status"] == "scored"]
-    out = []
+def mark_reused(answers: list[dict[str, Any]], weights: dict[str, float]) -> None:
+    """Answers to different questions that are largely the same text: a memorised answer used again. The later
+    one is gaming ("reused"): named, and its content dimensions capped like any other kind (in place)."""
+    said = [(a, (a.get("transcript") or {}).get("text", "")) for a in answers if a["status"] == "scored"]
     for i, (first, earlier) in enumerate(said):
         for second, later in said[i + 1:]:
-            if meaning.copied(later, earlier, meaning.RECITED_RUN) >= meaning.COPIED_SHARE:
-                out.append(f"第{second}题：回答与第{first}题大段相同，疑似套用背好的回答")
-    return out
+            if meaning.copied(later, earlier, meaning.RECITED_RUN) < meaning.COPIED_SHARE:
+                continue
+            gaming = second.setdefault("signals", {}).setdefault("text", {}).setdefault("gaming", [])
+            if any(kind["kind"] == "reused" for kind in gaming):
+                continue
+            gaming.append({"kind": "reused", "name": meaning.GAMING_NAMES["reused"],
+                           "evidence": f"与第{first['ordinal']}题的回答大段相同"})
+            cap_gaming(second["dimensions"], gaming[-1])
+            second["total"] = weighted_total(second["dimensions"], weights)
+
+
+def cap_gaming(dims: dict[str, dict[str, Any]], kind: dict[str, str]) -> None:
+    """One kind of gaming found: each content dimension keeps at most GAMING_CAP, and 专业匹配度 says why."""
+    for name in CONTENT_DIMENSIONS:
+        if name in dims:
+            dims[name]["score"] = min(dims[name]["score"], GAMING_CAP)
+            dims[name]["basis"]["gaming"] = dims[name]["basis"].get("gaming", 0) + 1
+    if "专业匹配度" in dims:
+        dims["专业匹配度"]["evidence"].insert(0, f"✗ {kind['name']}：“{kind['evidence']}”")
 
 
 def effective_weights(weights: dict[str, float], *, expression: bool) -> dict[str, float]:

@@ -61,8 +61,6 @@ STAR_CUES = {
     "行动": ("我先", "我就", "我会", "安排", "计划", "主动", "采取", "处理"),
     "结果": ("结果", "最终", "完成", "达到", "提升", "减少", "按时", "学到", "收获"),
 }
-SERVICE_WORDS = ("耐心", "细心", "认真", "负责", "责任", "服务", "客户", "热情", "微笑", "沟通", "团队", "学习",
-                 "合规", "保密", "准确", "规范", "稳定", "成长", "信任", "尊重", "理解", "帮助")
 # Spoken fillers. Ambiguous ones (这个/那个/就是/然后) count only when a pause mark follows them.
 FILLERS_ALWAYS = ("嗯", "呃", "额", "唔", "就是说", "然后呢", "怎么说呢")
 FILLERS_BEFORE_PAUSE = ("这个", "那个", "就是", "然后", "啊", "吧")
@@ -344,12 +342,6 @@ def length_adequacy(chars: int, target: int) -> float:
     return round(score, 3)
 
 
-def service_attitude(text: str) -> dict[str, Any]:
-    """Words that show a customer-facing, careful attitude (a teller's 岗位适配性)."""
-    words = [w for w in SERVICE_WORDS if w in text]
-    return {"score": round(min(1.0, len(words) / 4), 3), "words": words}
-
-
 KEYWORD_SHARE = 0.8  # a keyword hit alone makes 80% of a point; what the clause means makes the rest, or all of it
 HIT = 0.5             # a point whose combined score reaches this is answered (listed as hit, quoted as evidence)
 
@@ -380,8 +372,9 @@ def combined_rubric(keywords: dict[str, Any], sense: dict[str, Any]) -> dict[str
 
 
 def analyse(text: str, question: dict[str, Any], position_reference: str, *, target_chars: int = 100,
-            spoken: bool = False) -> dict:
-    """Every text signal of one answer to one question; spoken: text is a transcript (words match by pinyin)."""
+            spoken: bool = False, profile: tuple[str, ...] = ()) -> dict:
+    """Every text signal of one answer to one question; spoken: text is a transcript (words match by pinyin);
+    profile: what the position asks of a person (meaning.profile), for 岗位适配性."""
     chars = content_chars(text)
     sense = meaning.analyse(text, question, target_chars=target_chars)
     return {
@@ -396,7 +389,7 @@ def analyse(text: str, question: dict[str, Any], position_reference: str, *, tar
         "specificity": specificity(text),
         "fillers": fillers(text),
         "length": {"chars": chars, "target": target_chars, "score": length_adequacy(chars, target_chars)},
-        "attitude": service_attitude(text),
+        "fit": meaning.fit(text, profile) if profile else None,
         "red_flags": red_flags(text, question.get("red_flags") or [], spoken=spoken),
     }
 

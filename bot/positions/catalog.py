@@ -33,10 +33,12 @@ ANY_SLUG = re.compile(r"[^\s/\\?#%]{1,64}")
 QUESTION_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 TOP_KEYS = ("slug", "title", "department", "description", "think_seconds", "answer_seconds", "max_retakes",
             "answer_modes", "face_analysis", "deadline_days", "materials", "practice_question", "language",
-            "dimensions", "thresholds", "next_round", "screening", "draw", "personalised", "questions", "unit", "team")
+            "dimensions", "thresholds", "next_round", "screening", "draw", "personalised", "questions", "unit", "team",
+            "competencies")
 QUESTION_KEYS = ("key", "text", "text_en", "competency", "difficulty", "think_seconds", "answer_seconds",
                  "target_chars", "red_flags", "rubric", "model_answers")
-POINT_KEYS = ("point", "description", "keywords", "synonyms")
+POINT_KEYS = ("point", "description", "keywords", "synonyms", "required", "contradicts")
+COMPETENCY_LIMIT = 500  # characters of a competency's sentence (what the position asks for in it)
 # Whole-number fields with their allowed ranges (the open API's schema says the same: handlers/api/openapi.yaml).
 RANGES = {"think_seconds": (0, 3600), "answer_seconds": (10, 3600), "max_retakes": (0, 10),
           "deadline_days": (1, 365), "target_chars": (1, 10000)}
@@ -158,6 +160,7 @@ def parse_position_doc(doc: Any, name: str, source_sha256: str) -> dict[str, Any
         raise PositionFileError(f"{name}: {exc}", f"screening.{field.group(1)}" if field else "screening",
                                 str(exc)) from None
     personal = _parse_personalised(doc.get("personalised"), name)
+    competencies = _parse_competencies(doc.get("competencies", {}), name)
     language = doc.get("language", "zh")
     _require(language in LANGUAGES, name, f"'language' must be one of {sorted(LANGUAGES)}", "language")
     return {
@@ -175,9 +178,25 @@ def parse_position_doc(doc: Any, name: str, source_sha256: str) -> dict[str, Any
         "rubric": {"dimensions": weights, "practice_question": doc.get("practice_question", ""),
                    "thresholds": thresholds, "language": language, "next_round": next_round,
                    "materials": doc.get("materials", "").strip(), "screening": screening, "draw": draw,
-                   **({"personalised": personal} if personal is not None else {})},
+                   **({"personalised": personal} if personal is not None else {}),
+                   **({"competencies": competencies} if competencies else {})},
         "source_sha256": source_sha256,
     }
+
+
+def _parse_competencies(competencies: Any, name: str) -> dict[str, str]:
+    """What the position asks for, by competency (合规意识: 严格遵守…): a sentence each, which 岗位适配性 is judged
+    against by meaning (scoring/meaning.py), beside the description."""
+    _require(isinstance(competencies, dict) and len(competencies) <= 20, name,
+             "'competencies' must map up to 20 competency names to a sentence saying what the position asks for",
+             "competencies")
+    for key, value in competencies.items():
+        _require(_is_text(key) and len(key) <= 64, name, "competencies: a name is 1-64 characters such as 合规意识",
+                 "competencies")
+        _require(_is_text(value) and len(value) <= COMPETENCY_LIMIT, name,
+                 f"competencies.{key}: a sentence of at most {COMPETENCY_LIMIT} characters saying what the "
+                 "position asks for", f"competencies.{key}")
+    return {key.strip(): value.strip() for key, value in competencies.items()}
 
 
 def _parse_thresholds(thresholds: Any, name: str) -> dict[str, Any]:
@@ -256,6 +275,12 @@ def _check_question(q: dict[str, Any], name: str, at: str) -> None:
         _require("description" not in point or _is_text(point["description"]), name,
                  f"{where}: rubric point {point['point']!r}: description must be a sentence saying what a good "
                  "answer does", f"{there}.description")
+        _require(type(point.get("required", False)) is bool, name,
+                 f"{where}: rubric point {point['point']!r}: required is true or false", f"{there}.required")
+        wrong = point.get("contradicts", [])
+        _require(isinstance(wrong, list) and len(wrong) <= 10 and all(_is_text(w) and len(w) <= 200 for w in wrong),
+                 name, f"{where}: rubric point {point['point']!r}: contradicts must be up to 10 sentences (each at "
+                 "most 200 characters) stating the wrong practice, e.g. 自己先垫钱把差错补上", f"{there}.contradicts")
 
 
 def _normalised(q: dict[str, Any]) -> dict[str, Any]:
@@ -328,6 +353,8 @@ def document_of(position: Position) -> dict[str, Any]:
     }
     if "personalised" in rubric:  # only where the position sets it: the others follow config/personalised.yaml
         doc["personalised"] = json.loads(json.dumps(rubric["personalised"]))
+    if rubric.get("competencies"):
+        doc["competencies"] = dict(rubric["competencies"])
     if position.id is not None:  # where it belongs and who works on it (bot/org)
         doc["unit"] = position.unit.code if position.unit_id else ""
         doc["team"] = team.as_document(team.team_of(position))

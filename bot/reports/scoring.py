@@ -31,7 +31,6 @@ from bot.store.models import Answer, AnswerAnalysis, Interview, Recording, Repor
 from bot.talent import pool as talent
 from config.settings import Settings, get_settings
 from scoring import models, pipeline, report, text
-from scoring.text import position_reference
 from scoring.transcribe import Transcriber
 
 log = logging.getLogger(__name__)
@@ -80,8 +79,10 @@ def score_answer(answer_id: int) -> str:
             question=question, ordinal=answer.ordinal, mode=answer.mode, text=answer.text,
             face=face_allowed, expression=face_allowed and settings.face_expression,
             video_required=position.answer_modes == ["video"],
-            language=_language(position.rubric.get("language", "zh")))
-        reference = position_reference(position.description, interview.questions)
+            language=_language(position.rubric.get("language", "zh")),
+            pasted_chars=int((answer.integrity or {}).get("pasted_chars", 0)) if answer.mode == "text" else 0)
+        context = pipeline.position_inputs(position.description, interview.questions,
+                                           position.rubric.get("competencies"))
         weights = position.rubric.get("dimensions") or report.DEFAULT_WEIGHTS
     text.use_cache_dir(settings.models_dir)
     if item.face:
@@ -92,7 +93,7 @@ def score_answer(answer_id: int) -> str:
         with storage.private_copy(settings, sealed) if sealed is not None else contextlib.nullcontext() as media:
             result = pipeline.score(dataclasses.replace(item, media=media),
                                     transcriber(settings) if answer.mode != "text" else None,
-                                    position_reference=reference,
+                                    **context,
                                     weights=report.effective_weights(weights, expression=item.expression))
     except Exception as exc:  # a bug, a timeout, a full disk: retried; after the last try, marked and reported
         job = get_current_job()

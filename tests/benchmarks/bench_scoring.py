@@ -54,19 +54,19 @@ def pipeline_vs_transcription(answers: list[Path], seconds: float, video: bool) 
     from bot.positions.catalog import POSITIONS_DIR, parse_position
     from config.settings import get_settings
     from scoring import models, pipeline
-    from scoring.text import position_reference
     from scoring.transcribe import Transcriber
 
     settings = get_settings()
     models.configure_environment(settings)
     position = parse_position(POSITIONS_DIR / "teller.yaml")
     questions = {q["key"]: q for q in position["questions"]}
-    reference = position_reference(position["description"], position["questions"])
+    context = pipeline.position_inputs(position["description"], position["questions"],
+                                       position["rubric"].get("competencies"))
     transcriber = Transcriber(models.whisper_model_dir(settings), cpu_threads=settings.scoring_threads)
     transcriber.transcribe(AUDIO / "intro_weak.ogg")  # load the model and warm up outside the timings
     pipeline.score(pipeline.AnswerInput(question=questions["intro"], ordinal=1, mode="audio",
                                         media=AUDIO / "intro_weak.ogg"), transcriber,
-                   position_reference=reference, weights=position["rubric"]["dimensions"])
+                   **context, weights=position["rubric"]["dimensions"])
     alone = whole = 0.0
     for i, (key, path) in enumerate(zip(KEYS, answers, strict=True), 1):
         start = time.perf_counter()
@@ -76,7 +76,7 @@ def pipeline_vs_transcription(answers: list[Path], seconds: float, video: bool) 
         result = pipeline.score(
             pipeline.AnswerInput(question=questions[key], ordinal=i, mode="video" if video else "audio", media=path,
                                  face=video), transcriber,
-            position_reference=reference, weights=position["rubric"]["dimensions"])
+            **context, weights=position["rubric"]["dimensions"])
         t_whole = time.perf_counter() - start
         alone, whole = alone + t_alone, whole + t_whole
         print(f"  answer {i} ({key}): transcription {t_alone:5.1f} s, pipeline {t_whole:5.1f} s "

