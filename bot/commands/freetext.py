@@ -40,27 +40,35 @@ REFS_MAX = 12  # candidate look-ups per question
 
 @dataclass(frozen=True)
 class Topic:
-    """What a question may be about: its words, the command that answers it and whether that command is run.
+    """What a question may be about: its words, and the command that answers it and whether that command is run,
+    or (page) the template that says where in the product it is done.
 
     runs=True only for read-only commands; `needs` says what the command must be given to run: "candidate",
-    "candidates" (two or more), or "" (nothing, a position when one is named)."""
+    "candidates" (two or more), or "" (nothing, a position when one is named). A page topic is for who=RECRUITER
+    (deciding) or READER (anyone with an HR role)."""
 
     command: str
     words: tuple[str, ...]
     runs: bool
     needs: str = ""
+    page: str = ""
+    who: str = registry.READER
 
 
 # First match wins: a command that changes something before the read-only ones ("取消张三的邀请" is /cancel, not
 # /invite; "提醒没完成的人" is /remind, not /status), the more specific before the general ("批量邀请" is /bulk).
 TOPICS = (
-    Topic("cancel", ("取消", "撤销", "撤回邀请"), runs=False),
+    Topic("cancel", ("取消", "撤销", "撤回邀请", "删除邀请"), runs=False),
     Topic("remind", ("提醒", "催一下", "催促", "催"), runs=False),
     Topic("bulk", ("批量", "名单", "表格", "excel", "导入"), runs=False),
     Topic("reschedule", ("改期", "改时间", "换时间", "调整时间", "复试时间"), runs=False),
+    Topic("review", ("复核", "申诉", "重新打开"), runs=False, page="hr_question_review", who=registry.RECRUITER),
     Topic("reply", ("回复", "答复", "回信"), runs=False),
-    Topic("decide", ("进入复试", "不通过", "淘汰", "待定", "录用", "做决定", "怎么决定"), runs=False),
+    Topic("decide", ("进入复试", "不通过", "淘汰", "待定", "录用", "做决定", "怎么决定"), runs=False,
+          page="hr_question_decide", who=registry.RECRUITER),
+    Topic("erase", ("删除", "删掉"), runs=False, page="hr_question_erase"),
     Topic("invite", ("邀请", "发链接", "发邀请"), runs=False),
+    Topic("pool", ("人才库",), runs=False, page="hr_question_pool"),
     Topic("compare", ("对比", "比较", "比一比"), runs=True, needs="candidates"),
     Topic("deadline", ("截止", "到期", "期限", "过期"), runs=True, needs="candidate"),
     Topic("report", ("报告", "结果", "得分", "多少分", "分数", "成绩", "表现", "评分", "打分"), runs=True,
@@ -133,7 +141,8 @@ def read(text: str, standing: str | None, settings: Settings) -> Reading:
         if not any(word in lowered for word in topic.words):
             continue
         spec = registry.COMMANDS.get(topic.command)
-        if spec is not None and not registry.allowed(spec, standing):
+        if not (registry.allowed(spec, standing) if spec is not None else standing == registry.RECRUITER
+                or topic.who == registry.READER):
             refused = True
             continue
         if not topic.runs:
@@ -226,10 +235,12 @@ def pointer(topic: Topic, position: Position | None, names: list[str], locale: s
     """The command that does what the question is about, with an example filled from it (never run)."""
     title = position.title if position is not None else _any_title()
     who = names[0] if names else DEFAULT_EXAMPLE["candidate"]
-    if topic.command == "decide":
+    if topic.page:  # done on a page, not by a command: where, with the candidate's report when one is named
+        settings = get_settings()
         report = latest_report(find_candidate(names[0])) if names else None
-        link = report_link(get_settings(), report.id) if report is not None else ""
-        return messages.render("hr_question_decide", locale, link=link, name=names[0] if names else "")
+        link = report_link(settings, report.id) if report is not None else ""
+        return messages.render(topic.page, locale, link=link, name=names[0] if report is not None else "",
+                               pool=f"{settings.public_base_url}/hr/pool")
     examples = {
         "invite": f"/invite {title} {who}",
         "bulk": f"/bulk {title}",

@@ -72,6 +72,18 @@ def test_questions_about_changes_are_pointed_to_the_command_and_never_run(stack)
     assert not [t for t in texts(stack, "hr_li") if "/bulk/" in t]  # no upload link was made
 
 
+def test_questions_about_pages_say_where_it_is_done(stack):
+    take_interview(stack, invite_member(stack, "zhangsan"), "weak")
+    stack.drain()
+    name("zhangsan", "张三")
+    review, erase, pool = ask(stack, "hr_li", "张三申请复核了怎么办", "候选人要求删除数据怎么处理",
+                              "人才库里有会英语的吗")
+    base = stack.settings.public_base_url
+    assert "重新打开决定" in review and f"张三的报告：{base}/hr/reports/" in review
+    assert "删除我的数据" in erase and "管理员" in erase
+    assert pool.endswith(f"{base}/hr/pool")
+
+
 def test_an_unknown_question_gets_the_nearest_commands(stack):
     [weather, hello] = ask(stack, "hr_li", "今天天气不错", "你好")
     assert weather.startswith("我没看懂这个问题。您可能想用：") and hello.startswith("您好！我是面试助手")
@@ -111,8 +123,9 @@ def test_another_units_position_is_never_revealed(stack, branches):
 
 
 def test_an_interviewer_is_answered_and_pointed_only_to_what_they_may_use(stack, branches):
-    progress, invite = ask(stack, "bj_mgr", "客户经理面试进度怎么样了", "怎么邀请候选人")
+    progress, invite, decide = ask(stack, "bj_mgr", "客户经理面试进度怎么样了", "怎么邀请候选人", "张三不通过")
     assert progress.startswith("招聘漏斗") and "客户经理（北京分行）" in progress
-    assert invite.startswith("这项操作仅限招聘人员。我没看懂这个问题。")
-    listed = [line.split()[1] for line in invite.splitlines() if line.startswith("• /")]
-    assert listed and set(listed) <= {"/status", "/report"}
+    for refused in (invite, decide):
+        assert refused.startswith("这项操作仅限招聘人员。我没看懂这个问题。")
+        listed = [line.split()[1] for line in refused.splitlines() if line.startswith("• /")]
+        assert listed and set(listed) <= {"/status", "/report"}
