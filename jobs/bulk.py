@@ -10,9 +10,11 @@ def command(action: str, ref: str | int, userid: str, key: str) -> str:
     return runs.command(action, ref, userid, key)
 
 
-def import_sheet(stored: str, userid: str, position_id: int, filename: str, request_key: str) -> str:
-    """Read a stored upload, screen it and start its run; the object is deleted after."""
-    outcome = imports.import_sheet(stored, userid, position_id, filename, request_key)
+def import_sheet(stored: str, userid: str, position_id: int, filename: str, request_key: str,
+                 mapping: dict[str, str] | None = None) -> str:
+    """Read a stored upload (its columns as the recruiter mapped them), screen it and start its run; the object is
+    deleted after."""
+    outcome = imports.import_sheet(stored, userid, position_id, filename, request_key, mapping)
     pool.enter_resumes()  # the candidates whose résumé files came with it, in the talent pool now
     return outcome
 

@@ -29,10 +29,11 @@ from rq import Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from bot.bulk import mapping as explain
 from bot.bulk import resumefiles, runs
 from bot.bulk.resumefiles import Matched, ZipRejected
-from bot.bulk.screening import Screener
-from bot.bulk.sheets import Sheet, SheetError, read_sheet
+from bot.bulk.screening import EMPTY_HINT, Screener
+from bot.bulk.sheets import Columns, Sheet, SheetError, read_sheet
 from bot.clock import local_time, utcnow
 from bot.errors import OUTAGES
 from bot.queues import COMMANDS, enqueue, job_id
@@ -53,6 +54,7 @@ FOLDER = "imports"
 KEEP_STATUS_SECONDS = 7 * 86400
 RECENT = 5                      # uploads listed on the page
 STUCK_SECONDS = 1800 + 600      # the import job's timeout and a margin: an import this old was interrupted
+HOLD = dt.timedelta(days=1)      # a sheet held for its column mapping and never confirmed is then deleted
 GRACE = dt.timedelta(minutes=2)  # a younger upload's job may still be on its way
 LIVE = (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED, JobStatus.STARTED)
 MISSING = "上传的文件在存储里找不到了，没有导入任何一行。请重新上传名单。"
@@ -60,12 +62,15 @@ UNREADABLE = "上传的文件无法从存储中读出（已损坏或密钥不符
 CRASHED = "导入时出错，没有导入任何一行。请稍后重新上传；如仍失败，请联系管理员。"
 
 
-def request_key(userid: str, position_id: int, data: bytes, resumes: bytes = b"") -> str:
-    """The upload's identity: the same file (and .zip) from the same recruiter for the same position is the same
-    run."""
+def request_key(userid: str, position_id: int, data: bytes, resumes: bytes = b"",
+                mapping: dict[str, str] | None = None) -> str:
+    """The upload's identity: the same file (and .zip, and column mapping) from the same recruiter for the same
+    position is the same run."""
     digest = hashlib.sha256(data)
     if resumes:
         digest.update(b"\0resumes\0" + hashlib.sha256(resumes).digest())
+    if mapping:
+        digest.update(b"\0mapping\0" + json.dumps(mapping, ensure_ascii=False, sort_keys=True).encode())
     return f"bulk-upload:{userid}:{position_id}:{digest.hexdigest()}"
 
 
@@ -75,21 +80,87 @@ def object_key(key: str) -> str:
 
 
 def submit(settings: Settings, data: bytes, userid: str, position_id: int, filename: str,
-           resumes: bytes = b"") -> str:
+           resumes: bytes = b"", mapping: dict[str, str] | None = None) -> str:
     """Store the sheet (empty when a .zip of résumés comes alone) and the .zip sealed, with a note of the job's
-    arguments beside them, note it as queued and queue its import; return the request key."""
-    key = request_key(userid, position_id, data, resumes)
+    arguments beside them, note it as queued and queue its import; return the request key. `mapping` is the
+    recruiter's choice of field for columns the sheet's headers did not name (header → field)."""
+    key = request_key(userid, position_id, data, resumes, mapping)
     stored = object_key(key)
     store = get_storage(settings)
     if resumes:
         store.put(resumes_key(stored), resumes)
     store.put(stored, data)
+    _start(store, stored, key, userid, position_id, filename, mapping)
+    return key
+
+
+def _start(store: SealedStore, stored: str, key: str, userid: str, position_id: int, filename: str,
+           mapping: dict[str, str] | None) -> None:
     job = {"stored": stored, "userid": userid, "position_id": position_id, "filename": filename, "key": key,
-           "queued_at": utcnow().isoformat()}
+           "queued_at": utcnow().isoformat(), "mapping": mapping or {}}
     store.put(_job_key(stored), json.dumps(job, ensure_ascii=False).encode())
     _note(key, userid, position_id, state="queued", filename=filename)
     _queue(job)
+
+
+# -- a sheet held for its column mapping -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Held:
+    """An upload waiting for the recruiter to confirm its column mapping (nothing imported, no job queued)."""
+    held_id: str
+    filename: str
+    data: bytes
+
+
+def hold(settings: Settings, data: bytes, userid: str, position_id: int, filename: str) -> str:
+    """Store the sheet sealed with a note naming its recruiter and position, but queue nothing: the upload page
+    shows its column mapping first. Return the id the page's form carries back."""
+    held_id = hashlib.sha256(f"held:{userid}:{position_id}:".encode() + hashlib.sha256(data).digest()).hexdigest()
+    stored = _held_object(held_id)
+    store = get_storage(settings)
+    store.put(stored, data)
+    note = {"userid": userid, "position_id": position_id, "filename": filename, "held_at": utcnow().isoformat()}
+    store.put(_held_note(held_id), json.dumps(note, ensure_ascii=False).encode())
+    return held_id
+
+
+def held(settings: Settings, held_id: str, userid: str, position_id: int) -> Held | None:
+    """The held sheet, when it is this recruiter's for this position and still there."""
+    if len(held_id) != 64 or not all(c in "0123456789abcdef" for c in held_id):
+        return None
+    store = get_storage(settings)
+    try:
+        note = json.loads(store.get(_held_note(held_id)))
+        data = store.get(_held_object(held_id))
+    except (FileNotFoundError, SealError, StorageKeyError, ValueError):
+        return None
+    if note.get("userid") != userid or note.get("position_id") != position_id:
+        return None
+    return Held(held_id, note["filename"], data)
+
+
+def release(settings: Settings, sheet: Held, userid: str, position_id: int, mapping: dict[str, str]) -> str:
+    """The recruiter confirmed the mapping: submit the held sheet with it (queue its import), drop the hold."""
+    key = submit(settings, sheet.data, userid, position_id, sheet.filename, mapping=mapping)
+    _drop_held(get_storage(settings), sheet.held_id)
     return key
+
+
+def _held_object(held_id: str) -> str:
+    return f"{FOLDER}/{held_id}.held"
+
+
+def _held_note(held_id: str) -> str:
+    return f"{FOLDER}/{held_id}.heldnote"
+
+
+def _drop_held(store: SealedStore, held_id: str) -> None:
+    for name in (_held_object(held_id), _held_note(held_id)):
+        try:
+            store.delete(name)
+        except (StorageError, StorageKeyError, OSError) as exc:
+            log.error("held bulk upload %s not deleted: %s", held_id, exc)
 
 
 def _job_key(stored: str) -> str:
@@ -103,7 +174,7 @@ def resumes_key(stored: str) -> str:
 
 def _queue(job: dict) -> None:
     enqueue(COMMANDS, "jobs.bulk.import_sheet", job["stored"], job["userid"], job["position_id"], job["filename"],
-            job["key"], key=job["key"], timeout=1800, retry=Retry(max=1))
+            job["key"], job.get("mapping") or {}, key=job["key"], timeout=1800, retry=Retry(max=1))
 
 
 def requeue_lost() -> int:
@@ -114,6 +185,8 @@ def requeue_lost() -> int:
     since = utcnow() - GRACE
     requeued = 0
     for name in store.list(f"{FOLDER}/"):
+        if name.endswith(".heldnote"):
+            _expire_held(store, name)
         if not name.endswith(".job"):
             continue
         try:
@@ -128,6 +201,16 @@ def requeue_lost() -> int:
     return requeued
 
 
+def _expire_held(store: SealedStore, name: str) -> None:
+    """A sheet held for its mapping and never confirmed is deleted after HOLD: its candidates' data is not kept."""
+    try:
+        held_at = dt.datetime.fromisoformat(json.loads(store.get(name))["held_at"])
+    except (FileNotFoundError, SealError, ValueError, KeyError):
+        return
+    if held_at < utcnow() - HOLD:
+        _drop_held(store, name.rsplit("/", 1)[-1].removesuffix(".heldnote"))
+
+
 def _live(key: str) -> bool:
     try:
         job = Job.fetch(job_id("import_sheet", key), connection=get_redis())
@@ -136,7 +219,8 @@ def _live(key: str) -> bool:
     return job.get_status(refresh=False) in LIVE
 
 
-def import_sheet(stored: str, userid: str, position_id: int, filename: str, key: str) -> str:
+def import_sheet(stored: str, userid: str, position_id: int, filename: str, key: str,
+                 mapping: dict[str, str] | None = None) -> str:
     """Read the stored sheet, screen its rows, start the run; tell the recruiter what was (not) taken and
     delete the object. An outage (database, Redis) leaves the object for the job's next try."""
     settings = get_settings()
@@ -154,7 +238,7 @@ def import_sheet(stored: str, userid: str, position_id: int, filename: str, key:
         except (SealError, StorageKeyError):
             return _fail(store, stored, key, userid, position_id, filename, UNREADABLE, "unreadable")
         try:
-            return _import(settings, store, stored, data, key, userid, position_id, filename, resumes)
+            return _import(settings, store, stored, data, key, userid, position_id, filename, resumes, mapping)
         except (SheetError, ZipRejected) as exc:
             return _fail(store, stored, key, userid, position_id, filename, str(exc), "rejected")
         except OUTAGES:
@@ -182,17 +266,19 @@ def _read(store: SealedStore, stored: str) -> bytes:
 
 
 def _import(settings: Settings, store: SealedStore, stored: str, data: bytes, key: str, userid: str,
-            position_id: int, filename: str, resumes: bytes | None = None) -> str:
+            position_id: int, filename: str, resumes: bytes | None = None,
+            mapping: dict[str, str] | None = None) -> str:
     locale = settings.hr_locale
     position = Position.get_by_id(position_id)
-    sheet = read_sheet(data, filename) if data or resumes is None else None
+    sheet = read_sheet(data, filename, mapping) if data or resumes is None else None
     matched = _match(sheet, resumes) if resumes is not None else None
     rows_in = matched.rows if matched is not None else sheet.rows
     errors = matched.errors if matched is not None else sheet.errors
     text.use_cache_dir(settings.models_dir)
     screener = Screener(position.rubric.get("screening") or {}, position.description,
                         extra_terms=[text.rubric_reference(q) for q in position.questions])
-    verdicts = screener.screen_many([row.fields for row in rows_in])
+    hint = explain.empty_resume_hint(sheet.columns) if sheet is not None and matched is None else EMPTY_HINT
+    verdicts = screener.screen_many([row.fields for row in rows_in], hint)
     rows = [(row.row_no, row.fields, {"passed": v.passed, "score": round(v.score, 1),
                                       "match": round(v.match, 3), "reasons": list(v.reasons)})
             for row, v in zip(rows_in, verdicts, strict=True)]
@@ -208,6 +294,7 @@ def _import(settings: Settings, store: SealedStore, stored: str, data: bytes, ke
                      position=position.title, filename=filename, total=run.total_rows, valid=len(rows),
                      invalid=len(errors), screened_out=run.screened_out,
                      to_invite=len(rows) - run.screened_out, id=run.id)
+        _explain(settings, userid, key, position, run, sheet, [v.match for v in verdicts])
         lines = [f"第 {e.row_no} 行：{'；'.join(e.reasons)}" for e in (sheet.errors if sheet else [])]
         lines += matched.notes if matched is not None else []
         if lines:
@@ -217,8 +304,27 @@ def _import(settings: Settings, store: SealedStore, stored: str, data: bytes, ke
             notify.to_hr_text(userid, clip(messages.render("bulk_row_errors", locale, lines=text_lines), 2048),
                               f"{key}:row-errors")
     extra = {"resumes": matched.summary} if matched is not None else {}
-    _finish(store, stored, key, userid, position_id, state="started", run=run.id, **extra)
+    explained = _explained(position, sheet, [v.match for v in verdicts])
+    _finish(store, stored, key, userid, position_id, state="started", run=run.id, explained="\n".join(explained),
+            **extra)
     return "started" if created else "exists"
+
+
+def _explained(position: Position, sheet: Sheet | None, matches: list[float]) -> list[str]:
+    """How the sheet was read (columns read and ignored) and the match threshold in words."""
+    rules = position.rubric.get("screening") or {}
+    lines = explain.column_lines(Columns(sheet.columns, sheet.ignored_columns), rules) if sheet is not None else []
+    return [*lines, explain.threshold_words(rules, matches)]
+
+
+def _explain(settings: Settings, userid: str, key: str, position: Position, run: BulkRun, sheet: Sheet | None,
+             matches: list[float]) -> None:
+    """Tell the recruiter in chat how the sheet was read, the match threshold in words, and how to invite a
+    screened-out row anyway."""
+    lines = _explained(position, sheet, matches)
+    notify.to_hr_text(userid, clip(messages.render("bulk_explained", settings.hr_locale, lines="\n".join(lines),
+                                                   id=run.id, screened_out=run.screened_out), 2048),
+                      f"{key}:explained")
 
 
 def _match(sheet: Sheet | None, resumes: bytes) -> Matched:
@@ -306,6 +412,8 @@ class Upload:
     at: str             # Beijing time
     state: str          # queued | stuck | failed | started
     words: str          # where it stands, in the page's words
+    run_id: int | None = None
+    explained: tuple[str, ...] = ()  # how its columns were read, the match threshold in words
 
 
 def recent(userid: str, position_id: int) -> list[Upload]:
@@ -320,7 +428,10 @@ def recent(userid: str, position_id: int) -> list[Upload]:
         state = values.get("state", "queued")
         if state == "queued" and (utcnow() - at).total_seconds() > STUCK_SECONDS:
             state = "stuck"
-        uploads.append(Upload(values.get("filename", ""), local_time(at), state, _words(state, values)))
+        run_id = int(values["run"]) if values.get("run", "").isdigit() else None
+        explained = tuple(line for line in values.get("explained", "").split("\n") if line)
+        uploads.append(Upload(values.get("filename", ""), local_time(at), state, _words(state, values), run_id,
+                              explained))
     return uploads
 
 

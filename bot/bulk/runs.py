@@ -25,10 +25,12 @@ from bot.errors import WeComError
 from bot.invitations import reach
 from bot.invitations.invites import find_position, no_position, open_invitation, queue_card
 from bot.links import failures_link, invitation_link, upload_link
+from bot.org.access import access_of
 from bot.privacy.cells import safe_cell
+from bot.privacy.roles import ADMIN, HR_LEAD, RECRUITER
 from bot.queues import COMMANDS, enqueue
 from bot.store.db import database, db_session
-from bot.store.models import BulkItem, BulkRun, Candidate, Invitation, OutboundMessage, Position
+from bot.store.models import AuditLog, BulkItem, BulkRun, Candidate, Invitation, OutboundMessage, Position
 from bot.wecom import messages, notify, outbox
 from bot.wecom.cards import clip, task_id, template_card
 from bot.wecom.delivery import deliver, wecom
@@ -163,6 +165,72 @@ def control(run_id: int, action: str, userid: str) -> str:
         if action == "cancel":
             _cancel_rest(run_id)
     return {"pause": "paused", "resume": "running", "cancel": "cancelled"}[action]
+
+
+OVERRIDERS = (RECRUITER, HR_LEAD, ADMIN)  # a position's recruiters and those above them; not its interviewers
+OVERRIDE_LIST = 50  # screened-out rows the upload page lists per run
+
+
+def may_override(settings, userid: str, run: BulkRun) -> bool:
+    """Whether the member may invite the run's screened-out rows anyway: a recruiter (or lead, admin) of its
+    position, by the organisation's scoping (a recruiter of another unit may not)."""
+    return access_of(settings, userid).role_for(run.position) in OVERRIDERS
+
+
+def override(run_id: int, userid: str, row_no: int | None = None) -> tuple[str, int]:
+    """「仍然邀请」: a screened-out row (or, with no row, every screened-out row of the run) becomes a row to invite,
+    each audited with who overrode which rule; the run then invites it as any passing row (a finished run runs
+    again, a paused one invites it on resume). Return (outcome, rows): missing | forbidden | cancelled | none |
+    running | paused."""
+    settings = get_settings()
+    with db_session():
+        run = BulkRun.get_or_none(BulkRun.id == run_id)
+        if run is None:
+            return "missing", 0
+        if not may_override(settings, userid, run):
+            return "forbidden", 0
+        if run.status == "cancelled":
+            return "cancelled", 0
+        where = (BulkItem.run == run_id) & (BulkItem.status == "screened_out")
+        if row_no is not None:
+            where &= BulkItem.row_no == row_no
+        with database.atomic():
+            items = []
+            for item in BulkItem.select().where(where):  # each taken once: a second click changes nothing
+                verdict = {**(item.verdict or {}), "overridden_by": userid, "overridden_at": utcnow().isoformat()}
+                if BulkItem.update(status="pending", reason="", verdict=verdict).where(
+                        (BulkItem.id == item.id) & (BulkItem.status == "screened_out")).execute():
+                    items.append(item)
+            audit = [{"actor": userid, "action": "screening_override", "target_type": "bulk_item",
+                      "target_id": f"{run_id}:{item.row_no}",
+                      "detail": {"run": run_id, "row": item.row_no, "position": run.position_id,
+                                 "scope": "row" if row_no is not None else "run",
+                                 "overridden": _failed_rules(item.verdict)}} for item in items]
+            for i in range(0, len(audit), 500):
+                AuditLog.insert_many(audit[i:i + 500]).execute()
+            BulkRun.update(screened_out=BulkRun.screened_out - len(items)).where(BulkRun.id == run_id).execute()
+            if items and run.status == "done":
+                BulkRun.update(status="running", finished_at=None, progress_at=utcnow()).where(
+                    BulkRun.id == run_id).execute()
+        if not items:
+            return "none", 0
+        status = BulkRun.get_by_id(run_id).status
+        if status == "running":
+            queue_chunk(run_id, -int(utcnow().timestamp()))  # a fresh key: the first chunk's job may be kept
+        return ("paused" if status == "paused" else "running"), len(items)
+
+
+def _failed_rules(verdict: dict | None) -> list[str]:
+    """The rules a screened-out row failed (a verdict's reasons are its failures, then notes that end in points or
+    say a major is unrelated)."""
+    return [r for r in (verdict or {}).get("reasons", [])
+            if not r.endswith(")") and "不直接相关" not in r][:10]
+
+
+def screened_out(run_id: int, limit: int = OVERRIDE_LIST) -> list[BulkItem]:
+    """The run's screened-out rows (the first `limit`), for the page's 「仍然邀请」 list."""
+    return list(BulkItem.select().where((BulkItem.run == run_id) & (BulkItem.status == "screened_out"))
+                .order_by(BulkItem.row_no).limit(limit))
 
 
 def _cancel_rest(run_id: int) -> None:
@@ -309,6 +377,8 @@ def command(action: str, ref: str | int, userid: str, key: str) -> str:
             notify.to_hr(userid, "bulk_prompt", f"{key}:prompt", position=position.title,
                          link=upload_link(settings, userid, position.id))
             return "prompted"
+        if action == "invite":
+            return _invite_command(str(ref), userid, key)
         run = BulkRun.get_or_none(BulkRun.id == int(ref))
         if run is None or (userid != run.created_by and userid not in settings.hr_userids):
             notify.to_hr(userid, "bulk_usage", f"{key}:usage")
@@ -322,6 +392,16 @@ def command(action: str, ref: str | int, userid: str, key: str) -> str:
                                failed=c["failed"], pending=c["pending"])
     notify.to_hr_text(userid, text, f"{key}:status")
     return run.status
+
+
+def _invite_command(ref: str, userid: str, key: str) -> str:
+    """/bulk invite <编号> <行号|all>: 「仍然邀请」 from chat, as the upload page's button."""
+    run_ref, _, row_ref = ref.partition(":")
+    row_no = None if row_ref == "all" else int(row_ref)
+    outcome, rows = override(int(run_ref), userid, row_no)
+    notify.to_hr_text(userid, messages.render("bulk_override", get_settings().hr_locale, outcome=outcome,
+                                              rows=rows, id=run_ref, row=row_no or ""), f"{key}:override")
+    return outcome
 
 
 STATUS_WORDS = {"running": "进行中", "paused": "已暂停", "cancelled": "已取消", "done": "已完成"}

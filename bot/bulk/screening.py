@@ -51,6 +51,7 @@ DEFAULTS: dict[str, Any] = {"education_min": None, "majors": [], "majors_require
 # Words every résumé has: they say nothing about fit for this job.
 RESUME_STOPWORDS = frozenset("本人 具有 具备 能够 良好 较强 相关 工作 经验 负责 参与 期间 熟悉 熟练 掌握 一定 "
                              "以及 及其 进行 通过 主要 情况 方面 其中 曾经 目前 现在 毕业 大学 学院".split())
+EMPTY_HINT = "请补上简历内容"  # what a row with no résumé text should change, unless the caller knows better
 EDUCATION_IN_TEXT = re.compile(r"(博士|硕士|研究生|本科|大专|专科|中专|高中)\s*(?:学历|毕业|学位|文凭)"
                                r"|学历\s*[:：为是]?\s*(博士|硕士|研究生|本科|大专|专科|中专|高中)")
 
@@ -194,8 +195,9 @@ class Screener:
                 start = text.find(word, start + 1)
         return False
 
-    def screen(self, fields: dict) -> Verdict:
-        """Screen one candidate (a Row's fields) against the rules; say why."""
+    def screen(self, fields: dict, empty_hint: str = EMPTY_HINT) -> Verdict:
+        """Screen one candidate (a Row's fields) against the rules; say why, and for a row with no résumé text
+        what to change (`empty_hint`: the sheet knows whether its résumé column is missing or this cell empty)."""
         rules, fails, notes, score = self.rules, [], [], 0.0
         resume = str(fields.get("resume") or "")
         text = resume.lower()
@@ -259,7 +261,7 @@ class Screener:
         points = round(MATCH_POINTS * min(1.0, match / MATCH_FULL))
         score += points
         if not resume.strip() and rules["match_min"] > 0:
-            fails.append(f"没有简历内容，匹配度记为 0（要求至少 {rules['match_min']:.2f}）")
+            fails.append(f"没有简历内容：{empty_hint}（匹配度记为 0，要求至少 {rules['match_min']:.2f}）")
         elif not resume.strip():
             notes.append("没有简历内容，匹配度记为 0")
         elif match < rules["match_min"]:
@@ -268,6 +270,6 @@ class Screener:
             notes.append(f"简历与岗位描述匹配度 {match:.2f} (+{points})")
         return Verdict(not fails, float(min(100, score)), round(match, 4), tuple(fails + notes))
 
-    def screen_many(self, rows: list[dict]) -> list[Verdict]:
+    def screen_many(self, rows: list[dict], empty_hint: str = EMPTY_HINT) -> list[Verdict]:
         """Screen many candidates (Row fields), in order."""
-        return [self.screen(fields) for fields in rows]
+        return [self.screen(fields, empty_hint) for fields in rows]

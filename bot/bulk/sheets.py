@@ -49,7 +49,9 @@ HEADERS = {
     "major": ("专业", "所学专业", "毕业专业", "major", "specialty", "fieldofstudy"),
     "years": ("工作年限", "工作经验", "经验年限", "年限", "工龄", "从业年限", "years", "experience",
               "yearsofexperience", "workyears", "workexperience"),
-    "resume": ("简历", "简历内容", "自我介绍", "个人简介", "简介", "工作经历", "resume", "cv", "summary", "profile"),
+    "resume": ("简历", "简历内容", "简历摘要", "简历正文", "自我介绍", "自我评价", "自我描述", "个人简介", "个人介绍",
+               "个人陈述", "简介", "工作经历", "实习经历", "项目经历", "履历", "resume", "cv", "summary", "profile",
+               "selfintroduction", "aboutme"),
 }
 _EXACT = {alias: field for field, aliases in HEADERS.items() for alias in aliases}
 # "候选人手机号" or "candidate email": Chinese and English headers end with what they hold. Short aliases (id, cv)
@@ -87,6 +89,13 @@ class RowError:
 
 
 @dataclass(frozen=True)
+class Columns:
+    """How a sheet's header was read: the columns read (field → header, in FIELDS order) and the headers ignored."""
+    columns: dict[str, str]
+    ignored: list[str]
+
+
+@dataclass(frozen=True)
 class Sheet:
     """What a file held: valid rows, rejected rows, the columns read (field → header) and the headers ignored."""
     rows: list[Row]
@@ -95,8 +104,20 @@ class Sheet:
     ignored_columns: list[str]
 
 
-def read_sheet(data: bytes, filename: str) -> Sheet:
-    """Read a candidate sheet (.xlsx or .csv bytes); raise SheetError when the file as a whole is unusable."""
+def read_sheet(data: bytes, filename: str, chosen: dict[str, str] | None = None) -> Sheet:
+    """Read a candidate sheet (.xlsx or .csv bytes); raise SheetError when the file as a whole is unusable.
+    `chosen` maps headers the recruiter picked a field for (the upload page's column mapping) to that field."""
+    return _parse(_records(data, filename), filename, chosen or {})
+
+
+def read_columns(data: bytes, filename: str, chosen: dict[str, str] | None = None) -> Columns:
+    """Only the header: which columns would be read as which field and which ignored (the upload page shows this
+    before a run starts). SheetError as read_sheet raises it for a file or header that cannot be used."""
+    _, headers, mapping = _header(_records(data, filename), filename, chosen or {})
+    return _columns(headers, mapping)
+
+
+def _records(data: bytes, filename: str) -> Iterator[tuple[int, tuple | list]]:
     if not data:
         raise SheetError(f"文件 {filename} 是空的")
     if len(data) > MAX_BYTES:
@@ -108,7 +129,7 @@ def read_sheet(data: bytes, filename: str) -> Sheet:
             if data.startswith(magic):
                 raise SheetError(f"{what}，不是可读取的表格（{filename}）。{SAVE_AS}")
         records = _csv_records(_decode(data, filename))
-    return _parse(records, filename)
+    return records
 
 
 def _xlsx_records(data: bytes, filename: str) -> Iterator[tuple[int, tuple]]:
@@ -193,16 +214,25 @@ def header_key(text: str) -> str:
     return _NOT_WORD.sub("", text)
 
 
-def match_headers(headers: list[str]) -> dict[int, str]:
-    """Column index → canonical field: exact aliases first, then aliases the header ends with; first column wins."""
+def match_headers(headers: list[str], chosen: dict[str, str] | None = None) -> dict[int, str]:
+    """Column index → canonical field: the recruiter's choices first (header → field, "" to leave a column out),
+    then exact aliases, then aliases the header ends with; first column wins."""
     found: dict[int, str] = {}
+    chosen = {header_key(h): f for h, f in (chosen or {}).items() if f in FIELDS or f == ""}
     keys = [header_key(h) for h in headers]
+    skip = {i for i, key in enumerate(keys) if chosen.get(key) == ""}
     for i, key in enumerate(keys):
+        field = chosen.get(key)
+        if field and field not in found.values():
+            found[i] = field
+    for i, key in enumerate(keys):
+        if i in found or i in skip:
+            continue
         field = _EXACT.get(key)
         if field and field not in found.values():
             found[i] = field
     for i, key in enumerate(keys):
-        if i in found or not key:
+        if i in found or i in skip or not key:
             continue
         field = next((f for alias, f in _SUFFIXES if key.endswith(alias) and f not in found.values()), None)
         if field:
@@ -210,12 +240,14 @@ def match_headers(headers: list[str]) -> dict[int, str]:
     return found
 
 
-def _parse(records: Iterator[tuple[int, tuple | list]], filename: str) -> Sheet:
+def _header(records: Iterator[tuple[int, tuple | list]], filename: str,
+            chosen: dict[str, str]) -> tuple[int, list[str], dict[int, str]]:
+    """The header row's number, its cells and its column → field mapping (records then stand after it)."""
     seen_rows = []  # (row number, headers, mapping) of the first non-empty rows, until one looks like the header
     for row_no, values in records:
         if not _blank(values):
             headers = [_cell(v) for v in values]
-            mapping = match_headers(headers)
+            mapping = match_headers(headers, chosen)
             seen_rows.append((row_no, headers, mapping))
             found = set(mapping.values())
             if ("name" in found and set(CONTACTS) & found) or len(seen_rows) >= HEADER_SEARCH:
@@ -229,8 +261,18 @@ def _parse(records: Iterator[tuple[int, tuple | list]], filename: str) -> Sheet:
     if missing:
         found = "、".join(h for h in headers if h) or "（无）"
         raise SheetError(f"表格缺少必需的列：{'；'.join(missing)}。找到的表头：{found}")
+    return row_no, headers, mapping
+
+
+def _columns(headers: list[str], mapping: dict[int, str]) -> Columns:
     columns = {field: headers[i] for i, field in sorted(mapping.items(), key=lambda item: FIELDS.index(item[1]))}
-    ignored = [h for i, h in enumerate(headers) if i not in mapping and h]
+    return Columns(columns, [h for i, h in enumerate(headers) if i not in mapping and h])
+
+
+def _parse(records: Iterator[tuple[int, tuple | list]], filename: str, chosen: dict[str, str]) -> Sheet:
+    row_no, headers, mapping = _header(records, filename, chosen)
+    read = _columns(headers, mapping)
+    columns, ignored = read.columns, read.ignored
     last_allowed = row_no + MAX_ROWS
     rows, errors, extra = [], [], []
     seen: dict[str, dict[str, int]] = {key: {} for key in UNIQUE}

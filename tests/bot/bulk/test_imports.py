@@ -128,7 +128,7 @@ def test_an_outage_keeps_the_sheet_for_the_jobs_next_try(stack, monkeypatch):
     key = imports.request_key("hr_li", position.id, data)
     real = imports.read_sheet
 
-    def away(data, filename):
+    def away(data, filename, chosen=None):
         raise peewee.OperationalError("database is locked")
 
     monkeypatch.setattr(imports, "read_sheet", away)

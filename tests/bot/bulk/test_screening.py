@@ -175,8 +175,8 @@ def test_failures_come_first_and_all_are_given(screener):
 def test_no_resume_is_a_match_of_zero():
     fields = candidate(resume="")
     failing = Screener({"match_min": 0.15}, JD).screen(fields)
-    assert failing == Verdict(False, 12.0, 0.0, ("没有简历内容，匹配度记为 0（要求至少 0.15）", "学历 本科 (+10)",
-                                                "工作年限 1 年 (+2)"))
+    assert failing == Verdict(False, 12.0, 0.0, ("没有简历内容：请补上简历内容（匹配度记为 0，要求至少 0.15）",
+                                                "学历 本科 (+10)", "工作年限 1 年 (+2)"))
     lenient = Screener(None, JD).screen(fields)
     assert lenient.passed and lenient.match == 0.0 and "没有简历内容，匹配度记为 0" in lenient.reasons
 
