@@ -477,7 +477,7 @@ def test_a_bulk_link_serves_only_its_recruiter_and_position(stack):
     for forged in (retarget(token, p=lobby.id), retarget(token, u="hr_wang"), token[:-2]):
         assert client.get(f"/bulk/{forged}").status_code == 403
     # form fields cannot move the upload to another recruiter or position
-    sheet = "姓名,手机,企业微信ID\n张三,13800000000,zhangsan\n".encode("utf-8-sig")
+    sheet = "姓名,手机,企业微信ID,简历\n张三,13800000000,zhangsan,三年柜员经验\n".encode("utf-8-sig")
     answer = client.post(path, data={"file": (io.BytesIO(sheet), "名单.csv"), "position": str(lobby.id),
                                      "p": str(lobby.id), "userid": "hr_wang", "u": "hr_wang"},
                          content_type="multipart/form-data")

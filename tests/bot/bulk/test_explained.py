@@ -87,6 +87,17 @@ def test_an_unknown_resume_column_shows_the_mapping_and_nothing_starts_until_con
     assert again.status_code == 410 and BulkRun.select().count() == 1
 
 
+def test_a_held_sheet_is_only_its_recruiters(stack):
+    from bot.store.models import BulkRun
+
+    _, body = _post(stack.app.test_client(), _link(stack), _csv([*HEADER, "备注"], [member_row(0)]))
+    held = _held(body)
+    other = stack.app.test_client().post(f"{_link(stack, 'hr_wang')}?action=confirm", data={"held": held})
+    assert other.status_code == 410 and "已导入或已过期" in other.get_data(as_text=True)
+    stack.drain()
+    assert BulkRun.select().count() == 0
+
+
 def test_confirming_without_a_resume_column_says_in_each_row_what_to_change(stack):
     from bot.store.models import BulkItem, BulkRun
 
