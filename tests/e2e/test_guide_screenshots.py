@@ -1,7 +1,7 @@
 """The pictures in the recruiters' guide (docs/guide-hr.md), taken from one campaign on the sandbox in a real browser
-(Debian chromium via Playwright) at phone and desk sizes: the position settings and editor, the chat, the sheet
-upload page, the campaign view, a report and its evidence, compare, 不通过's confirm step, a 人工复核 request, the
-talent pool and what an interviewer sees masked.
+(Debian chromium via Playwright) at phone and desk sizes: the position settings and editor, the chat and a result
+card's 不通过 confirm step, the sheet upload page, the campaign view, a report and its evidence, compare, the report
+page's confirm step, a 人工复核 request, the talent pool and what an interviewer sees masked.
 
 `make guide-screenshots` runs this walk with GUIDE_SHOTS=docs/guide and so refreshes the guide's pictures; in the
 suite it saves them under tests/output/guide/ instead, so a page the guide shows that stops rendering fails here.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,9 @@ pytestmark = [
 
 OUT = Path(os.environ.get("GUIDE_SHOTS") or paths.OUTPUT / "guide").resolve()  # before the tests' chdir
 LIMIT = 150_000  # bytes a picture may take in the repository
-PICTURES = ("positions-desktop", "position-editor-desktop", "chat-desktop", "bulk-upload-phone", "campaign-desktop",
-            "campaign-phone", "report-desktop", "report-evidence-phone", "compare-desktop", "reject-confirm-phone",
-            "review-request-desktop", "pool-desktop", "report-masked-phone")
+PICTURES = ("positions-desktop", "position-editor-desktop", "chat-desktop", "card-confirm-desktop",
+            "bulk-upload-phone", "campaign-desktop", "report-desktop", "report-evidence-phone", "compare-desktop",
+            "reject-confirm-phone", "review-request-desktop", "pool-desktop", "report-masked-phone")
 PEOPLE = {"zhangsan": ("张三", "excellent"), "lisi": ("李四", "weak"), "wangwu": ("王五", "adequate")}
 
 
@@ -52,6 +53,16 @@ def save(tab, name: str, *, full: bool = False) -> None:
         image = image.resize((int(image.width * 0.85), int(image.height * 0.85)), Image.LANCZOS)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{name}.png").write_bytes(data.getvalue())
+
+
+def until_shown(stack, locator, seconds: float = 30) -> None:
+    """Run what the console's click or message set going (the callback takes it a moment after the page sends it)
+    until locator shows on the page."""
+    deadline = time.monotonic() + seconds
+    while not locator.count() or not locator.is_visible():
+        assert time.monotonic() < deadline, f"not shown in {seconds} s: {locator}"
+        stack.drain()
+        time.sleep(0.2)
 
 
 def campaign(stack) -> dict[str, int]:
@@ -98,10 +109,7 @@ def test_the_guides_pages_render_and_are_photographed(browser, stack):
     expect(desk.locator("main")).to_contain_text("张三")
     save(desk, "pool-desktop")
 
-    phone = open_as(browser, stack, "hr_li", "phone", "/hr/positions/teller/candidates")
-    expect(phone.get_by_test_id("counts")).to_be_visible()
-    save(phone, "campaign-phone")
-    phone.goto(f"{stack.base}/hr/reports/{reports['zhangsan']}")
+    phone = open_as(browser, stack, "hr_li", "phone", f"/hr/reports/{reports['zhangsan']}")
     phone.locator("section.answer").first.scroll_into_view_if_needed()
     expect(phone.locator("section.answer mark").first).to_be_visible()
     save(phone, "report-evidence-phone")
@@ -136,11 +144,18 @@ def test_the_guides_pages_render_and_are_photographed(browser, stack):
     console.fill("#new-user", "hr_li")
     console.press("#new-user", "Enter")
     console.wait_for_function("document.getElementById('chat-title').textContent.includes('hr_li')")
-    for said in ("柜员面试进度怎么样了", "怎么批量邀请"):
+    wangwu = console.locator("#messages .card", has_text="wangwu").last  # its result card (sent before the name)
+    wangwu.get_by_role("button", name="不通过").click()
+    confirm = console.locator("#messages .card", has=console.get_by_role("button", name="确认不通过")).last
+    until_shown(stack, confirm)
+    expect(confirm).to_contain_text("确认不通过？")
+    confirm.scroll_into_view_if_needed()
+    save(console, "card-confirm-desktop")
+    confirm.get_by_role("button", name="撤回").click()
+    until_shown(stack, console.locator("#messages .card", has_text="wangwu").last.get_by_role("button", name="待定"))
+    for said, reply in (("柜员面试进度怎么样了", "招聘漏斗"), ("怎么批量邀请", "例如：/bulk 柜员")):
         console.fill("#input", said)
         console.press("#input", "Enter")
-        console.wait_for_selector("#messages .delivery.ok >> nth=-1")
-        stack.drain()
-    console.wait_for_selector("#messages >> text=例如：/bulk 柜员")
+        until_shown(stack, console.locator("#messages .bubble, #messages div", has_text=reply).last)
     save(console, "chat-desktop")
     assert sorted(p.stem for p in OUT.glob("*.png") if p.stem in PICTURES) == sorted(PICTURES)
