@@ -62,7 +62,8 @@ docs: install
 	$(BIN)/python -m config.docs > docs/configuration.md
 
 # The pictures of the recruiters' guide (docs/guide-hr.md) taken afresh from a sandbox campaign, into docs/guide/
-# (Debian chromium, as the browser tests; the suite walks the same pages into tests/output/guide/).
+# (Debian chromium, as the browser tests, with fonts-noto-cjk and fonts-noto-color-emoji for the chat's glyphs;
+# the suite walks the same pages into tests/output/guide/).
 guide-screenshots: install-dev
 	GUIDE_SHOTS=$(CURDIR)/docs/guide $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e/test_guide_screenshots.py
 
