@@ -1,7 +1,8 @@
 """The pictures in the recruiters' guide (docs/guide-hr.md), taken from one campaign on the sandbox in a real browser
 (Debian chromium via Playwright) at phone and desk sizes: the position settings and editor, the chat and a result
-card's 不通过 confirm step, the sheet upload page, the campaign view, a report and its evidence, compare, the report
-page's confirm step, a 人工复核 request, the talent pool and what an interviewer sees masked.
+card's 不通过 confirm step, the sheet upload page asking what a column is, the campaign view, a report and its
+evidence, compare, the report page's confirm step, a 人工复核 request, the talent pool and what an interviewer sees
+masked.
 
 `make guide-screenshots` runs this walk with GUIDE_SHOTS=docs/guide and so refreshes the guide's pictures; in the
 suite it saves them under tests/output/guide/ instead, so a page the guide shows that stops rendering fails here.
@@ -9,6 +10,7 @@ Every picture is a PNG under 150 KB (reduced to a palette with Pillow; made smal
 saved is one the guide links (tests/handlers/test_hr_guide.py checks the links the other way round)."""
 from __future__ import annotations
 
+import csv
 import io
 import os
 import time
@@ -20,6 +22,7 @@ from PIL import Image
 from tests.e2e.test_hr_browser import SIZES, open_as
 from tests.support import paths
 from tests.support.browser import CHROMIUM
+from tests.support.bulk import member_row
 from tests.support.chat import invite_member
 from tests.support.h5 import take_interview
 
@@ -32,7 +35,7 @@ pytestmark = [
 OUT = Path(os.environ.get("GUIDE_SHOTS") or paths.OUTPUT / "guide").resolve()  # before the tests' chdir
 LIMIT = 150_000  # bytes a picture may take in the repository
 PICTURES = ("positions-desktop", "position-editor-desktop", "chat-desktop", "card-confirm-desktop",
-            "bulk-upload-phone", "campaign-desktop", "report-desktop", "report-evidence-phone", "compare-desktop",
+            "bulk-mapping-phone", "campaign-desktop", "report-desktop", "report-evidence-phone", "compare-desktop",
             "reject-confirm-phone", "review-request-desktop", "pool-desktop", "report-masked-phone")
 PEOPLE = {"zhangsan": ("张三", "excellent"), "lisi": ("李四", "weak"), "wangwu": ("王五", "adequate")}
 
@@ -81,7 +84,7 @@ def campaign(stack) -> dict[str, int]:
             .where(Candidate.wecom_userid == who).get().id for who in PEOPLE}
 
 
-def test_the_guides_pages_render_and_are_photographed(browser, stack):
+def test_the_guides_pages_render_and_are_photographed(browser, stack, tmp_path):
     from playwright.sync_api import expect
 
     from bot import links
@@ -131,9 +134,16 @@ def test_the_guides_pages_render_and_are_photographed(browser, stack):
     expect(desk.get_by_test_id("review-request")).to_contain_text("申请人工复核")
     save(desk, "review-request-desktop")
 
-    phone.goto(f"{stack.base}/bulk/{links.upload_link(stack.settings, 'hr_li', teller.id).rsplit('/', 1)[1]}")
-    expect(phone.locator("body")).to_contain_text("柜员")
-    save(phone, "bulk-upload-phone")
+    sheet = tmp_path / "名单.csv"  # a sheet whose résumé column has a name of its own: the page asks what it is
+    rows = io.StringIO()
+    csv.writer(rows).writerows([["姓名", "手机", "企业微信ID", "学历", "专业", "工作年限", "候选人自述"],
+                                *(member_row(i) for i in range(3))])
+    sheet.write_bytes(rows.getvalue().encode("utf-8-sig"))
+    phone.goto(links.upload_link(stack.settings, "hr_li", teller.id))
+    phone.get_by_label("候选人名单").set_input_files(str(sheet))
+    phone.get_by_role("button", name="上传并开始").click()
+    expect(phone.get_by_role("heading", name="确认列映射")).to_be_visible()
+    save(phone, "bulk-mapping-phone")
 
     masked = open_as(browser, stack, "mgr_zhao", "phone", f"/hr/reports/{reports['zhangsan']}")
     expect(masked.get_by_test_id("candidate")).to_have_text("张*")
