@@ -154,20 +154,34 @@ def profile(description: str, competencies: dict[str, str] | None = None) -> tup
     return tuple(sentences + [f"{name}：{text}" for name, text in (competencies or {}).items() if text])
 
 
-def fit(text: str, wanted: tuple[str, ...]) -> dict[str, Any]:
+def fit(text: str, wanted: tuple[str, ...], named: dict[str, str] | None = None) -> dict[str, Any]:
     """How far the answer shows what the position asks for (岗位适配性): each profile sentence's best match among the
     answer's clauses and pairs of clauses; the two best matches, scaled between FIT_FLOOR and FIT_FULL, averaged.
-    On the 柜员 clips this ranks the 岗位适配性 labels at rho 0.67, where a fixed list of service words gave 0.47."""
+    On the 柜员 clips this ranks the 岗位适配性 labels at rho 0.67, where a fixed list of service words gave 0.47.
+    named: a position's own dimensions (合规意识 → its sentence), each matched the same way, alone ("named")."""
     units = spans(clauses(text), 2)
-    if not wanted or not units:
-        return {"score": 0.0, "matches": []}
-    sims = embed(units) @ embed_fixed(wanted).T
+    named = named or {}
+    empty = {"score": 0.0 if wanted else None, "matches": [],
+             "named": {name: {"score": 0.0, "quote": ""} for name in named}}
+    if not (wanted or named) or not units:
+        return empty
+    texts = tuple(wanted) + tuple(f"{name}：{sentence}" for name, sentence in named.items())
+    sims = embed(units) @ embed_fixed(texts).T
     best = sims.max(axis=0)
-    top = [int(k) for k in np.argsort(-best)[:2]]
-    degree = [min(1.0, max(0.0, (float(best[k]) - FIT_FLOOR) / (FIT_FULL - FIT_FLOOR))) for k in top]
-    matches = [{"wanted": shorten(wanted[k], 24), "quote": shorten(units[int(np.argmax(sims[:, k]))]),
-                "similarity": round(float(best[k]), 3)} for k, d in zip(top, degree, strict=True) if d > 0]
-    return {"score": round(sum(degree) / len(degree), 3), "matches": matches}
+
+    def degree(k: int) -> float:
+        return min(1.0, max(0.0, (float(best[k]) - FIT_FLOOR) / (FIT_FULL - FIT_FLOOR)))
+
+    def quote(k: int) -> str:
+        return shorten(units[int(np.argmax(sims[:, k]))])
+
+    top = [int(k) for k in np.argsort(-best[:len(wanted)])[:2]]
+    matches = [{"wanted": shorten(wanted[k], 24), "quote": quote(k), "similarity": round(float(best[k]), 3)}
+               for k in top if degree(k) > 0]
+    own = {name: {"score": round(degree(len(wanted) + i), 3), "quote": quote(len(wanted) + i) if degree(
+        len(wanted) + i) > 0 else ""} for i, name in enumerate(named)}
+    return {"score": round(sum(degree(k) for k in top) / len(top), 3) if top else None, "matches": matches,
+            "named": own}
 
 
 def _hanzi_pieces(text: str) -> list[str]:

@@ -77,16 +77,19 @@ def unscorable(answer: AnswerInput, reason: str, detail: str = "", **extra: Any)
             "detail": detail[:300], "total": 0.0, "dimensions": {}, "highlights": [], "suggestions": [], **extra}
 
 
-def position_inputs(description: str, questions: list[dict[str, Any]],
-                    competencies: dict[str, str] | None = None) -> dict[str, Any]:
-    """What score() needs to know of the position, from its description, questions and competencies: its
-    vocabulary (position_reference) and what it asks of a person (profile). Every caller builds them here."""
+def position_inputs(description: str, questions: list[dict[str, Any]], competencies: dict[str, str] | None = None,
+                    dimensions: dict[str, float] | None = None) -> dict[str, Any]:
+    """What score() needs to know of the position, from its description, questions, competencies and dimension
+    weights: its vocabulary (position_reference), what it asks of a person (profile) and the dimensions it names
+    itself with their sentences (custom). Every caller builds them here."""
+    own = {name: (competencies or {}).get(name, name) for name in dimensions or {} if name not in report.DIMENSIONS}
     return {"position_reference": text.position_reference(description, questions),
-            "profile": meaning.profile(description, competencies)}
+            "profile": meaning.profile(description, competencies), "custom": own}
 
 
 def score(answer: AnswerInput, transcriber: Transcriber | None, *, position_reference: str,
-          weights: dict[str, float], target_chars: int = 100, profile: tuple[str, ...] = ()) -> dict[str, Any]:
+          weights: dict[str, float], target_chars: int = 100, profile: tuple[str, ...] = (),
+          custom: dict[str, str] | None = None) -> dict[str, Any]:
     """Analyse and score one answer; never raises for bad media (the result says unscorable and why).
     profile: what the position asks of a person (scoring.meaning.profile), for 岗位适配性."""
     timings: dict[str, float] = {}
@@ -119,7 +122,7 @@ def score(answer: AnswerInput, transcriber: Transcriber | None, *, position_refe
     text_signals = text.analyse(said, answer.question, position_reference,
                                 target_chars=int(answer.question.get("target_chars") or target_chars),
                                 spoken=transcript is not None,  # pinyin matching is for transcripts only
-                                profile=profile)
+                                profile=profile, custom=custom)
     text_signals.update(correctness.check(said, answer.question, text_signals["rubric"]))
     if answer.mode == "text":
         text_signals["gaming"] = text_signals["gaming"] + meaning.pasted(text_signals["chars"], answer.pasted_chars)
@@ -127,7 +130,8 @@ def score(answer: AnswerInput, transcriber: Transcriber | None, *, position_refe
         words = [[w.start, w.end, w.text] for w in transcript.words]
         voice_signals = voice.analyse(samples, SAMPLE_RATE, words, text_signals["chars"])
     timings["analyse"] = time.perf_counter() - mark
-    dims = report.answer_dimensions(text_signals, voice_signals, face_signals, expression=answer.expression)
+    dims = report.answer_dimensions(text_signals, voice_signals, face_signals, expression=answer.expression,
+                                    custom=custom, competency=answer.question.get("competency", ""))
     return {
         "question_key": answer.question["key"], "ordinal": answer.ordinal, "question": answer.question["text"],
         "mode": answer.mode, "status": "scored", "reason": None,

@@ -27,7 +27,9 @@ RED_FLAG_FACTOR = 0.5
 # keeps at most this in each content dimension: below any adequate genuine answer, whatever words it contains.
 GAMING_CAP = 25.0
 REQUIRED_CAP = correctness.REQUIRED_CAP
-CONTENT_DIMENSIONS = ("沟通能力", "逻辑思维", "专业匹配度", "岗位适配性")
+CONTENT_DIMENSIONS = ("沟通能力", "逻辑思维", "专业匹配度", "岗位适配性")  # and every dimension a position names
+DELIVERY_DIMENSIONS = ("情绪稳定性", "亲和力")  # how it was said, not what: gaming does not cap them
+OFF_QUESTION_WEIGHT = 0.3  # a position's own dimension, judged on a question of another competency, counts this much
 BASIS_EVIDENCE = {  # a question without a rubric is judged on weaker evidence, and the report says so
     "model_answers": ["本题没有评分要点：对照 HR 提供的参考答案按意思评分"],
     "question": ["本题没有评分要点和参考答案：按回答与题目的契合程度和回答质量评分，仅供参考"],
@@ -49,12 +51,15 @@ def _fluency(voice: dict[str, Any] | None, fillers: dict[str, Any]) -> float | N
 
 
 def answer_dimensions(text: dict[str, Any], voice: dict[str, Any] | None, face: dict[str, Any] | None,
-                      *, expression: bool = False) -> dict[str, dict[str, Any]]:
-    """The dimension scores of one answer, each with the numbers (and words) behind it."""
+                      *, expression: bool = False, custom: dict[str, str] | None = None,
+                      competency: str = "") -> dict[str, dict[str, Any]]:
+    """The dimension scores of one answer, each with the numbers (and words) behind it. custom: the position's own
+    dimensions (合规意识 → its sentence); competency: the question's, which such a dimension of that name weighs
+    most (`own_dimension`)."""
     cov, rel, prel = text["rubric"]["coverage"], text["relevance"], text["position_relevance"]
     st, sp, ln = text["structure"]["score"], text["specificity"]["score"], text["length"]["score"]
     fit = text.get("fit")  # what the position asks for, by meaning; without a profile, its vocabulary again
-    suits = fit["score"] if fit is not None else prel
+    suits = fit["score"] if fit is not None and fit["score"] is not None else prel
     on_topic = max(rel, cov)
     gate = 0.25 + 0.75 * on_topic  # speaking well about something else is not answering the question
     flu = _fluency(voice, text["fillers"])
@@ -89,6 +94,8 @@ def answer_dimensions(text: dict[str, Any], voice: dict[str, Any] | None, face: 
                       "basis": {"position_relevance": prel, "fit": suits, "rubric_coverage": round(cov, 3),
                                 "length": ln, "gate": round(gate, 3), "red_flags": len(flags) + len(wrong)},
                       "evidence": _fit_evidence(fit)}
+    for name in custom or {}:
+        dims[name] = own_dimension(name, text, competency == name, gate, caution, bool(missing))
     for kind in text.get("gaming") or []:
         cap_gaming(dims, kind)
     if voice is not None:
@@ -107,8 +114,27 @@ def answer_dimensions(text: dict[str, Any], voice: dict[str, Any] | None, face: 
     return dims
 
 
+def own_dimension(name: str, text: dict[str, Any], asked: bool, gate: float, caution: float,
+                  missing_required: bool) -> dict[str, Any]:
+    """A dimension the position names itself (合规意识, 客户导向), defined by its competency sentence. On a question of
+    that competency it is judged like 专业匹配度 with the sentence's meaning match beside the rubric (and counts fully
+    in the report); on any other question only by the meaning match, counting OFF_QUESTION_WEIGHT in the report."""
+    named = ((text.get("fit") or {}).get("named") or {}).get(name, {"score": 0.0, "quote": ""})
+    cov, sp = text["rubric"]["coverage"], text["specificity"]["score"]
+    raw = 0.5 * cov + 0.3 * named["score"] + 0.2 * sp if asked else named["score"]
+    score = pct(caution * gate * raw)
+    if asked and missing_required:
+        score = min(score, REQUIRED_CAP)
+    evidence = [f"与「{name}」的要求相符：“{named['quote']}”"] if named["quote"] else [f"回答较少体现「{name}」"]
+    if asked:
+        evidence.insert(0, f"本题考察「{name}」：评分要点覆盖 {round(100 * cov)}%")
+    return {"score": score, "weight": 1.0 if asked else OFF_QUESTION_WEIGHT, "evidence": evidence,
+            "basis": {"fit": named["score"], "rubric_coverage": round(cov, 3) if asked else None,
+                      "specificity": sp if asked else None, "gate": round(gate, 3), "asked": asked}}
+
+
 def _fit_evidence(fit: dict[str, Any] | None) -> list[str]:
-    if fit is None:
+    if fit is None or fit["score"] is None:
         return ["岗位没有描述或素质要求：按回答与岗位用词的相关程度评分"]
     if not fit["matches"]:
         return ["回答较少体现岗位描述和素质要求中的内容"]
@@ -186,8 +212,9 @@ def highlights(question: dict[str, Any], text: dict[str, Any], voice: dict[str, 
 def suggestions(question: dict[str, Any], text: dict[str, Any], voice: dict[str, Any] | None) -> list[str]:
     """改进建议 of one answer in plain Chinese, most useful first (at most three)."""
     out = [f"“{f['quote']}”不符合规范做法，建议了解相关制度后再作答" for f in text.get("red_flags") or []][:1]
-    out += [f"「{w['point']}」这一点的做法可能不符合规范（“{w['quote']}”），建议了解相关制度后再作答"
-            for w in text.get("contradictions") or []][:1]
+    if not out:  # a listed red flag already says it
+        out += [f"「{w['point']}」这一点的做法可能不符合规范（“{w['quote']}”），建议了解相关制度后再作答"
+                for w in text.get("contradictions") or []][:1]
     out += [f"本题必须说明「{m}」，回答中没有提到" for m in text.get("missing_required") or []][:1]
     if text.get("gaming"):
         out.append("请用自己的话说明遇到这种情况具体会怎么做、为什么，而不是罗列要点或复述题目")
@@ -261,13 +288,16 @@ def build_report(*, interview: dict[str, Any], answers: list[dict[str, Any]], we
     """
     mark_reused(answers, weights)
     counted = [a for a in answers if a["status"] == "scored" or a.get("reason") in ("silence", "empty")]
+    order = [*DIMENSIONS, *weights]  # the seeds first, then the position's own dimensions in its order
     dims_present = sorted({d for a in answers if a["status"] == "scored" for d in a["dimensions"]},
-                          key=DIMENSIONS.index)
+                          key=lambda d: order.index(d) if d in order else len(order))
     dimensions = []
     for name in dims_present:
-        values = [(a["dimensions"][name]["score"] if a["status"] == "scored" and name in a["dimensions"] else 0.0)
+        values = [((a["dimensions"][name]["score"], a["dimensions"][name].get("weight", 1.0))
+                   if a["status"] == "scored" and name in a["dimensions"] else (0.0, 1.0))
                   for a in counted if a["status"] != "scored" or name in a["dimensions"]]
-        score = round(sum(values) / len(values), 1) if values else 0.0
+        share = sum(w for _, w in values)
+        score = round(sum(v * w for v, w in values) / share, 1) if share else 0.0
         evidence = [f"第{a['ordinal']}题：{a['dimensions'][name]['evidence'][0]}"
                     for a in counted if a["status"] == "scored" and name in a["dimensions"]
                     and a["dimensions"][name]["evidence"]]
@@ -336,8 +366,8 @@ def mark_reused(answers: list[dict[str, Any]], weights: dict[str, float]) -> Non
 
 def cap_gaming(dims: dict[str, dict[str, Any]], kind: dict[str, str]) -> None:
     """One kind of gaming found: each content dimension keeps at most GAMING_CAP, and 专业匹配度 says why."""
-    for name in CONTENT_DIMENSIONS:
-        if name in dims:
+    for name in dims:
+        if name not in DELIVERY_DIMENSIONS:
             dims[name]["score"] = min(dims[name]["score"], GAMING_CAP)
             dims[name]["basis"]["gaming"] = dims[name]["basis"].get("gaming", 0) + 1
     if "专业匹配度" in dims:

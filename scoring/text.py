@@ -372,9 +372,10 @@ def combined_rubric(keywords: dict[str, Any], sense: dict[str, Any]) -> dict[str
 
 
 def analyse(text: str, question: dict[str, Any], position_reference: str, *, target_chars: int = 100,
-            spoken: bool = False, profile: tuple[str, ...] = ()) -> dict:
+            spoken: bool = False, profile: tuple[str, ...] = (), custom: dict[str, str] | None = None) -> dict:
     """Every text signal of one answer to one question; spoken: text is a transcript (words match by pinyin);
-    profile: what the position asks of a person (meaning.profile), for 岗位适配性."""
+    profile: what the position asks of a person (meaning.profile), for 岗位适配性; custom: the position's own
+    dimensions with their sentences (合规意识 → …), each matched by meaning."""
     chars = content_chars(text)
     sense = meaning.analyse(text, question, target_chars=target_chars)
     return {
@@ -389,7 +390,7 @@ def analyse(text: str, question: dict[str, Any], position_reference: str, *, tar
         "specificity": specificity(text),
         "fillers": fillers(text),
         "length": {"chars": chars, "target": target_chars, "score": length_adequacy(chars, target_chars)},
-        "fit": meaning.fit(text, profile) if profile else None,
+        "fit": meaning.fit(text, profile, custom) if profile or custom else None,
         "red_flags": red_flags(text, question.get("red_flags") or [], spoken=spoken),
     }
 

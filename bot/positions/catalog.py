@@ -143,8 +143,10 @@ def parse_position_doc(doc: Any, name: str, source_sha256: str) -> dict[str, Any
              "answer_modes")
     weights = doc.get("dimensions", {})
     _require(isinstance(weights, dict), name, "'dimensions' must map dimension names to weights", "dimensions")
-    unknown = sorted(set(weights) - set(DIMENSIONS))
-    _require(not unknown, name, f"unknown dimensions {unknown}; known: {list(DIMENSIONS)}", "dimensions")
+    named = doc.get("competencies") if isinstance(doc.get("competencies"), dict) else {}
+    unknown = sorted(set(weights) - set(DIMENSIONS) - set(named))
+    _require(not unknown, name, f"unknown dimensions {unknown}: use {list(DIMENSIONS)}, or name the position's own "
+             "dimension in competencies with a sentence saying what it asks for", "dimensions")
     for dimension, weight in weights.items():
         _require(type(weight) in (int, float) and 0 <= weight <= 1, name,
                  f"dimensions.{dimension}: a weight is a number from 0 to 1 (got {weight!r})",

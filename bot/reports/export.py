@@ -27,6 +27,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("completed_at", "完成时间"), ("school", "学校"), ("degree", "学历"), ("major", "专业"),
     ("total", "总分"), ("recommendation", "AI 建议"),
     *((name, name) for name in DIMENSIONS),
+    ("own_dimensions", "岗位自定维度"),  # a position's own dimensions (合规意识 82.0；客户导向 70.1)
     ("decision", "决定"), ("decided_by", "决定人"), ("decided_at", "决定时间"),
 )
 STATUS = {"in_progress": "面试中", "completed": "已完成"}
@@ -72,6 +73,8 @@ def interview_rows(position_slug: str | None, role: str, within: Access | None =
             "total": round(report.total, 1) if doc else None,
             "recommendation": doc.get("recommendation", {}).get("label", "") if doc else "",
             **{name: (round(scores[name], 1) if name in scores else None) for name in DIMENSIONS},
+            "own_dimensions": "；".join(f"{name} {score:.1f}" for name, score in scores.items()
+                                       if name not in DIMENSIONS),
             "decision": messages.render(f"outcome_{decision.outcome}", "zh-CN") if decision and decision.id else "",
             "decided_by": decision.decided_by if decision and decision.id else "",
             "decided_at": local_time(decision.decided_at) if decision and decision.id else "",

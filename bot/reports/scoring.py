@@ -81,9 +81,9 @@ def score_answer(answer_id: int) -> str:
             video_required=position.answer_modes == ["video"],
             language=_language(position.rubric.get("language", "zh")),
             pasted_chars=int((answer.integrity or {}).get("pasted_chars", 0)) if answer.mode == "text" else 0)
-        context = pipeline.position_inputs(position.description, interview.questions,
-                                           position.rubric.get("competencies"))
         weights = position.rubric.get("dimensions") or report.DEFAULT_WEIGHTS
+        context = pipeline.position_inputs(position.description, interview.questions,
+                                           position.rubric.get("competencies"), weights)
     text.use_cache_dir(settings.models_dir)
     if item.face:
         models.configure_environment(settings)  # before deepface is first imported in this process

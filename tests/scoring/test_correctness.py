@@ -2,6 +2,8 @@
 words are caught by meaning (negation respected), and 岗位适配性 comes from what the position asks for."""
 from __future__ import annotations
 
+import pytest
+
 from bot.positions.catalog import POSITIONS_DIR, PositionFileError, parse_position, parse_position_doc
 from scoring import correctness, pipeline, report
 
@@ -85,3 +87,47 @@ def test_required_and_contradicts_are_checked_with_their_field_paths():
         assert exc.field == "competencies.合规意识"
     else:
         raise AssertionError("empty competency accepted")
+
+
+def test_a_position_names_its_own_dimensions_and_the_report_weighs_them_by_question():
+    doc = {**TELLER, "rubric": {**TELLER["rubric"], "dimensions": {"沟通能力": 0.3, "逻辑思维": 0.2, "合规意识": 0.5}}}
+    context = pipeline.position_inputs(doc["description"], doc["questions"], doc["rubric"]["competencies"],
+                                       doc["rubric"]["dimensions"])
+    assert context["custom"] == {"合规意识": TELLER["rubric"]["competencies"]["合规意识"]}
+    weights = doc["rubric"]["dimensions"]
+
+    def answer(text: str, key: str, ordinal: int) -> dict:
+        return pipeline.score(pipeline.AnswerInput(question=QUESTIONS[key], ordinal=ordinal, mode="text", text=text),
+                              None, **context, weights=weights)
+
+    aml = answer("这是拆分存款、规避大额报告的可疑交易。我会礼貌地核实客户身份，询问资金来源和用途；客户仍不说明，"
+                 "我就报告主管，按规定提交可疑交易报告，全程不向客户透露。", "aml", 1)
+    intro = answer("我叫李明，金融专业毕业，在银行网点实习过半年，做大堂引导，常帮老人填单。我细心耐心，"
+                   "希望在柜面岗位稳定成长。", "intro", 2)
+    own = aml["dimensions"]["合规意识"]
+    assert own["weight"] == 1.0 and own["basis"]["asked"] and own["score"] >= 70  # a 合规意识 question, answered well
+    assert intro["dimensions"]["合规意识"]["weight"] == 0.3 and not intro["dimensions"]["合规意识"]["basis"]["asked"]
+    assert "专业匹配度" not in weights and set(aml["dimensions"]) >= {"沟通能力", "逻辑思维", "合规意识"}
+    built = report.build_report(interview={"id": 1, "position": "柜员"}, answers=[aml, intro], weights=weights)
+    by_name = {d["name"]: d for d in built["dimensions"]}
+    names = [d["name"] for d in built["dimensions"]]
+    assert names.index("合规意识") > names.index("逻辑思维")  # the seeds first, then the position's own
+    expected = (own["score"] * 1.0 + intro["dimensions"]["合规意识"]["score"] * 0.3) / 1.3
+    assert by_name["合规意识"]["score"] == pytest.approx(expected, abs=0.1) and by_name["合规意识"]["weight"] == 0.5
+    # a keyword list to the 合规意识 question is capped there as everywhere
+    listed = answer("首先，反洗钱、可疑、拆分、异常。其次，资金来源、身份、核实、询问。最后，报告、合规、保密。",
+                    "aml", 3)
+    assert listed["dimensions"]["合规意识"]["score"] <= report.GAMING_CAP
+
+
+def test_a_dimension_the_position_names_must_be_defined_in_its_competencies():
+    doc = {"slug": "x", "title": "X", "dimensions": {"沟通能力": 0.5, "客户导向": 0.5},
+           "questions": [{"key": "q", "text": "问题？"}]}
+    try:
+        parse_position_doc(doc, "x", "")
+    except PositionFileError as exc:
+        assert exc.field == "dimensions" and "客户导向" in str(exc) and "competencies" in str(exc)
+    else:
+        raise AssertionError("an undefined dimension was accepted")
+    doc["competencies"] = {"客户导向": "以客户的需要为先，长期维护客户关系。"}
+    assert parse_position_doc(doc, "x", "")["rubric"]["dimensions"] == {"沟通能力": 0.5, "客户导向": 0.5}
