@@ -38,6 +38,7 @@ TOP_KEYS = ("slug", "title", "department", "description", "think_seconds", "answ
 QUESTION_KEYS = ("key", "text", "text_en", "competency", "difficulty", "think_seconds", "answer_seconds",
                  "target_chars", "red_flags", "rubric", "model_answers")
 POINT_KEYS = ("point", "description", "keywords", "synonyms", "required", "contradicts")
+OWN_DIMENSIONS_MAX = 2  # a position's own dimensions beside the six seeds: the report's radar holds eight
 COMPETENCY_LIMIT = 500  # characters of a competency's sentence (what the position asks for in it)
 # Whole-number fields with their allowed ranges (the open API's schema says the same: handlers/api/openapi.yaml).
 RANGES = {"think_seconds": (0, 3600), "answer_seconds": (10, 3600), "max_retakes": (0, 10),
@@ -147,6 +148,9 @@ def parse_position_doc(doc: Any, name: str, source_sha256: str) -> dict[str, Any
     unknown = sorted(set(weights) - set(DIMENSIONS) - set(named))
     _require(not unknown, name, f"unknown dimensions {unknown}: use {list(DIMENSIONS)}, or name the position's own "
              "dimension in competencies with a sentence saying what it asks for", "dimensions")
+    own = [d for d in weights if d not in DIMENSIONS]
+    _require(len(own) <= OWN_DIMENSIONS_MAX, name, f"at most {OWN_DIMENSIONS_MAX} dimensions of the position's own "
+             f"beside the six (the report's chart holds eight); got {own}", "dimensions")
     for dimension, weight in weights.items():
         _require(type(weight) in (int, float) and 0 <= weight <= 1, name,
                  f"dimensions.{dimension}: a weight is a number from 0 to 1 (got {weight!r})",

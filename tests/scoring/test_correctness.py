@@ -131,3 +131,7 @@ def test_a_dimension_the_position_names_must_be_defined_in_its_competencies():
         raise AssertionError("an undefined dimension was accepted")
     doc["competencies"] = {"客户导向": "以客户的需要为先，长期维护客户关系。"}
     assert parse_position_doc(doc, "x", "")["rubric"]["dimensions"] == {"沟通能力": 0.5, "客户导向": 0.5}
+    doc["competencies"] = {n: "一句要求。" for n in ("客户导向", "合规意识", "风险判断")}
+    doc["dimensions"] = {"沟通能力": 0.4, "客户导向": 0.2, "合规意识": 0.2, "风险判断": 0.2}
+    with pytest.raises(PositionFileError, match="at most 2 dimensions of the position's own"):
+        parse_position_doc(doc, "x", "")
