@@ -209,3 +209,26 @@ def test_the_threshold_in_words_without_enough_resumes():
     assert "范围 0–1" in few and "要求至少 0.03" in few and "对口的简历通常在 0.2–0.45" in few
     many = threshold_words({"match_min": 0.1}, [0.05, 0.1, 0.2, 0.3, 0.4, 0.5])
     assert "本表 6 份简历的中位数 0.25" in many and "前 20% 在 0.40 以上" in many and "1 行低于要求" in many
+
+
+def test_a_held_sheet_never_confirmed_is_deleted_by_the_bulk_tick_after_a_day(stack):
+    import datetime as dt
+    import json
+
+    from bot.bulk import imports
+    from bot.clock import utcnow
+    from bot.store.models import Position
+    from bot.store.storage import get_storage
+
+    teller = Position.get(Position.slug == "teller")
+    data = _csv([*HEADER, "备注"], [member_row(0)])
+    old = imports.hold(stack.settings, data, "hr_li", teller.id, "旧名单.csv")
+    fresh = imports.hold(stack.settings, data, "hr_wang", teller.id, "新名单.csv")
+    store = get_storage(stack.settings)
+    note = {"userid": "hr_li", "position_id": teller.id, "filename": "旧名单.csv",
+            "held_at": (utcnow() - dt.timedelta(days=1, minutes=1)).isoformat()}
+    store.put(f"imports/{old}.heldnote", json.dumps(note).encode())  # as a hold made a day ago left it
+    assert imports.requeue_lost() == 0
+    assert imports.held(stack.settings, old, "hr_li", teller.id) is None
+    assert sorted(store.list("imports/")) == [f"imports/{fresh}.held", f"imports/{fresh}.heldnote"]
+    assert imports.held(stack.settings, fresh, "hr_wang", teller.id).data == data
