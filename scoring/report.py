@@ -247,7 +247,8 @@ def suggestions(question: dict[str, Any], text: dict[str, Any], voice: dict[str,
 
 
 def recommendation(total: float, scored: int, answered: int, mean_logprob: float | None,
-                   thresholds: dict[str, float] | None = None, *, unrubricked: int = 0) -> dict[str, Any]:
+                   thresholds: dict[str, float] | None = None, *, unrubricked: int = 0, disagreeing: int = 0,
+                   to_check: int = 0) -> dict[str, Any]:
     """推荐 / 待定 / 不推荐 with a confidence (0–1) and the reasons that lowered it."""
     t = {**THRESHOLDS, **(thresholds or {})}
     key = "recommend" if total >= t["recommend"] else "consider" if total >= t["consider"] else "reject"
@@ -272,6 +273,12 @@ def recommendation(total: float, scored: int, answered: int, mean_logprob: float
     if unrubricked:
         confidence -= 0.15 if unrubricked * 2 >= max(scored, 1) else 0.05
         reasons.append(f"{unrubricked} 道题没有评分要点，评分依据较弱")
+    if disagreeing:  # the meaning match and the keywords tell different stories: one of them misread the answer
+        confidence -= 0.1 if disagreeing * 3 >= max(scored, 1) else 0.05
+        reasons.append(f"{disagreeing} 道题按意思和按关键词的判断差别较大")
+    if to_check:
+        confidence -= 0.05
+        reasons.append(f"{to_check} 道题按意思发现可能的不当做法，需要人工核对")
     confidence = round(max(0.2, min(0.95, confidence)), 2)
     level = "高" if confidence >= 0.75 else "中" if confidence >= 0.5 else "低"
     return {"key": key, "label": LABELS[key], "confidence": confidence, "confidence_label": level,
@@ -307,8 +314,10 @@ def build_report(*, interview: dict[str, Any], answers: list[dict[str, Any]], we
     scored = [a for a in answers if a["status"] == "scored"]
     logprobs = [a["transcript"]["mean_logprob"] for a in scored if "mean_logprob" in (a.get("transcript") or {})]
     unrubricked = sum(1 for a in scored if (a.get("rubric") or {}).get("basis", "rubric") != "rubric")
+    to_check = sum(1 for a in scored if ((a.get("signals") or {}).get("text") or {}).get("contradictions"))
     rec = recommendation(total, len(scored), len(answers), sum(logprobs) / len(logprobs) if logprobs else None,
-                         thresholds, unrubricked=unrubricked)
+                         thresholds, unrubricked=unrubricked, disagreeing=sum(map(_signals_disagree, scored)),
+                         to_check=to_check)
     best = sorted(scored, key=lambda a: -a["total"])
     return {
         "schema_version": SCHEMA_VERSION,
@@ -325,6 +334,20 @@ def build_report(*, interview: dict[str, Any], answers: list[dict[str, Any]], we
         "integrity": integrity or {"flags": []},
         "models": models or {},
     }
+
+
+DISAGREEMENT = 0.5  # meaning and keyword coverage of a rubric this far apart: the signals disagree
+
+
+def _signals_disagree(answer: dict[str, Any]) -> bool:
+    """Whether the answer's rubric was made by meaning but not by keywords, or the other way round, by a wide margin
+    (a garbled transcript, or words without the sense): a reason to trust the score less."""
+    points = (answer.get("rubric") or {}).get("points") or []
+    if (answer.get("rubric") or {}).get("basis", "rubric") != "rubric" or not points:
+        return False
+    keyword = sum(p.get("keyword", 0.0) for p in points) / len(points)
+    sense = sum(p.get("meaning", 0.0) for p in points) / len(points)
+    return abs(keyword - sense) >= DISAGREEMENT
 
 
 def concerns(answers: list[dict[str, Any]]) -> list[str]:

@@ -135,3 +135,16 @@ def test_a_dimension_the_position_names_must_be_defined_in_its_competencies():
     doc["dimensions"] = {"沟通能力": 0.4, "客户导向": 0.2, "合规意识": 0.2, "风险判断": 0.2}
     with pytest.raises(PositionFileError, match="at most 2 dimensions of the position's own"):
         parse_position_doc(doc, "x", "")
+
+
+def test_confidence_drops_when_meaning_and_keywords_disagree_and_when_a_contradiction_needs_checking():
+    base = report.recommendation(90, 6, 6, None)["confidence"]
+    both = report.recommendation(90, 6, 6, None, disagreeing=2, to_check=1)
+    assert both["confidence"] == pytest.approx(base - 0.15)
+    assert "2 道题按意思和按关键词的判断差别较大" in both["reasons"]
+    assert "1 道题按意思发现可能的不当做法，需要人工核对" in both["reasons"]
+    wrong = typed(FLUENT_WRONG_CASH, "cash_discrepancy")
+    points = [{"point": "p", "keyword": 1.0, "meaning": 0.1, "score": 0.8, "hit": True, "matches": []}]
+    assert report._signals_disagree({"rubric": {"basis": "rubric", "points": points}})
+    built = report.build_report(interview={"id": 1, "position": "柜员"}, answers=[wrong], weights=WEIGHTS)
+    assert "1 道题按意思发现可能的不当做法，需要人工核对" in built["recommendation"]["reasons"]
