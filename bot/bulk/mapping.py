@@ -21,6 +21,8 @@ TEMPLATE_HEADERS = ("姓名", "手机", "邮箱", "企业微信ID", "微信号",
 TEMPLATE_EXAMPLE = ("张三", "13800138000", "zhangsan@example.com", "zhangsan", "", "", "本科", "金融学", "3",
                     "三年银行柜员工作经验，熟悉现金业务、点钞验钞和反洗钱初审，曾获网点服务之星。")
 MIN_FOR_SPREAD = 5  # résumés needed before "where this sheet's résumés fall" says more than a typical range
+TYPICAL = "对口的简历通常在 0.2–0.45，相近行业约 0.1，应届生约 0.05，不相关的约 0.02"
+MATCH_HINT = f"简历与岗位描述的相似程度，范围 0–1：{TYPICAL}；填 0 表示不设门槛"  # the position editor's hint
 NO_COLUMN_HINT = "表中没有可识别的简历列，请添加「简历」列，或在上传页的列映射里选择简历所在的列"
 
 
@@ -102,5 +104,5 @@ def threshold_words(rules: dict | None, matches: list[float]) -> str:
         spread = (f"本表 {len(found)} 份简历的中位数 {statistics.median(found):.2f}，前 20% 在 {top:.2f} 以上"
                   + (f"，{below} 行低于要求" if minimum > 0 else ""))
     else:
-        spread = "对口的简历通常在 0.2–0.45，相近行业约 0.1，应届生约 0.05，不相关的约 0.02"
+        spread = TYPICAL
     return f"{scale}；{rule}；{spread}。"

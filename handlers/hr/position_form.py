@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.bulk.fields import EDUCATION_LEVELS
+from bot.bulk.mapping import MATCH_HINT
 from bot.clock import local_time
 from bot.invitations.invites import deadline
 from bot.positions.catalog import ANSWER_MODES, PositionFileError, parse_position_doc
@@ -61,7 +62,7 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
         Field("screening.years_max", "最多工作年限", "number"),
         Field("screening.required_skills", "必备技能", "words"),
         Field("screening.bonus_skills", "加分技能", "words"),
-        Field("screening.match_min", "最低匹配度（0–1）", "number"),
+        Field("screening.match_min", "最低匹配度（0–1）", "number", MATCH_HINT),
         Field("screening.auto_invite", "筛选通过后自动邀请", "bool"),
     )),
     ("机构与团队", (
