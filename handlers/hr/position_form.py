@@ -87,7 +87,8 @@ QUESTION_LABELS = {"key": "题目代码", "text": "题目", "text_en": "英文�
                    "model_answers": "参考答案",
                    "difficulty": "难度", "think_seconds": "思考时间", "answer_seconds": "作答时间",
                    "red_flags": "红线表述", "rubric": "评分要点", "target_chars": "目标字数"}
-POINT_LABELS = {"point": "要点", "description": "说明", "keywords": "关键词", "synonyms": "近义词"}
+POINT_LABELS = {"point": "要点", "description": "说明", "keywords": "关键词", "synonyms": "近义词",
+                "required": "必答要点", "contradicts": "错误做法"}
 SAMPLE_NAME = "张三"  # the previews' candidate
 
 
@@ -137,7 +138,7 @@ def label_of(path: str) -> str:
         return " · ".join(p for p in parts if p)
     head, _, rest = path.partition(".")
     names = {"draw": "抽题", "dimensions": "维度权重", "thresholds": "分数线", "screening": "简历筛选",
-             "next_round": "复试通知", "questions": "题目", "team": "岗位团队"}
+             "next_round": "复试通知", "questions": "题目", "team": "岗位团队", "competencies": "岗位素质要求"}
     return f"{names.get(head, head)}{' · ' + rest if rest else ''}"
 
 
@@ -150,7 +151,15 @@ CHINESE: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), t) for 
     (r"missing '(\w+)'", "缺少必填项 {0}。"),
     (r"dimension weights must sum to 1 \(they sum to (.+)\)", "各维度权重之和必须为 1（现在是 {0}）。"),
     (r"a weight is a number from 0 to 1", "权重须是 0 到 1 之间的数。"),
-    (r"unknown dimensions", "没有这个评分维度。"),
+    (r"unknown dimensions \['([^']*)'", "没有这个评分维度：{0}。岗位自有维度须是“岗位素质要求”里的一项（名称相同）。"),
+    (r"at most (\d+) dimensions of the position's own", "岗位自有维度最多 {0} 个（报告的雷达图最多八个维度）。"),
+    (r"competencies: a name is", "请填写素质名称（1–64 个字，如 合规意识）。"),
+    (r"competencies\.(.+): a sentence of at most (\d+)", "请用一句话写出岗位对“{0}”的要求（最多 {1} 个字）。"),
+    (r"'competencies' must map up to (\d+)", "岗位素质要求最多 {0} 项，每项一个名称和一句要求。"),
+    (r"model_answers must be one to three answers", "参考答案最多 3 条，每条最多 2000 个字。"),
+    (r"required is true or false", "必答要点只能勾选或不勾选。"),
+    (r"contradicts must be up to (\d+) sentences \(each at most (\d+)",
+     "错误做法最多 {0} 句、每句最多 {1} 个字，每行一句，用肯定句写出错误做法，如：自己先垫钱把差错补上。"),
     (r"consider \((.+)\) must not be above recommend \((.+)\)", "待定分数线（{0}）不能高于推荐分数线（{1}）。"),
     (r"'thresholds' may set", "分数线须是 0 到 100 之间的数。"),
     (r"draw\.(.+): the bank cannot fill the draw: (\d+) asked, (\d+) question",
