@@ -210,6 +210,15 @@ def test_competencies_and_own_dimensions(browser, stack):  # noqa: F811  (the fi
     assert len(rubric["competencies"]) == 6
     expect(tab.get_by_label("岗位自有维度 1")).to_have_value("合规意识")
     shoot(tab, "position-own-dimension-phone")
+    renamed = tab.locator('[data-was="合规意识"] [data-c="name"]')  # the dimension follows its competency's name
+    renamed.fill("合规与风控")
+    expect(tab.get_by_label("岗位自有维度 1")).to_have_value("合规与风控")
+    expect(tab.locator('[data-path="dimensions.合规与风控"]')).to_have_value("0.1")
+    tab.get_by_test_id("save").click()
+    tab.wait_for_url("**/hr/positions/teller/edit?saved=3")
+    rubric = Position.get(Position.slug == "teller").rubric
+    assert rubric["dimensions"]["合规与风控"] == 0.1 and "合规意识" not in rubric["dimensions"]
+    assert "合规与风控" in rubric["competencies"] and "合规意识" not in rubric["competencies"]
 
 
 def test_a_document_with_every_new_key_is_saved_as_loaded(browser, stack):  # noqa: F811  (the fixture)
