@@ -278,6 +278,21 @@ def gaming(text: str, question: dict[str, Any], *, target_chars: int = 100) -> l
     return found
 
 
+REUSE_RUN, REUSE_SIMILAR, REUSE_MIN_HANZI = 5, 0.85, 20  # two answers this alike are one memorised text
+
+
+def same_answer(first: str, second: str) -> bool:
+    """Whether two answers (to different questions) are one memorised text: 60% of either lies in runs of five or
+    more copied from the other, or, as transcripts of two recordings differ word by word, their meanings are as
+    close as a paraphrase (cosine ≥ 0.85; genuine answers of one candidate to two questions: at most 0.63 here)."""
+    if min(len(HANZI.findall(first)), len(HANZI.findall(second))) < REUSE_MIN_HANZI:
+        return False
+    if max(copied(second, first, REUSE_RUN), copied(first, second, REUSE_RUN)) >= COPIED_SHARE:
+        return True
+    vectors = embed([first, second])
+    return float(vectors[0] @ vectors[1]) >= REUSE_SIMILAR
+
+
 def pasted(chars: int, pasted_chars: int) -> list[dict[str, str]]:
     """A typed answer mostly pasted in (the page's count): not written in the interview, so treated as gaming."""
     if chars >= 20 and pasted_chars >= PASTED_SHARE * chars:

@@ -371,20 +371,22 @@ def concerns(answers: list[dict[str, Any]]) -> list[str]:
 
 
 def mark_reused(answers: list[dict[str, Any]], weights: dict[str, float]) -> None:
-    """Answers to different questions that are largely the same text: a memorised answer used again. The later
-    one is gaming ("reused"): named, and its content dimensions capped like any other kind (in place)."""
+    """Answers to different questions that are largely the same text: one memorised answer used again. Every use is
+    gaming ("reused": a generic answer learnt by heart, not an answer to either question), named, and its content
+    dimensions capped like any other kind (in place; marked once however often the report is rebuilt)."""
     said = [(a, (a.get("transcript") or {}).get("text", "")) for a in answers if a["status"] == "scored"]
     for i, (first, earlier) in enumerate(said):
         for second, later in said[i + 1:]:
-            if meaning.copied(later, earlier, meaning.RECITED_RUN) < meaning.COPIED_SHARE:
+            if not meaning.same_answer(earlier, later):
                 continue
-            gaming = second.setdefault("signals", {}).setdefault("text", {}).setdefault("gaming", [])
-            if any(kind["kind"] == "reused" for kind in gaming):
-                continue
-            gaming.append({"kind": "reused", "name": meaning.GAMING_NAMES["reused"],
-                           "evidence": f"与第{first['ordinal']}题的回答大段相同"})
-            cap_gaming(second["dimensions"], gaming[-1])
-            second["total"] = weighted_total(second["dimensions"], weights)
+            for this, other in ((first, second), (second, first)):
+                gaming = this.setdefault("signals", {}).setdefault("text", {}).setdefault("gaming", [])
+                if any(kind["kind"] == "reused" for kind in gaming):
+                    continue
+                gaming.append({"kind": "reused", "name": meaning.GAMING_NAMES["reused"],
+                               "evidence": f"与第{other['ordinal']}题的回答大段相同"})
+                cap_gaming(this["dimensions"], gaming[-1])
+                this["total"] = weighted_total(this["dimensions"], weights)
 
 
 def cap_gaming(dims: dict[str, dict[str, Any]], kind: dict[str, str]) -> None:

@@ -23,6 +23,7 @@ The set, how it was made and what it does not prove: tests/fixtures/eval/README.
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import re
@@ -175,15 +176,42 @@ def score_one(answer: dict[str, Any], context: dict[str, Any], question: dict[st
                           profile=context["profile"], weights=context["weights"])
 
 
+def interviews_of_reuse(questions: dict[str, dict[str, Any]], answers: list[dict[str, Any]],
+                        transcriber: CachingTranscriber) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """A `reused_template` answer is one memorised text given to every question of its position: as in the product,
+    reuse is found across the answers of one interview, so each position's uses are scored as one interview's
+    answers (report.mark_reused, with and without rubrics). Returns answer id → (with rubric, without)."""
+    by_position: dict[str, list[dict[str, Any]]] = {}
+    for answer in answers:
+        if answer.get("gaming") == "reused_template":
+            by_position.setdefault(questions[answer["question"]]["position"], []).append(answer)
+    out = {}
+    for uses in by_position.values():
+        scored = []
+        for ordinal, answer in enumerate(uses, start=1):
+            context = questions[answer["question"]]
+            plain = score_one(answer, context, context["question"], transcriber)
+            bare = (score_one(answer, context, without_rubric(context["question"]), transcriber)
+                    if context["has_rubric"] else copy.deepcopy(plain))
+            scored.append((answer["id"], {**plain, "ordinal": ordinal}, {**bare, "ordinal": ordinal}, context))
+        for index in (1, 2):
+            report.mark_reused([row[index] for row in scored], scored[0][3]["weights"])
+        out.update({answer_id: (plain, bare) for answer_id, plain, bare, _ in scored})
+    return out
+
+
 def score_all(questions: dict[str, dict[str, Any]], answers: list[dict[str, Any]],
               transcriber: CachingTranscriber, out) -> list[dict[str, Any]]:
     rows = []
+    reused = interviews_of_reuse(questions, answers, transcriber)
     for answer in answers:
         context = questions[answer["question"]]
         started = time.perf_counter()
-        with_rubric = score_one(answer, context, context["question"], transcriber)
-        bare = (score_one(answer, context, without_rubric(context["question"]), transcriber)
-                if context["has_rubric"] else with_rubric)
+        with_rubric, bare = reused.get(answer["id"]) or (None, None)
+        if with_rubric is None:
+            with_rubric = score_one(answer, context, context["question"], transcriber)
+            bare = (score_one(answer, context, without_rubric(context["question"]), transcriber)
+                    if context["has_rubric"] else with_rubric)
         heard = (with_rubric.get("transcript") or {}).get("text", "") if answer["mode"] == "audio" else None
         row = {"id": answer["id"], "split": answer.get("split", "dev"), "question": answer["question"],
                "position": context["position"], "has_rubric": context["has_rubric"], "quality": answer["quality"],

@@ -171,7 +171,10 @@ def test_one_memorised_answer_used_for_two_questions_is_capped_and_named():
     assert reused["total"] < built["answers"][2]["total"]  # below the adequate answer
     assert "第3题：疑似套用背好的回答（与另一题的回答大段相同）——“与第2题的回答大段相同”，内容相关维度最高 25 分" in \
         built["concerns"]
-    assert built["answers"][0]["signals"]["text"]["gaming"] == []  # the first use is the candidate's answer
+    first = built["answers"][0]  # the first use is the same memorised answer: named and capped too
+    assert [g["evidence"] for g in first["signals"]["text"]["gaming"]] == ["与第3题的回答大段相同"]
+    assert first["total"] < built["answers"][2]["total"]
+    assert built["answers"][2]["signals"]["text"]["gaming"] == []  # the genuine answer is left alone
     again = report.build_report(interview={"id": 1, "position": "柜员"}, answers=built["answers"], weights=WEIGHTS)
     assert [g["kind"] for g in again["answers"][1]["signals"]["text"]["gaming"]] == ["reused"]  # marked once
 

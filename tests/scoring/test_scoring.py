@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import yaml
 
 from bot.positions.catalog import POSITIONS_DIR, parse_position
 from bot.reports.queue import RETRY, queue_report
@@ -284,3 +285,13 @@ def test_english_answers_match_english_rubrics_word_by_word():
     assert signals["chars"] == len(answer.split()) and signals["relevance"] > 0.3
     assert text.rubric_coverage("I will not listen to him, never apologize", question["rubric"])["hit"] == []
     assert text.rubric_coverage("我不会上报，也没有跟进", [{"point": "p", "keywords": ["上报", "跟进"]}])["hit"] == []
+
+
+def test_a_phone_band_answer_in_a_low_voice_is_heard_whole(transcriber):
+    # an evaluation clip (tests/fixtures/eval): 8 kHz phone band, a low voice; the VAD's default threshold kept
+    # 1.8 s of its 26.8 s and Whisper wrote four characters
+    clip = Path(__file__).parents[1] / "fixtures" / "eval" / "audio" / "teller_elderly_reused_template.ogg"
+    script = next(a for a in yaml.safe_load((clip.parents[1] / "set.yaml").read_text("utf-8"))["answers"]
+                  if a["id"] == "teller_elderly_reused_template")
+    heard = transcriber.transcribe(clip)
+    assert heard.speech_duration > 20 and cer(script["text"], heard.text) < 0.2

@@ -16,7 +16,8 @@ def test_positions_and_the_funnel(stack):
     stack.say("hr_wang", "进度 柜员")
     stack.drain()
     hr = texts(stack, "hr_li")
-    assert any("「柜员」(teller)：6 道题" in t and "已邀请 2 人\n编辑：http" in t for t in hr)  # the link on a line of its own
+    # the editor's link on a line of its own
+    assert any("「柜员」(teller)：6 道题" in t and "已邀请 2 人\n编辑：http" in t for t in hr)
     assert any("「柜员」2 → 1 → 1 → 1 → 1 → 1" in t for t in hr)
     assert any("「柜员」2 → 1 → 1 → 1 → 1 → 1" in t for t in texts(stack, "hr_wang"))
 
