@@ -1,6 +1,7 @@
 """The labelled evaluation set of issue 19 (tests/fixtures/eval/set.yaml), scored as the product scores it.
 
-    make eval        (or: .venv/bin/python -m tests.evaluation.eval_set [--retranscribe] [--json out.json])
+    make eval        (or: .venv/bin/python -m tests.evaluation.eval_set [--split dev|heldout|all] [--retranscribe]
+                      [--transcribe-only] [--json out.json])
 
 Every answer of the set is one answer to its question of its position (a shipped template, or a question HR
 typed into the editor with no rubric): clips go through the product's own pipeline (decode, transcription with
@@ -9,12 +10,20 @@ answers, with the position's reference text, profile and weights built as bot/re
 Each answer to a template question is scored a second time with that question's rubric and red flags removed
 (the same question as an HR user might have added it, without keywords).
 
-Transcription dominates the run time, so transcripts are cached in tests/fixtures/eval/transcripts.json with the
-model's name and each clip's SHA-256: a clip whose file or model changed is transcribed again, and the cache is
-rewritten. The cached transcript is complete (words, timings, probabilities), so scoring from it is the same as
-scoring after a live transcription; --retranscribe ignores the cache (and measures the full run time).
+The set has two parts: set.yaml (split dev) and, when present, heldout.yaml (split heldout, written later and blind
+to the scorer; its clips under audio/heldout/). Each file's questions join their positions on their own, so one
+part's new questions never change the other part's position reference. `--split` chooses the answers scored and
+printed (default all). A question personalised from a résumé (`personalised: <rule key>`) is scored as the product
+scores it: with the competency, rubric and red flags of that rule of its position.
 
-Printed per split (dev; heldout when it exists): Spearman's rho of the total against the overall label, with and
+Transcription dominates the run time, so transcripts are cached — tests/fixtures/eval/transcripts.json for the dev
+clips, heldout_transcripts.json for the held-out ones — with the model's name and each clip's SHA-256: a clip
+whose file or model changed is transcribed again, and the cache is rewritten. The cached transcript is complete
+(words, timings, probabilities), so scoring from it is the same as scoring after a live transcription;
+--retranscribe ignores the cache (and measures the full run time); --transcribe-only fills the cache of the chosen
+split's clips and scores nothing.
+
+Printed per split chosen (dev; heldout when it exists): Spearman's rho of the total against the overall label, with and
 without rubrics, for the genuine answers and for all; rho of each dimension; each question's rho and its answers'
 labels in the order of their scores; every gaming answer against the adequate answers (label 3) of its question;
 mean totals per label and position against the calibration targets; the clips' CER by degradation; wall time.
@@ -40,15 +49,20 @@ import yaml
 from scipy.stats import spearmanr
 
 from bot.positions.catalog import POSITIONS_DIR, parse_position_doc
+from bot.resumes import questions as personalised
 from config.settings import get_settings
-from scoring import meaning, models, pipeline, report, text
+from scoring import meaning, media, models, pipeline, report, text
 from scoring.transcribe import Segment, Transcriber, Transcript, Word
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "eval"
 SET = FIXTURES / "set.yaml"
 AUDIO = FIXTURES / "audio"
 TRANSCRIPTS = FIXTURES / "transcripts.json"
+HELDOUT = FIXTURES / "heldout.yaml"
+HELDOUT_TRANSCRIPTS = FIXTURES / "heldout_transcripts.json"
 SPLITS = ("dev", "heldout")
+CACHE_FILES = {"dev": TRANSCRIPTS, "heldout": HELDOUT_TRANSCRIPTS}  # each split's transcripts in a file of its own
+DECODE_LIMIT_S = 600.0  # far above any clip: the samples equal those pipeline.score hands its transcriber
 LEVELS = {5: "excellent", 4: "good", 3: "adequate", 2: "weak", 1: "off_topic"}
 CALIBRATION = {5: (80, 100), 3: (60, 75), 2: (30, 55), 1: (0, 20)}  # issue 19: target total per label
 CONCERN = {"reused_template": "reused"}  # the set's gaming names that the scorer's concerns name otherwise
@@ -79,11 +93,36 @@ def without_rubric(question: dict[str, Any]) -> dict[str, Any]:
 
 # ---- the set and the product's context for each question --------------------------------------------------------
 
-def load(path: Path = SET) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
-    """The set's questions, each with what the product would score it with, and its answers."""
-    data = yaml.safe_load(path.read_text("utf-8"))
+def parts() -> list[Path]:
+    """The set's files: the development part, and the held-out part once it exists."""
+    return [SET, HELDOUT] if HELDOUT.exists() else [SET]
+
+
+def load(paths: list[Path] | None = None) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The questions of the set's parts, each with what the product would score it with, and their answers."""
+    questions: dict[str, dict[str, Any]] = {}
+    answers: list[dict[str, Any]] = []
+    for path in paths or parts():
+        data = yaml.safe_load(path.read_text("utf-8"))
+        questions.update(load_questions(data["questions"]))
+        answers.extend(data["answers"])
+    return questions, answers
+
+
+def personalised_question(doc: dict[str, Any], qid: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """A question built from a résumé as bot/resumes/questions.py builds it: the filled-in text, and the competency,
+    difficulty, red flags and rubric of the position's rule (its own rules, else config/personalised.yaml's)."""
+    rules = {r["key"]: r for r in personalised.effective(doc.get("personalised"))["rules"]}
+    rule = rules[entry["personalised"]]
+    return {"key": qid, "text": entry["text"], "competency": rule.get("competency") or personalised.DEFAULT_COMPETENCY,
+            "difficulty": rule.get("difficulty", 2), "red_flags": list(rule.get("red_flags", [])),
+            "rubric": [dict(p) for p in rule.get("rubric", [])]}
+
+
+def load_questions(entries_by_id: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """One part's questions with their positions' context."""
     by_position: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-    for qid, entry in data["questions"].items():
+    for qid, entry in entries_by_id.items():
         by_position[entry["position"]].append((qid, entry))
     questions = {}
     for slug, entries in by_position.items():
@@ -91,7 +130,9 @@ def load(path: Path = SET) -> tuple[dict[str, dict[str, Any]], list[dict[str, An
         raw = source.read_bytes()
         doc = yaml.safe_load(raw)
         for qid, entry in entries:  # a new question is added to the position as the editor adds it
-            if "key" not in entry:
+            if "personalised" in entry:  # as an interview adds the questions drawn from a résumé
+                doc["questions"].append(personalised_question(doc, qid, entry))
+            elif "key" not in entry:
                 doc["questions"].append({"key": qid, "text": entry["text"], "competency": entry["competency"]})
         position = parse_position_doc(doc, source.name, hashlib.sha256(raw).hexdigest())
         asked = {q["key"]: q for q in position["questions"]}
@@ -104,7 +145,7 @@ def load(path: Path = SET) -> tuple[dict[str, dict[str, Any]], list[dict[str, An
         for qid, entry in entries:
             question = asked[entry.get("key", qid)]
             questions[qid] = {**common, "id": qid, "question": question, "has_rubric": bool(question.get("rubric"))}
-    return questions, data["answers"]
+    return questions
 
 
 def reference(context: dict[str, Any], question: dict[str, Any]) -> str:
@@ -181,10 +222,11 @@ def interviews_of_reuse(questions: dict[str, dict[str, Any]], answers: list[dict
     """A `reused_template` answer is one memorised text given to every question of its position: as in the product,
     reuse is found across the answers of one interview, so each position's uses are scored as one interview's
     answers (report.mark_reused, with and without rubrics). Returns answer id → (with rubric, without)."""
-    by_position: dict[str, list[dict[str, Any]]] = {}
-    for answer in answers:
+    by_position: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for answer in answers:  # one interview per part and position: the parts' memorised texts are not one candidate's
         if answer.get("gaming") == "reused_template":
-            by_position.setdefault(questions[answer["question"]]["position"], []).append(answer)
+            key = (answer.get("split", "dev"), questions[answer["question"]]["position"])
+            by_position.setdefault(key, []).append(answer)
     out = {}
     for uses in by_position.values():
         scored = []
@@ -349,20 +391,65 @@ def summarise(rows: list[dict[str, Any]], dimensions: list[str], out) -> dict[st
     return summary
 
 
-def evaluate(*, retranscribe: bool = False, write_cache: bool = True, out=sys.stdout) -> dict[str, Any]:
+def read_caches() -> dict[str, Any]:
+    """The cached transcripts of both splits as one cache (a file made with another model is left out)."""
+    cache: dict[str, Any] = {}
+    for path in CACHE_FILES.values():
+        if path.exists():
+            part = json.loads(path.read_text("utf-8"))
+            if not cache:
+                cache = {"model": part.get("model"), "clips": {}}
+            if part.get("model") == cache["model"]:
+                cache["clips"].update(part.get("clips", {}))
+    return cache
+
+
+def write_caches(cache: dict[str, Any], answers: list[dict[str, Any]]) -> None:
+    """Each split's clips back into its own file (one split's run leaves the other's file as it was)."""
+    for split, path in CACHE_FILES.items():
+        ids = {a["id"] for a in answers if a["mode"] == "audio" and a.get("split", "dev") == split}
+        if ids:
+            kept = json.loads(path.read_text("utf-8")) if path.exists() else {}
+            clips = {**(kept.get("clips", {}) if kept.get("model") == cache["model"] else {}),
+                     **{k: v for k, v in cache["clips"].items() if k in ids}}
+            path.write_text(json.dumps({"model": cache["model"], "clips": dict(sorted(clips.items()))},
+                                       ensure_ascii=False, separators=(",", ":")) + "\n", "utf-8")
+
+
+def chosen(answers: list[dict[str, Any]], split: str) -> list[dict[str, Any]]:
+    return [a for a in answers if split == "all" or a.get("split", "dev") == split]
+
+
+def transcribe_clips(questions: dict[str, dict[str, Any]], answers: list[dict[str, Any]],
+                     transcriber: CachingTranscriber, out) -> None:
+    """Fill the transcript cache for these answers' clips and score nothing (decoded as pipeline.score decodes)."""
+    for answer in (a for a in answers if a["mode"] == "audio"):
+        path = AUDIO / answer["file"]
+        transcriber.clip = (answer["id"], sha256(path))
+        before = transcriber.live
+        transcriber.transcribe(media.decode_audio(path, DECODE_LIMIT_S, 16000),
+                               language=questions[answer["question"]]["language"])
+        print(f"{answer['id']:40s} {'transcribed' if transcriber.live > before else 'cached'}", file=out, flush=True)
+
+
+def evaluate(*, split: str = "all", retranscribe: bool = False, write_cache: bool = True,
+             transcribe_only: bool = False, out=sys.stdout) -> dict[str, Any]:
     started = time.perf_counter()
     settings = get_settings()
     text.use_cache_dir(settings.models_dir)
     model_dir = models.whisper_model_dir(settings)
-    cache = json.loads(TRANSCRIPTS.read_text("utf-8")) if TRANSCRIPTS.exists() else {}
-    transcriber = CachingTranscriber(model_dir, model_dir.name, cache, threads=settings.scoring_threads,
+    transcriber = CachingTranscriber(model_dir, model_dir.name, read_caches(), threads=settings.scoring_threads,
                                      retranscribe=retranscribe)
     questions, answers = load()
+    answers = chosen(answers, split)
     dimensions = yaml.safe_load(SET.read_text("utf-8"))["dimensions"]
-    rows = score_all(questions, answers, transcriber, out)
+    if transcribe_only:
+        transcribe_clips(questions, answers, transcriber, out)
+        rows = []
+    else:
+        rows = score_all(questions, answers, transcriber, out)
     if write_cache and transcriber.live:
-        TRANSCRIPTS.write_text(json.dumps(transcriber.cache, ensure_ascii=False, separators=(",", ":")) + "\n",
-                               "utf-8")
+        write_caches(transcriber.cache, answers)
     result: dict[str, Any] = {"rows": rows, "splits": {}}
     for split in SPLITS:
         part = [r for r in rows if r["split"] == split]
@@ -382,11 +469,15 @@ def evaluate(*, retranscribe: bool = False, write_cache: bool = True, out=sys.st
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--split", choices=(*SPLITS, "all"), default="all", help="the part scored and printed")
     parser.add_argument("--retranscribe", action="store_true", help="ignore the cached transcripts")
-    parser.add_argument("--no-write", action="store_true", help="do not rewrite transcripts.json")
+    parser.add_argument("--transcribe-only", action="store_true",
+                        help="only fill the transcript caches of the chosen part's clips; score nothing")
+    parser.add_argument("--no-write", action="store_true", help="do not rewrite the transcript caches")
     parser.add_argument("--json", type=Path, help="also write the rows and numbers here")
     args = parser.parse_args(argv)
-    result = evaluate(retranscribe=args.retranscribe, write_cache=not args.no_write)
+    result = evaluate(split=args.split, retranscribe=args.retranscribe, write_cache=not args.no_write,
+                      transcribe_only=args.transcribe_only)
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), "utf-8")
     return 0
