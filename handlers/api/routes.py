@@ -17,6 +17,7 @@ from handlers.api import hiring as api_hiring
 from handlers.api import interviews as api_interviews
 from handlers.api import resumes as api_resumes
 from handlers.api import spec as api_spec
+from handlers.api import suggestions as api_suggestions
 from handlers.api import webhooks as api_webhooks
 from handlers.api.auth import authenticate
 from handlers.api.core import ApiError, error_response, respond
@@ -31,7 +32,7 @@ JSON_TYPES = ("application/json",)
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
               415: "unsupported_media_type"}
 
-for child in (api_hiring.bp, api_interviews.bp, api_resumes.bp, api_webhooks.bp):
+for child in (api_hiring.bp, api_interviews.bp, api_resumes.bp, api_suggestions.bp, api_webhooks.bp):
     bp.register_blueprint(child)
 
 

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from bot.clock import local_time
 from bot.org import units as org_units
 from bot.org.access import ROOT
-from bot.positions import lifecycle, templates, versions
+from bot.positions import lifecycle, suggestions, templates, versions
 from bot.positions.catalog import (
     SLUG,
     PositionChanged,
@@ -37,7 +37,6 @@ from bot.store.models import AuditLog, Position
 from handlers.hr import position_form as form
 from handlers.hr import scope
 from handlers.hr.auth import check_csrf, csrf_token, hr_page
-from scoring import suggest
 
 bp = Blueprint("hr_positions", __name__)
 
@@ -49,15 +48,7 @@ FIELD_LABELS = {"slug": "代码", "title": "名称", "department": "部门", "de
                 "answer_modes": "作答方式", "face_analysis": "表情分析", "deadline_days": "有效天数",
                 "questions": "题目", "rubric": "评分规则、抽题与复试"}
 MAX_DOCUMENT = 512 * 1024  # a position with 50 long questions is far below this
-MAX_SUGGESTION_BODY = 16 * 1024  # a question and three model answers of 2,000 characters each fit
-TEXT_MAX = 2000  # a question's text and each model answer, as the position rules allow them
-SUGGESTION_NOTES = {
-    "model_answers": "这是根据参考答案起草的建议评分要点，请逐条修改（要点名称、说明、关键词），点“保存”后才生效。",
-    "behavioural": "没有参考答案：下面是行为题（讲一次经历）的通用评分要点，只是起点。"
-                   "请按岗位改写，或先填写参考答案再生成。",
-    "situational": "没有参考答案：下面是情境题（你会怎么做）的通用评分要点，只是起点。"
-                   "请按岗位改写，或先填写参考答案再生成。",
-}
+MAX_SUGGESTION_BODY = 64 * 1024  # a question and three answers of 2,000 characters, even written as \uXXXX
 
 
 def _may_edit() -> None:
@@ -306,18 +297,18 @@ def _suggestion_request() -> tuple[str, list[str], str]:
     with what is wrong, in HR's words, for anything else."""
     data = request.get_json(silent=True) if len(request.get_data()) <= MAX_SUGGESTION_BODY else None
     if not isinstance(data, dict):
-        abort(400, description="请求内容须是 JSON：题目（question）和参考答案（model_answers），不超过 16 KB。")
+        abort(400, description="请求内容须是 JSON：题目（question）和参考答案（model_answers），不超过 64 KB。")
     question, answers, slug = data.get("question"), data.get("model_answers", []), data.get("position") or ""
     if not isinstance(question, str) or not question.strip():
         abort(400, description="请先填写题目，再生成建议评分要点。")
-    if len(question) > TEXT_MAX:
-        abort(400, description=f"题目最多 {TEXT_MAX} 个字。")
+    if len(question) > suggestions.TEXT_MAX:
+        abort(400, description=f"题目最多 {suggestions.TEXT_MAX} 个字。")
     if answers is None:
         answers = []
     if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
         abort(400, description="参考答案须是文字列表（model_answers）。")
-    if len(answers) > 3 or any(len(a) > TEXT_MAX for a in answers):
-        abort(400, description=f"参考答案最多 3 条，每条最多 {TEXT_MAX} 个字。")
+    if len(answers) > suggestions.ANSWERS_MAX or any(len(a) > suggestions.TEXT_MAX for a in answers):
+        abort(400, description=f"参考答案最多 3 条，每条最多 {suggestions.TEXT_MAX} 个字。")
     if not isinstance(slug, str):
         abort(400, description="岗位代码（position）须是文字。")
     return question, answers, slug
@@ -339,9 +330,7 @@ def rubric_suggestion():
                 _position(slug)
     except HTTPException as exc:
         return jsonify(error=exc.description), exc.code
-    draft = suggest.rubric(question, answers)
-    note = SUGGESTION_NOTES["model_answers" if draft["basis"] == "model_answers" else draft["kind"]]
-    return jsonify(**draft, note=note)
+    return jsonify(suggestions.draft(question, answers))
 
 
 @bp.get("/hr/positions/<slug>/position.yaml")

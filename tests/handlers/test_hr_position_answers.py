@@ -2,7 +2,8 @@
 answers, each rubric point's 必答 mark and wrong practices, the position's competencies and up to two of them as
 its own dimensions — saved, read back into the editor unchanged, and refused at their field's path with a message
 in Chinese — and 建议评分要点 (POST /hr/positions/rubric-suggestion): a draft from the model answers or a generic
-one, a clear 400 for bad input, refused for an interviewer and for a recruiter of another unit."""
+one, a clear 400 for bad input, refused for an interviewer and for a recruiter of another unit — and the open API's
+POST /api/v1/rubric-suggestions answering the same draft."""
 from __future__ import annotations
 
 import json
@@ -11,6 +12,7 @@ import re
 import pytest
 import requests
 
+from tests.handlers.test_api import api  # noqa: F401  (a fixture)
 from tests.handlers.test_hr_position_editor import _editor_doc, _numbers, document_in, save
 from tests.support.hr import csrf, login
 
@@ -148,11 +150,16 @@ def test_a_rubric_is_suggested_from_the_model_answers_or_generic_without(stack):
     ({"question": QUESTION, "model_answers": ["好" * 2001]}, "每条最多 2000 个字"),
     ({"question": QUESTION, "position": ["teller"]}, "岗位代码"),
     (["not", "an", "object"], "请求内容须是 JSON"),
-    ({"question": QUESTION, "model_answers": ["好" * 2000] * 3}, "不超过 16 KB"),  # 18 KB of UTF-8
+    ({"question": "题" * 2000, "model_answers": ["好" * 2000] * 3}, None),  # the largest allowed: 48 KB as \uXXXX
+    ({"question": QUESTION, "pad": "x" * 70_000}, "不超过 64 KB"),
 ])
 def test_bad_input_to_the_suggestion_is_a_clear_400(stack, body, words):
+    """Each refusal says what is wrong (the largest body allowed is answered)."""
     hr = login(stack, "hr_li")
     answer = _post(hr, stack, body, _token(hr, stack))
+    if words is None:
+        assert answer.status_code == 200, answer.text
+        return
     assert answer.status_code == 400 and words in answer.json()["error"], answer.text
 
 
@@ -191,3 +198,31 @@ def test_a_suggestion_is_refused_to_an_interviewer_and_outside_the_members_units
     assert allowed.status_code == 200 and allowed.json()["basis"] == "generic"
     assert _post(beijing, stack, {"question": QUESTION, "position": "nope"}, _token(beijing, stack)
                  ).status_code == 404
+
+
+def test_the_open_api_suggests_the_same_rubric(api):  # noqa: F811  (api: a fixture of tests/handlers/test_api.py)
+    from bot.integrations.tokens import create_token
+    from bot.org import units
+
+    drafted = api("POST", "/rubric-suggestions", api.full, json={"question": QUESTION, "model_answers": MODEL_ANSWERS,
+                                                                 "position": "teller"})
+    assert drafted.status_code == 200, drafted.text
+    hr = login(api.stack, "hr_li")
+    same = _post(hr, api.stack, {"question": QUESTION, "model_answers": MODEL_ANSWERS}, _token(hr, api.stack))
+    assert drafted.json() == same.json() and drafted.json()["basis"] == "model_answers"
+    generic = api("POST", "/rubric-suggestions", api.full, json={"question": "讲一次你在实习中解决难题的经历。"})
+    assert generic.json()["basis"] == "generic" and "行为题" in generic.json()["note"]
+    for bad in ({"question": " \u3000"}, {"question": "题" * 2001}, {"model_answers": ["一"]},
+                {"question": QUESTION, "model_answers": ["一", "二", "三", "四"]}, {"question": QUESTION, "x": 1}):
+        refused = api("POST", "/rubric-suggestions", api.full, json=bad)
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_request", (bad, refused.text)
+    not_json = api("POST", "/rubric-suggestions", api.full, data="{", headers={"Content-Type": "application/json"})
+    assert not_json.status_code == 400, not_json.text
+    assert api("POST", "/rubric-suggestions", None, json={"question": QUESTION}).status_code == 401
+    assert api("POST", "/rubric-suggestions", api.masked, json={"question": QUESTION}).status_code == 403
+    assert api("POST", "/rubric-suggestions", api.full, json={"question": QUESTION, "position": "nope"}
+               ).status_code == 404
+    units.sync(units.load(api.stack.settings.organisation_path))
+    shanghai = create_token("sh_chen", "full", unit="sh")[1]
+    assert api("POST", "/rubric-suggestions", shanghai, json={"question": QUESTION, "position": "teller"}
+               ).status_code == 404  # the root's position: as if there were none
