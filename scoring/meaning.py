@@ -210,7 +210,8 @@ def analyse(text: str, question: dict[str, Any], *, target_chars: int = 100) -> 
     fixed = (question.get("text", ""), *(point_text(p) for p in rubric))
     fixed_vectors = embed_fixed(fixed)
     sims = embed(units) @ fixed_vectors.T if units else np.zeros((0, len(fixed)))
-    own = [i for i, unit in enumerate(units) if containment(unit, question.get("text", "")) < 0.6]
+    asked = PERSON.sub("你", question.get("text", ""))
+    own = [i for i, unit in enumerate(units) if containment(PERSON.sub("你", unit), asked) < 0.6]
     points = []
     for j, point in enumerate(rubric, start=1):
         column = sims[own, j] if own else np.zeros(0)
@@ -228,7 +229,8 @@ def analyse(text: str, question: dict[str, Any], *, target_chars: int = 100) -> 
     if basis != "rubric":
         coverage = max(coverage, addressed)
     return {"encoder": ENCODER_NAME, "basis": basis, "clauses": len(parts), "points": points,
-            "coverage": round(coverage, 3), "question_similarity": round(question_sim, 3), "gaming": found}
+            "coverage": round(coverage, 3), "question_similarity": round(question_sim, 3), "gaming": found,
+            "addressed": round(addressed, 3)}
 
 
 def shorten(quote: str, limit: int = 40) -> str:
@@ -265,7 +267,8 @@ def gaming(text: str, question: dict[str, Any], *, target_chars: int = 100) -> l
     elif total >= 20 and function_share(text) < LIST_FUNCTION_SHARE:  # a transcript may have no punctuation at all
         found.append(_found("keyword_list", shorten(text)))
     question_text = question.get("text", "")
-    if question_text and copied(text, question_text, READ_BACK_RUN) >= COPIED_SHARE:
+    if question_text and (copied(text, question_text, READ_BACK_RUN) >= COPIED_SHARE
+                          or read_back(text, question_text)):
         found.append(_found("read_back", shorten(text)))
     sources = [point_text(p) for p in question.get("rubric") or []] + [m for m in question.get("model_answers") or []
                                                                        if m]
@@ -273,7 +276,7 @@ def gaming(text: str, question: dict[str, Any], *, target_chars: int = 100) -> l
         found.append(_found("recited_rubric", shorten(text)))
     grams = bigrams(text)
     repeated = 1 - len(set(grams)) / len(grams) if grams else 0.0
-    if total >= 1.5 * target_chars and repeated >= REPEATED_SHARE:
+    if total >= target_chars and repeated >= REPEATED_SHARE:
         found.append(_found("padding", f"约 {total} 字，{round(100 * repeated)}% 的词语重复"))
     return found
 
@@ -291,6 +294,26 @@ def same_answer(first: str, second: str) -> bool:
         return True
     vectors = embed([first, second])
     return float(vectors[0] @ vectors[1]) >= REUSE_SIMILAR
+
+
+PERSON = re.compile(r"[我您你]")  # the question's 你 is the answer's 我: compared as one
+READ_BACK_SHARE, READ_BACK_REST = 0.45, 40  # half the answer restates the question, and the rest is a sentence or two
+
+
+def read_back(text: str, question: str) -> bool:
+    """The question said back in the candidate's words (你负责的… → 我负责的…, a few words dropped) with little else:
+    the clauses that mostly repeat the question's character pairs (half or more) make at least READ_BACK_SHARE of
+    the answer, and the rest is under READ_BACK_REST characters ("我会好好处理的"). On the labelled development set
+    read-back answers restate 56–88% of themselves; genuine ones at most 28%."""
+    asked = PERSON.sub("你", question)
+    repeated = rest = 0
+    for clause in clauses(PERSON.sub("你", text)):
+        size = len(HANZI.findall(clause))
+        if containment(clause, asked) >= 0.5:
+            repeated += size
+        else:
+            rest += size
+    return repeated + rest > 0 and repeated / (repeated + rest) >= READ_BACK_SHARE and rest < READ_BACK_REST
 
 
 def pasted(chars: int, pasted_chars: int) -> list[dict[str, str]]:

@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from scoring import correctness, meaning
 from scoring import text as text_mod
 
@@ -36,6 +38,20 @@ BASIS_EVIDENCE = {  # a question without a rubric is judged on weaker evidence, 
 }
 LABELS = {"recommend": "推荐", "consider": "待定", "reject": "不推荐"}
 NOTE = "AI 评估仅供参考，是否进入下一轮由 HR 决定；候选人可申请人工复核。"
+
+
+# Raw dimension score → the score shown, so that the bands mean the same across positions: within a position an
+# excellent answer ≥ 80, an adequate one 60–75, a weak one 30–55, off-topic ≤ 20. Knots fitted (monotone, so every
+# ranking is unchanged) to the label medians of the development part of the labelled set (tests/fixtures/eval):
+# raw 17.7 (label 1), 19.2 (2), 39.0 (3), 68.6 (4), 81.8 (5). The held-out part checks it (docs/scoring.md).
+CALIBRATION = ((0.0, 0.0), (12.0, 8.0), (25.0, 40.0), (39.0, 66.0), (55.0, 74.0), (68.0, 79.0), (82.0, 88.0),
+               (100.0, 100.0))
+
+
+def calibrated(raw: float) -> float:
+    """A raw 0–100 dimension score on the calibrated scale (piecewise linear through CALIBRATION)."""
+    xs, ys = zip(*CALIBRATION, strict=True)
+    return round(float(np.interp(raw, xs, ys)), 1)
 
 
 def pct(value: float) -> float:
@@ -81,7 +97,7 @@ def answer_dimensions(text: dict[str, Any], voice: dict[str, Any] | None, face: 
     caution = RED_FLAG_FACTOR ** min(len(flags) + len(wrong), 2)
     missing = text.get("missing_required") or []
     professional = pct(caution * (0.6 * cov + 0.25 * rel + 0.15 * sp))
-    dims["专业匹配度"] = {"score": min(professional, REQUIRED_CAP) if missing else professional,
+    dims["专业匹配度"] = {"score": professional,
                       "basis": {"rubric_coverage": round(cov, 3), "relevance": rel, "specificity": sp,
                                 "red_flags": len(flags), "contradictions": len(wrong),
                                 "missing_required": len(missing)},
@@ -95,7 +111,15 @@ def answer_dimensions(text: dict[str, Any], voice: dict[str, Any] | None, face: 
                                 "length": ln, "gate": round(gate, 3), "red_flags": len(flags) + len(wrong)},
                       "evidence": _fit_evidence(fit)}
     for name in custom or {}:
-        dims[name] = own_dimension(name, text, competency == name, gate, caution, bool(missing))
+        dims[name] = own_dimension(name, text, competency == name, gate, caution)
+    for dim in dims.values():  # the content dimensions, on the scale the bands mean (see calibrated)
+        dim["basis"]["raw"] = dim["score"]
+        dim["score"] = calibrated(dim["score"])
+    if missing:  # caps hold on the calibrated scale: a missing required point is below an adequate answer
+        dims["专业匹配度"]["score"] = min(dims["专业匹配度"]["score"], REQUIRED_CAP)
+        for name in custom or {}:
+            if competency == name:
+                dims[name]["score"] = min(dims[name]["score"], REQUIRED_CAP)
     for kind in text.get("gaming") or []:
         cap_gaming(dims, kind)
     if voice is not None:
@@ -114,8 +138,7 @@ def answer_dimensions(text: dict[str, Any], voice: dict[str, Any] | None, face: 
     return dims
 
 
-def own_dimension(name: str, text: dict[str, Any], asked: bool, gate: float, caution: float,
-                  missing_required: bool) -> dict[str, Any]:
+def own_dimension(name: str, text: dict[str, Any], asked: bool, gate: float, caution: float) -> dict[str, Any]:
     """A dimension the position names itself (合规意识, 客户导向), defined by its competency sentence. On a question of
     that competency it is judged like 专业匹配度 with the sentence's meaning match beside the rubric (and counts fully
     in the report); on any other question only by the meaning match, counting OFF_QUESTION_WEIGHT in the report."""
@@ -123,8 +146,6 @@ def own_dimension(name: str, text: dict[str, Any], asked: bool, gate: float, cau
     cov, sp = text["rubric"]["coverage"], text["specificity"]["score"]
     raw = 0.5 * cov + 0.3 * named["score"] + 0.2 * sp if asked else named["score"]
     score = pct(caution * gate * raw)
-    if asked and missing_required:
-        score = min(score, REQUIRED_CAP)
     evidence = [f"与「{name}」的要求相符：“{named['quote']}”"] if named["quote"] else [f"回答较少体现「{name}」"]
     if asked:
         evidence.insert(0, f"本题考察「{name}」：评分要点覆盖 {round(100 * cov)}%")
