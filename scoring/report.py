@@ -29,6 +29,7 @@ RED_FLAG_FACTOR = 0.5
 # keeps at most this in each content dimension: below any adequate genuine answer, whatever words it contains.
 GAMING_CAP = 25.0
 REQUIRED_CAP = correctness.REQUIRED_CAP
+WRONG_PRACTICE_CAP = 45.0  # 专业匹配度 and 岗位适配性 at most, when the answer says a listed red flag
 CONTENT_DIMENSIONS = ("沟通能力", "逻辑思维", "专业匹配度", "岗位适配性")  # and every dimension a position names
 DELIVERY_DIMENSIONS = ("情绪稳定性", "亲和力")  # how it was said, not what: gaming does not cap them
 OFF_QUESTION_WEIGHT = 0.3  # a position's own dimension, judged on a question of another competency, counts this much
@@ -115,6 +116,10 @@ def answer_dimensions(text: dict[str, Any], voice: dict[str, Any] | None, face: 
     for dim in dims.values():  # the content dimensions, on the scale the bands mean (see calibrated)
         dim["basis"]["raw"] = dim["score"]
         dim["score"] = calibrated(dim["score"])
+    if flags:  # a listed wrong practice said: the job is known weakly, however well it is said (a contradiction
+        # found by meaning only halves, above: on the development set it also fired on 4 of 80 genuine answers)
+        for name in ("专业匹配度", "岗位适配性"):
+            dims[name]["score"] = min(dims[name]["score"], WRONG_PRACTICE_CAP)
     if missing:  # caps hold on the calibrated scale: a missing required point is below an adequate answer
         dims["专业匹配度"]["score"] = min(dims["专业匹配度"]["score"], REQUIRED_CAP)
         for name in custom or {}:
