@@ -19,7 +19,7 @@ from scoring import text as text_mod
 SCHEMA_VERSION = "1.1"  # 1.1: + concerns
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 SCORING_VERSION = "meaning-1.1"  # rules-1.0: keywords; meaning-1.0: + encoder, gaming; 1.1: + required points,
-# contradictions by meaning, 岗位适配性 from the position's profile, pasted and reused answers capped
+# contradictions, 岗位适配性 from the position's profile, own dimensions, read-back/reuse/paste caught, calibration
 DIMENSIONS = ("沟通能力", "逻辑思维", "专业匹配度", "岗位适配性", "情绪稳定性", "亲和力")
 DEFAULT_WEIGHTS = {"沟通能力": 0.25, "逻辑思维": 0.2, "专业匹配度": 0.25, "岗位适配性": 0.2, "情绪稳定性": 0.1}
 EXPRESSION_WEIGHT = 0.05  # 亲和力, only when facial expression is explicitly enabled (docs/wecom.md §7)

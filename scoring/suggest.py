@@ -25,6 +25,10 @@ from scoring import meaning
 ALSO = 0.35        # a clause of another model answer this close says the same step: its words become synonyms
 MAX_POINTS = 4
 MIN_HANZI = 6      # shorter clauses (首先, 我会) are joined to the next by meaning.clauses; this skips leftovers
+# Words that carry no point of their own (connectors, pronouns, hedges): never a keyword or a synonym.
+FUNCTION_WORDS = frozenset({*meaning.CONNECTORS, "我会", "我们", "他们", "这是", "这个", "那个", "然后", "其次", "最后",
+                            "首先", "一个", "一下", "自己", "可以", "就是", "还是", "如果", "因为", "所以", "需要",
+                            "时候", "我先", "一些", "这样", "特征"})
 BEHAVIOURAL = re.compile(r"经历|一次|曾经|讲讲|举例|举一个|当时|过去")
 GENERIC = {
     "behavioural": [
@@ -86,7 +90,7 @@ def _chunks(n: int) -> list[tuple[int, int]]:
 def _words(text: str, question: str) -> list[str]:
     """The group's distinctive words, best first: TF-IDF over jieba's dictionary, the question's own words left out."""
     own = set(jieba.lcut(question or ""))
-    return [w for w in jieba.analyse.extract_tags(text, topK=12) if w not in own and len(w) >= 2
-            and meaning.HANZI.search(w)]
+    return [w for w in jieba.analyse.extract_tags(text, topK=16) if w not in own and w not in FUNCTION_WORDS
+            and len(w) >= 2 and meaning.HANZI.search(w)][:12]
 
 
