@@ -2,6 +2,9 @@
 words are caught by meaning (negation respected), and 岗位适配性 comes from what the position asks for."""
 from __future__ import annotations
 
+import json
+
+import jsonschema
 import pytest
 
 from bot.positions.catalog import POSITIONS_DIR, PositionFileError, parse_position, parse_position_doc
@@ -108,7 +111,10 @@ def test_a_position_names_its_own_dimensions_and_the_report_weighs_them_by_quest
     assert own["weight"] == 1.0 and own["basis"]["asked"] and own["score"] >= 70  # a 合规意识 question, answered well
     assert intro["dimensions"]["合规意识"]["weight"] == 0.3 and not intro["dimensions"]["合规意识"]["basis"]["asked"]
     assert "专业匹配度" not in weights and set(aml["dimensions"]) >= {"沟通能力", "逻辑思维", "合规意识"}
-    built = report.build_report(interview={"id": 1, "position": "柜员"}, answers=[aml, intro], weights=weights)
+    interview = {"id": 1, "position": {"slug": "teller", "title": "柜员"}, "candidate_id": 1, "questions": 2,
+                 "answered": 2}
+    built = report.build_report(interview=interview, answers=[aml, intro], weights=weights)
+    jsonschema.validate(json.loads(json.dumps(built)), report.load_schema())  # as stored: the schema takes the name
     by_name = {d["name"]: d for d in built["dimensions"]}
     names = [d["name"] for d in built["dimensions"]]
     assert names.index("合规意识") > names.index("逻辑思维")  # the seeds first, then the position's own
