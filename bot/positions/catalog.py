@@ -197,7 +197,7 @@ def _parse_competencies(competencies: Any, name: str) -> dict[str, str]:
              "'competencies' must map up to 20 competency names to a sentence saying what the position asks for",
              "competencies")
     for key, value in competencies.items():
-        _require(_is_text(key) and len(key) <= 64, name, "competencies: a name is 1-64 characters such as 合规意识",
+        _require(_is_text(key) and len(key) <= 32, name, "competencies: a name is 1-32 characters such as 合规意识",
                  "competencies")
         _require(_is_text(value) and len(value) <= COMPETENCY_LIMIT, name,
                  f"competencies.{key}: a sentence of at most {COMPETENCY_LIMIT} characters saying what the "
