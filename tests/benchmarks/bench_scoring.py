@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -68,6 +69,7 @@ def pipeline_vs_transcription(answers: list[Path], seconds: float, video: bool) 
                                         media=AUDIO / "intro_weak.ogg"), transcriber,
                    **context, weights=position["rubric"]["dimensions"])
     alone = whole = 0.0
+    analyse: list[float] = []
     for i, (key, path) in enumerate(zip(KEYS, answers, strict=True), 1):
         start = time.perf_counter()
         transcriber.transcribe(pipeline.decode(path, pipeline.answer_bound(questions[key])))
@@ -79,11 +81,14 @@ def pipeline_vs_transcription(answers: list[Path], seconds: float, video: bool) 
             **context, weights=position["rubric"]["dimensions"])
         t_whole = time.perf_counter() - start
         alone, whole = alone + t_alone, whole + t_whole
+        analyse.append(result["timings"].get("analyse", 0.0))
         print(f"  answer {i} ({key}): transcription {t_alone:5.1f} s, pipeline {t_whole:5.1f} s "
               f"[{', '.join(f'{k} {v:.1f}' for k, v in result['timings'].items())}], total score {result['total']}")
     audio = seconds * len(answers)
     return {"audio_s": audio, "alone_s": alone, "whole_s": whole, "rtf_alone": alone / audio,
-            "rtf_whole": whole / audio, "ratio": whole / alone}
+            "rtf_whole": whole / audio, "ratio": whole / alone, "analyse_max_s": max(analyse),
+            "analyse_median_s": statistics.median(analyse),
+            "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def redis_url(folder: Path) -> tuple[str, subprocess.Popen | None]:
@@ -214,8 +219,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"transcription alone: {result['alone_s']:.1f} s for {result['audio_s']:.0f} s of audio "
               f"(RTF {result['rtf_alone']:.3f})")
         print(f"whole pipeline:      {result['whole_s']:.1f} s (RTF {result['rtf_whole']:.3f})")
-        print(f"ratio pipeline / transcription: {result['ratio']:.2f}  (target ≤ 1.3: "
-              f"{'met' if result['ratio'] <= 1.3 else 'MISSED'})")
+        print(f"ratio pipeline / transcription: {result['ratio']:.2f}  (target ≤ 1.05: "
+              f"{'met' if result['ratio'] <= 1.05 else 'MISSED'})")
+        quick = result["analyse_max_s"] <= 0.2
+        print(f"text + meaning analysis per answer: median {result['analyse_median_s']:.3f} s, max "
+              f"{result['analyse_max_s']:.3f} s  (target ≤ 0.2 s: {'met' if quick else 'MISSED'})")
+        print(f"scorer process peak resident memory: {result['max_rss_mb']:.0f} MB  (target < 1536 MB: "
+              f"{'met' if result['max_rss_mb'] < 1536 else 'MISSED'})")
         timings = last_upload_to_report(folder, answers, args.reps, args.video)
         median = statistics.median(timings)
         print(f"last upload → report, one worker: median {median:.1f} s over {len(timings)} interviews "
