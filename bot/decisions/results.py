@@ -30,7 +30,7 @@ from bot.privacy.roles import can, masked_label
 from bot.store.db import database, db_session
 from bot.store.models import Appointment, AuditLog, Decision, Invitation, OutboundMessage, Report
 from bot.wecom import messages, notify, outbox
-from bot.wecom.cards import clip, report_card, task_id
+from bot.wecom.cards import asking_card, report_card, task_id
 from bot.wecom.delivery import wecom
 from config.settings import Settings, get_settings
 
@@ -192,14 +192,11 @@ def _replace_own_card(report: Report, invitation: Invitation, userid: str, respo
 
 
 def _confirm_card(card: dict[str, Any], locale: str, name: str, report_id: int) -> dict[str, Any]:
-    """The same card (same task_id) asking 确认不通过？ with 确认 and 撤回 in place of the decision buttons."""
-    title = {"title": clip(messages.render("card_reject_confirm_title", locale), 36),
-             "desc": clip(messages.render("card_reject_confirm_desc", locale, name=name), 44 * 3)}
-    buttons = [{"type": 0, "text": messages.render("card_reject_confirm", locale), "style": 3,
-                "key": f"decide:{report_id}:{CONFIRM}"},
-               {"type": 0, "text": messages.render("card_reject_undo", locale), "style": 2,
-                "key": f"decide:{report_id}:{UNDO}"}]
-    return {**card, "main_title": title, "button_list": buttons}
+    """The same card asking 确认不通过？ with 确认 and 撤回 in place of the decision buttons."""
+    return asking_card(card, messages.render("card_reject_confirm_title", locale),
+                       messages.render("card_reject_confirm_desc", locale, name=name),
+                       (messages.render("card_reject_confirm", locale), f"decide:{report_id}:{CONFIRM}"),
+                       (messages.render("card_reject_undo", locale), f"decide:{report_id}:{UNDO}", 2))
 
 
 def _tell_reviewers(settings: Settings, report: Report, invitation: Invitation, decision: Decision, userid: str,

@@ -16,7 +16,7 @@ from bot.store.db import database, db_session
 from bot.store.kv import get_redis
 from bot.store.models import AuditLog, Candidate, Invitation, OutboundMessage, Position
 from bot.wecom import delivery, messages, notify, outbox
-from bot.wecom.cards import clip, invitation_card
+from bot.wecom.cards import asking_card, clip, invitation_card
 from bot.wecom.delivery import send_text, wecom
 from bot.wecom.outbox import schedule
 from config.settings import Settings, get_settings
@@ -264,14 +264,13 @@ def _grey(userid: str, response_code: str, label: str) -> None:
 
 
 def _decline_confirm_card(card: dict, locale: str, title: str, invitation_id: int) -> dict:
-    """The same card (same task_id) asking 确认暂不参加？ with 确认暂不参加 and 返回 in place of its buttons."""
-    main = {"title": clip(messages.render("invitation_decline_title", locale), 36),
-            "desc": clip(messages.render("invitation_decline_desc", locale, position=title), 44 * 3)}
-    buttons = [{"type": 0, "text": messages.render("invitation_decline_confirm", locale), "style": 3,
-                "key": f"decline:{invitation_id}:{DECLINE_CONFIRM}"},
-               {"type": 0, "text": messages.render("invitation_decline_back", locale), "style": 1,
-                "key": f"decline:{invitation_id}:{DECLINE_BACK}"}]
-    return {**card, "main_title": main, "button_list": buttons}
+    """The same card asking 确认暂不参加？ with 确认暂不参加 and 返回 in place of its buttons."""
+    return asking_card(card, messages.render("invitation_decline_title", locale),
+                       messages.render("invitation_decline_desc", locale, position=title),
+                       (messages.render("invitation_decline_confirm", locale),
+                        f"decline:{invitation_id}:{DECLINE_CONFIRM}"),
+                       (messages.render("invitation_decline_back", locale), f"decline:{invitation_id}:{DECLINE_BACK}",
+                        1))
 
 
 def decline(invitation_id: int, userid: str, response_code: str, request_key: str) -> str:

@@ -159,3 +159,12 @@ def template_card(touser: str, card_type: str, locale: str, company: str, title:
             "task_id": task,
         },
     }
+
+
+def asking_card(card: dict[str, Any], title: str, desc: str, confirm: tuple[str, str],
+                back: tuple[str, str, int]) -> dict[str, Any]:
+    """The same card (same task_id) asking a question: title and desc in place of its main title, and a confirming
+    button (text, key; red) and a going-back one (text, key, style) in place of its buttons."""
+    buttons = [{"type": 0, "text": confirm[0], "style": 3, "key": confirm[1]},
+               {"type": 0, "text": back[0], "style": back[2], "key": back[1]}]
+    return {**card, "main_title": {"title": clip(title, 36), "desc": clip(desc, 44 * 3)}, "button_list": buttons}
