@@ -51,7 +51,11 @@ def test_two_workers_share_the_work_and_each_job_runs_once(stack, monkeypatch):
                 assert proc.poll() is None, path.read_text()[-3000:]
             bulk.watch()  # what the scheduler does every 30 s: progress and the run's summary
             run = BulkRun.get_or_none()  # the sheet's import is a job too
+            # the result card is queued just after its report commits: wait for all six, then for the outbox
+            announced = OutboundMessage.select().where(OutboundMessage.purpose == "report_card",
+                                                   OutboundMessage.idempotency_key.endswith(":card")).count()
             if (run and run.finished_at is not None and Report.select().count() == interviews
+                    and announced == interviews
                     and not OutboundMessage.select().where(OutboundMessage.state.in_(("pending", "sending"))).count()):
                 break
             time.sleep(1)
