@@ -146,6 +146,7 @@ def env(tmp_path, monkeypatch, redis_url, db_url):
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("WEB_PORT", str(free_port()))
     monkeypatch.setenv("SANDBOX_PORT", str(free_port()))
+    monkeypatch.setenv("SANDBOX_SMTP_PORT", str(free_port()))
     monkeypatch.setenv("HR_USERIDS", "hr_li,hr_wang")
     monkeypatch.setattr("bot.wecom.client.RETRY_DELAYS", (0.01, 0.02))
     _clear_caches()
@@ -245,8 +246,9 @@ def dispatch_taken(settings) -> int:
 
 @pytest.fixture
 def stack(env) -> Iterator[Stack]:
-    """Serve the product and the sandbox on free loopback ports, wired to each other."""
+    """Serve the product and the sandbox (its SMTP server too) on free loopback ports, wired to each other."""
     from bot.sandbox.app import create_sandbox_app
+    from bot.sandbox.mail import start_mail_server
     from handlers.app import create_app
 
     app = create_app(env)
@@ -254,7 +256,9 @@ def stack(env) -> Iterator[Stack]:
     servers = [_Server(app, env.web_port), _Server(sandbox_app, env.sandbox_port)]
     for server in servers:
         server.start()
+    mail = start_mail_server(sandbox_app.extensions["sandbox"], env.sandbox_smtp_port)
     yield Stack(env, app, sandbox_app, f"http://127.0.0.1:{env.web_port}", f"http://127.0.0.1:{env.sandbox_port}")
+    mail.stop()
     for server in servers:
         server.stop()
 

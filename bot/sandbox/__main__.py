@@ -1,4 +1,4 @@
-"""Run the WeCom sandbox and its chat console: `python -m bot.sandbox`."""
+"""Run the WeCom sandbox, its chat console and its mail server: `python -m bot.sandbox`."""
 from __future__ import annotations
 
 import sys
@@ -8,10 +8,12 @@ from werkzeug.serving import run_simple
 from config.settings import SettingsError, get_settings
 
 from .app import create_sandbox_app
+from .mail import start_mail_server
 
 
 def main() -> int:
-    """Serve the sandbox on 127.0.0.1:SANDBOX_PORT until interrupted."""
+    """Serve the sandbox on 127.0.0.1:SANDBOX_PORT and its SMTP server on 127.0.0.1:SANDBOX_SMTP_PORT until
+    interrupted."""
     try:
         settings = get_settings()
     except SettingsError as exc:
@@ -23,10 +25,20 @@ def main() -> int:
               file=sys.stderr)
         return 2
     app = create_sandbox_app(settings)
-    port = settings.sandbox_port
+    port, smtp_port = settings.sandbox_port, settings.sandbox_smtp_port
+    try:
+        mail = start_mail_server(app.extensions["sandbox"], smtp_port)
+    except OSError as exc:
+        print(f"沙箱邮件服务无法监听 127.0.0.1:{smtp_port}（SANDBOX_SMTP_PORT）/ the sandbox's SMTP server "
+              f"cannot listen there: {exc}", file=sys.stderr)
+        return 2
     print(f"WeCom sandbox: chat console at http://127.0.0.1:{port}/console")
     print(f"  fake API at http://127.0.0.1:{port}/cgi-bin/ ; callbacks go to {app.config['SANDBOX_CALLBACK_URL']}")
-    run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)
+    print(f"  SMTP server at 127.0.0.1:{smtp_port} ; mailboxes at http://127.0.0.1:{port}/console/mail")
+    try:
+        run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)
+    finally:
+        mail.stop()
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The chat console page and the JSON API for tests and the page to inspect and steer the sandbox.
+"""The chat console page, its mailbox page, and the JSON API for tests and the pages to inspect and steer the
+sandbox.
 
 Nothing here reveals the corp secret, callback Token, EncodingAESKey or access tokens.
 """
@@ -11,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, redirect, request, send_file
 
 from .gate import sandbox_state
+from .mail import message_view
 from .state import OAUTH_CODE_TTL, SandboxState
 
 bp = Blueprint("sandbox_console", __name__, static_folder="static", static_url_path="/sandbox/static")
@@ -34,6 +36,12 @@ def console() -> Response:
     return bp.send_static_file("console.html")
 
 
+@bp.get("/console/mail")
+def mail_console() -> Response:
+    """Serve the mailbox page: what the sandbox's SMTP server took, by recipient."""
+    return bp.send_static_file("mail.html")
+
+
 @bp.get("/sandbox/api/info")
 def info() -> Response:
     """Describe the sandbox company (no secrets)."""
@@ -43,6 +51,7 @@ def info() -> Response:
         "corp_id": state.corp_id, "agent_id": state.agent_id, "company_name": state.company_name,
         "callback_url": current_app.config["SANDBOX_CALLBACK_URL"], "hr_userids": sorted(settings.hr_userids),
         "kf_accounts": list(state.kf_accounts.values()), "now": state.now(),
+        "smtp": f"127.0.0.1:{settings.sandbox_smtp_port}",
     })
 
 
@@ -196,3 +205,20 @@ def media(media_id: str) -> Response | tuple[Response, int]:
     if item is None:
         return _error("no such media", 404)
     return send_file(io.BytesIO(item["data"]), mimetype=item["content_type"], download_name=item["filename"])
+
+
+@bp.get("/sandbox/api/mail")
+def mail() -> Response:
+    """One mailbox's messages, oldest first (?to=address; attachment contents with ?full=1), or without `to` every
+    mailbox with its count, the newest first."""
+    state = sandbox_state()
+    address = request.args.get("to", "").strip().lower()
+    full = request.args.get("full") in ("1", "true")
+    with state.lock:
+        if address:
+            found = [message_view(m, full) for m in state.mailboxes.get(address, [])]
+            return jsonify({"to": address, "messages": found})
+        boxes = [{"address": box, "count": len(found), "last": found[-1]["received_at"],
+                  "last_subject": found[-1]["subject"]} for box, found in state.mailboxes.items() if found]
+    boxes.sort(key=lambda box: -box["last"])
+    return jsonify({"mailboxes": boxes, "total": sum(box["count"] for box in boxes)})

@@ -1,4 +1,4 @@
-"""In-memory state of the sandbox company: tokens, delivered messages, codes, media, call log, faults.
+"""In-memory state of the sandbox company: tokens, delivered messages, codes, media, call log, faults, mailboxes.
 
 Everything sits behind one re-entrant lock; API views hold it for a whole check-then-change step.
 Time comes from `now()` (a clock plus an offset) so tests can move time instead of sleeping.
@@ -54,7 +54,7 @@ class SandboxState:
         self.reset()
 
     def reset(self) -> None:
-        """Forget everything: tokens, messages, codes, media, log, faults, customers, clock offset."""
+        """Forget everything: tokens, messages, codes, media, log, faults, customers, mailboxes, clock offset."""
         with self.lock:
             self.offset = 0.0
             self.version = 0
@@ -84,6 +84,8 @@ class SandboxState:
             self.contact_ways: dict[str, dict] = {}
             self.welcome_codes: dict[str, dict] = {}
             self.oauth_codes: dict[str, dict] = {}
+            # e-mail the sandbox's SMTP server took (bot/sandbox/mail.py): recipient address (lower-cased) → messages
+            self.mailboxes: dict[str, list[dict]] = {}
 
     # -- time ---------------------------------------------------------------------------------
     def now(self) -> float:
