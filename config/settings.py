@@ -190,6 +190,28 @@ class Settings:
     hr_locale: str = row(
         "HR_LOCALE", Choice(("zh-CN", "en")), "zh-CN",
         "the language of HR's messages and cards; candidates get the language they used on the page")
+    sandbox_smtp_port: int = row("SANDBOX_SMTP_PORT", Int(1, 65535), "8025",
+                                 "local port of the sandbox's SMTP server (its mailboxes are in the console)")
+    smtp_host: str = row(
+        "SMTP_HOST", Text(strip=True), lambda v: "127.0.0.1" if v["sandbox"] else "",
+        "the mail server candidates' e-mails go through; empty: no e-mail is sent",
+        shown="sandbox: `127.0.0.1` (the sandbox's SMTP server); otherwise empty (no e-mail)", blank_is_unset=True)
+    smtp_port: int = row("SMTP_PORT", Int(1, 65535),
+                         lambda v: str(v["sandbox_smtp_port"]) if v["sandbox"] and v["smtp_host"] == "127.0.0.1"
+                         else "587", "the mail server's port (587 STARTTLS, 465 SSL)",
+                         shown="`587` (sandbox: `$SANDBOX_SMTP_PORT`)")
+    smtp_security: str = row(
+        "SMTP_SECURITY", Choice(("starttls", "ssl", "none")),
+        lambda v: "none" if v["sandbox"] and v["smtp_host"] == "127.0.0.1" else "starttls",
+        "how the connection is protected: `starttls`, `ssl` (implicit TLS) or `none` (a relay on this machine only)",
+        shown="`starttls` (sandbox: `none`)")
+    smtp_user: str = row("SMTP_USER", Text(strip=True), "", "the mail server's login (empty: no AUTH)")
+    smtp_password: str = row("SMTP_PASSWORD", Text(kind="secret"), "", "the mail server's password",
+                             blank_is_unset=True)
+    mail_from: str = row(
+        "MAIL_FROM", Text(strip=True), lambda v: "recruiting@sandbox.example" if v["sandbox"] else "",
+        "the From address of candidates' e-mails (a mailbox HR reads: replies come back to it)",
+        shown="sandbox: `recruiting@sandbox.example`; otherwise empty (required with SMTP_HOST)", blank_is_unset=True)
     callback_max_age: int = row(
         "CALLBACK_MAX_AGE", Int(10, 86400), "300",
         "seconds a callback's timestamp may differ from ours before it is refused as stale")

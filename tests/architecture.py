@@ -34,6 +34,8 @@ def rank(module: str) -> float:
     sub = rest.partition(".")[0]
     if sub in ("wecom", "sandbox"):
         return 4
+    if sub == "mail":
+        return 3.5
     if sub == "store":
         return 2
     return 5  # a feature package: bot/<feature>/

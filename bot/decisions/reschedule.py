@@ -11,7 +11,7 @@ import json
 
 from bot.clock import CN_TZ, deadline_on, local_time, utcnow
 from bot.decisions import timeparse
-from bot.decisions.results import when_text
+from bot.decisions.results import second_round_ics, when_text
 from bot.decisions.timeparse import When
 from bot.invitations.invites import OPEN_STATES, find_candidate, latest_invitation
 from bot.links import invitation_link
@@ -99,6 +99,7 @@ def _move(invitation: Invitation, appointment: Appointment, when: When, actor: s
     position, name = invitation.position.title, invitation.candidate.display_name
     stamp = f"reschedule:{appointment.id}:{appointment.version}"
     notify.to_candidate(invitation, "reschedule_confirmed", f"{stamp}:candidate", purpose="reschedule",
+                        ics=[second_round_ics(appointment, invitation)],
                         position=position, when=when_text(appointment), place=appointment.place or "-")
     if by_hr:
         notify.to_hr(actor, "hr_reschedule_done", f"{stamp}:hr", invitation=invitation, name=name,

@@ -20,6 +20,7 @@ from typing import Any
 import peewee as pw
 
 from bot.clock import CN_TZ, WEEKDAYS, local_time, utcnow
+from bot.decisions.calendar import appointment_ics
 from bot.errors import WeComError
 from bot.integrations import webhooks
 from bot.links import report_link
@@ -283,7 +284,9 @@ def tell_candidate(report: Report, invitation: Invitation, outcome: str) -> None
         text = messages.render("result_pass", candidate.locale, name=candidate.display_name, position=position.title,
                                when=when_text(appointment), place=appointment.place or "-",
                                contact=appointment.contact or invitation.invited_by, materials=plan["materials"])
+        ics = [second_round_ics(appointment, invitation)]
     else:
+        ics = None
         suggestions = [s for s in report.document.get("suggestions", []) if s][:3]
         text = messages.render("result_reject", candidate.locale, name=candidate.display_name,
                                company=settings.company_name, position=position.title, suggestions=suggestions,
@@ -294,7 +297,17 @@ def tell_candidate(report: Report, invitation: Invitation, outcome: str) -> None
             Appointment.delete().where((Appointment.invitation == invitation)
                                        & (Appointment.kind == "second_round")).execute()
         text = messages.render("result_supersedes", candidate.locale, position=position.title) + "\n\n" + text
-    notify.send_to_candidate(invitation, text, key, purpose="result")
+    notify.send_to_candidate(invitation, text, key, purpose="result", ics=ics)
+
+
+def second_round_ics(appointment: Appointment, invitation: Invitation) -> dict[str, str]:
+    """The second round as a calendar entry for the candidate's e-mail (bot/decisions/calendar.py)."""
+    settings, locale = get_settings(), invitation.candidate.locale
+    values = {"company": settings.company_name, "position": invitation.position.title,
+              "contact": appointment.contact or invitation.invited_by, "place": appointment.place or "-"}
+    return appointment_ics(appointment, summary=messages.render("ics_summary", locale, **values),
+                           description=messages.render("ics_description", locale, **values),
+                           sender=settings.mail_from)
 
 
 def reopened(interview_id: int) -> int:

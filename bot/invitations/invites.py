@@ -16,7 +16,7 @@ from bot.store.db import database, db_session
 from bot.store.kv import get_redis
 from bot.store.models import AuditLog, Candidate, Invitation, OutboundMessage, Position
 from bot.wecom import delivery, messages, notify, outbox
-from bot.wecom.cards import asking_card, clip, invitation_card
+from bot.wecom.cards import asking_card, clip, guide_values, invitation_card
 from bot.wecom.delivery import send_text, wecom
 from bot.wecom.outbox import schedule
 from config.settings import Settings, get_settings
@@ -111,14 +111,23 @@ def queue_card(settings: Settings, position: Position, invitation: Invitation, *
     """Record the invitation card (once per invitation and expiry); queue its delivery unless `later` is False.
     `again` names a new attempt at a card that failed (the recruiter's /remind): a new message, sent once."""
     candidate = invitation.candidate
-    payload = invitation_card(
-        touser=candidate.wecom_userid, locale=candidate.locale, company=settings.company_name,
-        candidate_name=candidate.display_name, position=position, deadline=invitation.expires_at,
-        link=invitation_link(settings, invitation), decline_key=f"decline:{invitation.id}",
-    )
     # The expiry is part of the key: a reopened invitation is a new message, a retry of this one is not.
     key = f"invitation:{invitation.id}:{invitation.expires_at.isoformat()}" + (f":{again}" if again else "")
-    message, _ = outbox.record(key, payload, purpose="invitation", invitation=invitation)
+    if not candidate.wecom_userid and notify.route(invitation) == "email":
+        text = messages.render("invitation_text", candidate.locale, name=candidate.display_name,
+                               company=settings.company_name, position=position.title,
+                               deadline=local_time(invitation.expires_at), link=invitation_link(settings, invitation),
+                               **guide_values(position, candidate.locale))
+        Invitation.update(channel="email").where(Invitation.id == invitation.id).execute()
+        message, _ = outbox.record(key, notify.email_payload(invitation, text, subject_key="email_subject_invitation"),
+                                   purpose="invitation", channel="email", invitation=invitation)
+    else:
+        payload = invitation_card(
+            touser=candidate.wecom_userid, locale=candidate.locale, company=settings.company_name,
+            candidate_name=candidate.display_name, position=position, deadline=invitation.expires_at,
+            link=invitation_link(settings, invitation), decline_key=f"decline:{invitation.id}",
+        )
+        message, _ = outbox.record(key, payload, purpose="invitation", invitation=invitation)
     if later:
         schedule(message.id)
     return message.id

@@ -6,9 +6,11 @@ import logging
 from collections.abc import Callable
 
 from bot.errors import RateLimited, WeComError
+from bot.mail import smtp
+from bot.mail.compose import compose
 from bot.store.db import db_session
 from bot.store.kv import get_redis
-from bot.store.models import OutboundMessage
+from bot.store.models import Candidate, OutboundMessage
 from bot.wecom import outbox
 from bot.wecom.cards import text_message
 from bot.wecom.client import DUPLICATE_CHECK, WeComClient
@@ -73,6 +75,8 @@ def deliver(message_id: int) -> str:
             return _deliver_kf(message)
         if message.channel == "external":
             return _deliver_template(message)
+        if message.channel == "email":
+            return _deliver_email(message)
         members = [m for m in message.recipient.split("|") if m]
         try:
             limiter().acquire("message/send", members)
@@ -157,6 +161,45 @@ def _deliver_template(message: OutboundMessage) -> str:
     outbox.mark_sent(message.id, result)
     _after(message, delivered=True)
     return "sent"
+
+
+def _deliver_email(message: OutboundMessage) -> str:
+    """An e-mail to the candidate, addressed at sending time from their sealed record (the outbox keeps no address):
+    nothing goes to a candidate who unsubscribed or was erased meanwhile."""
+    settings = get_settings()
+    candidate = Candidate.get_or_none(Candidate.id == message.payload.get("candidate"))
+    if candidate is None or candidate.erased_at or not candidate.email:
+        return _give_up(message, "no e-mail address any more (the candidate's data was erased or changed)")
+    if candidate.unsubscribed_at:
+        return _give_up(message, "the candidate unsubscribed")
+    if not smtp.enabled(settings):
+        return _give_up(message, "e-mail is not set up (SMTP_HOST and MAIL_FROM)")
+    email = compose(message.payload, to=candidate.email, sender=settings.mail_from,
+                    sender_name=settings.company_name, key=message.idempotency_key,
+                    footer=message.payload.get("footer", ""))
+    try:
+        limiter().acquire("smtp", [])
+        result = smtp.send(email, settings)
+    except RateLimited as exc:
+        return _defer(message, exc)
+    except smtp.MailError as exc:
+        if exc.transient and message.attempts < MAX_ATTEMPTS:
+            delay = backoff(message.attempts)
+            log.warning("e-mail %s deferred %.0fs: %s", message.id, delay, exc)
+            outbox.mark_deferred(message.id, delay, str(exc))
+            outbox.schedule(message.id, delay)
+            return "deferred"
+        return _give_up(message, str(exc))
+    outbox.mark_sent(message.id, result)
+    _after(message, delivered=True)
+    return "sent"
+
+
+def _give_up(message: OutboundMessage, reason: str) -> str:
+    log.error("message %s failed: %s", message.id, reason)
+    outbox.mark_failed(message.id, reason)
+    _after(message, delivered=False, reason=reason)
+    return "failed"
 
 
 def _with_duplicate_check(message: OutboundMessage) -> dict:

@@ -13,6 +13,8 @@ import logging
 import secrets
 from typing import Any
 
+from bot.links import unsubscribe_link
+from bot.mail import smtp
 from bot.queues import DELIVERY, enqueue
 from bot.store.db import database, db_session
 from bot.store.kv import get_redis
@@ -30,15 +32,34 @@ WELCOME_MAX_BYTES = 4000    # externalcontact text
 
 
 def route(invitation: Invitation) -> str:
-    """Return how the candidate is reached: member | kf | external | none."""
+    """Return how the candidate is reached: member | kf | external | email | none (nobody, or they unsubscribed).
+    WeCom first (it reaches them at once and they can answer); e-mail when that is all we have."""
     candidate = invitation.candidate
+    if candidate.unsubscribed_at:
+        return "none"
     if invitation.channel == "kf" and candidate.external_userid and candidate.open_kfid:
         return "kf"
     if invitation.channel == "external" and candidate.external_userid and candidate.contact_owner:
         return "external"
     if invitation.channel == "member" and candidate.wecom_userid:
         return "member"
+    if candidate.email and not candidate.erased_at and smtp.enabled(get_settings()):
+        return "email"
     return "none"
+
+
+def email_payload(invitation: Invitation, text: str, *, subject_key: str = "email_subject",
+                  ics: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """An e-mail to the invitation's candidate: the address is looked up when it is sent (never stored here)."""
+    settings, candidate = get_settings(), invitation.candidate
+    values = {"company": settings.company_name, "position": invitation.position.title}
+    payload = {"msgtype": "email", "candidate": candidate.id,
+               "subject": messages.render(subject_key, candidate.locale, **values), "text": text,
+               "footer": messages.render("email_footer", candidate.locale, **values),
+               "unsubscribe": unsubscribe_link(settings, candidate.id)}
+    if ics:
+        payload["ics"] = ics
+    return payload
 
 
 def kf_msgid(key: str) -> str:
@@ -46,8 +67,10 @@ def kf_msgid(key: str) -> str:
     return hashlib.sha1(key.encode()).hexdigest()[:32]
 
 
-def candidate_payload(invitation: Invitation, text: str, key: str) -> tuple[str, dict[str, Any]] | None:
-    """Return (channel, payload) carrying text to the candidate, or None when no channel reaches them."""
+def candidate_payload(invitation: Invitation, text: str, key: str, *, ics: list[dict[str, str]] | None = None,
+                      ) -> tuple[str, dict[str, Any]] | None:
+    """Return (channel, payload) carrying text to the candidate, or None when no channel reaches them; calendar
+    entries (ics) go with an e-mail only (a chat message has the time in its text)."""
     candidate, how = invitation.candidate, route(invitation)
     if how == "member":
         return "member", text_message(candidate.wecom_userid, text)
@@ -58,18 +81,22 @@ def candidate_payload(invitation: Invitation, text: str, key: str) -> tuple[str,
         return "external", {"chat_type": "single", "external_userid": [candidate.external_userid],
                             "sender": candidate.contact_owner, "msgtype": "msg_template",
                             "text": {"content": clip(text, WELCOME_MAX_BYTES)}}
+    if how == "email":
+        return "email", email_payload(invitation, text, ics=ics)
     return None
 
 
-def to_candidate(invitation: Invitation, template: str, key: str, *, purpose: str, **values: Any) -> str:
+def to_candidate(invitation: Invitation, template: str, key: str, *, purpose: str,
+                 ics: list[dict[str, str]] | None = None, **values: Any) -> str:
     """Queue a templated message to the invitation's candidate under key; return the channel used (or 'hr')."""
     text = messages.render(template, invitation.candidate.locale, **values)
-    return send_to_candidate(invitation, text, key, purpose=purpose)
+    return send_to_candidate(invitation, text, key, purpose=purpose, ics=ics)
 
 
-def send_to_candidate(invitation: Invitation, text: str, key: str, *, purpose: str) -> str:
+def send_to_candidate(invitation: Invitation, text: str, key: str, *, purpose: str,
+                      ics: list[dict[str, str]] | None = None) -> str:
     """Queue text to the candidate; when nobody can be reached, give it to the recruiter to pass on."""
-    found = candidate_payload(invitation, text, key)
+    found = candidate_payload(invitation, text, key, ics=ics)
     if found is None:
         unreachable(invitation, text, key, reason=_why_unreachable(invitation))
         return "hr"
@@ -81,7 +108,10 @@ def send_to_candidate(invitation: Invitation, text: str, key: str, *, purpose: s
 
 
 def _why_unreachable(invitation: Invitation) -> str:
-    key = "hr_reason_member" if invitation.channel == "member" else "hr_reason_none"
+    if invitation.candidate.unsubscribed_at:
+        key = "hr_reason_unsubscribed"
+    else:
+        key = "hr_reason_member" if invitation.channel == "member" else "hr_reason_none"
     return messages.render(key, get_settings().hr_locale)
 
 
@@ -91,7 +121,8 @@ def _tell_hr(message: OutboundMessage, state: str, reason: str) -> None:
     if not message.invitation_id:
         return
     if state == "failed" and message.purpose in CANDIDATE_PURPOSES:
-        text = str((message.payload.get("text") or {}).get("content") or "")
+        body = message.payload.get("text") or {}
+        text = str(body if isinstance(body, str) else body.get("content") or "")  # an e-mail's text is plain
         unreachable(message.invitation, text, message.idempotency_key, reason=reason)
     elif state == "waiting":
         invitation = message.invitation
