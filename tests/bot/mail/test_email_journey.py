@@ -1,0 +1,80 @@
+"""A candidate who has only an e-mail address, end to end through the sandbox's SMTP server: invited from a bulk
+sheet by e-mail, interviewed from the e-mail's link, passed, the 复试通知 with its .ics, moved by HR (the same
+calendar entry, a higher SEQUENCE), then 退订 — after which nothing more is mailed and the recruiter is told."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from urllib.parse import urlparse
+
+from icalendar import Calendar
+
+from tests.support.bulk import TELLER, upload
+from tests.support.chat import cards, click, texts
+from tests.support.h5 import take_interview
+
+
+def mailbox(stack, address: str, full: bool = True) -> list[dict]:
+    return stack.api("GET", "mail", params={"to": address, **({"full": 1} if full else {})})["messages"]
+
+
+def calendar_event(message: dict):
+    [ics] = [a for a in message["attachments"] if a["content_type"] == "text/calendar"]
+    return Calendar.from_ical(ics["content"]).walk("VEVENT")[0]
+
+
+def test_a_candidate_with_only_an_e_mail_is_reached_by_e_mail_from_invitation_to_second_round(stack):
+    from bot.store.models import Candidate, Invitation, OutboundMessage
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["姓名", "邮箱", "学历", "专业", "工作年限", "简历"])
+    writer.writerow(["王五", "Wangwu@Example.com", "本科", "金融学", "3", TELLER])
+    writer.writerow(["赵六", "bounce6@example.com", "本科", "金融学", "3", TELLER])
+    upload(stack, out.getvalue().encode("utf-8-sig"))
+    stack.drain()
+
+    [invite] = mailbox(stack, "wangwu@example.com")
+    assert invite["subject"] == "示例银行诚邀您参加「柜员」岗位的 AI 面试"
+    link = re.search(r"https?://\S+/i/\S+", invite["text"]).group()
+    assert f'<a href="{link}">' in invite["html"] and "请在" in invite["text"]
+    unsubscribe = invite["headers"]["List-Unsubscribe"].strip("<>")
+    assert invite["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # The outbox keeps no address: it is read from the candidate's sealed record when the e-mail is sent.
+    sent = OutboundMessage.get(OutboundMessage.channel == "email")
+    assert "example.com" not in str(sent.payload) and sent.state == "sent" and sent.recipient == ""
+    wangwu = Candidate.get(Candidate.lookup("email", "wangwu@example.com"))
+    assert Invitation.get(Invitation.candidate == wangwu).channel == "email"
+    # The refused address: failed for good with the server's reason, the recruiter's summary says so.
+    bounced = OutboundMessage.get(OutboundMessage.channel == "email", OutboundMessage.state == "failed")
+    assert "550" in bounced.last_error and mailbox(stack, "bounce6@example.com") == []
+
+    take_interview(stack, link)
+    stack.drain()
+    [completed] = [m for m in mailbox(stack, "wangwu@example.com") if "系统正在评分" in m["text"]]
+    assert completed["subject"] == "示例银行招聘：「柜员」面试通知"
+    [card] = cards(stack, "hr_li")
+    click(stack, "hr_li", card, "pass")
+    stack.drain()
+    [notice] = [m for m in mailbox(stack, "wangwu@example.com") if "恭喜您通过" in m["text"]]
+    first = calendar_event(notice)
+    assert str(first["SUMMARY"]) == "示例银行「柜员」复试" and int(first["SEQUENCE"]) == 0
+
+    stack.say("hr_li", "/reschedule 王五 下周三上午十点")
+    stack.drain()
+    [moved] = [m for m in mailbox(stack, "wangwu@example.com") if "改到" in m["text"]]
+    second = calendar_event(moved)
+    assert second["UID"] == first["UID"] and int(second["SEQUENCE"]) == 1
+    assert second.decoded("DTSTART").hour == 2  # 10:00 Beijing time, in UTC
+    assert second.decoded("DTSTART") != first.decoded("DTSTART")
+
+    # 退订 in one click (RFC 8058), as a mail client does: nothing more is mailed, the recruiter is told.
+    client = stack.app.test_client()
+    answer = client.post(urlparse(unsubscribe).path, data={"List-Unsubscribe": "One-Click"})
+    assert answer.status_code == 200
+    before = len(mailbox(stack, "wangwu@example.com", full=False))
+    stack.say("hr_li", "/reschedule 王五 下周四下午三点")
+    stack.drain()
+    assert len(mailbox(stack, "wangwu@example.com", full=False)) == before
+    assert any("退订" in t for t in texts(stack, "hr_li"))
