@@ -1,5 +1,6 @@
 """Every link the product hands out, and the signed tokens in them: the candidate's invitation (their identity on
-the H5 page), HR's report pages, the recruiter's bulk-upload page, a run's failed rows, and the OAuth state."""
+the H5 page), their opt-out (退订) link, HR's report pages, the recruiter's bulk-upload page, a run's failed rows, and
+the OAuth state."""
 from __future__ import annotations
 
 import datetime as dt
@@ -60,6 +61,30 @@ def invitation_link(settings: Settings, invitation: Any) -> str:
     expires = invitation.expires_at.replace(tzinfo=dt.UTC).timestamp()
     token = make_token(settings.secret_key, invitation.id, invitation.candidate_id, expires)
     return f"{settings.public_base_url}/i/{token}"
+
+
+def _unsubscribe_serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt="unsubscribe-v1")
+
+
+def unsubscribe_link(settings: Settings, candidate_id: int) -> str:
+    """Return the candidate's signed opt-out link (退订, handlers/h5/unsubscribe.py). It never expires: an
+    e-mail read a year later must still let them opt out, and List-Unsubscribe carries the same URL."""
+    return f"{settings.public_base_url}/u/{_unsubscribe_serializer(settings.secret_key).dumps(candidate_id)}"
+
+
+def read_unsubscribe_token(secret_key: str, token: str) -> int:
+    """Return the candidate id of a genuine opt-out token; raise InvalidLink for anything else."""
+    if not token or len(token) > 512:
+        raise InvalidLink("no token")
+    serializer = _unsubscribe_serializer(secret_key)
+    try:
+        candidate_id = serializer.loads(token)
+    except BadSignature:
+        raise InvalidLink("bad token") from None
+    if type(candidate_id) is not int or candidate_id <= 0 or serializer.dumps(candidate_id) != token:
+        raise InvalidLink("bad token")  # only an id we signed, in the spelling we issued
+    return candidate_id
 
 
 def report_link(settings: Settings, report_id: int) -> str:

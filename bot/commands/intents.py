@@ -1,11 +1,11 @@
 """What a candidate can say in chat, each intent declared once with its phrasings and its handler.
 
 Acts change something: leaving the talent pool, deleting one's data, declining the invitation and withdrawing
-from the process wait for an explicit confirmation (bot/channels/confirmations.py); a review request and a new
-time go ahead at once. Answers reply with the position's and the invitation's facts. 确认 and 取消 answer a
-pending confirmation. A message none of these reads goes to the recruiter (bot/channels/conversation.py).
-Phrasings are matched clause by clause with negation and questions (bot/commands/sentences.py); see
-docs/candidate-chat.md for the table candidates are promised.
+from the process wait for an explicit confirmation (bot/channels/confirmations.py); a review request, opting out
+of messages (退订) and a new time go ahead at once. Answers reply with the position's and the invitation's facts.
+确认 and 取消 answer a pending confirmation. A message none of these reads goes to the recruiter
+(bot/channels/conversation.py). Phrasings are matched clause by clause with negation and questions
+(bot/commands/sentences.py); see docs/candidate-chat.md for the table candidates are promised.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bot.commands.registry import ANSWER, CANCEL, CONFIRM, CONFIRM_SECONDS, Turn
 from bot.decisions import timeparse
 from bot.decisions.reschedule import reschedule as move
 from bot.invitations.invites import OPEN_STATES
-from bot.privacy import rights
+from bot.privacy import optout, rights
 from bot.store.models import AuditLog, Invitation
 from bot.talent import pool as talent
 from bot.wecom import notify
@@ -64,6 +64,16 @@ def cancel(turn: Turn) -> str:
 def erasure(turn: Turn) -> str:
     """Delete the candidate's personal data (confirmed): bot/privacy/rights.py records and queues it."""
     return rights.erase_confirmed(turn.invitation, turn.key)
+
+
+@intent("unsubscribe", order=25, explain="unsubscribe_explain", declined="unsubscribe_declined", words=(
+    "退订", "取消订阅", "td", "unsubscribe"))
+def unsubscribe(turn: Turn) -> str:
+    """Opt out of recruiting messages on every channel, at once (bot/privacy/optout.py): the carriers' 退订 / TD
+    convention is obeyed on the first message, and it deletes nothing. The acknowledgement is queued first: once
+    the opt-out is recorded, nothing more is routed to them."""
+    reply(turn, "unsubscribe_done")
+    return "unsubscribed" if optout.unsubscribe(turn.candidate.id, "chat") else "already"
 
 
 @intent("leave_pool", order=30, confirm=True, ask="pool_confirm", explain="pool_explain",

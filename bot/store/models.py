@@ -120,6 +120,9 @@ class Candidate(Indexed, BaseModel):
     withdrawn_at = pw.DateTimeField(null=True, index=True)
     retain_until = pw.DateTimeField(null=True, index=True)
     erased_at = pw.DateTimeField(null=True, index=True)  # personal data deleted (on request or by retention)
+    # Opted out of recruiting messages on every channel (bot/privacy/optout.py): the first time, and how
+    unsubscribed_at = pw.DateTimeField(null=True, index=True)
+    unsubscribe_source = pw.CharField(max_length=16, default="")  # email_link | one_click | chat | api | hr
 
     @property
     def display_name(self) -> str:

@@ -37,6 +37,7 @@ ACTIONS = {
     "export_audit": "导出审计日志", "reschedule": "改期", "extend": "延期", "sessions_ended": "结束登录会话",
     "chat_forward": "候选人留言转人工", "chat_reply": "回复候选人", "position.version": "岗位新版本",
     "position.created": "新建岗位", "position.status": "岗位状态变更", "position.export": "导出岗位 YAML",
+    "unsubscribe": "候选人退订消息",
 }
 
 
