@@ -10,7 +10,7 @@ from bot.mail import smtp
 from bot.mail.compose import compose
 from bot.store.db import db_session
 from bot.store.kv import get_redis
-from bot.store.models import Candidate, OutboundMessage
+from bot.store.models import Candidate, Invitation, OutboundMessage
 from bot.wecom import outbox
 from bot.wecom.cards import text_message
 from bot.wecom.client import DUPLICATE_CHECK, WeComClient
@@ -23,6 +23,7 @@ MAX_ATTEMPTS = 8
 KF_WINDOW_MESSAGES = 5
 KF_WINDOW_ERRORS = (95001, 95002)  # sandbox codes for "5 messages sent" / "outside 48 h" (docs/wecom.md §4)
 CANDIDATE_PURPOSES = ("reminder", "completed", "result", "reschedule", "candidate")
+REPLY_PURPOSES = ("candidate", "welcome")  # answers to what the candidate wrote: they go even after 退订
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,6 +72,8 @@ def deliver(message_id: int) -> str:
         if not outbox.claim(message_id):
             return "busy"
         message = OutboundMessage.get_by_id(message_id)
+        if _unsubscribed_since(message):
+            return _give_up(message, "the candidate unsubscribed")
         if message.channel == "kf":
             return _deliver_kf(message)
         if message.channel == "external":
@@ -161,6 +164,14 @@ def _deliver_template(message: OutboundMessage) -> str:
     outbox.mark_sent(message.id, result)
     _after(message, delivered=True)
     return "sent"
+
+
+def _unsubscribed_since(message: OutboundMessage) -> bool:
+    """A message to a candidate queued before they unsubscribed (replies to their own messages excepted)."""
+    if message.purpose not in ("invitation", *CANDIDATE_PURPOSES) or message.purpose in REPLY_PURPOSES:
+        return False
+    return bool(message.invitation_id and Candidate.select().join(Invitation).where(
+        (Invitation.id == message.invitation_id) & Candidate.unsubscribed_at.is_null(False)).exists())
 
 
 def _deliver_email(message: OutboundMessage) -> str:

@@ -32,11 +32,9 @@ WELCOME_MAX_BYTES = 4000    # externalcontact text
 
 
 def route(invitation: Invitation) -> str:
-    """Return how the candidate is reached: member | kf | external | email | none (nobody, or they unsubscribed).
+    """Return how the candidate is reached: member | kf | external | email | none.
     WeCom first (it reaches them at once and they can answer); e-mail when that is all we have."""
     candidate = invitation.candidate
-    if candidate.unsubscribed_at:
-        return "none"
     if invitation.channel == "kf" and candidate.external_userid and candidate.open_kfid:
         return "kf"
     if invitation.channel == "external" and candidate.external_userid and candidate.contact_owner:
@@ -95,9 +93,10 @@ def to_candidate(invitation: Invitation, template: str, key: str, *, purpose: st
 
 def send_to_candidate(invitation: Invitation, text: str, key: str, *, purpose: str,
                       ics: list[dict[str, str]] | None = None) -> str:
-    """Queue text to the candidate; when nobody can be reached, give it to the recruiter to pass on."""
+    """Queue text to the candidate; when nobody can be reached, give it to the recruiter to pass on. A candidate
+    who unsubscribed gets only replies to what they write (purpose "candidate"); the recruiter is told instead."""
     found = candidate_payload(invitation, text, key, ics=ics)
-    if found is None:
+    if found is None or (invitation.candidate.unsubscribed_at and purpose not in delivery.REPLY_PURPOSES):
         unreachable(invitation, text, key, reason=_why_unreachable(invitation))
         return "hr"
     channel, payload = found

@@ -36,6 +36,10 @@ def test_the_first_opt_out_is_kept_and_audited_once(env):
 def test_a_candidate_opts_out_in_chat(stack):
     invite_member(stack)
     candidate = Candidate.get(Candidate.wecom_userid == "zhangsan")
+    stack.say("zhangsan", "我在TD银行实习过两个月")  # TD counts only as the whole message
+    stack.drain()
+    assert not [o for o in outcome(stack, "我在TD银行实习过两个月") if o.startswith("unsubscribe")]
+    assert not is_unsubscribed(Candidate.get_by_id(candidate.id))
     for text, expected, words in (("我不想退订", "unsubscribe:declined", "不会为您退订"),
                                   ("怎么退订？", "unsubscribe:explained", "回复「退订」"),
                                   ("退订", "unsubscribe:unsubscribed", "已为您退订")):
@@ -47,6 +51,7 @@ def test_a_candidate_opts_out_in_chat(stack):
     stack.say("zhangsan", "TD")  # a repeat, as an SMS reply would say it: the first time is kept
     stack.drain()
     assert outcome(stack, "TD") == ["unsubscribe:already"]
+    assert "已为您退订" in texts(stack, "zhangsan")[-1]  # replies to what they write still reach them
     again = Candidate.get_by_id(candidate.id)
     assert (again.unsubscribed_at, again.unsubscribe_source) == (first.unsubscribed_at, "chat")
     assert audited() == [(f"candidate:{candidate.id}", str(candidate.id), {"source": "chat"})]
