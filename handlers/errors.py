@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from bot.errors import OUTAGES, RETRY_AFTER_SECONDS
 from bot.store.sealing import SealError
 
-PAGES = ("/hr/", "/r/", "/u/")  # people read these: a page, not JSON
+PAGES = ("/hr/", "/r/", "/u/", "/s/")  # people read these: a page, not JSON
 
 
 def _headers(exc: HTTPException) -> list[tuple[str, str]]:

@@ -1,7 +1,7 @@
 """Request rate limits: RATE_LIMIT_PER_MINUTE per client address on the bulk-upload and HR pages, per interview
 link on the candidate's pages (candidates at one site share an address: a branch's Wi-Fi, a campus NAT; an address
-gets NAT_SHARE times the limit), and per token on the open API; kept in Redis (the `limits` library) so every web
-process counts together.
+gets NAT_SHARE times the limit, as on the SMS short links and 退订 links), and per token on the open API; kept in
+Redis (the `limits` library) so every web process counts together.
 
 The WeCom callback (signed, and WeCom's retries must never be refused) and /healthz are not limited. Behind
 nginx the client address is X-Forwarded-For's, through werkzeug's ProxyFix, only when PROXY_HOPS says how many
@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 # First match wins; None = not limited. Static files are cacheable and cost nothing to serve.
 AREAS = (("/h5/static/", None), ("/hr/static/", None), ("/i/", "candidate"), ("/h5/api/", "candidate"),
-         ("/bulk/", "bulk"), ("/hr/", "hr"), ("/r/", "hr"), ("/api/v1/", "api"))
+         ("/s/", "outside"), ("/u/", "outside"), ("/bulk/", "bulk"), ("/hr/", "hr"), ("/r/", "hr"),
+         ("/api/v1/", "api"))
 BEARER_PREFIX = "bearer "
 DENIED_SHARE = 10      # an address may fail API authentication per_minute / DENIED_SHARE times a minute
 PAUSE_SECONDS = 5.0    # after Redis failed, requests pass without asking it for this long
@@ -123,6 +124,10 @@ class Throttle:
             # Per interview link, and a wide ceiling per address for many candidates at one site
             link = hashlib.sha256(link.encode()).hexdigest()[:32]
             wait = self.hit(area, "address", address, item=self.address_item) or self.hit(area, "link", link)
+        elif area == "outside":
+            # SMS short links and 退订 links: many candidates behind one address (a campus), mail providers' one-click
+            # POSTs from a few; the wide per-address ceiling still makes guessing a short code hopeless
+            wait = self.hit(area, address, item=self.address_item)
         else:
             wait = self.hit(area, address)
         return refusal(area, wait) if wait else None

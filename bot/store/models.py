@@ -518,3 +518,16 @@ class Resume(BaseModel):
 
 
 ALL_MODELS.append(Resume)
+
+
+class ShortLink(BaseModel):
+    """A short code on the product's own domain (PUBLIC_BASE_URL/s/<code>) standing for an invitation's link inside
+    an SMS: providers approve templates whose link domain is fixed, and the code is the template's variable. The
+    signed link itself is never stored: /s/<code> signs it afresh, with the invitation's current deadline."""
+
+    code = pw.CharField(max_length=16, unique=True)
+    invitation = pw.ForeignKeyField(Invitation, backref="short_links", on_delete="CASCADE", unique=True)
+    created_at = pw.DateTimeField(default=utcnow)
+
+
+ALL_MODELS.append(ShortLink)
