@@ -23,7 +23,7 @@ JOB_OK = re.compile(r"Worker (\S+): .*Job OK\S* \(([^)]+)\)")
 def test_two_workers_share_the_work_and_each_job_runs_once(stack, monkeypatch):
     from bot.bulk import runs as bulk
     from bot.sandbox.gate import sandbox_state
-    from bot.store.models import AnswerAnalysis, BulkRun, Invitation, OutboundMessage, Report
+    from bot.store.models import AnswerAnalysis, BulkRun, Candidate, Invitation, OutboundMessage, Report
 
     total, interviews = 400, 6
     monkeypatch.setattr(bulk, "STALL_SECONDS", 3600)  # nothing is re-queued behind the workers' backs
@@ -65,7 +65,9 @@ def test_two_workers_share_the_work_and_each_job_runs_once(stack, monkeypatch):
         for proc in workers:
             proc.wait(30)
     seen = cards()
-    assert Invitation.select().count() == total + interviews
+    expected = {f"c{i:05d}" for i in range(total)} | {f"m{i}" for i in range(interviews)}
+    odd = [(c.id, c.wecom_userid, c.source) for c in Candidate.select() if c.wecom_userid not in expected]
+    assert Invitation.select().count() == total + interviews, (odd, time.monotonic() > deadline)
     assert {u: n for u, n in seen.items() if u.startswith("c")} == {f"c{i:05d}": 1 for i in range(total)}
     assert all(seen[f"m{i}"] == 1 for i in range(interviews))  # the invitation card, once each
     assert Report.select().count() == interviews and AnswerAnalysis.select().count() == interviews * 6

@@ -38,6 +38,7 @@ def local(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC).astimezone(CN)
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # dates, not storage: the tests below run on both
 @pytest.mark.parametrize("now, ask, day, label", WEEK, ids=[w[0].strftime("%m-%d") for w in WEEK])
 @pytest.mark.parametrize("answer", ["3点", "下午3点"])
 def test_the_hour_given_after_the_bots_question_keeps_the_day_it_proposed(stack, clock, now, ask, day, label,
