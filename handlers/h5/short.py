@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template
 
-from bot.invitations.short import invitation_of
+from bot.store.short_links import invitation_of
 from bot.links import invitation_link
 
 bp = Blueprint("short_link", __name__)
