@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import base64
 import functools
-import json
 import os
 import secrets
-import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from config.credentials import sandbox_credentials
 from config.parsers import (
     Bool,
     Choice,
@@ -43,12 +42,25 @@ from config.parsers import (
     parse_token,
     parse_url,
 )
+from config.sms import (
+    SANDBOX_SMS_APP_ID,
+    SANDBOX_SMS_TEMPLATES,
+    SMS_ENDPOINTS,
+    SMS_KINDS,
+    check_sms,
+    parse_region,
+    parse_sms_app_id,
+    parse_sms_endpoint,
+    parse_sms_provider,
+    parse_sms_templates,
+)
 from config.table import Derived, Entry, derived, row, table_derived, table_rows
 
 __all__ = [
     "DEFAULT_MODELS_DIR", "EXAMPLE_ORGANISATION", "REAL_API_BASE", "REAL_OAUTH_URL", "SANDBOX_ADMINS",
     "SANDBOX_HR_USERIDS",
-    "SANDBOX_HR_VIEWERS", "Derived", "Entry", "Settings", "SettingsError", "derived_fields", "entries",
+    "SANDBOX_HR_VIEWERS", "SMS_ENDPOINTS", "SMS_KINDS", "Derived", "Entry", "Settings", "SettingsError",
+    "derived_fields", "entries",
     "get_settings", "load", "parse_aes_key", "parse_bool", "parse_choice", "parse_int", "parse_list", "parse_token",
     "parse_url",
 ]
@@ -74,24 +86,9 @@ def _secret_file(data_dir: Path, name: str, make: Callable[[], str]) -> str:
     return path.read_text().strip()
 
 
-def _sandbox_credentials(data_dir: Path) -> dict[str, str]:
-    """Generate the sandbox's corp credentials once and keep them in the data folder."""
-    path = data_dir / "sandbox_credentials.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    alphabet = string.ascii_letters + string.digits
-    creds = {
-        "WECOM_CORP_ID": "wwsandbox" + secrets.token_hex(5),
-        "WECOM_AGENT_ID": "1000002",
-        "WECOM_SECRET": secrets.token_urlsafe(32),
-        "WECOM_TOKEN": "".join(secrets.choice(alphabet) for _ in range(32)),
-        "WECOM_AES_KEY": base64.b64encode(secrets.token_bytes(32)).decode()[:43],
-    }
-    data_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # the sandbox's secrets: the owner's only
-    with os.fdopen(fd, "w") as handle:
-        handle.write(json.dumps(creds, indent=2))
-    return creds
+def _sandbox_sms_key(name: str) -> Callable[[Mapping[str, Any]], str]:
+    """Default an SMS key to the sandbox's generated one (in sandbox mode with SMS on); otherwise empty."""
+    return lambda v: sandbox_credentials(v["data_dir"])[name] if v["sandbox"] and v["sms_provider"] else ""
 
 
 def _sandboxed(real: str, sandbox_path: str) -> Callable[[Mapping[str, Any]], str]:
@@ -212,6 +209,46 @@ class Settings:
         "MAIL_FROM", Text(strip=True), lambda v: "recruiting@sandbox.example" if v["sandbox"] else "",
         "the From address of candidates' e-mails (a mailbox HR reads: replies come back to it)",
         shown="sandbox: `recruiting@sandbox.example`; otherwise empty (required with SMTP_HOST)", blank_is_unset=True)
+    sms_provider: str = row(
+        "SMS_PROVIDER", Pattern(parse_sms_provider, "`tencent`, `aliyun`, empty", kind="choice"),
+        lambda v: "tencent" if v["sandbox"] else "",
+        "who sends candidates' SMS: `tencent` (Tencent Cloud SMS) or `aliyun` (Alibaba Cloud SMS); empty: no SMS "
+        "([sms.md](sms.md))", shown="sandbox: `tencent` (the sandbox's fake of it); otherwise empty (no SMS)")
+    sms_endpoint: str = row(
+        "SMS_ENDPOINT", Pattern(parse_sms_endpoint, "`http(s)://host[:port]`, no path"),
+        lambda v: "" if not v["sms_provider"]
+        else f"http://127.0.0.1:{v['sandbox_port']}" if v["sandbox"] else SMS_ENDPOINTS[v["sms_provider"]],
+        "where the provider's API is called (a proxy, or the sandbox, which fakes both providers)",
+        shown="`https://sms.tencentcloudapi.com` or `https://dysmsapi.aliyuncs.com` "
+        "(sandbox: `http://127.0.0.1:$SANDBOX_PORT`)", blank_is_unset=True)
+    sms_secret_id: str = row(
+        "SMS_SECRET_ID", Text(strip=True), _sandbox_sms_key("SMS_SECRET_ID"),
+        "Tencent: the API key's SecretId; Alibaba: the AccessKey ID (a RAM user with SMS rights only)",
+        shown="sandbox: generated into `$DATA_DIR/sandbox_credentials.json`; otherwise empty", blank_is_unset=True)
+    sms_secret_key: str = row(
+        "SMS_SECRET_KEY", Text(kind="secret"), _sandbox_sms_key("SMS_SECRET_KEY"),
+        "Tencent: the SecretKey; Alibaba: the AccessKey secret",
+        shown="sandbox: generated into `$DATA_DIR/sandbox_credentials.json`; otherwise empty", blank_is_unset=True)
+    sms_app_id: str = row(
+        "SMS_APP_ID", Pattern(parse_sms_app_id, "digits"),
+        lambda v: SANDBOX_SMS_APP_ID if v["sandbox"] and v["sms_provider"] == "tencent" else "",
+        "Tencent's SmsSdkAppId (the SMS application); Alibaba has none",
+        shown=f"sandbox with Tencent: `{SANDBOX_SMS_APP_ID}`; otherwise empty", blank_is_unset=True)
+    sms_sign_name: str = row(
+        "SMS_SIGN_NAME", Text(strip=True), lambda v: v["company_name"] if v["sandbox"] else "",
+        "the approved signature the carriers show as 【…】 before every SMS (usually the company's name)",
+        shown="sandbox: `$COMPANY_NAME`; otherwise empty", blank_is_unset=True)
+    sms_templates: tuple[tuple[str, str], ...] = row(
+        "SMS_TEMPLATES", Pattern(parse_sms_templates, "`kind=template_id,…`; kinds: " + ", ".join(SMS_KINDS)),
+        lambda v: SANDBOX_SMS_TEMPLATES.get(v["sms_provider"], "") if v["sandbox"] else "",
+        "the approved template of each kind of SMS (the texts to request are in [sms.md](sms.md)); a kind without "
+        "one is not sent by SMS", shown="sandbox: one per kind; otherwise empty", blank_is_unset=True)
+    sms_region: str = row("SMS_REGION", Pattern(parse_region, "a region name"), "ap-guangzhou",
+                          "Tencent's API region (Alibaba's endpoint is enough)", blank_is_unset=True)
+    sms_daily_limit: int = row(
+        "SMS_DAILY_LIMIT", Int(1, 1000), "10",
+        "SMS the product sends one number in any 24 hours; more wait (below the providers' own limits: Alibaba "
+        "50 a day per signature and template, Tencent's set in its console)")
     callback_max_age: int = row(
         "CALLBACK_MAX_AGE", Int(10, 86400), "300",
         "seconds a callback's timestamp may differ from ours before it is refused as stale")
@@ -323,7 +360,7 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: str | None = ".env
         raw = env.get(entry.env)
         if entry.sandbox_generated and sandbox:
             # The sandbox only knows the credentials it generated, so the environment's are ignored.
-            creds = creds or _sandbox_credentials(values["data_dir"])
+            creds = creds or sandbox_credentials(values["data_dir"])
             raw = creds[entry.env]
         elif raw is None or (entry.blank_is_unset and not raw.strip()):
             assert entry.default is not None  # required rows were checked above
@@ -331,6 +368,7 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: str | None = ".env
             defaulted.add(entry.env)
         values[entry.attr] = entry.parser(entry.env, raw)
     values["redis_embedded"] = "REDIS_URL" in defaulted
+    check_sms(values)
     return Settings(**values)
 
 

@@ -34,7 +34,7 @@ def rank(module: str) -> float:
     sub = rest.partition(".")[0]
     if sub in ("wecom", "sandbox"):
         return 4
-    if sub == "mail":
+    if sub in ("mail", "sms"):
         return 3.5
     if sub == "store":
         return 2

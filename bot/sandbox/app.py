@@ -11,7 +11,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from config.settings import Settings
 
-from . import actions, api, api_contacts, api_directory, console, pages
+from . import actions, api, api_contacts, api_directory, console, pages, sms, sms_api
 from .state import DEFAULT_CANDIDATES, SandboxState
 
 
@@ -36,7 +36,11 @@ def create_sandbox_app(settings: Settings, callback_url: str | None = None) -> F
         departments=tuple(departments),
         member_departments=placed,
     )
-    for blueprint in (api.bp, api_contacts.bp, api_directory.bp, console.bp, actions.bp, pages.bp):
+    # the fake SMS providers (their APIs on `/`, the phones at /console/sms); Alibaba pushes replies to the product
+    app.extensions["sandbox_sms"] = sms.SmsState(
+        settings, app.extensions["sandbox"].now, push_url=f"http://127.0.0.1:{settings.web_port}/sms/aliyun/up")
+    for blueprint in (api.bp, api_contacts.bp, api_directory.bp, console.bp, actions.bp, pages.bp, sms.bp,
+                      sms_api.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, request, 
 
 from .gate import sandbox_state
 from .mail import message_view
+from .sms import sms_state
 from .state import OAUTH_CODE_TTL, SandboxState
 
 bp = Blueprint("sandbox_console", __name__, static_folder="static", static_url_path="/sandbox/static")
@@ -165,6 +166,7 @@ def expire_tokens() -> Response:
 def reset() -> Response:
     """Forget everything the sandbox holds."""
     sandbox_state().reset()
+    sms_state().reset()
     return jsonify({"ok": True})
 
 

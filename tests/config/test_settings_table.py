@@ -35,6 +35,10 @@ TYPES = {
     "s3_endpoint_url": str, "recording_retention_days": int, "personal_data_retention_days": int,
     "rate_limit_per_minute": int, "proxy_hops": int, "webhook_allowed_private": frozenset[str],
     "organisation_file": str, "organisation_source": str, "extra": Mapping[str, str],
+    "sandbox_smtp_port": int, "smtp_host": str, "smtp_port": int, "smtp_security": str, "smtp_user": str,
+    "smtp_password": str, "mail_from": str,
+    "sms_provider": str, "sms_endpoint": str, "sms_secret_id": str, "sms_secret_key": str, "sms_app_id": str,
+    "sms_sign_name": str, "sms_templates": tuple[tuple[str, str], ...], "sms_region": str, "sms_daily_limit": int,
 }
 
 # A malformed value per variable; free-text rows (secrets, the company name) take anything.
@@ -57,8 +61,14 @@ GARBAGE = {
     "RATE_LIMIT_PER_MINUTE": ("9", "between"), "PROXY_HOPS": ("6", "between"),
     "WEBHOOK_ALLOWED_PRIVATE": ("hooks.internal,hooks internal", "neither a host name"),
     "ORGANISATION_SOURCE": ("ldap", "one of file, wecom"),
+    "SANDBOX_SMTP_PORT": ("0", "between"), "SMTP_PORT": ("0", "between"), "SMTP_SECURITY": ("tls", "one of"),
+    "SMS_PROVIDER": ("twilio", "tencent, aliyun"), "SMS_ENDPOINT": ("https://sms.example/v1", "no path"),
+    "SMS_APP_ID": ("app1", "digits"), "SMS_TEMPLATES": ("welcome=1", "unknown kind"),
+    "SMS_REGION": ("Guangzhou", "region name"), "SMS_DAILY_LIMIT": ("0", "between"),
 }
-FREE_TEXT = {"WECOM_SECRET", "SECRET_KEY", "COMPANY_NAME", "ORGANISATION_FILE"}  # a missing file: `org sync` says so
+# ORGANISATION_FILE too: a missing file is `org sync`'s error
+FREE_TEXT = {"WECOM_SECRET", "SECRET_KEY", "COMPANY_NAME", "ORGANISATION_FILE", "SMS_SECRET_ID", "SMS_SECRET_KEY",
+             "SMS_SIGN_NAME", "SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM"}
 REGENERATE = docs.REGENERATE
 
 
