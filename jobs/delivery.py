@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.integrations import webhooks
 from bot.invitations import invites  # noqa: F401  (settles an invitation once its card is delivered)
-from bot.privacy import rights
+from bot.privacy import optout, rights  # noqa: F401  (optout: an SMS provider's 退订 recorded)
 from bot.wecom import delivery, notify
 
 

@@ -67,7 +67,7 @@ def erasure(turn: Turn) -> str:
 
 
 @intent("unsubscribe", order=25, explain="unsubscribe_explain", declined="unsubscribe_declined", words=(
-    "退订", "取消订阅", "unsubscribe"), alone=("td", "t"))
+    "退订", "取消订阅", "unsubscribe"), alone=("td", "t", "r"))  # the carriers' replies (拒收请回复R)
 def unsubscribe(turn: Turn) -> str:
     """Opt out of recruiting messages on every channel, at once (bot/privacy/optout.py): the carriers' 退订 / TD
     convention is obeyed on the first message, and it deletes nothing. The acknowledgement is queued first: once

@@ -1,7 +1,8 @@
 """A candidate's opt-out from recruiting messages (退订), honoured on every channel: e-mail, SMS and WeChat/WeCom.
 
 One place records it: the opt-out page and the one-click List-Unsubscribe POST (handlers/h5/unsubscribe.py), the
-candidate's 退订 / TD / unsubscribe in chat (bot/commands/intents.py), and HR or the open API on their behalf.
+candidate's 退订 / TD / unsubscribe in chat (bot/commands/intents.py), HR or the open API on their behalf, and an SMS
+provider reporting the number unsubscribed or blacklisted (below).
 The first opt-out is kept (when and how, on the candidate row) and audited; a repeat changes nothing. Sending code
 asks `is_unsubscribed` before it reaches the candidate.
 """
@@ -9,9 +10,11 @@ from __future__ import annotations
 
 from bot.clock import utcnow
 from bot.store.db import database
-from bot.store.models import AuditLog, Candidate
+from bot.store.models import AuditLog, Candidate, OutboundMessage
+from bot.wecom import delivery
+from config.settings import get_settings
 
-SOURCES = ("email_link", "one_click", "chat", "api", "hr")
+SOURCES = ("email_link", "one_click", "chat", "api", "hr", "sms")
 BY_CANDIDATE = ("email_link", "one_click", "chat")  # the candidate themself: audited as candidate:<id>
 
 
@@ -39,3 +42,10 @@ def unsubscribe(candidate_id: int, source: str, *, actor: str = "") -> bool:
 def is_unsubscribed(candidate: Candidate) -> bool:
     """Whether the candidate has opted out: nothing about recruiting may be sent to them."""
     return candidate.unsubscribed_at is not None
+
+
+@delivery.after_send
+def _provider_says_unsubscribed(message: OutboundMessage, state: str, reason: str) -> None:
+    """The SMS provider refused the number as unsubscribed (the carriers' 退订) or blacklisted: opted out everywhere."""
+    if message.channel == "sms" and state == "failed" and reason.startswith(delivery.SMS_OPTED_OUT):
+        unsubscribe(int(message.payload["candidate"]), "sms", actor=f"sms:{get_settings().sms_provider}")

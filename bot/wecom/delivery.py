@@ -1,13 +1,17 @@
 """Delivery jobs: send recorded outbound messages through the rate limiter, exactly once."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
 
+from bot.clock import CN_TZ
 from bot.errors import RateLimited, WeComError
 from bot.mail import smtp
 from bot.mail.compose import compose
+from bot.sms import numbers as sms_numbers
+from bot.sms import send as sms
 from bot.store.db import db_session
 from bot.store.kv import get_redis
 from bot.store.models import Candidate, Invitation, OutboundMessage
@@ -24,6 +28,8 @@ KF_WINDOW_MESSAGES = 5
 KF_WINDOW_ERRORS = (95001, 95002)  # sandbox codes for "5 messages sent" / "outside 48 h" (docs/wecom.md §4)
 CANDIDATE_PURPOSES = ("reminder", "completed", "result", "reschedule", "candidate")
 REPLY_PURPOSES = ("candidate", "welcome")  # answers to what the candidate wrote: they go even after 退订
+QUIET_FROM, QUIET_UNTIL = 21, 8  # no SMS between 21:00 and 08:00 Beijing time
+SMS_OPTED_OUT = "the number is unsubscribed or blacklisted at the SMS provider"
 
 
 @functools.lru_cache(maxsize=1)
@@ -80,6 +86,8 @@ def deliver(message_id: int) -> str:
             return _deliver_template(message)
         if message.channel == "email":
             return _deliver_email(message)
+        if message.channel == "sms":
+            return _deliver_sms(message)
         members = [m for m in message.recipient.split("|") if m]
         try:
             limiter().acquire("message/send", members)
@@ -204,6 +212,65 @@ def _deliver_email(message: OutboundMessage) -> str:
     outbox.mark_sent(message.id, result)
     _after(message, delivered=True)
     return "sent"
+
+
+def _deliver_sms(message: OutboundMessage) -> str:
+    """An SMS to the candidate: the number read at sending time from their sealed record, never in quiet hours,
+    the provider's answer turned into sent / later / opted out / failed. A failed SMS hands over, once, to the
+    e-mail prepared beside it (payload "fallback"); only when there is none are the recruiter and the invitation
+    told it failed."""
+    settings = get_settings()
+    candidate = Candidate.get_or_none(Candidate.id == message.payload.get("candidate"))
+    if candidate is None or candidate.erased_at or not candidate.phone:
+        return _give_up(message, "no phone number any more (the candidate's data was erased or changed)")
+    number = sms_numbers.normalise(candidate.phone)
+    if number is None:
+        return _sms_failed(message, f"not a mobile number that can receive SMS: {candidate.phone[:3]}…")
+    wait = quiet_hours_left(beijing_now())
+    if wait:
+        outbox.mark_deferred(message.id, wait, "quiet hours (21:00–08:00 Beijing time): sent at 08:00")
+        outbox.schedule(message.id, wait)
+        return "deferred"
+    outcome = sms.send(settings, number, message.payload["kind"], message.payload.get("params") or {},
+                       reference=message.idempotency_key)
+    if outcome.outcome == "sent":
+        outbox.mark_sent(message.id, {"msgid": outcome.provider_id, "response_code": outcome.code})
+        _after(message, delivered=True)
+        return "sent"
+    if outcome.outcome == "retry" and (outcome.retry_after or message.attempts < MAX_ATTEMPTS):
+        delay = outcome.retry_after or backoff(message.attempts)  # a provider's limit is a wait, never a failure
+        outbox.mark_deferred(message.id, delay, f"{outcome.code}: {outcome.detail}")
+        outbox.schedule(message.id, delay)
+        return "deferred"
+    if outcome.outcome == "opted_out":
+        return _give_up(message, f"{SMS_OPTED_OUT} ({outcome.code}: {outcome.detail})")
+    return _sms_failed(message, f"{outcome.code}: {outcome.detail}")
+
+
+def beijing_now() -> dt.datetime:
+    """The time in Beijing, which the quiet hours are in (tests move it)."""
+    return dt.datetime.now(CN_TZ)
+
+
+def quiet_hours_left(now: dt.datetime) -> float:
+    """Seconds until 08:00 Beijing time when now (Beijing) is in the SMS quiet hours 21:00–08:00, else 0."""
+    if QUIET_FROM > now.hour >= QUIET_UNTIL:
+        return 0.0
+    morning = now.replace(hour=QUIET_UNTIL, minute=0, second=0, microsecond=0)
+    if now.hour >= QUIET_FROM:
+        morning += dt.timedelta(days=1)
+    return (morning - now).total_seconds()
+
+
+def _sms_failed(message: OutboundMessage, reason: str) -> str:
+    fallback = message.payload.get("fallback")
+    if not fallback:
+        return _give_up(message, reason)
+    outbox.mark_failed(message.id, reason + " — sent by e-mail instead")
+    mail, _ = outbox.record(f"{message.idempotency_key}:email", fallback, purpose=message.purpose, channel="email",
+                            invitation=message.invitation_id)
+    outbox.schedule(mail.id)
+    return "failed"
 
 
 def _give_up(message: OutboundMessage, reason: str) -> str:

@@ -16,6 +16,9 @@ from typing import Any
 from bot.links import unsubscribe_link
 from bot.mail import smtp
 from bot.queues import DELIVERY, enqueue
+from bot.sms import send as sms
+from bot.sms import templates as sms_templates
+from bot.store import short_links
 from bot.store.db import database, db_session
 from bot.store.kv import get_redis
 from bot.store.models import Invitation, OutboundMessage
@@ -31,9 +34,17 @@ HR_BATCH_MAX = 500
 WELCOME_MAX_BYTES = 4000    # externalcontact text
 
 
-def route(invitation: Invitation) -> str:
-    """Return how the candidate is reached: member | kf | external | email | none.
-    WeCom first (it reaches them at once and they can answer); e-mail when that is all we have."""
+# The chat messages that may also go by SMS, as the SMS kind whose approved template says the same
+# (bot/sms/templates.py; an SMS carries no free text). The 感谢函 and anything else never goes by SMS.
+SMS_KINDS = {"invitation_text": "invitation", "reminder": "reminder", "result_pass": "result_pass",
+             "reschedule_confirmed": "reschedule"}
+NO_NAME = "应聘者"  # an SMS variable may not be empty: "应聘者您好" for someone whose name we lack
+
+
+def route(invitation: Invitation, sms_kind: str | None = None) -> str:
+    """Return how the candidate is reached: member | kf | external | sms | email | none.
+    WeCom first (it reaches them at once and they can answer); then SMS for the kinds of message an approved
+    template exists for (sms_kind); then e-mail."""
     candidate = invitation.candidate
     if invitation.channel == "kf" and candidate.external_userid and candidate.open_kfid:
         return "kf"
@@ -41,9 +52,33 @@ def route(invitation: Invitation) -> str:
         return "external"
     if invitation.channel == "member" and candidate.wecom_userid:
         return "member"
-    if candidate.email and not candidate.erased_at and smtp.enabled(get_settings()):
+    if sms_kind and candidate.phone and not candidate.erased_at and sms_ready(sms_kind):
+        return "sms"
+    if _mailable(candidate):
         return "email"
     return "none"
+
+
+def sms_ready(kind: str) -> bool:
+    """SMS is set up and the kind has an approved template."""
+    settings = get_settings()
+    return sms.enabled(settings) and bool(dict(settings.sms_templates).get(kind))
+
+
+def sms_payload(invitation: Invitation, kind: str, values: dict[str, Any], text: str,
+                fallback: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An SMS to the invitation's candidate: the kind's approved template and its variables, taken from the chat
+    message's values (the link as its short code); the number is read when it is sent. text is what the chat
+    message says (the recruiter gets it if no channel works); fallback, the e-mail sent once if the SMS fails."""
+    names = sms_templates.template(kind).variables
+    values = {**values, "code": short_links.code_for(invitation)} if "code" in names else values
+    params = {name: str(values.get(name) or "") for name in names}
+    if "name" in params:
+        params["name"] = params["name"] or NO_NAME
+    payload = {"msgtype": "sms", "candidate": invitation.candidate_id, "kind": kind, "text": text, "params": params}
+    if fallback:
+        payload["fallback"] = fallback
+    return payload
 
 
 def email_payload(invitation: Invitation, text: str, *, subject_key: str = "email_subject",
@@ -66,10 +101,13 @@ def kf_msgid(key: str) -> str:
 
 
 def candidate_payload(invitation: Invitation, text: str, key: str, *, ics: list[dict[str, str]] | None = None,
-                      ) -> tuple[str, dict[str, Any]] | None:
-    """Return (channel, payload) carrying text to the candidate, or None when no channel reaches them; calendar
-    entries (ics) go with an e-mail only (a chat message has the time in its text)."""
-    candidate, how = invitation.candidate, route(invitation)
+                      template: str = "", values: dict[str, Any] | None = None,
+                      subject: str = "email_subject") -> tuple[str, dict[str, Any]] | None:
+    """Return (channel, payload) carrying text to the candidate, or None when no channel reaches them. A message
+    rendered from a template that has an SMS kind may go by SMS (with its values); calendar entries (ics) go with
+    an e-mail only (a chat message has the time in its text; an SMS gets its e-mail as the fallback or beside it)."""
+    kind = SMS_KINDS.get(template)
+    candidate, how = invitation.candidate, route(invitation, kind)
     if how == "member":
         return "member", text_message(candidate.wecom_userid, text)
     if how == "kf":
@@ -79,30 +117,43 @@ def candidate_payload(invitation: Invitation, text: str, key: str, *, ics: list[
         return "external", {"chat_type": "single", "external_userid": [candidate.external_userid],
                             "sender": candidate.contact_owner, "msgtype": "msg_template",
                             "text": {"content": clip(text, WELCOME_MAX_BYTES)}}
+    if how == "sms" and kind:
+        mail = email_payload(invitation, text, subject_key=subject, ics=ics) if _mailable(candidate) else None
+        return "sms", sms_payload(invitation, kind, values or {}, text, mail)
     if how == "email":
-        return "email", email_payload(invitation, text, ics=ics)
+        return "email", email_payload(invitation, text, subject_key=subject, ics=ics)
     return None
+
+
+def _mailable(candidate: Any) -> bool:
+    return bool(candidate.email and not candidate.erased_at and smtp.enabled(get_settings()))
 
 
 def to_candidate(invitation: Invitation, template: str, key: str, *, purpose: str,
                  ics: list[dict[str, str]] | None = None, **values: Any) -> str:
     """Queue a templated message to the invitation's candidate under key; return the channel used (or 'hr')."""
     text = messages.render(template, invitation.candidate.locale, **values)
-    return send_to_candidate(invitation, text, key, purpose=purpose, ics=ics)
+    return send_to_candidate(invitation, text, key, purpose=purpose, ics=ics, template=template, values=values)
 
 
 def send_to_candidate(invitation: Invitation, text: str, key: str, *, purpose: str,
-                      ics: list[dict[str, str]] | None = None) -> str:
+                      ics: list[dict[str, str]] | None = None, template: str = "",
+                      values: dict[str, Any] | None = None) -> str:
     """Queue text to the candidate; when nobody can be reached, give it to the recruiter to pass on. A candidate
-    who unsubscribed gets only replies to what they write (purpose "candidate"); the recruiter is told instead."""
-    found = candidate_payload(invitation, text, key, ics=ics)
+    who unsubscribed gets only replies to what they write (purpose "candidate"); the recruiter is told instead.
+    template and values: what text was rendered from, so a message with an approved SMS template may go by SMS;
+    an SMS carrying calendar entries gets the e-mail with them beside it."""
+    found = candidate_payload(invitation, text, key, ics=ics, template=template, values=values)
     if found is None or (invitation.candidate.unsubscribed_at and purpose not in delivery.REPLY_PURPOSES):
         unreachable(invitation, text, key, reason=_why_unreachable(invitation))
         return "hr"
     channel, payload = found
+    beside = payload.pop("fallback", None) if channel == "sms" and ics else None  # an .ics travels by e-mail only
     message, created = outbox.record(key, payload, purpose=purpose, channel=channel, invitation=invitation)
     if created or message.state in ("pending", "deferred"):
         outbox.schedule(message.id)
+    if beside:
+        outbox.send(f"{key}:ics", beside, purpose=purpose, channel="email", invitation=invitation)
     return channel
 
 
