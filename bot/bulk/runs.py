@@ -25,6 +25,7 @@ from bot.errors import WeComError
 from bot.invitations import reach
 from bot.invitations.invites import find_position, no_position, open_invitation, queue_card
 from bot.links import failures_link, invitation_link, upload_link
+from bot.org import names
 from bot.org.access import access_of
 from bot.privacy.cells import safe_cell
 from bot.privacy.roles import ADMIN, HR_LEAD, RECRUITER
@@ -75,16 +76,19 @@ def queue_chunk(run_id: int, after: int) -> None:
 
 
 def candidate_for(fields: dict[str, Any]) -> Candidate:
-    """The candidate a row names: by WeCom userid when it has one, else a new WeChat candidate by name."""
-    userid = str(fields.get("wecom_userid") or "").strip()
+    """The candidate a row names: by WeCom userid when it has one (a member without a name yet takes the sheet's,
+    else the WeCom directory's: bot/org/names.py; a name they have stays), else a new WeChat candidate by name."""
+    userid = str(fields.get("wecom_userid") or "").strip()[:64]
     values = {"name": str(fields.get("name") or "")[:64], "phone": str(fields.get("phone") or "")[:32],
               "email": str(fields.get("email") or "")[:128], "source": "bulk"}
-    if userid:
+    if userid:  # the directory is asked before the row's transaction reads or writes: no lock held meanwhile
+        values["name"] = values["name"] or names.member_name(userid)
         try:
             with database.atomic():
-                return Candidate.get_or_create(wecom_userid=userid[:64], defaults=values)[0]
+                candidate = Candidate.get_or_create(wecom_userid=userid, defaults=values)[0]
         except pw.IntegrityError:
-            return Candidate.get(Candidate.wecom_userid == userid[:64])
+            candidate = Candidate.get(Candidate.wecom_userid == userid)
+        return names.fill_name(candidate, values["name"])
     for field in ("phone", "email"):  # the same phone or e-mail is the same person: never invite them twice
         if values[field]:
             found = Candidate.get_or_none(Candidate.lookup(field, values[field])

@@ -42,7 +42,7 @@ def remind(position_name: str, *, userid: str, key: str) -> str:
             continue
         channel = notify.to_candidate(
             invitation, "reminder", f"{key}:remind:{invitation.id}", purpose="reminder",
-            name=invitation.candidate.display_name, position=position.title,
+            name=invitation.candidate.greeting_name, position=position.title,
             deadline=local_time(invitation.expires_at), started=False,
             total_minutes=guide_values(position, invitation.candidate.locale)["total_minutes"],
             link=invitation_link(settings, invitation))

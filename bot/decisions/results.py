@@ -41,6 +41,7 @@ OUTCOMES = ("pass", "hold", "reject")
 CONFIRM, UNDO = "reject:confirm", "reject:undo"  # the confirmation card's buttons: decide:<report>:reject:confirm
 CARD_ACTIONS = (*OUTCOMES, CONFIRM, UNDO)
 REOPEN = "reopen_decision"  # the audit action of a reopened decision
+CHANNELS = ("member", "kf", "external", "wechat", "email", "sms")  # Invitation.channel, each with its card words
 NEXT_ROUND = {"after_days": 3, "at": "10:00", "duration_minutes": 60, "place": "", "contact": "", "materials": ""}
 
 
@@ -61,15 +62,28 @@ def send_card(report: Report) -> None:
               "report_id": report.id, "report_url": report_link(settings, report.id),
               "task": task_id(f"report{report.id}")}
     known = scrub.known(invitation.candidate)
-    payload = report_card(touser="|".join(users), name=invitation.candidate.display_name,
-                          doc=scrub.scrub(report.document, known, scrub.CHAT), **common)
+    payload = report_card(touser="|".join(users), doc=scrub.scrub(report.document, known, scrub.CHAT),
+                          **card_names(settings, invitation), **common)
     outbox.send(f"report:{report.id}:card", payload, purpose="report_card", invitation=invitation)
     watching = [u for u in team.watchers(invitation.position) if u not in users]
     if watching:
-        masked = report_card(touser="|".join(watching), name=masked_label(invitation.candidate),
-                             doc=scrub.scrub(report.document, known, scrub.EVERYTHING), buttons=False,
+        masked = report_card(touser="|".join(watching), doc=scrub.scrub(report.document, known, scrub.EVERYTHING),
+                             buttons=False, **card_names(settings, invitation, masked=True),
                              **{**common, "task": task_id(f"report{report.id}m")})
         outbox.send(f"report:{report.id}:card:team", masked, purpose="report_card", invitation=invitation)
+
+
+def card_names(settings: Settings, invitation: Invitation, *, masked: bool = False) -> dict[str, str]:
+    """How a result card names the candidate: the name in its title, on its first line the name with their WeCom
+    userid beside it (张三（zhangsan）) and how they were reached (企业微信, 微信客服, 外部联系人, 邮件…). A masked card
+    (interviewers, hiring managers) shows 张*（#12） in both places, never the name or the userid."""
+    candidate = invitation.candidate
+    channel = messages.render(f"card_channel_{invitation.channel if invitation.channel in CHANNELS else 'member'}",
+                              settings.hr_locale)
+    if masked:
+        return {"name": masked_label(candidate), "channel": channel}
+    label = f"{candidate.name}（{candidate.wecom_userid}）" if candidate.name and candidate.wecom_userid else ""
+    return {"name": candidate.display_name, "label": label or candidate.display_name, "channel": channel}
 
 
 def card_message(report_id: int) -> OutboundMessage | None:
@@ -281,14 +295,14 @@ def tell_candidate(report: Report, invitation: Invitation, outcome: str) -> None
     if outcome == "pass":
         appointment = next_round(invitation)
         plan = {**NEXT_ROUND, **(position.rubric.get("next_round") or {})}
-        text = messages.render("result_pass", candidate.locale, name=candidate.display_name, position=position.title,
+        text = messages.render("result_pass", candidate.locale, name=candidate.greeting_name, position=position.title,
                                when=when_text(appointment), place=appointment.place or "-",
                                contact=appointment.contact or invitation.invited_by, materials=plan["materials"])
         ics = [second_round_ics(appointment, invitation)]
     else:
         ics = None
         suggestions = [s for s in report.document.get("suggestions", []) if s][:3]
-        text = messages.render("result_reject", candidate.locale, name=candidate.display_name,
+        text = messages.render("result_reject", candidate.locale, name=candidate.greeting_name,
                                company=settings.company_name, position=position.title, suggestions=suggestions,
                                days=settings.pool_retention_days,
                                pool=candidate.withdrawn_at is None)  # declined (or left) the pool: not a word of it

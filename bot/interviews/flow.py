@@ -136,7 +136,7 @@ def build_state(invitation: Invitation, company: str, settings: Settings | None 
             open_upload = {"upload_id": upload.id, "question": upload.question_key, "mode": upload.mode,
                            "mime": upload.mime, "next_seq": upload.next_seq, "saving": upload.status == "closing"}
     return {
-        "company": company, "candidate": invitation.candidate.display_name,
+        "company": company, "candidate": invitation.candidate.greeting_name,
         "deadline": local_time(invitation.expires_at),
         "status": status,
         "channel": channel.describe(invitation),

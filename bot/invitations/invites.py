@@ -11,6 +11,7 @@ import peewee as pw
 from bot.clock import CN_TZ, deadline_on, local_time, utcnow
 from bot.errors import WeComError
 from bot.links import invitation_link
+from bot.org import names
 from bot.org.access import acting, in_scope
 from bot.store.db import database, db_session
 from bot.store.kv import get_redis
@@ -69,6 +70,8 @@ def no_position(name: str) -> tuple[str, dict[str, str]]:
 
 
 def _candidate(userid: str, position: Position) -> Candidate:
+    """The candidate a recruiter's /invite names: a member by userid (with their WeCom directory name when they have
+    none yet: bot/org/names.py), or a WeChat user (wx:名字) by the name the recruiter gave."""
     wechat = WECHAT.fullmatch(userid)
     if wechat:  # not a member: one candidate per name and position (a second invite finds the first)
         name = wechat.group(1)
@@ -77,9 +80,10 @@ def _candidate(userid: str, position: Position) -> Candidate:
         return found or Candidate.create(name=name, source="wechat")
     try:
         with database.atomic():
-            return Candidate.get_or_create(wecom_userid=userid)[0]
+            candidate = Candidate.get_or_create(wecom_userid=userid)[0]
     except pw.IntegrityError:  # another job created it a moment ago
-        return Candidate.get(Candidate.wecom_userid == userid)
+        candidate = Candidate.get(Candidate.wecom_userid == userid)
+    return names.fill_name(candidate)
 
 
 def deadline(days: int) -> dt.datetime:

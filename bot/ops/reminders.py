@@ -34,7 +34,7 @@ def send_reminders() -> int:
                 continue  # another run took it
             values = guide_values(invitation.position, invitation.candidate.locale)
             notify.to_candidate(invitation, "reminder", f"reminder:{invitation.id}:{invitation.expires_at.isoformat()}",
-                                purpose="reminder", name=invitation.candidate.display_name,
+                                purpose="reminder", name=invitation.candidate.greeting_name,
                                 position=invitation.position.title, deadline=local_time(invitation.expires_at),
                                 started=invitation.status == "started", total_minutes=values["total_minutes"],
                                 link=invitation_link(settings, invitation))

@@ -39,8 +39,8 @@ def create_sandbox_app(settings: Settings, callback_url: str | None = None) -> F
     # the fake SMS providers (their APIs on `/`, the phones at /console/sms); Alibaba pushes replies to the product
     app.extensions["sandbox_sms"] = sms.SmsState(
         settings, app.extensions["sandbox"].now, push_url=f"http://127.0.0.1:{settings.web_port}/sms/aliyun/up")
-    for blueprint in (api.bp, api_contacts.bp, api_directory.bp, console.bp, actions.bp, pages.bp, sms.bp,
-                      sms_api.bp):
+    for blueprint in (api.bp, api_contacts.bp, api_directory.bp, api_directory.names_bp, console.bp, actions.bp,
+                      pages.bp, sms.bp, sms_api.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -54,7 +54,8 @@ class SandboxState:
         self.reset()
 
     def reset(self) -> None:
-        """Forget everything: tokens, messages, codes, media, log, faults, customers, mailboxes, clock offset."""
+        """Forget everything: tokens, messages, codes, media, log, faults, customers, mailboxes, directory names,
+        clock offset."""
         with self.lock:
             self.offset = 0.0
             self.version = 0
@@ -86,6 +87,8 @@ class SandboxState:
             self.oauth_codes: dict[str, dict] = {}
             # e-mail the sandbox's SMTP server took (bot/sandbox/mail.py): recipient address (lower-cased) → messages
             self.mailboxes: dict[str, list[dict]] = {}
+            # members' names in the directory (user/get); one not here is answered without a name
+            self.member_names: dict[str, str] = {}
 
     # -- time ---------------------------------------------------------------------------------
     def now(self) -> float:

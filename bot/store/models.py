@@ -126,7 +126,14 @@ class Candidate(Indexed, BaseModel):
 
     @property
     def display_name(self) -> str:
+        """The candidate as HR reads them: their name, else an id (the WeCom userid, the external one, #12)."""
         return self.name or self.wecom_userid or self.external_userid or f"#{self.id}"
+
+    @property
+    def greeting_name(self) -> str:
+        """The name a message to the candidate greets them by: their name, never an id ("" when there is none: the
+        templates then say 您好 without a name)."""
+        return self.name or ""
 
     @classmethod
     def lookup(cls, field: str, value: str) -> pw.Expression:

@@ -47,13 +47,15 @@ def answer_modes_text(modes: list[str], locale: str = "zh-CN") -> str:
 
 def invitation_card(*, touser: str, locale: str, company: str, candidate_name: str, position: Any,
                     deadline: dt.datetime, link: str, decline_key: str) -> dict[str, Any]:
-    """Return the personalized invitation (个性化指引): a button card with the link and a way to decline."""
+    """Return the personalized invitation (个性化指引): a button card with the link and a way to decline. It greets
+    the member by name, never by their userid (a candidate_name that is the userid greets them 您好)."""
     guide = render("invitation_guide", locale, **guide_values(position, locale))
     names = strings("invitation_fields", locale)
     values = [position.title, render("invitation_count", locale, n=position.asked_count),
               render("invitation_think", locale, n=span(*seconds_range(position, "think_seconds"))),
               local_time(deadline)]
-    greeting = render("invitation_greeting", locale, name=candidate_name, company=company, position=position.title)
+    name = "" if candidate_name == touser else candidate_name
+    greeting = render("invitation_greeting", locale, name=name, company=company, position=position.title)
     return {
         "touser": touser,
         "msgtype": "template_card",
@@ -103,11 +105,13 @@ def guide_values(position: Any, locale: str) -> dict[str, Any]:
 
 
 def report_card(*, touser: str, locale: str, company: str, name: str, position: str, doc: dict[str, Any],
-                report_id: int, report_url: str, task: str, buttons: bool = True) -> dict[str, Any]:
-    """Return the HR result card: total, dimension scores, top highlight and concern, and decision buttons (none
-    for interviewers and hiring managers, whose card only opens the report)."""
+                report_id: int, report_url: str, task: str, buttons: bool = True, channel: str = "",
+                label: str = "") -> dict[str, Any]:
+    """Return the HR result card: the candidate (name in the title; `label`, default the name, and how they were
+    reached, `channel`, on the first line), total, dimension scores, top highlight and concern, and decision buttons
+    (none for interviewers and hiring managers, whose card only opens the report)."""
     rec = doc["recommendation"]
-    lines = []
+    lines = [render("card_candidate", locale, name=label or name, channel=channel)] if channel else []
     if doc.get("highlights"):
         lines.append(render("card_highlight", locale, text=doc["highlights"][0]))
     concern = (doc.get("concerns") or doc.get("suggestions") or [None])[0]

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, request
 from bot.bulk.candidate import screen_and_invite
 from bot.bulk.fields import EMAIL, normalise_phone
 from bot.invitations.invites import open_invitation, queue_card
+from bot.org import names
 from bot.org.access import is_recruiter
 from bot.positions import versions
 from bot.positions.catalog import (
@@ -293,6 +294,7 @@ def create_invitation() -> Response:
     candidate = Candidate.get_or_none(Candidate.id == data["candidate_id"])
     if candidate is None:
         raise not_found("candidate")
+    candidate = names.fill_name(candidate)  # a member without a name: the directory's (a name the API gave stays)
     invitation, is_new = open_invitation(position, candidate, invited_by)
     card = False
     # "created": an earlier request stopped before its card was recorded (the card's key makes this one card)

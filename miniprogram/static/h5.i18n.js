@@ -5,6 +5,7 @@ window.H5_STRINGS = {
 zh: {
   lang: 'English', lang_l: 'Switch to English',
   title: '{t} · AI 面试', hi: '{n}，您好！欢迎参加这次面试。开始前请花一分钟了解流程。',
+  hi0: '您好！欢迎参加这次面试。开始前请花一分钟了解流程。',
   f_q: '题目', f_qv: '{n} 道', f_think: '思考时间', f_thinkv: '每题 {n} 秒', f_thinkr: '每题 {n}–{m} 秒', f_ans: '作答时间', f_ansv: '每题最多 {n} 秒',
   f_ansr: '每题最多 {n}–{m} 秒',
   f_dl: '截止', f_modes: '作答方式',
@@ -73,6 +74,7 @@ zh: {
 en: {
   lang: '中文', lang_l: '切换到中文',
   title: '{t} · AI interview', hi: 'Hello {n}, welcome to this interview. Please take a minute to read how it works.',
+  hi0: 'Hello, welcome to this interview. Please take a minute to read how it works.',
   f_q: 'Questions', f_qv: '{n}', f_think: 'Thinking time', f_thinkv: '{n} s each', f_thinkr: '{n}–{m} s each', f_ans: 'Answer time', f_ansv: 'Up to {n} s each',
   f_ansr: 'Up to {n}–{m} s each',
   f_dl: 'Deadline', f_modes: 'Answer by',

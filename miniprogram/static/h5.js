@@ -407,7 +407,7 @@ function welcome() {
   screen(
     h('p.eyebrow', {}, S.company),
     h('h1', {t: 'title', a: {t: P.title}}),
-    h('p', {t: 'hi', a: {n: S.candidate}}),
+    h('p', {t: S.candidate ? 'hi' : 'hi0', a: {n: S.candidate}}),  // no name: 您好, never an id
     h('dl.facts', {}, fact('f_q', 'f_qv', {n: Qs.length}), fact('f_think', thinkK, thinkA),
       fact('f_ans', ansK, ansA), fact('f_dl', null, null, S.deadline),
       h('div.wide', {}, h('dt', {t: 'f_modes'}), h('dd', {'data-modes': '1'}, modeNames()))),
