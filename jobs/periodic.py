@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from bot.bulk import imports, runs
+from bot.channels import sms_inbox
 from bot.integrations import webhooks
 from bot.invitations import invites
 from bot.ops import recover, reminders
@@ -31,6 +32,11 @@ def expire_invitations() -> int:
 def watch_bulk() -> int:
     """Bulk runs: progress, lost chunks, and the summary when done; uploaded sheets whose import job was lost."""
     return runs.watch() + imports.requeue_lost()
+
+
+def pull_sms() -> dict[str, int]:
+    """SMS delivery receipts and candidates' replies from the provider."""
+    return sms_inbox.pull()
 
 
 def match_new_positions() -> int:

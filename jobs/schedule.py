@@ -29,6 +29,8 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
         Periodic(periodic.requeue_webhooks, DELIVERY, 300),     # webhook deliveries whose job was lost
         Periodic(periodic.sweep, COMMANDS, 60),                 # scoring, reports, cards, results whose job was lost
         Periodic(periodic.send_reminders, COMMANDS, 900),       # deadline within REMINDER_HOURS, once per deadline
+        *([Periodic(periodic.pull_sms, DELIVERY, 60)]  # SMS receipts and replies (上行)
+          if settings.sms_provider else []),
         # The digest at DIGEST_HOUR:05, not at :00 or :30 as WeCom asks (docs/wecom.md §3).
         Periodic(periodic.send_digest, COMMANDS, daily_at=f"{settings.digest_hour:02d}:05"),
         Periodic(periodic.apply_retention, COMMANDS, daily_at="03:20"),  # recordings and personal data past retention

@@ -2,6 +2,7 @@
 product's web app and the WeCom sandbox served on loopback, and an in-process RQ worker."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import shutil
@@ -20,6 +21,7 @@ import requests
 from rq import SimpleWorker
 from werkzeug.serving import make_server
 
+from bot.clock import CN_TZ
 from tests.support import media
 from tests.support.browser import browser, chromium_tmp, fake_mic, page  # noqa: F401  (fixtures; a module's own page wins)
 from tests.support.h5 import candidate_api, clips  # noqa: F401  (fixtures for every test module)
@@ -149,6 +151,8 @@ def env(tmp_path, monkeypatch, redis_url, db_url):
     monkeypatch.setenv("SANDBOX_SMTP_PORT", str(free_port()))
     monkeypatch.setenv("HR_USERIDS", "hr_li,hr_wang")
     monkeypatch.setattr("bot.wecom.client.RETRY_DELAYS", (0.01, 0.02))
+    # SMS keep quiet 21:00–08:00 Beijing time; tests send in office hours unless they move the clock themselves
+    monkeypatch.setattr("bot.wecom.delivery.beijing_now", lambda: dt.datetime.now(CN_TZ).replace(hour=10))
     _clear_caches()
     from bot.positions.catalog import sync_positions
     from bot.store import schema

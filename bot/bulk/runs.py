@@ -140,9 +140,9 @@ def _invite_row(settings, run: BulkRun, item: BulkItem) -> int | None:
             invitation = Invitation.get_by_id(invitation.id)
         status = "queued" if is_new or invitation.status == "created" else "existing"
         if status == "queued":
-            if candidate.wecom_userid or notify.route(invitation) == "email":
+            if candidate.wecom_userid or notify.route(invitation, "invitation") in ("sms", "email"):
                 card = queue_card(settings, run.position, invitation, later=False)
-            else:  # no WeCom account, no e-mail: the recruiter gets the link in the summary file to pass on
+            else:  # no WeCom account, no phone or e-mail that works: the link in the summary file to pass on
                 Invitation.update(status="failed", channel="wechat").where(Invitation.id == invitation.id).execute()
         BulkItem.update(status=status, invitation=invitation.id).where(BulkItem.id == item.id).execute()
     return card

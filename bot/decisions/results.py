@@ -311,7 +311,10 @@ def tell_candidate(report: Report, invitation: Invitation, outcome: str) -> None
             Appointment.delete().where((Appointment.invitation == invitation)
                                        & (Appointment.kind == "second_round")).execute()
         text = messages.render("result_supersedes", candidate.locale, position=position.title) + "\n\n" + text
-    notify.send_to_candidate(invitation, text, key, purpose="result", ics=ics)
+    values = ({"name": candidate.greeting_name, "position": position.title, "when": when_text(appointment),
+               "place": appointment.place or "-"} if outcome == "pass" else None)
+    notify.send_to_candidate(invitation, text, key, purpose="result", ics=ics,
+                             template="result_pass" if outcome == "pass" else "", values=values)
 
 
 def second_round_ics(appointment: Appointment, invitation: Invitation) -> dict[str, str]:

@@ -117,14 +117,16 @@ def queue_card(settings: Settings, position: Position, invitation: Invitation, *
     candidate = invitation.candidate
     # The expiry is part of the key: a reopened invitation is a new message, a retry of this one is not.
     key = f"invitation:{invitation.id}:{invitation.expires_at.isoformat()}" + (f":{again}" if again else "")
-    if not candidate.wecom_userid and notify.route(invitation) == "email":
-        text = messages.render("invitation_text", candidate.locale, name=candidate.display_name,
-                               company=settings.company_name, position=position.title,
-                               deadline=local_time(invitation.expires_at), link=invitation_link(settings, invitation),
-                               **guide_values(position, candidate.locale))
-        Invitation.update(channel="email").where(Invitation.id == invitation.id).execute()
-        message, _ = outbox.record(key, notify.email_payload(invitation, text, subject_key="email_subject_invitation"),
-                                   purpose="invitation", channel="email", invitation=invitation)
+    outside = "" if candidate.wecom_userid else notify.route(invitation, "invitation")
+    if outside in ("sms", "email"):  # an outsider with a phone or an e-mail: the invitation's text over that
+        values = {"name": candidate.greeting_name, "company": settings.company_name, "position": position.title,
+                  "deadline": local_time(invitation.expires_at), "link": invitation_link(settings, invitation),
+                  **guide_values(position, candidate.locale)}
+        text = messages.render("invitation_text", candidate.locale, **values)
+        channel, payload = notify.candidate_payload(invitation, text, key, template="invitation_text", values=values,
+                                                    subject="email_subject_invitation")
+        Invitation.update(channel=channel).where(Invitation.id == invitation.id).execute()
+        message, _ = outbox.record(key, payload, purpose="invitation", channel=channel, invitation=invitation)
     else:
         payload = invitation_card(
             touser=candidate.wecom_userid, locale=candidate.locale, company=settings.company_name,

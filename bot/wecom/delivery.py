@@ -267,6 +267,8 @@ def _sms_failed(message: OutboundMessage, reason: str) -> str:
     if not fallback:
         return _give_up(message, reason)
     outbox.mark_failed(message.id, reason + " — sent by e-mail instead")
+    if message.invitation_id:  # the number does not work: e-mail from now on (bot.wecom.notify.route)
+        Invitation.update(channel="email").where(Invitation.id == message.invitation_id).execute()
     mail, _ = outbox.record(f"{message.idempotency_key}:email", fallback, purpose=message.purpose, channel="email",
                             invitation=message.invitation_id)
     outbox.schedule(mail.id)

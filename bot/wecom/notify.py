@@ -52,7 +52,8 @@ def route(invitation: Invitation, sms_kind: str | None = None) -> str:
         return "external"
     if invitation.channel == "member" and candidate.wecom_userid:
         return "member"
-    if sms_kind and candidate.phone and not candidate.erased_at and sms_ready(sms_kind):
+    if sms_kind and invitation.channel != "email" and candidate.phone and not candidate.erased_at \
+            and sms_ready(sms_kind):  # (channel email: an SMS to this number failed before)
         return "sms"
     if _mailable(candidate):
         return "email"

@@ -26,7 +26,7 @@ def test_a_small_sheet_is_screened_invited_reported_and_summarised(stack):
     rows = [member_row(i) for i in range(3)]
     rows.append(["王五", "1380013800", "", "本科", "金融", "2", TELLER])             # phone too short
     rows.append(["赵六", "13900000001", "c00001", "本科", "金融", "2", TELLER])      # same phone as row 3
-    rows.append(["孙七", "13700000007", "", "本科", "金融", "2", TELLER])            # no WeCom account
+    rows.append(["孙七", "13700000007", "", "本科", "金融", "2", TELLER])            # no WeCom account: SMS
     rows.append(["周八", "13700000008", "c00008", "高中", "计算机", "0", "熟悉 Java 和 Go 后端开发"])  # screened out
     upload(stack, sheet(rows))
     stack.drain()
@@ -44,16 +44,17 @@ def test_a_small_sheet_is_screened_invited_reported_and_summarised(stack):
     [done] = [m["card"] for m in stack.inbox("hr_li") if m["msgtype"] == "template_card"]
     assert done["main_title"]["title"] == f"批量邀请 {run.id} 完成"
     assert {f["keyname"]: f["value"] for f in done["horizontal_content_list"]} == {
-        "送达": "3", "失败": "1", "无效行": "2", "筛选未通过": "1", "已有邀请": "0"}
-    assert "没有企业微信账号" in done["sub_title_text"]
+        "送达": "4", "失败": "0", "无效行": "2", "筛选未通过": "1", "已有邀请": "0"}
+    [invited] = stack.api("GET", "sms", params={"to": "+8613700000007"})["messages"]
+    assert invited["text"].startswith("【示例银行】孙七您好")
     path = urlparse(done["card_action"]["url"]).path
     download = login(stack, "hr_li", path).get(f"{stack.base}{path}", timeout=30)
     failed = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
-    assert download.status_code == 200 and failed[0][0] == "行号" and len(failed) == 1 + 2 + 1 + 1
+    assert download.status_code == 200 and failed[0][0] == "行号" and len(failed) == 1 + 2 + 1
     assert stack.app.test_client().get("/bulk/failures/forged.csv").status_code == 403
     [file] = [m for m in stack.inbox("hr_li") if m["msgtype"] == "file"]
     assert file["payload"]["file"]["media_id"]
-    assert Invitation.select().count() == 4  # 3 members + one to pass on by link
+    assert Invitation.select().count() == 4  # 3 members + one by SMS
     assert BulkItem.select().where(BulkItem.status == "invalid").count() == 2
     # The same file uploaded again is the same run: nothing is invited twice.
     upload(stack, sheet(rows))

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
+import pytest
+
 from tests.support.bulk import TELLER, member_row, sheet, upload
 from tests.support.chat import texts
 
 ROWS = [["赵雅琪", "13912345670", "c00000", "本科", "金融学", "3", TELLER],
         member_row(1), member_row(2), member_row(3),
-        ["孙七", "13700000007", "", "本科", "金融", "2", TELLER]]  # no WeCom account: a link to pass on
+        ["孙七", "13700000007", "", "本科", "金融", "2", TELLER]]  # no WeCom account, and no SMS here: by hand
+
+
+@pytest.fixture(autouse=True)
+def _no_sms(monkeypatch):
+    """SMS off (a company that has not set it up): 孙七 can only be reached through the recruiter."""
+    monkeypatch.setenv("SMS_PROVIDER", "")
 
 
 def failed_run(stack) -> None:

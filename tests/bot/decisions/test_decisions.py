@@ -243,8 +243,8 @@ def test_a_worker_killed_mid_send_delivers_the_result_once(stack):
     card = reported(stack)
     original = notify.send_to_candidate
 
-    def record_only(invitation, text, key, *, purpose):
-        found = notify.candidate_payload(invitation, text, key)
+    def record_only(invitation, text, key, *, purpose, **extra):
+        found = notify.candidate_payload(invitation, text, key, **extra)
         outbox.record(key, found[1], purpose=purpose, channel=found[0], invitation=invitation)
         return found[0]
 

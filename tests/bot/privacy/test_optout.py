@@ -28,7 +28,7 @@ def test_the_first_opt_out_is_kept_and_audited_once(env):
     assert not is_unsubscribed(Candidate.get_by_id(erased.id))
     assert audited() == [("api:ats", str(candidate.id), {"source": "api"})]
     with pytest.raises(ValueError, match="source"):
-        unsubscribe(candidate.id, "sms")
+        unsubscribe(candidate.id, "fax")
     with pytest.raises(ValueError, match="names who"):
         unsubscribe(candidate.id, "hr")  # HR or the API on the candidate's behalf: say who
 
