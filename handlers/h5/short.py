@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template
 
-from bot.store.short_links import invitation_of
 from bot.links import invitation_link
+from bot.store.short_links import invitation_of
 
 bp = Blueprint("short_link", __name__)
 

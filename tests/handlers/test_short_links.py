@@ -2,8 +2,8 @@
 invitation's current deadline); unknown, malformed or hostile codes get a plain 404 page, never a traceback."""
 from __future__ import annotations
 
-from bot.store.short_links import code_for
 from bot.store.models import Invitation, ShortLink
+from bot.store.short_links import code_for
 from tests.support.chat import invite_member
 
 
