@@ -369,6 +369,8 @@ def load(environ: Mapping[str, str] | None = None, *, dotenv: str | None = ".env
         values[entry.attr] = entry.parser(entry.env, raw)
     values["redis_embedded"] = "REDIS_URL" in defaulted
     check_sms(values)
+    if values["smtp_host"] and not values["mail_from"]:
+        raise SettingsError("SMTP_HOST is set, so MAIL_FROM is needed too (the address candidates' e-mails come from)")
     return Settings(**values)
 
 

@@ -137,6 +137,12 @@ def test_real_corp_reads_its_credentials_and_defaults_roles_to_empty(tmp_path):
     assert settings.wecom_api_base == "https://proxy.example/cgi-bin/"
     assert settings.oauth_url == "https://open.weixin.qq.com/connect/oauth2/authorize"
     assert settings.hr_userids == settings.hr_viewers == settings.admin_userids == frozenset()
+    assert settings.smtp_host == settings.mail_from == settings.sms_provider == ""  # no e-mail, no SMS until set up
+    with pytest.raises(SettingsError, match="MAIL_FROM"):
+        load({"DATA_DIR": str(tmp_path), **REAL, "SMTP_HOST": "smtp.bank.example"}, dotenv=None)
+    mail = {"SMTP_HOST": "smtp.bank.example", "MAIL_FROM": "hr@bank.example"}
+    mailing = load({"DATA_DIR": str(tmp_path), **REAL, **mail}, dotenv=None)
+    assert (mailing.smtp_port, mailing.smtp_security) == (587, "starttls")
 
 
 def test_sandbox_ignores_the_environments_credentials(tmp_path):
