@@ -54,7 +54,7 @@ every host the same values through the environment.
 - `recording_keys` (mode 600) stands for `RECORDING_KEYS`, which seal recordings and ID numbers at rest: back it
   up with the data, since what it sealed cannot be opened without it. To rotate, copy its `k1:…` into
   `RECORDING_KEYS` and add a new key as docs/privacy-and-security.md ("Rotating the key") says;
-- `sandbox_credentials.json` holds the sandbox's corp credentials (sandbox mode only).
+- `sandbox_credentials.json` holds the sandbox's corp credentials and its SMS keys (sandbox mode only).
 
 ## Read elsewhere
 
