@@ -19,6 +19,7 @@ _load_lock = threading.Lock()
 # Silero VAD's speech probability threshold (its default 0.5 dropped most of a phone-band answer in a low voice:
 # 1.8 s kept of 26.8 s, character error 0.92; at 0.3 the same clip reads at 0.05, and near-silence stays silence).
 VAD_THRESHOLD = 0.3
+SAMPLING_SEED = 20261206  # the temperature fallback's sampling, seeded per transcription
 
 
 @dataclass
@@ -107,8 +108,14 @@ class Transcriber:
     def transcribe(self, audio: Path | str | np.ndarray, *, language: str | None = "zh") -> Transcript:
         """Transcribe a file (any format PyAV reads) or 16 kHz mono samples; language None: detect it."""
         prompt = ZH_PROMPT if language == "zh" else None  # detection ignores it; OpenCC converts anyway
+        model = self.model
+        # Whisper falls back to sampling (temperature > 0) when a window decodes badly, near-silence above all: a
+        # fixed seed makes the same recording give the same transcript, and so the same score, every time.
+        import ctranslate2
+
+        ctranslate2.set_random_seed(SAMPLING_SEED)
         # condition_on_previous_text=False: no repetition loops (and no 20 s of retries) on near-silence
-        segments, info = self.model.transcribe(
+        segments, info = model.transcribe(
             audio if isinstance(audio, np.ndarray) else str(audio), language=language, initial_prompt=prompt,
             beam_size=self.beam_size, vad_filter=True, vad_parameters={"threshold": VAD_THRESHOLD},
             word_timestamps=True, condition_on_previous_text=False)

@@ -76,12 +76,7 @@ def _utc(seconds: int | None) -> dt.datetime | None:
 
 def pull_receipts(settings: Settings) -> list[Receipt]:
     """Delivery receipts not pulled before (up to PULL_LIMIT a call). Raises PullError."""
-    request = models.PullSmsSendStatusRequest()
-    request.SmsSdkAppId, request.Limit = settings.sms_app_id, PULL_LIMIT
-    try:
-        found = client(settings).PullSmsSendStatus(request).PullSmsSendStatusSet or []
-    except TencentCloudSDKException as exc:
-        raise PullError(f"{exc.get_code()}: {exc.get_message()}") from None
+    found = _pull(settings, "PullSmsSendStatus")
     return [Receipt(provider_id=item.SerialNo or "", number=item.PhoneNumber or "",
                     delivered=item.ReportStatus == "SUCCESS", code=item.Description or item.ReportStatus or "",
                     detail=item.Description or "", at=_utc(item.UserReceiveTime),
@@ -91,11 +86,16 @@ def pull_receipts(settings: Settings) -> list[Receipt]:
 
 def pull_replies(settings: Settings) -> list[Reply]:
     """Replies (上行) not pulled before (up to PULL_LIMIT a call). Raises PullError."""
-    request = models.PullSmsReplyStatusRequest()
-    request.SmsSdkAppId, request.Limit = settings.sms_app_id, PULL_LIMIT
-    try:
-        found = client(settings).PullSmsReplyStatus(request).PullSmsReplyStatusSet or []
-    except TencentCloudSDKException as exc:
-        raise PullError(f"{exc.get_code()}: {exc.get_message()}") from None
+    found = _pull(settings, "PullSmsReplyStatus")
     return [Reply(number=item.PhoneNumber or "", text=item.ReplyContent or "", at=_utc(item.ReplyTime))
             for item in found]
+
+
+def _pull(settings: Settings, action: str) -> list:
+    """One pull API call (PullSmsSendStatus, PullSmsReplyStatus): the items not pulled before. Raises PullError."""
+    request = getattr(models, f"{action}Request")()
+    request.SmsSdkAppId, request.Limit = settings.sms_app_id, PULL_LIMIT
+    try:
+        return getattr(getattr(client(settings), action)(request), f"{action}Set") or []
+    except TencentCloudSDKException as exc:
+        raise PullError(f"{exc.get_code()}: {exc.get_message()}") from None

@@ -5,18 +5,38 @@ import csv
 import io
 from urllib.parse import urlparse
 
+from icalendar import Calendar
+
 from tests.support.chat import texts
 
 TELLER = ("三年银行柜员工作经验，熟悉现金业务、点钞验钞和反洗钱初审，服务意识强，"
           "曾获网点服务之星，金融学专业本科毕业。")
 
 
-def sheet(rows: list[list[str]]) -> bytes:
+def sheet(rows: list[list[str]], header: tuple[str, ...] = ("姓名", "手机", "企业微信ID", "学历", "专业", "工作年限",
+                                                            "简历")) -> bytes:
+    """A CSV sheet as recruiters export it (UTF-8 with a BOM)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["姓名", "手机", "企业微信ID", "学历", "专业", "工作年限", "简历"])
+    writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue().encode("utf-8-sig")
+
+
+def mailbox(stack, address: str) -> list[dict]:
+    """What the sandbox's SMTP server received for address, attachments' contents included."""
+    return stack.api("GET", "mail", params={"to": address, "full": 1})["messages"]
+
+
+def phone(stack, number: str) -> list[dict]:
+    """The SMS the sandbox's provider accepted for number (E.164)."""
+    return stack.api("GET", "sms", params={"to": number})["messages"]
+
+
+def calendar_event(message: dict):
+    """The VEVENT of the e-mail's .ics attachment."""
+    [ics] = [a for a in message["attachments"] if a["content_type"] == "text/calendar"]
+    return Calendar.from_ical(ics["content"]).walk("VEVENT")[0]
 
 
 def member_row(i: int, resume: str = TELLER) -> list[str]:

@@ -25,21 +25,6 @@ function say(text, kind) {
   $("status").className = "status" + (kind ? " " + kind : "");
 }
 
-function h(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === undefined || child === null || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
 function when(seconds) {
   return seconds ? new Date(seconds * 1000).toLocaleString("zh-CN", { hour12: false }) : "";
 }

@@ -3,36 +3,20 @@ sheet by e-mail, interviewed from the e-mail's link, passed, the 复试通知 wi
 calendar entry, a higher SEQUENCE), then 退订 — after which nothing more is mailed and the recruiter is told."""
 from __future__ import annotations
 
-import csv
-import io
 import re
 from urllib.parse import urlparse
 
-from icalendar import Calendar
-
-from tests.support.bulk import TELLER, upload
+from tests.support.bulk import TELLER, calendar_event, mailbox, sheet, upload
 from tests.support.chat import cards, click, texts
 from tests.support.h5 import take_interview
-
-
-def mailbox(stack, address: str, full: bool = True) -> list[dict]:
-    return stack.api("GET", "mail", params={"to": address, **({"full": 1} if full else {})})["messages"]
-
-
-def calendar_event(message: dict):
-    [ics] = [a for a in message["attachments"] if a["content_type"] == "text/calendar"]
-    return Calendar.from_ical(ics["content"]).walk("VEVENT")[0]
 
 
 def test_a_candidate_with_only_an_e_mail_is_reached_by_e_mail_from_invitation_to_second_round(stack):
     from bot.store.models import Candidate, Invitation, OutboundMessage
 
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["姓名", "邮箱", "学历", "专业", "工作年限", "简历"])
-    writer.writerow(["王五", "Wangwu@Example.com", "本科", "金融学", "3", TELLER])
-    writer.writerow(["赵六", "bounce6@example.com", "本科", "金融学", "3", TELLER])
-    upload(stack, out.getvalue().encode("utf-8-sig"))
+    upload(stack, sheet([["王五", "Wangwu@Example.com", "本科", "金融学", "3", TELLER],
+                         ["赵六", "bounce6@example.com", "本科", "金融学", "3", TELLER]],
+                        ("姓名", "邮箱", "学历", "专业", "工作年限", "简历")))
     stack.drain()
 
     [invite] = mailbox(stack, "wangwu@example.com")
@@ -73,8 +57,8 @@ def test_a_candidate_with_only_an_e_mail_is_reached_by_e_mail_from_invitation_to
     client = stack.app.test_client()
     answer = client.post(urlparse(unsubscribe).path, data={"List-Unsubscribe": "One-Click"})
     assert answer.status_code == 200
-    before = len(mailbox(stack, "wangwu@example.com", full=False))
+    before = len(mailbox(stack, "wangwu@example.com"))
     stack.say("hr_li", "/reschedule 王五 下周四下午三点")
     stack.drain()
-    assert len(mailbox(stack, "wangwu@example.com", full=False)) == before
+    assert len(mailbox(stack, "wangwu@example.com")) == before
     assert any("退订" in t for t in texts(stack, "hr_li"))

@@ -5,30 +5,19 @@ reports unsubscribed opts the candidate out everywhere); the short link leads to
 by SMS with the .ics by e-mail beside it; an SMS due in the quiet hours waits for 08:00 Beijing time."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from urllib.parse import urlparse
 
 import pytest
-from icalendar import Calendar
 
 from bot.clock import CN_TZ
-from tests.support.bulk import TELLER, upload
+from tests.support.bulk import TELLER, calendar_event, mailbox, phone, sheet, upload
 from tests.support.chat import cards, click
 from tests.support.h5 import take_interview
 
 ROWS = [("王五", "13912340001", ""), ("赵六", "13912340002", "zhaoliu@example.com"),
         ("钱七", "13912340000", "qianqi@example.com"), ("孙八", "14012345678", "sunba@example.com")]
-
-
-def sms(stack, number: str) -> list[dict]:
-    return stack.api("GET", "sms", params={"to": number})["messages"]
-
-
-def mail(stack, address: str) -> list[dict]:
-    return stack.api("GET", "mail", params={"to": address, "full": 1})["messages"]
 
 
 def followed(stack, message: dict) -> str:
@@ -43,23 +32,20 @@ def test_outsiders_are_invited_by_sms_then_e_mail_and_the_second_round_reaches_t
     from bot.store.models import Candidate, Invitation, OutboundMessage
     from bot.wecom import delivery
 
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["姓名", "手机", "邮箱", "学历", "专业", "工作年限", "简历"])
-    writer.writerows([name, phone, email, "本科", "金融学", "3", TELLER] for name, phone, email in ROWS)
-    upload(stack, out.getvalue().encode("utf-8-sig"))
+    upload(stack, sheet([[name, number, email, "本科", "金融学", "3", TELLER] for name, number, email in ROWS],
+                        ("姓名", "手机", "邮箱", "学历", "专业", "工作年限", "简历")))
     stack.drain()
 
-    [wangwu] = sms(stack, "+8613912340001")
+    [wangwu] = phone(stack, "+8613912340001")
     assert wangwu["text"].startswith("【示例银行】王五您好") and "拒收请回复R" in wangwu["text"]
-    [zhaoliu] = sms(stack, "+8613912340002")
-    assert mail(stack, "zhaoliu@example.com") == []  # SMS first: one invitation, one channel
+    [zhaoliu] = phone(stack, "+8613912340002")
+    assert mailbox(stack, "zhaoliu@example.com") == []  # SMS first: one invitation, one channel
     # the blacklisted number: refused by the provider → opted out on every channel, no e-mail either
     qianqi = Candidate.get(Candidate.lookup("name", "钱七"))
     assert qianqi.unsubscribed_at is not None and qianqi.unsubscribe_source == "sms"
-    assert sms(stack, "+8613912340000") == [] and mail(stack, "qianqi@example.com") == []
+    assert phone(stack, "+8613912340000") == [] and mailbox(stack, "qianqi@example.com") == []
     # 140… has 11 digits but is no allocated mobile range: the SMS cannot go, the e-mail prepared beside it goes
-    [sunba] = mail(stack, "sunba@example.com")
+    [sunba] = mailbox(stack, "sunba@example.com")
     assert "/i/" in sunba["text"]
     channels = {c.name: Invitation.get(Invitation.candidate == c).channel for c in Candidate.select()}
     assert channels == {"王五": "sms", "赵六": "sms", "钱七": "sms", "孙八": "email"}
@@ -72,11 +58,10 @@ def test_outsiders_are_invited_by_sms_then_e_mail_and_the_second_round_reaches_t
     [card] = cards(stack, "hr_li")
     click(stack, "hr_li", card, "pass")
     stack.drain()
-    notice = sms(stack, "+8613912340002")[-1]
+    notice = phone(stack, "+8613912340002")[-1]
     assert "已通过柜员岗位初试" in notice["text"]
-    [beside] = [m for m in mail(stack, "zhaoliu@example.com") if "恭喜您通过" in m["text"]]
-    [ics] = [a for a in beside["attachments"] if a["content_type"] == "text/calendar"]
-    assert str(Calendar.from_ical(ics["content"]).walk("VEVENT")[0]["SUMMARY"]) == "示例银行「柜员」复试"
+    [beside] = [m for m in mailbox(stack, "zhaoliu@example.com") if "恭喜您通过" in m["text"]]
+    assert str(calendar_event(beside)["SUMMARY"]) == "示例银行「柜员」复试"
 
     # Quiet hours: a reschedule at 22:30 Beijing time waits for 08:00.
     night = dt.datetime.now(CN_TZ).replace(hour=22, minute=30, second=0, microsecond=0)
@@ -88,7 +73,7 @@ def test_outsiders_are_invited_by_sms_then_e_mail_and_the_second_round_reaches_t
     assert round((waiting.next_attempt_at - waiting.created_at).total_seconds() / 3600, 1) == 9.5
     monkeypatch.setattr(delivery, "beijing_now", lambda: night.replace(hour=8, minute=0) + dt.timedelta(days=1))
     stack.drain()
-    assert "复试时间已改为" in sms(stack, "+8613912340002")[-1]["text"]
+    assert "复试时间已改为" in phone(stack, "+8613912340002")[-1]["text"]
     assert urlparse(followed(stack, wangwu)).path.startswith("/i/")
 
 
@@ -99,12 +84,9 @@ def test_receipts_are_recorded_and_replies_opt_out_or_reach_the_recruiter(stack)
     from tests.support.chat import texts
 
     stack.api("POST", "sms/settings", json={"receipt_delay": 0})
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["姓名", "手机", "学历", "专业", "工作年限", "简历"])
-    writer.writerow(["王五", "13912340001", "本科", "金融学", "3", TELLER])
-    writer.writerow(["赵六", "13912340002", "本科", "金融学", "3", TELLER])
-    upload(stack, out.getvalue().encode("utf-8-sig"))
+    upload(stack, sheet([["王五", "13912340001", "本科", "金融学", "3", TELLER],
+                         ["赵六", "13912340002", "本科", "金融学", "3", TELLER]],
+                        ("姓名", "手机", "学历", "专业", "工作年限", "简历")))
     stack.drain()
     stack.api("POST", "sms/reply", json={"from": "+8613912340001", "text": "我周五下午才有空，可以吗"})
     stack.api("POST", "sms/reply", json={"from": "+8613912340002", "text": " R "})
@@ -116,6 +98,6 @@ def test_receipts_are_recorded_and_replies_opt_out_or_reach_the_recruiter(stack)
     assert any("王五" in t and "我周五下午才有空" in t for t in texts(stack, "hr_li"))
     zhaoliu = Candidate.get(Candidate.lookup("name", "赵六"))
     assert zhaoliu.unsubscribed_at is not None and zhaoliu.unsubscribe_source == "sms"
-    assert "您已退订示例银行的招聘短信" in sms(stack, "+8613912340002")[-1]["text"]  # the one confirmation
+    assert "您已退订示例银行的招聘短信" in phone(stack, "+8613912340002")[-1]["text"]  # the one confirmation
     assert Candidate.get(Candidate.lookup("name", "王五")).unsubscribed_at is None
     assert sms_inbox.pull() == {"receipts": 1, "replies": 0}  # the confirmation's receipt; no reply taken twice
