@@ -9,7 +9,7 @@ from urllib.parse import quote
 import peewee as pw
 
 from bot.clock import CN_TZ, deadline_on, local_time, utcnow
-from bot.errors import WeComError
+from bot.errors import OUTAGES, WeComError
 from bot.links import invitation_link
 from bot.org import names
 from bot.org.access import acting, in_scope
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 OPEN_STATES = ("created", "sent", "opened")
 WECHAT = re.compile(r"(?:wx|微信)[:：](\S{1,32})")  # a candidate who is not a member: reached via kf / contact me
 REMINDABLE = ("sent", "opened", "started")  # invitations a reminder may still help
+NO_KF_KEY, NO_KF_SECONDS = "kf:contact-link:none", 600  # WeCom had no 微信客服 link to give: don't ask each row
 
 STATUS_NAMES = {"created": "发送中", "sent": "已送达", "opened": "已打开", "started": "面试中",
                 "completed": "已完成", "failed": "未送达", "declined": "已婉拒", "expired": "已过期",
@@ -123,6 +124,8 @@ def queue_card(settings: Settings, position: Position, invitation: Invitation, *
                   "deadline": local_time(invitation.expires_at), "link": invitation_link(settings, invitation),
                   **guide_values(position, candidate.locale)}
         text = messages.render("invitation_text", candidate.locale, **values)
+        if kf := _kf_or_nothing(invitation):  # chat updates in WeChat for those who want them (48 h windows)
+            text += "\n\n" + messages.render("invitation_kf", candidate.locale, kf=kf)
         channel, payload = notify.candidate_payload(invitation, text, key, template="invitation_text", values=values,
                                                     subject="email_subject_invitation")
         Invitation.update(channel=channel).where(Invitation.id == invitation.id).execute()
@@ -184,6 +187,22 @@ def kf_link(invitation: Invitation) -> str:
                                                         "scene": "invite"})["url"]
         cache.set("kf:contact-link", base, ex=86400)
     return f"{base}{'&' if '?' in base else '?'}scene_param={quote(f'inv.{invitation.id}')}"
+
+
+def _kf_or_nothing(invitation: Invitation) -> str:
+    """The 微信客服 link for an invitation going by SMS or e-mail, or "" when WeCom has none to give now (then not
+    asked again for NO_KF_SECONDS: a bulk run of outsiders makes one failed call, not thousands)."""
+    try:
+        if get_redis().exists(NO_KF_KEY):
+            return ""
+        return kf_link(invitation)
+    except (WeComError, *OUTAGES) as exc:
+        log.info("no 微信客服 link for invitation %s: %s", invitation.id, exc)
+        try:
+            get_redis().set(NO_KF_KEY, "1", ex=NO_KF_SECONDS)
+        except OUTAGES:
+            pass
+        return ""
 
 
 def contact_me_link(invitation: Invitation) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlparse
 
+import pytest
+
 from tests.support.bulk import TELLER, calendar_event, mailbox, sheet, upload
 from tests.support.chat import cards, click, texts
 from tests.support.h5 import take_interview
@@ -62,3 +64,21 @@ def test_a_candidate_with_only_an_e_mail_is_reached_by_e_mail_from_invitation_to
     stack.drain()
     assert len(mailbox(stack, "wangwu@example.com")) == before
     assert any("退订" in t for t in texts(stack, "hr_li"))
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_e_mail_invitation_offers_the_wechat_service_chat_and_entering_it_moves_the_candidate_there(stack):
+    from bot.store.models import Invitation
+
+    upload(stack, sheet([["王五", "wangwu@example.com", "本科", "金融学", "3", TELLER]],
+                        ("姓名", "邮箱", "学历", "专业", "工作年限", "简历")))
+    stack.drain()
+    [invite] = mailbox(stack, "wangwu@example.com")
+    invitation = Invitation.get()
+    scene = re.search(r"scene_param=([\w.%]+)", invite["text"]).group(1)
+    assert scene in (f"inv.{invitation.id}", f"inv%2E{invitation.id}") and "微信客服" in invite["text"]
+    entered = stack.api("POST", "kf/enter", json={"name": "王五", "scene_param": f"inv.{invitation.id}"})
+    stack.drain()
+    assert Invitation.get_by_id(invitation.id).channel == "kf"  # from now on the chat, inside its 48 h windows
+    [welcome] = [m for m in stack.inbox(entered["external_userid"]) if m["channel"] == "kf"]
+    assert "/i/" in welcome["payload"]["text"]["content"]
