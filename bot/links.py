@@ -4,6 +4,8 @@ the OAuth state."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import time
 from collections.abc import Callable
 from typing import Any
@@ -139,3 +141,10 @@ def _read(settings: Settings, salt: str, token: str, max_age: int, take: Callabl
         return take(URLSafeTimedSerializer(settings.secret_key, salt=salt).loads(token, max_age=max_age))
     except (BadSignature, SignatureExpired, KeyError, TypeError, ValueError):
         return None
+
+
+def sms_push_path(settings: Settings) -> str:
+    """Where Alibaba Cloud pushes SMS replies (SmsUp): the push is unsigned, so the path carries a secret derived from
+    SECRET_KEY (set the full URL in Alibaba's console; docs/sms.md)."""
+    digest = hmac.new(settings.secret_key.encode(), b"sms-aliyun-up-v1", hashlib.sha256).hexdigest()[:32]
+    return f"/sms/aliyun/up/{digest}"

@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 
 # First match wins; None = not limited. Static files are cacheable and cost nothing to serve.
 AREAS = (("/h5/static/", None), ("/hr/static/", None), ("/i/", "candidate"), ("/h5/api/", "candidate"),
-         ("/s/", "outside"), ("/u/", "outside"), ("/bulk/", "bulk"), ("/hr/", "hr"), ("/r/", "hr"),
-         ("/api/v1/", "api"))
+         ("/s/", "outside"), ("/u/", "outside"), ("/sms/", "outside"), ("/bulk/", "bulk"), ("/hr/", "hr"),
+         ("/r/", "hr"), ("/api/v1/", "api"))
 BEARER_PREFIX = "bearer "
 DENIED_SHARE = 10      # an address may fail API authentication per_minute / DENIED_SHARE times a minute
 PAUSE_SECONDS = 5.0    # after Redis failed, requests pass without asking it for this long

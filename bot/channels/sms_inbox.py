@@ -6,8 +6,8 @@
   the one confirmation SMS carriers expect. Anything else — a new time, 人工复核, a question — goes to the recruiter
   who invited them, word for word: an SMS can carry only approved templates, so the bot does not converse by SMS.
 
-Alibaba delivers replies only by subscription (no pull API in its SDK), which this product does not receive yet:
-with SMS_PROVIDER=aliyun, replies are read in Alibaba's console (docs/sms.md).
+Tencent's replies are pulled; Alibaba pushes them (SmsUp, no pull API in its SDK) to the secret path of
+bot/links.sms_push_path, where handlers/h5/sms_push.py keeps them for the same pull.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import logging
 from bot.clock import utcnow
 from bot.privacy import optout
 from bot.sms import send as sms
+from bot.sms.numbers import normalise
 from bot.sms.templates import template_id
 from bot.store.db import db_session
 from bot.store.models import Candidate, Invitation, OutboundMessage
@@ -39,7 +40,7 @@ def pull() -> dict[str, int]:
     with db_session():
         try:
             receipts = sms.pull_receipts(settings, _pending())
-            replies = sms.pull_replies(settings) if settings.sms_provider == "tencent" else []
+            replies = sms.pull_replies(settings)  # Tencent's pull API; Alibaba's pushes kept by handlers/h5/sms_push
         except sms.SmsPullError as exc:
             log.warning("SMS receipts/replies not read: %s", exc)
             return done
@@ -59,8 +60,9 @@ def _pending() -> list[sms.Pending]:
     pending = []
     for message in rows:
         candidate = Candidate.get_or_none(Candidate.id == message.payload.get("candidate"))
-        if candidate is not None and candidate.phone:
-            pending.append(sms.Pending(candidate.phone, message.wecom_msgid, message.sent_at))
+        number = normalise(candidate.phone) if candidate is not None and candidate.phone else None
+        if number:
+            pending.append(sms.Pending(number, message.wecom_msgid, message.sent_at))
     return pending
 
 

@@ -234,7 +234,7 @@ def _deliver_sms(message: OutboundMessage) -> str:
     outcome = sms.send(settings, number, message.payload["kind"], message.payload.get("params") or {},
                        reference=message.idempotency_key)
     if outcome.outcome == "sent":
-        outbox.mark_sent(message.id, {"msgid": outcome.provider_id, "response_code": outcome.code})
+        outbox.mark_sent(message.id, {"msgid": outcome.provider_id})  # response_code: the receipt's, once it comes
         _after(message, delivered=True)
         return "sent"
     if outcome.outcome == "retry" and (outcome.retry_after or message.attempts < MAX_ATTEMPTS):
