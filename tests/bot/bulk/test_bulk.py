@@ -45,6 +45,7 @@ def test_a_small_sheet_is_screened_invited_reported_and_summarised(stack):
     assert done["main_title"]["title"] == f"批量邀请 {run.id} 完成"
     assert {f["keyname"]: f["value"] for f in done["horizontal_content_list"]} == {
         "送达": "4", "失败": "0", "无效行": "2", "筛选未通过": "1", "已有邀请": "0"}
+    assert "送达渠道：企业微信 3 · 短信 1" in done["sub_title_text"]
     [invited] = stack.api("GET", "sms", params={"to": "+8613700000007"})["messages"]
     assert invited["text"].startswith("【示例银行】孙七您好")
     path = urlparse(done["card_action"]["url"]).path
