@@ -7,7 +7,7 @@
   who invited them, word for word: an SMS can carry only approved templates, so the bot does not converse by SMS.
 
 Tencent's replies are pulled; Alibaba pushes them (SmsUp, no pull API in its SDK) to the secret path of
-bot/links.sms_push_path, where handlers/h5/sms_push.py keeps them for the same pull.
+sms_push_path (bot/links.py), where handlers/h5/sms_push.py keeps them for the same pull.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Alibaba Cloud's SmsUp push: candidates' replies to our SMS, POSTed as a JSON array to the secret path of
-bot/links.sms_push_path. Kept for the minute's pull (bot/channels/sms_inbox.py), answered as Alibaba expects
+sms_push_path (bot/links.py). Kept for the minute's pull (bot/channels/sms_inbox.py), answered as Alibaba expects
 (`{"code": 0, "msg": "接收成功"}`; anything else makes it push again). A wrong path is a plain 404."""
 from __future__ import annotations
 
