@@ -202,13 +202,7 @@ def _deliver_email(message: OutboundMessage) -> str:
     except RateLimited as exc:
         return _defer(message, exc)
     except smtp.MailError as exc:
-        if exc.transient and message.attempts < MAX_ATTEMPTS:
-            delay = backoff(message.attempts)
-            log.warning("e-mail %s deferred %.0fs: %s", message.id, delay, exc)
-            outbox.mark_deferred(message.id, delay, str(exc))
-            outbox.schedule(message.id, delay)
-            return "deferred"
-        return _give_up(message, str(exc))
+        return _after_error(message, exc)
     outbox.mark_sent(message.id, result)
     _after(message, delivered=True)
     return "sent"
@@ -295,17 +289,15 @@ def _with_duplicate_check(message: OutboundMessage) -> dict:
     return payload
 
 
-def _after_error(message: OutboundMessage, exc: WeComError) -> str:
+def _after_error(message: OutboundMessage, exc: WeComError | smtp.MailError) -> str:
+    """A transient error is tried again with back-off (up to MAX_ATTEMPTS); any other fails the message."""
     if exc.transient and message.attempts < MAX_ATTEMPTS:
         delay = backoff(message.attempts)
         log.warning("message %s deferred %.0fs: %s", message.id, delay, exc)
         outbox.mark_deferred(message.id, delay, str(exc))
         outbox.schedule(message.id, delay)
         return "deferred"
-    log.error("message %s failed: %s", message.id, exc)
-    outbox.mark_failed(message.id, str(exc))
-    _after(message, delivered=False, reason=str(exc))
-    return "failed"
+    return _give_up(message, str(exc))
 
 
 def _after(message: OutboundMessage, *, delivered: bool, reason: str = "", state: str = "") -> None:
