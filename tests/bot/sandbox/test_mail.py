@@ -122,6 +122,8 @@ def test_main_serves_smtp_beside_http_and_reports_a_busy_port(monkeypatch, tmp_p
     assert [m["subject"] for m in taken["zhangsan@example.com"]] == ["【柜员】复试通知"]
     assert f"SMTP server at 127.0.0.1:{port}" in capsys.readouterr().out
     with socket.socket() as busy:  # main stopped its SMTP server, so the port is free again
+        # (its closed connections may linger in TIME_WAIT: a listener may still take the port, as servers do)
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         busy.bind(("127.0.0.1", port))
         busy.listen()
         assert sandbox_main() == 2
