@@ -311,7 +311,7 @@ def _summary(settings, run: BulkRun, c: dict[str, int]) -> None:
                              invalid=run.invalid_rows, screened_out=c["screened_out"], skipped=c["skipped"],
                              attachment=len(failures) > 1)]
     lines += [f"· {reason}：{count}" for reason, count in reasons.most_common(3)]
-    if by_channel := delivered_by_channel(run.id):
+    if by_channel := reach.by_channel(Invitation.bulk_run == run.id):
         shown = " · ".join(f"{messages.render(f'card_channel_{channel}', locale)} {count}"
                            for channel, count in by_channel)
         lines.append(messages.render("bulk_channels", locale, channels=shown))
@@ -324,14 +324,6 @@ def _summary(settings, run: BulkRun, c: dict[str, int]) -> None:
     outbox.send(f"bulk:{run.id}:done", payload, purpose="hr")
     if len(failures) > 1:
         _send_file(run, failures)
-
-
-def delivered_by_channel(run_id: int) -> list[tuple[str, int]]:
-    """How many of the run's invitations reached their candidate over each channel, most first."""
-    known = ("member", "kf", "external", "wechat", "sms", "email")
-    rows = (Invitation.select(Invitation.channel, pw.fn.COUNT(Invitation.id)).where(
-        (Invitation.bulk_run == run_id) & reach.delivered()).group_by(Invitation.channel).tuples())
-    return sorted(((channel if channel in known else "member", n) for channel, n in rows), key=lambda x: -x[1])
 
 
 def failure_rows(settings, run: BulkRun) -> list[list[str]]:

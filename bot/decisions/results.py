@@ -23,6 +23,7 @@ from bot.clock import CN_TZ, WEEKDAYS, local_time, utcnow
 from bot.decisions.calendar import appointment_ics
 from bot.errors import WeComError
 from bot.integrations import webhooks
+from bot.invitations import reach
 from bot.links import report_link
 from bot.org import team
 from bot.org.access import access_of
@@ -41,7 +42,6 @@ OUTCOMES = ("pass", "hold", "reject")
 CONFIRM, UNDO = "reject:confirm", "reject:undo"  # the confirmation card's buttons: decide:<report>:reject:confirm
 CARD_ACTIONS = (*OUTCOMES, CONFIRM, UNDO)
 REOPEN = "reopen_decision"  # the audit action of a reopened decision
-CHANNELS = ("member", "kf", "external", "wechat", "email", "sms")  # Invitation.channel, each with its card words
 NEXT_ROUND = {"after_days": 3, "at": "10:00", "duration_minutes": 60, "place": "", "contact": "", "materials": ""}
 
 
@@ -78,8 +78,8 @@ def card_names(settings: Settings, invitation: Invitation, *, masked: bool = Fal
     userid beside it (张三（zhangsan）) and how they were reached (企业微信, 微信客服, 外部联系人, 邮件…). A masked card
     (interviewers, hiring managers) shows 张*（#12） in both places, never the name or the userid."""
     candidate = invitation.candidate
-    channel = messages.render(f"card_channel_{invitation.channel if invitation.channel in CHANNELS else 'member'}",
-                              settings.hr_locale)
+    how = invitation.channel if invitation.channel in reach.CHANNELS else "member"
+    channel = messages.render(f"card_channel_{how}", settings.hr_locale)
     if masked:
         return {"name": masked_label(candidate), "channel": channel}
     label = f"{candidate.name}（{candidate.wecom_userid}）" if candidate.name and candidate.wecom_userid else ""
