@@ -91,6 +91,7 @@ def take_reply(number: str, text: str) -> int:
         return 0
     invitation = (Invitation.select().where(Invitation.candidate == candidate)
                   .order_by(Invitation.id.desc()).first())
+    sms.note_wrote(candidate.id)
     words = "".join(text.split()).casefold().strip("。.!！")
     if words in OPT_OUT_WORDS:
         if optout.unsubscribe(candidate.id, "sms", actor=f"candidate:{candidate.id}") and invitation is not None:

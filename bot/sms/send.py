@@ -20,12 +20,13 @@ from .codes import Receipt, Reply, SmsOutcome
 from .numbers import normalise, segments
 from .templates import TemplateError, render, template, template_id, values
 
-__all__ = ["Pending", "Receipt", "Reply", "SmsOutcome", "SmsPullError", "accept_replies", "enabled",
-           "pull_receipts", "pull_replies", "send"]
+__all__ = ["Pending", "Receipt", "Reply", "SmsOutcome", "SmsPullError", "accept_replies", "enabled", "note_wrote",
+           "pull_receipts", "pull_replies", "send", "wrote_lately"]
 
 log = logging.getLogger(__name__)
 REFERENCE_MAX = 256  # bytes: Tencent's SessionContext takes < 512, Alibaba's OutId less
 accept_replies = aliyun.accept_replies
+WROTE_SECONDS = 3600  # a candidate who texted us may be answered by SMS for an hour, even in the quiet hours
 
 
 class SmsPullError(InterviewBotError):
@@ -118,3 +119,13 @@ def pull_replies(settings: Settings) -> list[Reply]:
         return tencent.pull_replies(settings)
     except tencent.PullError as exc:
         raise SmsPullError(f"Tencent SMS replies could not be pulled: {exc}") from None
+
+
+def note_wrote(candidate_id: int) -> None:
+    """Remember that the candidate just sent us an SMS: answering them is not a disturbance, even at night."""
+    get_redis().set(f"sms:wrote:{candidate_id}", "1", ex=WROTE_SECONDS)
+
+
+def wrote_lately(candidate_id: int) -> bool:
+    """Whether the candidate sent us an SMS in the last WROTE_SECONDS."""
+    return bool(get_redis().exists(f"sms:wrote:{candidate_id}"))

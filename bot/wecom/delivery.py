@@ -209,7 +209,8 @@ def _deliver_email(message: OutboundMessage) -> str:
 
 
 def _deliver_sms(message: OutboundMessage) -> str:
-    """An SMS to the candidate: the number read at sending time from their sealed record, never in quiet hours,
+    """An SMS to the candidate: the number read at sending time from their sealed record, never in quiet hours
+    (unless the candidate texted us within the hour: then the answer goes at once),
     the provider's answer turned into sent / later / opted out / failed. A failed SMS hands over, once, to the
     e-mail prepared beside it (payload "fallback"); only when there is none are the recruiter and the invitation
     told it failed."""
@@ -220,7 +221,7 @@ def _deliver_sms(message: OutboundMessage) -> str:
     number = sms_numbers.normalise(candidate.phone)
     if number is None:
         return _sms_failed(message, f"not a mobile number that can receive SMS: {candidate.phone[:3]}…")
-    wait = quiet_hours_left(beijing_now())
+    wait = 0.0 if sms.wrote_lately(candidate.id) else quiet_hours_left(beijing_now())  # they wrote: answer
     if wait:
         outbox.mark_deferred(message.id, wait, "quiet hours (21:00–08:00 Beijing time): sent at 08:00")
         outbox.schedule(message.id, wait)

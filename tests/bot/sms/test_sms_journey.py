@@ -78,11 +78,13 @@ def test_outsiders_are_invited_by_sms_then_e_mail_and_the_second_round_reaches_t
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_receipts_are_recorded_and_replies_opt_out_or_reach_the_recruiter(provider, stack):
+def test_receipts_are_recorded_and_replies_opt_out_or_reach_the_recruiter(provider, stack, monkeypatch):
     """Tencent: receipts and replies pulled. Alibaba: receipts queried per message, replies pushed by the sandbox
-    to the product's secret SmsUp path (handlers/h5/sms_push.py) and taken by the same pull."""
+    to the product's secret SmsUp path (handlers/h5/sms_push.py) and taken by the same pull. The replies come at
+    22:30 Beijing time: the answer to a candidate who just texted us goes at once, quiet hours or not."""
     from bot.channels import sms_inbox
     from bot.store.models import Candidate, OutboundMessage
+    from bot.wecom import delivery
     from tests.support.chat import texts
 
     stack.api("POST", "sms/settings", json={"receipt_delay": 0})
@@ -90,6 +92,8 @@ def test_receipts_are_recorded_and_replies_opt_out_or_reach_the_recruiter(provid
                          ["赵六", "13912340002", "本科", "金融学", "3", TELLER]],
                         ("姓名", "手机", "学历", "专业", "工作年限", "简历")))
     stack.drain()
+    night = dt.datetime.now(CN_TZ).replace(hour=22, minute=30, second=0, microsecond=0)
+    monkeypatch.setattr(delivery, "beijing_now", lambda: night)
     stack.api("POST", "sms/reply", json={"from": "+8613912340001", "text": "我周五下午才有空，可以吗"})
     stack.api("POST", "sms/reply", json={"from": "+8613912340002", "text": " R "})
     assert sms_inbox.pull() == {"receipts": 2, "replies": 2}
