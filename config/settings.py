@@ -45,6 +45,7 @@ from config.parsers import (
 from config.sms import (
     SANDBOX_SMS_APP_ID,
     SANDBOX_SMS_TEMPLATES,
+    SMS_API_RATES,
     SMS_ENDPOINTS,
     SMS_KINDS,
     check_sms,
@@ -209,6 +210,11 @@ class Settings:
         "MAIL_FROM", Text(strip=True), lambda v: "recruiting@sandbox.example" if v["sandbox"] else "",
         "the From address of candidates' e-mails (a mailbox HR reads: replies come back to it)",
         shown="sandbox: `recruiting@sandbox.example`; otherwise empty (required with SMTP_HOST)", blank_is_unset=True)
+    mail_rate: int = row(
+        "MAIL_RATE", Int(1, 100_000), "30",
+        "e-mails a minute handed to the SMTP server for the whole deployment; more wait and go later, never lost. "
+        "Servers' limits vary by provider and plan: 30 is Exchange Online's SMTP submission limit per mailbox; set "
+        "your server's ([messaging.md](messaging.md#e-mail))")
     sms_provider: str = row(
         "SMS_PROVIDER", Pattern(parse_sms_provider, "`tencent`, `aliyun`, empty", kind="choice"),
         lambda v: "tencent" if v["sandbox"] else "",
@@ -249,6 +255,11 @@ class Settings:
         "SMS_DAILY_LIMIT", Int(1, 1000), "10",
         "SMS the product sends one number in any 24 hours; more wait (below the providers' own limits: Alibaba "
         "50 a day per signature and template, Tencent's set in its console)")
+    sms_rate: int = row(
+        "SMS_RATE", Int(1, 100_000), lambda v: str(SMS_API_RATES.get(v["sms_provider"], SMS_API_RATES["tencent"])),
+        "SendSms calls a second for the whole deployment, counted in Redis before the provider is asked (more wait "
+        "and go later, never lost); the default is the provider's documented API rate ([sms.md](sms.md#sending-rate))",
+        shown="the provider's documented rate: `3000` (Tencent), `5000` (Alibaba)")
     callback_max_age: int = row(
         "CALLBACK_MAX_AGE", Int(10, 86400), "300",
         "seconds a callback's timestamp may differ from ours before it is refused as stale")

@@ -9,6 +9,12 @@ from config.parsers import SettingsError
 
 # SMS (bot/sms, docs/sms.md): the providers' API endpoints, and the kinds of message the product sends by SMS
 SMS_ENDPOINTS = {"tencent": "https://sms.tencentcloudapi.com", "aliyun": "https://dysmsapi.aliyuncs.com"}
+# SendSms calls a second each provider documents as its default API rate (above it the call is refused: Tencent
+# RequestLimitExceeded, Alibaba Throttling.*); SMS_RATE defaults to the configured provider's. Tencent: its SendSms
+# API reference (API 3.0, version 2021-01-11) gives 3,000 calls a second. Alibaba: the Dysmsapi 2017-05-25 flow
+# control table (help.aliyun.com/en/sms/developer-reference/api-dysmsapi-2017-05-25-quota) gives SendSms
+# 5000/1(s), raised in its Quota Center.
+SMS_API_RATES = {"tencent": 3000, "aliyun": 5000}
 SMS_KINDS = ("invitation", "reminder", "result_pass", "reschedule", "unsubscribed")
 SANDBOX_SMS_APP_ID = "1400006666"
 # the sandbox's approved templates: Tencent numbers its templates, Alibaba names them SMS_…

@@ -197,7 +197,7 @@ def _deliver_email(message: OutboundMessage) -> str:
                     sender_name=settings.company_name, key=message.idempotency_key,
                     footer=message.payload.get("footer", ""))
     try:
-        limiter().acquire("smtp", [])
+        limiter().acquire("smtp", [])  # MAIL_RATE (bot/wecom/ratelimit.py), not WeCom's per-API limits
         result = smtp.send(email, settings)
     except RateLimited as exc:
         return _defer(message, exc)
@@ -226,6 +226,10 @@ def _deliver_sms(message: OutboundMessage) -> str:
         outbox.mark_deferred(message.id, wait, "quiet hours (21:00–08:00 Beijing time): sent at 08:00")
         outbox.schedule(message.id, wait)
         return "deferred"
+    try:
+        limiter().acquire("sms", [])  # SMS_RATE: wait here rather than be refused by the provider
+    except RateLimited as exc:
+        return _defer(message, exc)
     outcome = sms.send(settings, number, message.payload["kind"], message.payload.get("params") or {},
                        reference=message.idempotency_key)
     if outcome.outcome == "sent":

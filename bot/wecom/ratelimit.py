@@ -1,7 +1,10 @@
-"""Outbound rate limits that honour WeCom's: 30/min and 1000/h per member, 10000/min and 150000/h per API."""
+"""Outbound rate limits, kept before the receiving side refuses: WeCom's (30/min and 1000/h per member,
+10000/min and 150000/h per API), and the bounds of the channels that reach candidates outside the company —
+SMS_RATE SendSms calls a second and MAIL_RATE e-mails a minute (docs/sms.md, docs/messaging.md)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 import redis
 from limits import RateLimitItem, parse
@@ -9,24 +12,37 @@ from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from bot.errors import RateLimited
+from config.settings import Settings, get_settings
 
 # WeCom drops a member's excess messages silently, so the member limits are hard ones.
 PER_MEMBER = (parse("30/minute"), parse("1000/hour"))
 PER_API = (parse("10000/minute"), parse("150000/hour"))
+Rules = tuple[RateLimitItem, ...]
+
+
+def channel_rules(settings: Settings) -> dict[str, Rules]:
+    """The non-WeCom APIs and their own bounds, in place of WeCom's per-API rules: "sms" (the provider's SendSms,
+    SMS_RATE a second for the whole deployment) and "smtp" (the mail server, MAIL_RATE a minute)."""
+    return {"sms": (parse(f"{settings.sms_rate}/second"),), "smtp": (parse(f"{settings.mail_rate}/minute"),)}
 
 
 class OutboundLimiter:
     """Moving-window limits kept in Redis, so every worker process shares them."""
 
-    def __init__(self, client: redis.Redis, *, per_member=PER_MEMBER, per_api=PER_API):
+    def __init__(self, client: redis.Redis, *, per_member: Rules = PER_MEMBER, per_api: Rules = PER_API,
+                 channels: Mapping[str, Rules] | None = None):
         storage = RedisStorage("redis://unused", connection_pool=client.connection_pool, key_prefix="limits")
         self.limiter = MovingWindowRateLimiter(storage)
         self.per_member = per_member
         self.per_api = per_api
+        self.channels = channel_rules(get_settings()) if channels is None else channels
         self.lock_client = client
 
     def _rules(self, api: str, members: list[str]) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
-        rules = [(item, ("api", api)) for item in self.per_api]
+        if api in self.channels:  # SMS or e-mail: the provider's bound, not WeCom's
+            rules = [(item, ("channel", api)) for item in self.channels[api]]
+        else:
+            rules = [(item, ("api", api)) for item in self.per_api]
         rules += [(item, ("member", m)) for m in members for item in self.per_member]
         return rules
 

@@ -136,6 +136,37 @@ def test_per_member_limit_defers_instead_of_losing_messages(stack, monkeypatch):
     assert stack.api("GET", "stats")["dropped"] == 0
 
 
+@pytest.fixture
+def scaled_channels(monkeypatch):
+    """SMS_RATE 2 a second and MAIL_RATE 2 a minute, set before the stack reads the settings."""
+    monkeypatch.setenv("SMS_RATE", "2")
+    monkeypatch.setenv("MAIL_RATE", "2")
+
+
+def test_sms_and_mail_bounds_bind_and_what_waits_is_sent_later(scaled_channels, stack):
+    from bot.store.models import Candidate
+
+    invitation = {"name": "张三", "company": "示例银行", "position": "柜员", "deadline": "1月5日", "code": "Ab3xK9"}
+    sms_ids, mail_ids = [], []
+    for i in range(3):
+        candidate = Candidate.create(name=f"张{i}", phone=f"+86139123400{i + 1:02d}", email=f"z{i}@example.com")
+        sms_ids.append(outbox.record(f"sms-{i}", {"msgtype": "sms", "candidate": candidate.id, "kind": "invitation",
+                                                  "params": invitation}, purpose="candidate", channel="sms")[0].id)
+        mail_ids.append(outbox.record(f"mail-{i}", {"msgtype": "email", "candidate": candidate.id, "subject": "邀请",
+                                                    "text": "您好"}, purpose="candidate", channel="email")[0].id)
+    # WeCom's per-API limits no longer count SMS and e-mail: SMS_RATE and MAIL_RATE do
+    assert [delivery.deliver(i) for i in sms_ids] == ["sent", "sent", "deferred"]
+    assert [delivery.deliver(i) for i in mail_ids] == ["sent", "sent", "deferred"]
+    sms_wait, mail_wait = (OutboundMessage.get_by_id(ids[2]) for ids in (sms_ids, mail_ids))
+    assert "2 per 1 second" in sms_wait.last_error and "2 per 1 minute" in mail_wait.last_error
+    assert 50 < (mail_wait.next_attempt_at - utcnow()).total_seconds() <= 60  # the minute's window frees first
+    time.sleep(1.05)  # the SMS window moves on; its deferred message is retried, not lost
+    stack.drain()
+    assert OutboundMessage.get_by_id(sms_ids[2]).state == "sent"
+    assert len(stack.api("GET", "sms", params={"to": "+8613912340003"})["messages"]) == 1
+    assert OutboundMessage.get_by_id(mail_ids[2]).state == "deferred"  # e-mail: still inside its minute
+
+
 def test_wecom_limits_are_the_documented_ones():
     from bot.wecom.ratelimit import PER_API, PER_MEMBER
 
