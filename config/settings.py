@@ -21,6 +21,7 @@ from typing import Any
 from dotenv import dotenv_values
 
 from config.credentials import sandbox_credentials
+from config.delivery import DEFAULT_CHANNELS, KINDS, SMS_CAPABLE, parse_channels, parse_email_kinds, parse_sms_kinds
 from config.parsers import (
     Bool,
     Choice,
@@ -266,6 +267,22 @@ class Settings:
     invitation_ttl_days: int = row(
         "INVITATION_TTL_DAYS", Int(1, 90), "7",
         "default validity of invitation links in days (positions set their own `deadline_days`)")
+    delivery_channels: tuple[str, ...] = row(
+        "DELIVERY_CHANNELS", Pattern(parse_channels, "channels in order: member, kf, external, sms, email"),
+        DEFAULT_CHANNELS,
+        "the order in which a candidate's channels are tried (a position's `delivery.channels` overrides it; "
+        "[messaging.md](messaging.md#delivery-policy))")
+    delivery_sms_kinds: tuple[str, ...] = row(
+        "DELIVERY_SMS_KINDS", Pattern(parse_sms_kinds, "kinds among " + ", ".join(SMS_CAPABLE)),
+        ",".join(SMS_CAPABLE),
+        "the kinds of message that may go by SMS (never the 感谢函: an SMS carries only approved templates)")
+    delivery_email_kinds: tuple[str, ...] = row(
+        "DELIVERY_EMAIL_KINDS", Pattern(parse_email_kinds, "kinds among " + ", ".join(KINDS)), ",".join(KINDS),
+        "the kinds of message that may go by e-mail")
+    delivery_fallback_hours: int = row(
+        "DELIVERY_FALLBACK_HOURS", Int(0, 24 * 30), "48",
+        "an invitation sent by SMS, e-mail or chat and not opened after this many hours is sent once more over the "
+        "next channel that reaches the candidate (0: never)")
     digest_hour: int = row("DIGEST_HOUR", Int(0, 23), "9",
                            "the hour (Beijing time) of the daily digest card; it goes out at :05")
     reminder_hours: int = row(

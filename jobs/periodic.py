@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.bulk import imports, runs
 from bot.channels import sms_inbox
 from bot.integrations import webhooks
-from bot.invitations import invites
+from bot.invitations import fallback, invites
 from bot.ops import recover, reminders
 from bot.org import wecom as org_wecom
 from bot.privacy import retention
@@ -57,6 +57,11 @@ def sweep() -> dict[str, int]:
 def send_reminders() -> int:
     """Remind candidates whose deadline is near."""
     return reminders.send_reminders()
+
+
+def resend_unopened() -> int:
+    """Send invitations unopened past their position's fallback hours once more over the next channel."""
+    return fallback.resend_unopened()
 
 
 def send_digest() -> int:

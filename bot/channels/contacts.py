@@ -13,7 +13,7 @@ from bot.queues import COMMANDS, enqueue
 from bot.store.db import db_session
 from bot.store.kv import get_redis
 from bot.store.models import Candidate, Invitation, OutboundMessage
-from bot.wecom import messages, notify, outbox
+from bot.wecom import messages, notify, outbox, policy
 from bot.wecom.cards import clip, guide_values
 from bot.wecom.delivery import kf_window_key, wecom
 from config.settings import get_settings
@@ -43,6 +43,8 @@ def _link_candidate(invitation: Invitation, external_userid: str, channel: str, 
         log.warning("external user already linked to another candidate")
         return
     Invitation.update(channel=channel).where(Invitation.id == invitation.id).execute()
+    if channel == "kf":  # they chose chat (from an SMS's or an e-mail's offer): their other invitations use it too
+        policy.remember(candidate.id, "kf")
 
 
 def _welcome_text(invitation: Invitation | None) -> tuple[str, dict | None]:

@@ -314,7 +314,7 @@ def tell_candidate(report: Report, invitation: Invitation, outcome: str) -> None
     values = ({"name": candidate.greeting_name, "position": position.title, "when": when_text(appointment),
                "place": appointment.place or "-"} if outcome == "pass" else None)
     notify.send_to_candidate(invitation, text, key, purpose="result", ics=ics,
-                             template="result_pass" if outcome == "pass" else "", values=values)
+                             template="result_pass" if outcome == "pass" else "result_reject", values=values)
 
 
 def second_round_ics(appointment: Appointment, invitation: Invitation) -> dict[str, str]:

@@ -112,22 +112,26 @@ def open_invitation(position: Position, candidate: Candidate, invited_by: str) -
 
 
 def queue_card(settings: Settings, position: Position, invitation: Invitation, *, later: bool = True,
-               again: str = "") -> int:
-    """Record the invitation card (once per invitation and expiry); queue its delivery unless `later` is False.
-    `again` names a new attempt at a card that failed (the recruiter's /remind): a new message, sent once."""
+               again: str = "", exclude: tuple[str, ...] = ()) -> int:
+    """Record the invitation (once per invitation and expiry) over the channel the position's delivery policy picks
+    (a card to a member, a text by SMS or e-mail); queue its delivery unless `later` is False. `again` names a new
+    attempt (the recruiter's /remind, the unopened invitation's fallback): a new message, sent once; `exclude`, the
+    channels not to use for it."""
     candidate = invitation.candidate
     # The expiry is part of the key: a reopened invitation is a new message, a retry of this one is not.
     key = f"invitation:{invitation.id}:{invitation.expires_at.isoformat()}" + (f":{again}" if again else "")
-    outside = "" if candidate.wecom_userid else notify.route(invitation, "invitation")
-    if outside in ("sms", "email"):  # an outsider with a phone or an e-mail: the invitation's text over that
+    how = notify.route(invitation, "invitation", exclude=exclude)
+    if how in ("sms", "email", "kf", "external"):  # not a member's card: the invitation's text
+        via = "?via=email" if how in ("sms", "email") else ""  # the text's link is read in an e-mail (an SMS: a code)
         values = {"name": candidate.greeting_name, "company": settings.company_name, "position": position.title,
-                  "deadline": local_time(invitation.expires_at), "link": invitation_link(settings, invitation),
+                  "deadline": local_time(invitation.expires_at), "link": invitation_link(settings, invitation) + via,
                   **guide_values(position, candidate.locale)}
         text = messages.render("invitation_text", candidate.locale, **values)
-        if kf := _kf_or_nothing(invitation):  # chat updates in WeChat for those who want them (48 h windows)
+        if how in ("sms", "email") and (kf := _kf_or_nothing(invitation)):  # chat updates in WeChat (48 h windows)
             text += "\n\n" + messages.render("invitation_kf", candidate.locale, kf=kf)
-        channel, payload = notify.candidate_payload(invitation, text, key, template="invitation_text", values=values,
-                                                    subject="email_subject_invitation")
+        channel, payload = notify.candidate_payload(  # the channel route found: never None here
+            invitation, text, key, template="invitation_text", values=values, subject="email_subject_invitation",
+            exclude=exclude) or (how, {})
         Invitation.update(channel=channel).where(Invitation.id == invitation.id).execute()
         message, _ = outbox.record(key, payload, purpose="invitation", channel=channel, invitation=invitation)
     else:
@@ -187,6 +191,14 @@ def kf_link(invitation: Invitation) -> str:
                                                         "scene": "invite"})["url"]
         cache.set("kf:contact-link", base, ex=86400)
     return f"{base}{'&' if '?' in base else '?'}scene_param={quote(f'inv.{invitation.id}')}"
+
+
+def kf_offer(invitation: Invitation) -> str:
+    """The 微信客服 link the interview page offers a candidate reached by SMS or e-mail who is not in a 微信客服
+    session yet (their result and 复试通知 then come there), or ""."""
+    if invitation.channel not in ("sms", "email") or invitation.candidate.external_userid:
+        return ""
+    return _kf_or_nothing(invitation)
 
 
 def _kf_or_nothing(invitation: Invitation) -> str:

@@ -18,6 +18,7 @@ from bot.positions import versions
 from bot.resumes import questions as personalised
 from bot.store.db import database, write_transaction
 from bot.store.models import Position
+from config.delivery import PolicyError, parse_policy
 from scoring.report import DIMENSIONS
 
 POSITIONS_DIR = Path(__file__).resolve().parents[2] / "config" / "positions"
@@ -34,7 +35,7 @@ QUESTION_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 TOP_KEYS = ("slug", "title", "department", "description", "think_seconds", "answer_seconds", "max_retakes",
             "answer_modes", "face_analysis", "deadline_days", "materials", "practice_question", "language",
             "dimensions", "thresholds", "next_round", "screening", "draw", "personalised", "questions", "unit", "team",
-            "competencies")
+            "competencies", "delivery")
 QUESTION_KEYS = ("key", "text", "text_en", "competency", "difficulty", "think_seconds", "answer_seconds",
                  "target_chars", "red_flags", "rubric", "model_answers")
 POINT_KEYS = ("point", "description", "keywords", "synonyms", "required", "contradicts")
@@ -166,6 +167,11 @@ def parse_position_doc(doc: Any, name: str, source_sha256: str) -> dict[str, Any
         raise PositionFileError(f"{name}: {exc}", f"screening.{field.group(1)}" if field else "screening",
                                 str(exc)) from None
     personal = _parse_personalised(doc.get("personalised"), name)
+    try:  # the channels tried in order, what SMS and e-mail may carry, the unopened invitation's fallback
+        delivery = parse_policy(doc.get("delivery", {}))
+    except PolicyError as exc:
+        raise PositionFileError(f"{name}: delivery: {exc}", f"delivery.{exc.field}".rstrip("."),
+                                f"delivery: {exc}") from None
     competencies = _parse_competencies(doc.get("competencies", {}), name)
     language = doc.get("language", "zh")
     _require(language in LANGUAGES, name, f"'language' must be one of {sorted(LANGUAGES)}", "language")
@@ -185,6 +191,7 @@ def parse_position_doc(doc: Any, name: str, source_sha256: str) -> dict[str, Any
                    "thresholds": thresholds, "language": language, "next_round": next_round,
                    "materials": doc.get("materials", "").strip(), "screening": screening, "draw": draw,
                    **({"personalised": personal} if personal is not None else {}),
+                   **({"delivery": delivery} if delivery else {}),
                    **({"competencies": competencies} if competencies else {})},
         "source_sha256": source_sha256,
     }
@@ -361,6 +368,8 @@ def document_of(position: Position) -> dict[str, Any]:
         doc["personalised"] = json.loads(json.dumps(rubric["personalised"]))
     if rubric.get("competencies"):
         doc["competencies"] = dict(rubric["competencies"])
+    if rubric.get("delivery"):  # only what the position sets: the rest follows the settings (DELIVERY_*)
+        doc["delivery"] = json.loads(json.dumps(rubric["delivery"]))
     if position.id is not None:  # where it belongs and who works on it (bot/org)
         doc["unit"] = position.unit.code if position.unit_id else ""
         doc["team"] = team.as_document(team.team_of(position))

@@ -123,6 +123,7 @@ class Candidate(Indexed, BaseModel):
     # Opted out of recruiting messages on every channel (bot/privacy/optout.py): the first time, and how
     unsubscribed_at = pw.DateTimeField(null=True, index=True)
     unsubscribe_source = pw.CharField(max_length=16, default="")  # email_link | one_click | chat | api | hr
+    preferred_channel = pw.CharField(max_length=16, default="")  # the channel they last answered through (kf, sms…)
 
     @property
     def display_name(self) -> str:
@@ -201,6 +202,7 @@ class Invitation(BaseModel):
     sent_at = pw.DateTimeField(null=True)
     opened_at = pw.DateTimeField(null=True)
     reminded_at = pw.DateTimeField(null=True)
+    fallback_at = pw.DateTimeField(null=True)  # unopened, sent once more over the next channel (invitations/fallback)
     bulk_run = pw.ForeignKeyField(BulkRun, null=True, backref="invitations", on_delete="SET NULL")
 
     class Meta:

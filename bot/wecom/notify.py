@@ -22,7 +22,7 @@ from bot.store import short_links
 from bot.store.db import database, db_session
 from bot.store.kv import get_redis
 from bot.store.models import Invitation, OutboundMessage
-from bot.wecom import delivery, messages, outbox
+from bot.wecom import delivery, messages, outbox, policy
 from bot.wecom.cards import TEXT_MAX_BYTES, clip, text_message
 from bot.wecom.delivery import CANDIDATE_PURPOSES, kf_window_key
 from config.settings import get_settings
@@ -34,30 +34,40 @@ HR_BATCH_MAX = 500
 WELCOME_MAX_BYTES = 4000    # externalcontact text
 
 
-# The chat messages that may also go by SMS, as the SMS kind whose approved template says the same
-# (bot/sms/templates.py; an SMS carries no free text). The 感谢函 and anything else never goes by SMS.
-SMS_KINDS = {"invitation_text": "invitation", "reminder": "reminder", "result_pass": "result_pass",
-             "reschedule_confirmed": "reschedule"}
+# The kinds of message an approved SMS template exists for, as the SMS kind that says the same (bot/sms/templates.py;
+# an SMS carries no free text). The 感谢函 and anything else never goes by SMS, whatever a policy says.
+SMS_TEMPLATES = {"invitation": "invitation", "reminder": "reminder", "second_round": "result_pass",
+                 "reschedule": "reschedule"}
 NO_NAME = "应聘者"  # an SMS variable may not be empty: "应聘者您好" for someone whose name we lack
 
 
-def route(invitation: Invitation, sms_kind: str | None = None) -> str:
-    """Return how the candidate is reached: member | kf | external | sms | email | none.
-    WeCom first (it reaches them at once and they can answer); then SMS for the kinds of message an approved
-    template exists for (sms_kind); then e-mail."""
-    candidate = invitation.candidate
-    if invitation.channel == "kf" and candidate.external_userid and candidate.open_kfid:
-        return "kf"
-    if invitation.channel == "external" and candidate.external_userid and candidate.contact_owner:
-        return "external"
-    if invitation.channel == "member" and candidate.wecom_userid:
-        return "member"
-    if sms_kind and invitation.channel != "email" and candidate.phone and not candidate.erased_at \
-            and sms_ready(sms_kind):  # (channel email: an SMS to this number failed before)
-        return "sms"
-    if _mailable(candidate):
-        return "email"
+def route(invitation: Invitation, kind: str = "notice", *, exclude: tuple[str, ...] = ()) -> str:
+    """Return how a message of kind reaches the invitation's candidate: member | kf | external | sms | email | none.
+    The position's delivery policy (bot/wecom/policy.py) gives the channels in order and what each may carry; the
+    candidate's preferred channel goes first; the first that reaches them, not in exclude, is it."""
+    rules = policy.for_position(invitation.position)
+    for channel in rules.order(invitation.candidate.preferred_channel):
+        if channel not in exclude and rules.allows(channel, kind) and _reaches(invitation, channel, kind):
+            return channel
     return "none"
+
+
+def _reaches(invitation: Invitation, channel: str, kind: str) -> bool:
+    """Whether channel reaches the candidate now. WeCom's channels: the one they came in by for this invitation (or
+    the 微信客服 session they prefer); SMS: a number, an approved template for kind, and no SMS to it failed for this
+    invitation (its channel moved to e-mail); e-mail: an address and SMTP set up."""
+    candidate = invitation.candidate
+    if channel == "kf":
+        return bool(candidate.external_userid and candidate.open_kfid
+                    and "kf" in (invitation.channel, candidate.preferred_channel))
+    if channel == "external":
+        return bool(invitation.channel == "external" and candidate.external_userid and candidate.contact_owner)
+    if channel == "member":
+        return bool(invitation.channel == "member" and candidate.wecom_userid)
+    if channel == "sms":
+        return bool(kind in SMS_TEMPLATES and invitation.channel != "email" and candidate.phone
+                    and not candidate.erased_at and sms_ready(SMS_TEMPLATES[kind]))
+    return channel == "email" and _mailable(candidate)
 
 
 def sms_ready(kind: str) -> bool:
@@ -102,13 +112,14 @@ def kf_msgid(key: str) -> str:
 
 
 def candidate_payload(invitation: Invitation, text: str, key: str, *, ics: list[dict[str, str]] | None = None,
-                      template: str = "", values: dict[str, Any] | None = None,
-                      subject: str = "email_subject") -> tuple[str, dict[str, Any]] | None:
-    """Return (channel, payload) carrying text to the candidate, or None when no channel reaches them. A message
-    rendered from a template that has an SMS kind may go by SMS (with its values); calendar entries (ics) go with
-    an e-mail only (a chat message has the time in its text; an SMS gets its e-mail as the fallback or beside it)."""
-    kind = SMS_KINDS.get(template)
-    candidate, how = invitation.candidate, route(invitation, kind)
+                      template: str = "", values: dict[str, Any] | None = None, subject: str = "email_subject",
+                      purpose: str = "", exclude: tuple[str, ...] = ()) -> tuple[str, dict[str, Any]] | None:
+    """Return (channel, payload) carrying text to the candidate, or None when no channel reaches them. The message's
+    kind (from template or purpose) decides which channels may carry it; one with an SMS template goes by SMS with
+    its values; calendar entries (ics) go with an e-mail only (a chat message has the time in its text; an SMS gets
+    its e-mail as the fallback or beside it)."""
+    kind = policy.kind_of(template, purpose)
+    candidate, how = invitation.candidate, route(invitation, kind, exclude=exclude)
     if how == "member":
         return "member", text_message(candidate.wecom_userid, text)
     if how == "kf":
@@ -118,9 +129,11 @@ def candidate_payload(invitation: Invitation, text: str, key: str, *, ics: list[
         return "external", {"chat_type": "single", "external_userid": [candidate.external_userid],
                             "sender": candidate.contact_owner, "msgtype": "msg_template",
                             "text": {"content": clip(text, WELCOME_MAX_BYTES)}}
-    if how == "sms" and kind:
-        mail = email_payload(invitation, text, subject_key=subject, ics=ics) if _mailable(candidate) else None
-        return "sms", sms_payload(invitation, kind, values or {}, text, mail)
+    if how == "sms":
+        rules = policy.for_position(invitation.position)
+        mail = (email_payload(invitation, text, subject_key=subject, ics=ics)
+                if "email" not in exclude and rules.allows("email", kind) and _mailable(candidate) else None)
+        return "sms", sms_payload(invitation, SMS_TEMPLATES[kind], values or {}, text, mail)
     if how == "email":
         return "email", email_payload(invitation, text, subject_key=subject, ics=ics)
     return None
@@ -144,7 +157,7 @@ def send_to_candidate(invitation: Invitation, text: str, key: str, *, purpose: s
     who unsubscribed gets only replies to what they write (purpose "candidate"); the recruiter is told instead.
     template and values: what text was rendered from, so a message with an approved SMS template may go by SMS;
     an SMS carrying calendar entries gets the e-mail with them beside it."""
-    found = candidate_payload(invitation, text, key, ics=ics, template=template, values=values)
+    found = candidate_payload(invitation, text, key, ics=ics, template=template, values=values, purpose=purpose)
     if found is None or (invitation.candidate.unsubscribed_at and purpose not in delivery.REPLY_PURPOSES):
         unreachable(invitation, text, key, reason=_why_unreachable(invitation))
         return "hr"

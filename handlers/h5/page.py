@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 
 from bot.clock import utcnow
 from bot.interviews.channel import channel_of, where
 from bot.interviews.flow import InterviewError, build_state
+from bot.invitations.invites import kf_offer
 from bot.store.models import Invitation
+from bot.wecom import policy
 from handlers.h5.api import BAD_LINK, invitation_for, rights_invitation
 
 ROOT = Path(__file__).resolve().parents[2] / "miniprogram"
@@ -45,6 +47,8 @@ def open_invitation(token: str):
     if invitation.opened_at is None:  # a card that failed still opens: the recruiter passed the link on
         Invitation.update(opened_at=utcnow(), status="opened").where(
             (Invitation.id == invitation.id) & Invitation.status.in_(["created", "sent", "failed"])).execute()
+    if request.args.get("via") in ("sms", "email"):  # followed the SMS's or the e-mail's link: they read it there
+        policy.remember(invitation.candidate_id, request.args["via"])
     state = build_state(invitation, settings.company_name)
     return render_template("interview.html", token=token, state=state, company=settings.company_name,
-                           position=invitation.position)
+                           position=invitation.position, kf=kf_offer(invitation))

@@ -14,6 +14,7 @@ from bot.invitations.invites import deadline
 from bot.positions.catalog import ANSWER_MODES, PositionFileError, parse_position_doc
 from bot.store.models import Position
 from bot.wecom.cards import MODE_NAMES, answer_modes_text, invitation_card
+from config.delivery import CHANNELS, KINDS
 from scoring.report import DEFAULT_WEIGHTS, DIMENSIONS, THRESHOLDS
 
 
@@ -22,7 +23,8 @@ class Field:
     """One input of the form: its path in the position document, its label, and how it is typed.
 
     kind: text, textarea, int, number (empty leaves the key out), bool, select (options), modes, words (a list
-    written with commas or 、)."""
+    written with commas or 、), names (a list of codes shown by the Chinese names in options; empty leaves the key
+    out)."""
     path: str
     label: str
     kind: str = "text"
@@ -73,6 +75,16 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
               "企业微信账号；可看报告（个人信息已脱敏），收到不带按钮的结果卡片"),
         Field("team.hiring_manager", "用人经理", "text", "一个企业微信账号；与面试官一样脱敏查看"),
     )),
+    ("送达策略", (
+        Field("delivery.channels", "联系渠道（按先后）", "names",
+              "如 企业微信、微信客服、外部联系人、短信、邮件；留空按系统设置；候选人回复过的渠道优先",
+              tuple(CHANNELS.items())),
+        Field("delivery.sms", "可用短信发送的消息", "names",
+              "面试邀请、提醒、复试通知、改期通知 中的若干；感谢函从不用短信；留空按系统设置", tuple(KINDS.items())),
+        Field("delivery.email", "可用邮件发送的消息", "names", "留空按系统设置（全部）", tuple(KINDS.items())),
+        Field("delivery.fallback_hours", "未打开则换渠道重发（小时）", "int",
+              "邀请发出后这么久仍未打开，改用下一个渠道再发一次；0 不重发；留空按系统设置"),
+    )),
     ("复试通知", (
         Field("next_round.after_days", "面试后第几天", "int"),
         Field("next_round.at", "时间（如 10:00）"),
@@ -100,10 +112,12 @@ def lookup(doc: Any, path: str) -> Any:
     return value
 
 
-def shown(value: Any, kind: str) -> Any:
+def shown(value: Any, kind: str, options: tuple[tuple[str, str], ...] = ()) -> Any:
     """A document value as its input shows it."""
     if kind == "words" or (kind == "text" and isinstance(value, list)):  # a hiring manager is kept as a list
         return "、".join(str(v) for v in value) if isinstance(value, list) else ""
+    if kind == "names":
+        return "、".join(dict(options).get(str(v), str(v)) for v in value) if isinstance(value, list) else ""
     if kind in ("bool", "modes"):
         return value
     return "" if value is None else value
@@ -114,7 +128,7 @@ def form_sections(doc: dict[str, Any], units: tuple[tuple[str, str], ...] = ()) 
     unit field: the units the member may put a position in."""
     def filled(f: Field) -> Field:
         return replace(f, options=units) if f.path == "unit" else f
-    return [{"title": title, "fields": [{"field": filled(f), "value": shown(lookup(doc, f.path), f.kind)}
+    return [{"title": title, "fields": [{"field": filled(f), "value": shown(lookup(doc, f.path), f.kind, f.options)}
                                         for f in fields]} for title, fields in SECTIONS]
 
 
@@ -138,7 +152,8 @@ def label_of(path: str) -> str:
         return " · ".join(p for p in parts if p)
     head, _, rest = path.partition(".")
     names = {"draw": "抽题", "dimensions": "维度权重", "thresholds": "分数线", "screening": "简历筛选",
-             "next_round": "复试通知", "questions": "题目", "team": "岗位团队", "competencies": "岗位素质要求"}
+             "next_round": "复试通知", "delivery": "送达策略", "questions": "题目", "team": "岗位团队",
+             "competencies": "岗位素质要求"}
     return f"{names.get(head, head)}{' · ' + rest if rest else ''}"
 
 
@@ -181,6 +196,13 @@ CHINESE: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), t) for 
     (r"answer_modes must be among", "至少选一种作答方式。"),
     (r"unknown key '(.+)'", "不认识的字段 {0}（可能是拼写错误）。"),
     (r"next_round.at must be a time", "复试时间须写成 10:00 这样的格式。"),
+    (r"an SMS carries no free text", "短信只能发送有审核模板的消息：面试邀请、提醒、复试通知、改期通知。"),
+    (r"channels: unknown '(.+?)'", "不认识的渠道 {0}：可用 企业微信、微信客服、外部联系人、短信、邮件。"),
+    (r"(?:sms|email): unknown '(.+?)'",
+     "不认识的消息种类 {0}：可用 面试邀请、提醒、复试通知、改期通知、感谢函、其他通知。"),
+    (r"name at least one channel", "至少写一个联系渠道。"),
+    (r"delivery: \w+: (.+) is named twice", "{0} 写了两次。"),
+    (r"fallback_hours must be", "换渠道重发的小时数须是 0–720 的整数。"),
     (r"the top level must be a mapping", "文件内容须是一个岗位（键值对），不是列表或单个值。"),
     (r"not valid YAML", "这不是有效的 YAML 文件。"),
     (r"years_max .* is below years_min", "最多工作年限不能少于最少工作年限。"),

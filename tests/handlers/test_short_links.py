@@ -14,10 +14,11 @@ def test_a_short_code_leads_to_the_invitations_page_and_nothing_else_does(stack)
     assert code_for(invitation) == code and len(code) == 10 and code.isalnum() and ShortLink.select().count() == 1
     client = stack.app.test_client()
     answer = client.get(f"/s/{code}")
-    assert answer.status_code == 302 and answer.headers["Location"] == link
+    assert answer.status_code == 302 and answer.headers["Location"] == link + "?via=sms"  # read in an SMS
     assert answer.headers["Cache-Control"] == "no-store" and answer.headers["Referrer-Policy"] == "no-referrer"
-    page = client.get("/" + link.split("/", 3)[3])
+    page = client.get("/" + answer.headers["Location"].split("/", 3)[3])
     assert page.status_code == 200  # the interview page it leads to opens
+    assert Invitation.get().candidate.preferred_channel == "sms"  # they answer by SMS: tried first from now on
     for bad in ("AAAAAAAAAA", code[:-1], code + "x" * 20, "%E4%BD%A0%E5%A5%BD", "..%2f..%2fetc", "a" * 3000):
         refused = client.get(f"/s/{bad}")
         body = refused.get_data(as_text=True)

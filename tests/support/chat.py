@@ -40,8 +40,8 @@ def invite_member(stack, who: str = "zhangsan") -> str:
 
 
 def token_of(link: str) -> str:
-    """The signed token at the end of an interview link."""
-    return link.rsplit("/", 1)[1]
+    """The signed token at the end of an interview link (a query such as ?via=email left off)."""
+    return link.split("?", 1)[0].rsplit("/", 1)[1]
 
 
 def click(stack, user: str, card: dict, outcome: str) -> dict:

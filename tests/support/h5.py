@@ -70,7 +70,7 @@ def started_interview(stack):
     stack.say("hr_li", "/invite 柜员 zhangsan")
     stack.drain()
     link = [m for m in stack.inbox("zhangsan") if m["msgtype"] == "template_card"][0]["card"]["card_action"]["url"]
-    client, base = stack.app.test_client(), f"/h5/api/{link.rsplit('/', 1)[1]}"
+    client, base = stack.app.test_client(), f"/h5/api/{token_of(link)}"
     consent(client, base)
     return client, base
 
@@ -84,7 +84,7 @@ def candidate_api(stack):
 
 def take_interview(stack, link: str, quality: str = "excellent", consented: bool = False) -> None:
     """Consent and type an answer to every question through the H5 API, as the page does."""
-    client, base = stack.app.test_client(), f"/h5/api/{link.rsplit('/', 1)[1]}"
+    client, base = stack.app.test_client(), f"/h5/api/{token_of(link)}"
     if not consented:
         consent(client, base)
     for q in client.get(f"{base}/state").json["questions"]:

@@ -223,7 +223,7 @@
   function collect() {
     const out = JSON.parse(JSON.stringify(doc));
     form.querySelectorAll("[data-kind]").forEach((control) => setPath(out, control.dataset.path, read(control)));
-    for (const key of ["dimensions", "thresholds", "next_round"]) {
+    for (const key of ["dimensions", "thresholds", "next_round", "delivery"]) {
       if (out[key] && typeof out[key] === "object") {
         Object.keys(out[key]).forEach((k) => { if (out[key][k] === undefined || out[key][k] === "") delete out[key][k]; });
       }
