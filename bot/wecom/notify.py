@@ -159,7 +159,7 @@ def send_to_candidate(invitation: Invitation, text: str, key: str, *, purpose: s
     an SMS carrying calendar entries gets the e-mail with them beside it."""
     found = candidate_payload(invitation, text, key, ics=ics, template=template, values=values, purpose=purpose)
     if found is None or (invitation.candidate.unsubscribed_at and purpose not in delivery.REPLY_PURPOSES):
-        unreachable(invitation, text, key, reason=_why_unreachable(invitation))
+        unreachable(invitation, text, key, reason=_why_unreachable(invitation, policy.kind_of(template, purpose)))
         return "hr"
     channel, payload = found
     beside = payload.pop("fallback", None) if channel == "sms" and ics else None  # an .ics travels by e-mail only
@@ -171,11 +171,17 @@ def send_to_candidate(invitation: Invitation, text: str, key: str, *, purpose: s
     return channel
 
 
-def _why_unreachable(invitation: Invitation) -> str:
-    if invitation.candidate.unsubscribed_at:
+def _why_unreachable(invitation: Invitation, kind: str = "notice") -> str:
+    candidate = invitation.candidate
+    if candidate.unsubscribed_at:
         key = "hr_reason_unsubscribed"
+    elif invitation.channel == "member":
+        key = "hr_reason_member"
+    elif (candidate.phone or candidate.email) and route(invitation, kind) == "none" \
+            and route(invitation, "invitation") != "none":  # a channel exists; the policy keeps this kind off it
+        key = "hr_reason_policy"
     else:
-        key = "hr_reason_member" if invitation.channel == "member" else "hr_reason_none"
+        key = "hr_reason_none"
     return messages.render(key, get_settings().hr_locale)
 
 

@@ -58,6 +58,8 @@ def kind_of(template: str = "", purpose: str = "") -> str:
 
 def remember(candidate_id: int, channel: str) -> None:
     """The candidate answered through channel (followed an SMS's or an e-mail's link, entered 微信客服): try it first
-    from now on."""
-    Candidate.update(preferred_channel=channel).where(
-        (Candidate.id == candidate_id) & (Candidate.preferred_channel != channel)).execute()
+    from now on. Entering 微信客服 is a choice the page offered; opening an old SMS's link afterwards does not undo
+    it."""
+    query = Candidate.update(preferred_channel=channel).where(
+        (Candidate.id == candidate_id) & (Candidate.preferred_channel != channel))
+    (query if channel == "kf" else query.where(Candidate.preferred_channel != "kf")).execute()

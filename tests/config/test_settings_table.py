@@ -39,6 +39,8 @@ TYPES = {
     "smtp_password": str, "mail_from": str,
     "sms_provider": str, "sms_endpoint": str, "sms_secret_id": str, "sms_secret_key": str, "sms_app_id": str,
     "sms_sign_name": str, "sms_templates": tuple[tuple[str, str], ...], "sms_region": str, "sms_daily_limit": int,
+    "delivery_channels": tuple[str, ...], "delivery_sms_kinds": tuple[str, ...],
+    "delivery_email_kinds": tuple[str, ...], "delivery_fallback_hours": int,
 }
 
 # A malformed value per variable; free-text rows (secrets, the company name) take anything.
@@ -65,6 +67,8 @@ GARBAGE = {
     "SMS_PROVIDER": ("twilio", "tencent, aliyun"), "SMS_ENDPOINT": ("https://sms.example/v1", "no path"),
     "SMS_APP_ID": ("app1", "digits"), "SMS_TEMPLATES": ("welcome=1", "unknown kind"),
     "SMS_REGION": ("Guangzhou", "region name"), "SMS_DAILY_LIMIT": ("0", "between"),
+    "DELIVERY_CHANNELS": ("sms,pigeon", "unknown 'pigeon'"), "DELIVERY_SMS_KINDS": ("thanks", "no free text"),
+    "DELIVERY_EMAIL_KINDS": ("invitation,invitation", "named twice"), "DELIVERY_FALLBACK_HOURS": ("721", "between"),
 }
 # ORGANISATION_FILE too: a missing file is `org sync`'s error
 FREE_TEXT = {"WECOM_SECRET", "SECRET_KEY", "COMPANY_NAME", "ORGANISATION_FILE", "SMS_SECRET_ID", "SMS_SECRET_KEY",
