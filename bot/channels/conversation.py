@@ -41,7 +41,10 @@ QUIET = ("greeting", "thanks")  # answered only when the message says nothing el
 CLOSED_BY_SOMEONE = ("declined", "cancelled")  # nothing left to reschedule: a message goes to the recruiter
 
 def find_candidate(channel: str, user: str) -> Candidate | None:
-    """The candidate behind a member userid or a WeChat external_userid."""
+    """The candidate behind a member userid, a WeChat external_userid, or an SMS reply ("#12": the inbox found the
+    candidate by their number)."""
+    if channel == "sms":
+        return Candidate.get_or_none(Candidate.id == int(user[1:])) if user[1:].isdigit() else None
     field = Candidate.wecom_userid if channel == "member" else Candidate.external_userid
     return Candidate.get_or_none(field == user)
 

@@ -3,8 +3,10 @@
 - A receipt is recorded on its message (`response_code` DELIVERED, or the carrier's code in `last_error`); a
   receipt saying the number is blacklisted (Alibaba reports it only there) opts the candidate out everywhere.
 - A reply that is only the carriers' opt-out word (R, TD, T, 退订, unsubscribe) opts the candidate out and gets
-  the one confirmation SMS carriers expect. Anything else — a new time, 人工复核, a question — goes to the recruiter
-  who invited them, word for word: an SMS can carry only approved templates, so the bot does not converse by SMS.
+  the one confirmation SMS carriers expect. An SMS carries only approved templates, so the bot cannot converse by
+  SMS: when answers reach the candidate another way (e-mail, 微信客服), the reply is read as a chat message is
+  (bot/channels/conversation.py: a new time proposes it, 人工复核 requests a review, a question is answered, the rest
+  goes to the recruiter); otherwise it goes to the recruiter who invited them, word for word.
 
 Tencent's replies are pulled; Alibaba pushes them (SmsUp, no pull API in its SDK) to the secret path of
 sms_push_path (bot/links.py), where handlers/h5/sms_push.py keeps them for the same pull.
@@ -15,6 +17,7 @@ import datetime as dt
 import hashlib
 import logging
 
+from bot.channels import conversation
 from bot.clock import utcnow
 from bot.privacy import optout
 from bot.sms import send as sms
@@ -97,13 +100,17 @@ def take_reply(number: str, text: str) -> int:
         if optout.unsubscribe(candidate.id, "sms", actor=f"candidate:{candidate.id}") and invitation is not None:
             _confirm_opt_out(invitation)
         return 1
-    if invitation is not None:
+    if invitation is None:
+        return 1
+    digest = hashlib.sha1(f"{number}\x00{text}".encode()).hexdigest()[:16]
+    key = f"sms-reply:{candidate.id}:{digest}:{utcnow():%Y%m%d%H%M}"
+    if notify.route(invitation) != "none":  # answers reach them (by e-mail): read it as a chat message is
+        conversation.candidate_text("sms", f"#{candidate.id}", text[:2000], key)
+    else:  # no conversation is possible by SMS alone: the recruiter gets it word for word
         settings = get_settings()
         note = messages.render("hr_sms_reply", settings.hr_locale, name=candidate.display_name,
                                position=invitation.position.title, text=text[:500])
-        digest = hashlib.sha1(f"{number}\x00{text}".encode()).hexdigest()[:16]
-        notify.to_hr_text(invitation.invited_by, note, f"sms-reply:{candidate.id}:{digest}:{utcnow():%Y%m%d%H%M}",
-                          invitation=invitation)
+        notify.to_hr_text(invitation.invited_by, note, key, invitation=invitation)
     return 1
 
 

@@ -107,3 +107,17 @@ def test_receipts_are_recorded_and_replies_opt_out_or_reach_the_recruiter(provid
     assert "您已退订示例银行的招聘短信" in phone(stack, "+8613912340002")[-1]["text"]  # the one confirmation
     assert Candidate.get(Candidate.lookup("name", "王五")).unsubscribed_at is None
     assert sms_inbox.pull() == {"receipts": 1, "replies": 0}  # the confirmation's receipt; no reply taken twice
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_an_sms_reply_is_read_as_chat_when_answers_can_reach_the_candidate_by_e_mail(stack):
+    from bot.channels import sms_inbox
+
+    upload(stack, sheet([["赵六", "13912340002", "zhaoliu@example.com", "本科", "金融学", "3", TELLER]],
+                        ("姓名", "手机", "邮箱", "学历", "专业", "工作年限", "简历")))
+    stack.drain()
+    stack.api("POST", "sms/reply", json={"from": "+8613912340002", "text": "请问截止时间是什么时候？"})
+    assert sms_inbox.pull()["replies"] == 1
+    stack.drain()
+    [answer] = mailbox(stack, "zhaoliu@example.com")  # no e-mail invitation (SMS went first): this is the answer
+    assert "23:59" in answer["text"] and len(phone(stack, "+8613912340002")) == 1
