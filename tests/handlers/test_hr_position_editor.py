@@ -84,6 +84,22 @@ def test_an_existing_position_saved_as_loaded_adds_no_version(stack):
     assert _numbers("teller") == [1]
 
 
+def test_the_delivery_policy_is_written_in_chinese_and_saved_as_codes(stack):
+    from bot.store.models import Position
+
+    hr = login(stack, "hr_li")
+    page = hr.get(f"{stack.base}/hr/positions/teller/edit", timeout=30).text
+    assert "送达策略" in page and 'data-path="delivery.channels"' in page
+    doc = document_in(page)
+    doc["delivery"] = {"channels": "短信、邮件", "fallback_hours": 24}  # as the form sends what HR typed
+    assert save(hr, stack, doc, 1, "teller").status_code == 303
+    assert Position.get(Position.slug == "teller").rubric["delivery"] == {"channels": ["sms", "email"],
+                                                                         "fallback_hours": 24}
+    again = hr.get(f"{stack.base}/hr/positions/teller/edit", timeout=30).text
+    assert re.search(r'data-path="delivery.channels"[^>]*value="短信、邮件"', again)
+    assert _numbers("teller") == [2, 1]  # how candidates are reached is part of the position's version
+
+
 def test_a_blank_position_and_a_duplicate(stack):
     from bot.store.models import Position
 
@@ -157,6 +173,7 @@ BAD = [  # (what HR did, the field the answer names, words of its message)
     (lambda d: d["questions"][0].update(hint="x"), "questions[0].hint", "不认识的字段 hint"),
     (lambda d: d["next_round"].update(at="25:00"), "next_round.at", "10:00"),
     (lambda d: d["screening"].update(years_min=5, years_max=2), "screening.years_max", "不能少于"),
+    (lambda d: d.update(delivery={"sms": "面试邀请、感谢函"}), "delivery.sms", "短信只能发送有审核模板的消息"),
 ]
 
 
