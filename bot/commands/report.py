@@ -1,15 +1,16 @@
 """/report: the candidate's latest result card again, to the member who asks (and audited); like every card, it
-names the candidate but carries no phone, e-mail or ID number they wrote (scrub.CHAT in bot/privacy/scrub.py).
-An interviewer or hiring manager of the position may ask too: their card is masked (王*（#12）) and has no
-buttons."""
+names the candidate and how they were reached but carries no phone, e-mail or ID number they wrote (scrub.CHAT in
+bot/privacy/scrub.py). An interviewer or hiring manager of the position may ask too: their card is masked
+(王*（#12）) and has no buttons."""
 from __future__ import annotations
 
 from bot.commands.lookup import find_candidate, latest_report
 from bot.commands.registry import READER, CommandError, command
+from bot.decisions.results import card_names
 from bot.links import report_link
 from bot.org.access import acting
 from bot.privacy import scrub
-from bot.privacy.roles import can, masked_label
+from bot.privacy.roles import can
 from bot.store.models import AuditLog
 from bot.wecom import outbox
 from bot.wecom.cards import report_card, task_id
@@ -30,8 +31,7 @@ def report(who: str, *, userid: str, key: str) -> str:
     access = acting()
     full = access is None or can(access.role_for(invitation.position), "decide")
     payload = report_card(touser=userid, locale=settings.hr_locale, company=settings.company_name,
-                          name=candidate.display_name if full else masked_label(candidate),
-                          position=invitation.position.title,
+                          **card_names(settings, invitation, masked=not full), position=invitation.position.title,
                           doc=scrub.scrub(found.document, scrub.known(candidate),
                                           scrub.CHAT if full else scrub.EVERYTHING),
                           report_id=found.id, report_url=report_link(settings, found.id), task=task_id(f"r{found.id}"),

@@ -34,6 +34,8 @@ def test_report_again_and_compare(stack):
     mine = [m for m in stack.inbox("hr_wang") if m["msgtype"] == "template_card"]
     again = [m for m in mine if m["card"]["main_title"]["title"] == "面试报告 · zhangsan"]
     assert len(again) == 2  # the original card to the team and the one asked for
+    assert again[0]["card"]["sub_title_text"] == again[1]["card"]["sub_title_text"]  # the same name and channel line
+    assert "企业微信" in again[1]["card"]["sub_title_text"].split("\n")[0]
     [table] = [m["card"] for m in mine if m["card"]["card_type"] == "text_notice"]
     names = [f["keyname"] for f in table["horizontal_content_list"]]
     assert names == ["zhangsan", "lisi"]  # by total, best first
