@@ -36,7 +36,7 @@ TYPES = {
     "rate_limit_per_minute": int, "proxy_hops": int, "webhook_allowed_private": frozenset[str],
     "organisation_file": str, "organisation_source": str, "extra": Mapping[str, str],
     "sandbox_smtp_port": int, "smtp_host": str, "smtp_port": int, "smtp_security": str, "smtp_user": str,
-    "smtp_password": str, "mail_from": str,
+    "smtp_password": str, "mail_from": str, "mail_rate": int, "sms_rate": int,
     "sms_provider": str, "sms_endpoint": str, "sms_secret_id": str, "sms_secret_key": str, "sms_app_id": str,
     "sms_sign_name": str, "sms_templates": tuple[tuple[str, str], ...], "sms_region": str, "sms_daily_limit": int,
     "delivery_channels": tuple[str, ...], "delivery_sms_kinds": tuple[str, ...],
@@ -67,6 +67,7 @@ GARBAGE = {
     "SMS_PROVIDER": ("twilio", "tencent, aliyun"), "SMS_ENDPOINT": ("https://sms.example/v1", "no path"),
     "SMS_APP_ID": ("app1", "digits"), "SMS_TEMPLATES": ("welcome=1", "unknown kind"),
     "SMS_REGION": ("Guangzhou", "region name"), "SMS_DAILY_LIMIT": ("0", "between"),
+    "SMS_RATE": ("3000/s", "whole number"), "MAIL_RATE": ("0", "between"),
     "DELIVERY_CHANNELS": ("sms,pigeon", "unknown 'pigeon'"), "DELIVERY_SMS_KINDS": ("thanks", "no free text"),
     "DELIVERY_EMAIL_KINDS": ("invitation,invitation", "named twice"), "DELIVERY_FALLBACK_HOURS": ("721", "between"),
 }
@@ -188,6 +189,8 @@ def test_computed_defaults_follow_the_rows_they_use(tmp_path):
     assert settings.public_base_url == "http://127.0.0.1:9000"
     assert settings.wecom_api_base == "http://127.0.0.1:9001/cgi-bin/"
     assert settings.whisper_model == Path("m").resolve() / "whisper-base"
+    assert (settings.sms_rate, settings.mail_rate) == (3000, 30)  # Tencent's documented SendSms rate
+    assert load({"DATA_DIR": str(tmp_path), "SMS_PROVIDER": "aliyun"}, dotenv=None).sms_rate == 5000  # Alibaba's
 
 
 def test_settings_stay_a_frozen_dataclass(tmp_path):
