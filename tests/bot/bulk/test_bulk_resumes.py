@@ -101,7 +101,8 @@ def test_a_damaged_zip_is_refused_with_its_reason_and_nothing_is_imported(stack)
 
 
 @pytest.mark.slow
-def test_a_sheet_and_a_zip_of_500_resumes_are_parsed_screened_and_invited(stack):
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # a throughput check: PostgreSQL's bulk paths have
+def test_a_sheet_and_a_zip_of_500_resumes_are_parsed_screened_and_invited(stack):  # their own tests (test_bulk.py)
     files = corpus(500, seed=20)
     rows = [[s.name, s.phone, "", "", "", "", ""] for s, _, _ in files]
     started = time.perf_counter()
