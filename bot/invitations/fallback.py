@@ -4,7 +4,9 @@ An SMS lost among a phone's verification codes, an e-mail in a spam folder, a ch
 position's `delivery.fallback_hours` (DELIVERY_FALLBACK_HOURS; 0 never) with the link never opened, the invitation is
 sent once more over the next channel of the delivery policy (bot/wecom/policy.py) that is not the one already used,
 and later messages follow it there. Once per invitation, claimed in the database so two runs never both send; nothing
-goes to a candidate who unsubscribed; nothing at all when no other channel reaches them.
+goes to a candidate who unsubscribed; nothing at all when no other channel reaches them. Only invitations sent
+between fallback_hours and twice that ago are looked at: turning the fallback on (or upgrading) does not send a wave
+to everyone invited weeks ago.
 """
 from __future__ import annotations
 
@@ -34,7 +36,9 @@ def resend_unopened(now: dt.datetime | None = None) -> int:
             due = (Invitation.select().join(Candidate)
                    .where((Invitation.position == position) & (Invitation.status == "sent")
                           & Invitation.opened_at.is_null() & Invitation.fallback_at.is_null()
-                          & (Invitation.sent_at <= now - dt.timedelta(hours=hours)) & (Invitation.expires_at > now)
+                          & (Invitation.sent_at <= now - dt.timedelta(hours=hours))
+                          & (Invitation.sent_at > now - dt.timedelta(hours=2 * hours))  # not a wave on upgrade
+                          & (Invitation.expires_at > now)
                           & Candidate.unsubscribed_at.is_null())
                    .order_by(Invitation.id))
             sent += sum(_fall_back(position, invitation, now) for invitation in due)

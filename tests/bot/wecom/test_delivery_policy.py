@@ -90,6 +90,7 @@ def test_an_unopened_invitation_goes_once_more_over_the_next_channel(stack):
     assert Candidate.get(Candidate.lookup("name", "赵六")).preferred_channel == "sms"
 
     assert fallback.resend_unopened(utcnow() + dt.timedelta(hours=47)) == 0  # DELIVERY_FALLBACK_HOURS is 48
+    assert fallback.resend_unopened(utcnow() + dt.timedelta(hours=97)) == 0  # long past: no wave on turning it on
     later = utcnow() + dt.timedelta(hours=49)
     assert fallback.resend_unopened(later) == 1 and fallback.resend_unopened(later) == 0  # once only
     stack.drain()
