@@ -344,6 +344,21 @@ class Decision(BaseModel):
     held_at = pw.DateTimeField(null=True)
 
 
+class InterviewSlot(BaseModel):
+    """A second-round time an interviewer published for a position (bot/decisions/slots.py): candidates who passed
+    pick one on a signed page; up to capacity of them book it (each booking is an Appointment pointing here)."""
+
+    position = pw.ForeignKeyField(Position, backref="slots", on_delete="CASCADE")
+    interviewer = pw.CharField(max_length=64, index=True)  # a WeCom userid
+    starts_at = pw.DateTimeField(index=True)  # naive UTC, as Appointment
+    ends_at = pw.DateTimeField()
+    place = pw.CharField(max_length=128, default="")  # a room, or a video meeting's link
+    capacity = pw.IntegerField(default=1)
+    created_by = pw.CharField(max_length=64, default="")
+    created_at = pw.DateTimeField(default=utcnow)
+    cancelled_at = pw.DateTimeField(null=True)
+
+
 class Appointment(BaseModel):
     """A scheduled step after the AI interview (the second round); rescheduling bumps its version."""
 
@@ -357,6 +372,7 @@ class Appointment(BaseModel):
     updated_by = pw.CharField(max_length=64, default="")
     version = pw.IntegerField(default=1)
     created_at = pw.DateTimeField(default=utcnow)
+    slot = pw.ForeignKeyField(InterviewSlot, null=True, backref="bookings", on_delete="SET NULL")  # picked, if so
 
     class Meta:
         indexes = ((("invitation", "kind"), True),)
@@ -500,8 +516,9 @@ class ErasureRequest(BaseModel):
 
 ALL_MODELS = [
     OrgUnit, UnitMember, Position, PositionMember, Candidate, BulkRun, Invitation, BulkItem, Interview, Answer,
-    QuestionReveal, Upload, Recording, AnswerAnalysis, Score, Report, Decision, Appointment, Tag, CandidateTag,
-    OutboundMessage, Note, PoolProfile, ApiToken, Webhook, WebhookDelivery, AuditLog, Consent, ErasureRequest,
+    QuestionReveal, Upload, Recording, AnswerAnalysis, Score, Report, Decision, InterviewSlot, Appointment, Tag,
+    CandidateTag, OutboundMessage, Note, PoolProfile, ApiToken, Webhook, WebhookDelivery, AuditLog, Consent,
+    ErasureRequest,
 ]
 
 
