@@ -1,6 +1,6 @@
 """Every link the product hands out, and the signed tokens in them: the candidate's invitation (their identity on
-the H5 page), their opt-out (退订) link, HR's report pages, the recruiter's bulk-upload page, a run's failed rows, and
-the OAuth state."""
+the H5 page), their opt-out (退订) link, their page to pick a second-round time, HR's report pages, the recruiter's
+bulk-upload page, a run's failed rows, and the OAuth state."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,6 +18,7 @@ REPORT_LINK_DAYS = 30
 OAUTH_STATE_SECONDS = 600  # between leaving for WeCom's OAuth page and coming back
 UPLOAD_LINK_SECONDS = 1800
 FAILURES_LINK_DAYS = 30
+SLOT_LINK_DAYS = 30  # the 复试通知's link to pick a second-round time
 
 
 class InvalidLink(Exception):
@@ -120,6 +121,19 @@ def read_failures_link(settings: Settings, token: str) -> int | None:
     """Return the run id of a genuine signed failures link younger than 30 days (cards sent before sign-in had
     them; they now lead to the signed-in download), else None."""
     return _read(settings, "bulk-failures-v1", token, FAILURES_LINK_DAYS * 86400, lambda data: int(data["r"]))
+
+
+def slot_link(settings: Settings, invitation: Any) -> str:
+    """The candidate's signed link to pick a second-round time (handlers/h5/slots.py), valid for 30 days."""
+    token = URLSafeTimedSerializer(settings.secret_key, salt="slot-pick-v1").dumps(
+        {"i": invitation.id, "c": invitation.candidate_id})
+    return f"{settings.public_base_url}/slots/{token}"
+
+
+def read_slot_link(settings: Settings, token: str) -> tuple[int, int] | None:
+    """Return (invitation id, candidate id) of a genuine slot link younger than 30 days, else None."""
+    return _read(settings, "slot-pick-v1", token, SLOT_LINK_DAYS * 86400,
+                 lambda data: (int(data["i"]), int(data["c"])))
 
 
 def oauth_state(settings: Settings, next_path: str) -> str:

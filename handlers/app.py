@@ -19,6 +19,7 @@ from handlers.bulk import page as bulk_page
 from handlers.h5 import api as h5_api
 from handlers.h5 import page as interview_page
 from handlers.h5 import short as short_link
+from handlers.h5 import slots as slot_page
 from handlers.h5 import sms_push
 from handlers.h5 import unsubscribe as unsubscribe_page
 from handlers.hr import audit as hr_audit
@@ -31,9 +32,9 @@ from handlers.hr import report as hr_report
 from handlers.hr import resumes as hr_resumes
 from scoring import media
 
-BLUEPRINTS = (health.bp, interview_page.bp, h5_api.bp, short_link.bp, sms_push.bp, unsubscribe_page.bp, bulk_page.bp,
-              hr_auth.bp, hr_report.bp, hr_pages.bp, hr_positions.bp, hr_campaign.bp, hr_audit.bp, hr_resumes.bp,
-              hr_guide.bp, open_api.bp)
+BLUEPRINTS = (health.bp, interview_page.bp, h5_api.bp, short_link.bp, sms_push.bp, unsubscribe_page.bp, slot_page.bp,
+              bulk_page.bp, hr_auth.bp, hr_report.bp, hr_pages.bp, hr_positions.bp, hr_campaign.bp, hr_audit.bp,
+              hr_resumes.bp, hr_guide.bp, open_api.bp)
 
 
 class CallbackFirst:

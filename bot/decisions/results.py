@@ -10,6 +10,9 @@ bot/decisions/review.py).
 不通过 is taken back before it counts: the click turns the clicker's card into "确认不通过？" with 确认 / 撤回
 (update_template_card with the click's response_code; the others' cards keep their buttons). Only 确认 decides, so
 the 感谢函 leaves only then; 撤回 puts the card back as it was.
+
+When the position has published second-round slots with a seat left (bot/decisions/slots.py), the 复试通知 carries a
+signed link to pick one (handlers/h5/slots.py) instead of booking the position's fixed next_round time.
 """
 from __future__ import annotations
 
@@ -20,11 +23,12 @@ from typing import Any
 import peewee as pw
 
 from bot.clock import CN_TZ, WEEKDAYS, local_time, utcnow
+from bot.decisions import slots
 from bot.decisions.calendar import appointment_ics
 from bot.errors import WeComError
 from bot.integrations import webhooks
 from bot.invitations import reach
-from bot.links import report_link
+from bot.links import report_link, slot_link
 from bot.org import team
 from bot.org.access import access_of
 from bot.privacy import scrub
@@ -292,6 +296,9 @@ def tell_candidate(report: Report, invitation: Invitation, outcome: str) -> None
     position, candidate = invitation.position, invitation.candidate
     times = reopened(report.interview_id)
     key = f"result:{report.interview_id}" + (f":{times}" if times else "")
+    if outcome == "pass" and may_pick(invitation):
+        invite_to_pick(invitation, key, times)
+        return
     if outcome == "pass":
         appointment = next_round(invitation)
         plan = {**NEXT_ROUND, **(position.rubric.get("next_round") or {})}
@@ -315,6 +322,27 @@ def tell_candidate(report: Report, invitation: Invitation, outcome: str) -> None
                "place": appointment.place or "-"} if outcome == "pass" else None)
     notify.send_to_candidate(invitation, text, key, purpose="result", ics=ics,
                              template="result_pass" if outcome == "pass" else "result_reject", values=values)
+
+
+def may_pick(invitation: Invitation) -> bool:
+    """Whether the 复试通知 asks the candidate to pick a published slot: the position has a free one and no second
+    round is booked yet (a reopened decision keeps the one booked)."""
+    booked = Appointment.select().where((Appointment.invitation == invitation)
+                                        & (Appointment.kind == "second_round")).exists()
+    return not booked and bool(slots.free_slots(invitation.position_id, limit=1))
+
+
+def invite_to_pick(invitation: Invitation, key: str, times: int) -> None:
+    """The 复试通知 with a signed link to pick a time (handlers/h5/slots.py) instead of the position's fixed slot."""
+    settings = get_settings()
+    position, candidate = invitation.position, invitation.candidate
+    plan = {**NEXT_ROUND, **(position.rubric.get("next_round") or {})}
+    text = messages.render("result_pass_pick", candidate.locale, name=candidate.greeting_name, position=position.title,
+                           link=slot_link(settings, invitation), contact=plan["contact"] or invitation.invited_by,
+                           materials=plan["materials"])
+    if times:
+        text = messages.render("result_supersedes", candidate.locale, position=position.title) + "\n\n" + text
+    notify.send_to_candidate(invitation, text, key, purpose="result", template="result_pass_pick")
 
 
 def second_round_ics(appointment: Appointment, invitation: Invitation) -> dict[str, str]:
