@@ -1,10 +1,11 @@
 """A candidate picking a published second-round slot (handlers/h5/slots.py): book it (bot/decisions/slots.py), then
 tell the candidate over their channel (the .ics by e-mail: a moved booking's higher version replaces the earlier
-entry) and the recruiter who invited them. Each message's key carries the appointment's version, so a replayed
+entry) and the recruiter who invited them, and queue the interviewer's WeCom calendar event
+(bot/decisions/calendar_events.py). Each message's key carries the appointment's version, so a replayed
 form post tells nobody twice."""
 from __future__ import annotations
 
-from bot.decisions import slots
+from bot.decisions import calendar_events, slots
 from bot.decisions.results import second_round_ics, when_text
 from bot.store.models import Appointment, Decision, Interview, Invitation
 from bot.wecom import notify
@@ -23,10 +24,12 @@ def current(invitation: Invitation) -> Appointment | None:
 
 
 def pick(invitation: Invitation, slot_id: int) -> slots.Booking:
-    """Book slot_id for the candidate and, when it was booked, tell them and the recruiter."""
+    """Book slot_id for the candidate and, when it was booked, tell them and the recruiter, and put it in the
+    interviewer's WeCom calendar."""
     booking = slots.book(invitation, slot_id, f"candidate:{invitation.candidate_id}")
     if booking.status == "booked":
         confirm(invitation, booking.appointment)
+        calendar_events.queue_event(booking.appointment)
     return booking
 
 

@@ -12,7 +12,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from bot.links import sms_push_path
 from config.settings import Settings
 
-from . import actions, api, api_contacts, api_directory, console, pages, sms, sms_api
+from . import actions, api, api_contacts, api_directory, api_schedule, console, pages, sms, sms_api
 from .state import DEFAULT_CANDIDATES, SandboxState
 
 
@@ -40,8 +40,8 @@ def create_sandbox_app(settings: Settings, callback_url: str | None = None) -> F
     # the fake SMS providers (their APIs on `/`, the phones at /console/sms); Alibaba pushes replies to the product
     push_url = f"http://127.0.0.1:{settings.web_port}{sms_push_path(settings)}"
     app.extensions["sandbox_sms"] = sms.SmsState(settings, app.extensions["sandbox"].now, push_url=push_url)
-    for blueprint in (api.bp, api_contacts.bp, api_directory.bp, api_directory.names_bp, console.bp, actions.bp,
-                      pages.bp, sms.bp, sms_api.bp):
+    for blueprint in (api.bp, api_contacts.bp, api_directory.bp, api_directory.names_bp, api_schedule.bp,
+                      api_schedule.list_bp, console.bp, actions.bp, pages.bp, sms.bp, sms_api.bp):
         app.register_blueprint(blueprint)
     return app
 

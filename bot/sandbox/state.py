@@ -89,6 +89,8 @@ class SandboxState:
             self.mailboxes: dict[str, list[dict]] = {}
             # members' names in the directory (user/get); one not here is answered without a name
             self.member_names: dict[str, str] = {}
+            # calendar events apps created (oa/schedule/add, bot/sandbox/api_schedule.py): schedule_id → schedule
+            self.schedules: dict[str, dict] = {}
 
     # -- time ---------------------------------------------------------------------------------
     def now(self) -> float:

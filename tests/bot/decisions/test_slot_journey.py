@@ -1,6 +1,6 @@
 """The candidate's side of published second-round slots, end to end through the sandbox: passed → the 复试通知 with
 a link to pick a time → the page (no script, Beijing times) → book → confirmed on the page and by e-mail with an
-.ics, the recruiter told."""
+.ics, the recruiter told, the interviewer's WeCom calendar holding the event."""
 from __future__ import annotations
 
 import datetime as dt
@@ -68,6 +68,10 @@ def test_a_passed_candidate_picks_a_published_slot_and_gets_it_confirmed_with_a_
     event = calendar_event(confirmation)
     assert event.decoded("DTSTART").replace(tzinfo=None) == first.starts_at and int(event["SEQUENCE"]) == 0
     assert any("选好了「柜员」复试时间" in t and "iv_zhao" in t for t in texts(stack, "hr_li"))
+    [schedule] = stack.api("GET", "schedules", params={"userid": "iv_zhao"})["schedules"]
+    assert schedule["start_time"] == int(first.starts_at.replace(tzinfo=dt.UTC).timestamp())
+    assert schedule["attendees"] == [{"userid": "iv_zhao"}] and "柜员" in schedule["summary"]
+    assert "zhangsan" not in str(schedule)  # the candidate's name stays out of the interviewer's calendar
 
     # Another time: the same appointment moves, a higher SEQUENCE replaces the calendar entry
     moved = client.post(path, data={"slot": str(second.id)})
@@ -76,6 +80,8 @@ def test_a_passed_candidate_picks_a_published_slot_and_gets_it_confirmed_with_a_
     changes = [m for m in mailbox(stack, "zhangsan@example.com") if "复试改到" in m["text"]]
     again = calendar_event(changes[-1])
     assert again["UID"] == event["UID"] and int(again["SEQUENCE"]) == 1
+    [moved_event] = stack.api("GET", "schedules", params={"userid": "iv_zhao"})["schedules"]  # the first one went
+    assert moved_event["start_time"] == int(second.starts_at.replace(tzinfo=dt.UTC).timestamp())
     # the first slot is free again; a forged link is a plain 404
     assert [s.id for s in slots.free_slots(Position.get())] == [first.id]
     assert client.get("/slots/forged").status_code == 404
