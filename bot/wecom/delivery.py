@@ -108,7 +108,8 @@ def deliver(message_id: int) -> str:
 
 
 def _defer(message: OutboundMessage, exc: RateLimited) -> str:
-    outbox.mark_deferred(message.id, exc.retry_after, str(exc))
+    """Our limiter said wait: nothing was sent, so the wait does not count as a try."""
+    outbox.mark_deferred(message.id, exc.retry_after, str(exc), tried=False)
     outbox.schedule(message.id, exc.retry_after)
     return "deferred"
 
@@ -223,7 +224,7 @@ def _deliver_sms(message: OutboundMessage) -> str:
         return _sms_failed(message, f"not a mobile number that can receive SMS: {candidate.phone[:3]}…")
     wait = 0.0 if sms.wrote_lately(candidate.id) else quiet_hours_left(beijing_now())  # they wrote: answer
     if wait:
-        outbox.mark_deferred(message.id, wait, "quiet hours (21:00–08:00 Beijing time): sent at 08:00")
+        outbox.mark_deferred(message.id, wait, "quiet hours (21:00–08:00 Beijing time): sent at 08:00", tried=False)
         outbox.schedule(message.id, wait)
         return "deferred"
     try:

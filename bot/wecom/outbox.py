@@ -77,11 +77,13 @@ def mark_sent(message_id: int, result: dict[str, Any]) -> None:
     ).where(OutboundMessage.id == message_id).execute()
 
 
-def mark_deferred(message_id: int, delay: float, reason: str) -> None:
-    """Put the message back to wait delay seconds."""
+def mark_deferred(message_id: int, delay: float, reason: str, *, tried: bool = True) -> None:
+    """Put the message back to wait delay seconds. tried=False: nothing was sent (a rate limit's wait, the quiet
+    hours), so the claim's attempt is given back — waits never use up the tries a real failure has."""
+    changes: dict = {"attempts": OutboundMessage.attempts - 1} if not tried else {}
     OutboundMessage.update(
         state="deferred", lease_until=None, last_error=reason[:500],
-        next_attempt_at=utcnow() + dt.timedelta(seconds=delay),
+        next_attempt_at=utcnow() + dt.timedelta(seconds=delay), **changes,
     ).where(OutboundMessage.id == message_id).execute()
 
 

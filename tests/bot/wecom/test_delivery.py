@@ -160,6 +160,10 @@ def test_sms_and_mail_bounds_bind_and_what_waits_is_sent_later(scaled_channels, 
     sms_wait, mail_wait = (OutboundMessage.get_by_id(ids[2]) for ids in (sms_ids, mail_ids))
     assert "2 per 1 second" in sms_wait.last_error and "2 per 1 minute" in mail_wait.last_error
     assert 50 < (mail_wait.next_attempt_at - utcnow()).total_seconds() <= 63  # the minute and its margin
+    for _ in range(delivery.MAX_ATTEMPTS + 2):  # waiting on our own bound is never a try: a later 4xx still retries
+        OutboundMessage.update(next_attempt_at=utcnow()).where(OutboundMessage.id == mail_ids[2]).execute()
+        assert delivery.deliver(mail_ids[2]) == "deferred"
+    assert OutboundMessage.get_by_id(mail_ids[2]).attempts == 0
     time.sleep(1.2)  # the SMS window (1 s and its margin) moves on: its deferred message is retried, not lost
     stack.drain()
     assert OutboundMessage.get_by_id(sms_ids[2]).state == "sent"
