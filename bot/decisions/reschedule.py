@@ -91,8 +91,9 @@ def _move(invitation: Invitation, appointment: Appointment, when: When, actor: s
     duration = (appointment.ends_at - appointment.starts_at) if appointment.ends_at else dt.timedelta(hours=1)
     start = _utc(when.start)
     end = _utc(when.end) if when.end else start + duration
-    Appointment.update(starts_at=start, ends_at=end, updated_by=actor, version=Appointment.version + 1).where(
-        Appointment.id == appointment.id).execute()
+    # a time of one's own leaves the published slot it was booked into (bot/decisions/slots.py): its seat is free
+    Appointment.update(starts_at=start, ends_at=end, updated_by=actor, version=Appointment.version + 1,
+                       slot=None).where(Appointment.id == appointment.id).execute()
     appointment = Appointment.get_by_id(appointment.id)
     AuditLog.create(actor=actor, action="reschedule", target_type="appointment", target_id=str(appointment.id),
                     detail={"from": old, "to": when_text(appointment), "text": when.text})
