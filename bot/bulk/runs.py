@@ -3,7 +3,8 @@
 A run is rows in the database. `run_chunk` takes the next pending rows, opens each candidate's invitation
 (unique per position and candidate, so a row processed twice — after a crash, or by two workers — is still
 one invitation) and queues its card through the outbox (one key per invitation, so one message), then marks
-the rows and queues the next chunk. Delivery goes through the rate limiter like every other message. The
+the rows and queues the next chunk. A row whose candidate has opted out (退订) opens nothing: it is reported with
+when and how they opted out. Delivery goes through the rate limiter like every other message. The
 scheduler's `bulk_watch` posts progress to the recruiter ("送达 3500/10000，失败 12") at most once a minute,
 re-queues a run whose chunk job was lost with a killed worker, and, when every invitation has settled,
 sends the summary card and a CSV of the rows that failed and why.
@@ -20,13 +21,14 @@ from typing import Any
 import peewee as pw
 
 from bot.bulk import id_numbers
-from bot.clock import CN_TZ, utcnow
+from bot.clock import CN_TZ, local_time, utcnow
 from bot.errors import WeComError
 from bot.invitations import reach
 from bot.invitations.invites import find_position, no_position, open_invitation, queue_card
 from bot.links import failures_link, invitation_link, upload_link
 from bot.org import names
 from bot.org.access import access_of
+from bot.privacy import optout
 from bot.privacy.cells import safe_cell
 from bot.privacy.roles import ADMIN, HR_LEAD, RECRUITER
 from bot.queues import COMMANDS, enqueue
@@ -42,6 +44,9 @@ log = logging.getLogger(__name__)
 CHUNK = 200
 PROGRESS_SECONDS = 60        # a progress message at most this often
 STALL_SECONDS = 120          # a running run with pending rows and no chunk done for this long is re-queued
+# how a candidate opted out (bot/privacy/optout.py SOURCES), in the words of the summary file's reasons
+OPTED_OUT_BY = {"email_link": "邮件中的退订链接", "one_click": "邮件一键退订", "chat": "聊天中回复退订",
+                "api": "经开放接口登记", "hr": "HR 代为登记", "sms": "短信回复退订或号码在运营商黑名单"}
 
 
 def start(position: Position, created_by: str, filename: str, rows: list[tuple[int, dict, dict | None]],
@@ -134,6 +139,9 @@ def _invite_row(settings, run: BulkRun, item: BulkItem) -> int | None:
     card = None
     with database.atomic():
         candidate = candidate_for(item.fields)
+        if optout.is_unsubscribed(candidate):  # nothing may reach them: no invitation, the row says why
+            BulkItem.update(status="unsubscribed", reason=opted_out(candidate)).where(BulkItem.id == item.id).execute()
+            return None
         invitation, is_new = open_invitation(run.position, candidate, run.created_by)
         if is_new:
             Invitation.update(bulk_run=run.id).where(Invitation.id == invitation.id).execute()
@@ -146,6 +154,13 @@ def _invite_row(settings, run: BulkRun, item: BulkItem) -> int | None:
                 Invitation.update(status="failed", channel="wechat").where(Invitation.id == invitation.id).execute()
         BulkItem.update(status=status, invitation=invitation.id).where(BulkItem.id == item.id).execute()
     return card
+
+
+def opted_out(candidate: Candidate) -> str:
+    """Why a candidate is not invited: they opted out, how and when (the part before "；" is what the summary card
+    counts)."""
+    how = OPTED_OUT_BY.get(candidate.unsubscribe_source or "", "")
+    return f"候选人已退订招聘消息{f'（{how}）' if how else ''}；退订于 {local_time(candidate.unsubscribed_at)}"
 
 
 def control(run_id: int, action: str, userid: str) -> str:
@@ -260,7 +275,7 @@ def counts(run_id: int) -> dict[str, int]:
             "delivered": tally["delivered"], "failed": tally["failed"],
             "settled": tally["invited"] - tally["in_flight"],
             "invited": tally["invited"], "screened_out": rows.get("screened_out", 0),
-            "skipped": rows.get("skipped", 0)}
+            "skipped": rows.get("skipped", 0), "unsubscribed": rows.get("unsubscribed", 0)}
 
 
 def watch() -> int:
@@ -335,7 +350,7 @@ def failure_rows(settings, run: BulkRun) -> list[list[str]]:
         invitation = item.invitation
         failed = (invitation is not None and not reach.was_delivered(invitation)
                   and invitation.status in ("failed", "cancelled", "expired"))
-        if item.status in ("screened_out", "skipped", "invalid") or failed:
+        if item.status in ("screened_out", "skipped", "invalid", "unsubscribed") or failed:
             reason = item.reason or (_delivery_reason(invitation) if invitation else "")
             link = invitation_link(settings, invitation) if failed and invitation.status == "failed" else ""
             rows.append([str(item.row_no), str(item.fields.get("name", "")), str(item.fields.get("phone", "")),
@@ -346,6 +361,8 @@ def failure_rows(settings, run: BulkRun) -> list[list[str]]:
 def _delivery_reason(invitation: Invitation) -> str:
     if invitation.channel == "wechat":
         return "候选人没有企业微信账号：请把面试链接转给候选人"
+    if optout.is_unsubscribed(invitation.candidate):  # meanwhile: the SMS provider reported the number unsubscribed
+        return opted_out(invitation.candidate)
     message = (OutboundMessage.select(OutboundMessage.last_error).where(OutboundMessage.invitation == invitation)
                .order_by(OutboundMessage.id.desc()).first())
     return (message.last_error if message else "")[:200]
