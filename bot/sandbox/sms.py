@@ -5,6 +5,9 @@ The model, so the product's handling of each answer can be tried: a number endin
 blacklist (it unsubscribed: Tencent refuses it, Alibaba accepts and its receipt fails with MBBLACK); one ending
 in 1111 does not exist (accepted, the receipt fails with MK:0001); an invalid number is refused; at most
 `per_hour` SMS to one number in an hour (5 unless set: lower than the providers' defaults, to be reachable);
+a number can also be set to be frequency-limited for a while (`limited_for` seconds: every SMS to it refused with
+the hourly limit, as when other senders used up its quota) or to be answered slowly (`answer_after` seconds: the
+SMS is taken at once, the answer comes later, so a sender that dies or gives up meanwhile never learns it went);
 only the templates of SMS_TEMPLATES and the sandbox's own are approved, and only SMS_SIGN_NAME as signature.
 Receipts become available `receipt_delay` seconds after sending (3 unless set), on the sandbox clock, which
 POST /sandbox/api/clock moves. Replies: Tencent's pull API hands each out once; as Alibaba, the sandbox POSTs
@@ -16,6 +19,7 @@ import datetime as dt
 import json
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +36,7 @@ bp = Blueprint("sandbox_sms", __name__)
 
 STATIC = Path(__file__).parent / "static"
 PER_HOUR, RECEIPT_DELAY = 5, 3.0
+ANSWER_AFTER_MAX = 60  # seconds: longer than the SDKs' read timeouts (10 s), so a timed-out answer can be tried
 PUSH_TIMEOUT = 5
 BLACKLISTED, MISSING = "0000", "1111"
 
@@ -62,6 +67,7 @@ class SmsState:
             self.replies: dict[str, list[dict]] = {}
             self.nonces: dict[str, float] = {}
             self.per_hour, self.receipt_delay = PER_HOUR, RECEIPT_DELAY
+            self.numbers: dict[str, dict[str, float]] = {}  # number → {"limited_until": t, "answer_after": s}
             self.seq = 0
 
     # -- sending ----------------------------------------------------------------------------------
@@ -69,6 +75,30 @@ class SmsState:
         """SMS the number was sent (accepted ones) in the last hour."""
         now = self.clock()
         return sum(1 for m in self.messages.get(number, []) if m["accepted"] and m["sent_at"] > now - 3600)
+
+    def limited(self, number: str) -> bool:
+        """Whether the number is over its frequency limit: its hourly count, or a limit set for it."""
+        with self.lock:
+            until = self.numbers.get(number, {}).get("limited_until", 0.0)
+            return self.sent_last_hour(number) >= self.per_hour or self.clock() < until
+
+    def set_number(self, number: str, limited_for: float | None = None, answer_after: float | None = None) -> dict:
+        """Model one number: frequency-limited for the next limited_for seconds (0: no more), answered
+        answer_after seconds late (0: at once); return what it is set to."""
+        with self.lock:
+            model = self.numbers.setdefault(number, {})
+            if limited_for is not None:
+                model["limited_until"] = self.clock() + limited_for if limited_for else 0.0
+            if answer_after is not None:
+                model["answer_after"] = answer_after
+            return dict(model)
+
+    def answer_late(self, numbers: list[str]) -> None:
+        """Wait (real time, outside the lock) as long as the slowest of numbers is set to be answered."""
+        with self.lock:
+            wait = max((self.numbers.get(n, {}).get("answer_after", 0.0) for n in numbers), default=0.0)
+        if wait:
+            time.sleep(wait)
 
     def record(self, provider: str, number: str, **fields: Any) -> dict:
         """File one SMS the API took or refused under its number; return it."""
@@ -229,7 +259,8 @@ def sms_reply() -> Response | tuple[Response, int]:
 
 @bp.post("/sandbox/api/sms/settings")
 def sms_settings() -> Response | tuple[Response, int]:
-    """Change the model: {"per_hour": 5, "receipt_delay": 3, "push_url": "http://…"} (any of them)."""
+    """Change the model: {"per_hour": 5, "receipt_delay": 3, "push_url": "http://…"} (any of them), and single
+    numbers': {"numbers": {"+8613800138000": {"limited_for": 3600, "answer_after": 5}}} (seconds; 0 undoes)."""
     data = request.get_json(silent=True) or {}
     state = sms_state()
     try:
@@ -240,9 +271,34 @@ def sms_settings() -> Response | tuple[Response, int]:
     url = data.get("push_url", state.push_url)
     if not 1 <= per_hour <= 10000 or not 0 <= delay <= 86400 or not isinstance(url, str):
         return _error("per_hour 1–10000, receipt_delay 0–86400 seconds, push_url a URL")
+    numbers = _number_models(data.get("numbers") or {})
+    if isinstance(numbers, str):
+        return _error(numbers)
     with state.lock:
         state.per_hour, state.receipt_delay, state.push_url = per_hour, delay, url
-    return jsonify({"ok": True, "per_hour": per_hour, "receipt_delay": delay, "push_url": url})
+        shown = {number: state.set_number(number, **model) for number, model in numbers.items()}
+    return jsonify({"ok": True, "per_hour": per_hour, "receipt_delay": delay, "push_url": url, "numbers": shown})
+
+
+def _number_models(raw: Any) -> dict[str, dict[str, float]] | str:
+    """{"+86…": {"limited_for": s, "answer_after": s}} checked (numbers normalised), or what is wrong with it."""
+    wrong = (f"numbers maps mobile numbers to {{limited_for: 0–86400, answer_after: 0–{ANSWER_AFTER_MAX}}} "
+             "(seconds)")
+    if not isinstance(raw, dict):
+        return wrong
+    models: dict[str, dict[str, float]] = {}
+    for key, model in raw.items():
+        number = normalise(str(key))
+        if number is None or not isinstance(model, dict) or not set(model) <= {"limited_for", "answer_after"}:
+            return wrong
+        try:
+            values = {name: float(value) for name, value in model.items()}
+        except (TypeError, ValueError):
+            return wrong
+        if not 0 <= values.get("limited_for", 0) <= 86400 or not 0 <= values.get("answer_after", 0) <= ANSWER_AFTER_MAX:
+            return wrong
+        models[number] = values
+    return models
 
 
 def loads(body: bytes) -> Any:

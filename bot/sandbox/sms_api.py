@@ -151,6 +151,7 @@ def tencent_send(state: SmsState, body: dict) -> dict:
         statuses.append({"SerialNo": entry["provider_id"], "PhoneNumber": number or str(raw),
                          "Fee": entry.get("segments", 0) if code == "Ok" else 0, "SessionContext": reference,
                          "Code": code, "Message": message, "IsoCode": "CN" if country == "86" else ""})
+    state.answer_late([s["PhoneNumber"] for s in statuses])  # taken already: a slow answer changes nothing
     return {"SendStatusSet": statuses}
 
 
@@ -174,7 +175,7 @@ def _tencent_check(state: SmsState, number: str | None, sign: str, template_id: 
         return "InvalidParameterValue.IncorrectPhoneNumber", "incorrect phone number", entry
     if number.endswith("0000"):
         return "FailedOperation.PhoneNumberInBlacklist", "phone number in blacklist", entry
-    if state.sent_last_hour(number) >= state.per_hour:
+    if state.limited(number):
         return ("LimitExceeded.PhoneNumberOneHourLimit", "the number of SMS messages sent from a single mobile "
                 "number within 1 hour exceeds the upper limit", entry)
     return "Ok", "send success", entry
@@ -195,19 +196,38 @@ def _pull(body: dict) -> int:
     return limit
 
 
+def _tencent_receipt(entry: dict) -> dict:
+    country, rest = national(entry["to"])
+    delivered = not entry["receipt_code"]
+    return {"UserReceiveTime": int(entry["receipt_at"]), "CountryCode": country, "SubscriberNumber": rest,
+            "PhoneNumber": entry["to"], "SerialNo": entry["provider_id"], "ReportStatus": "SUCCESS" if delivered
+            else "FAIL", "Description": "DELIVRD" if delivered else entry["receipt_code"],
+            "SessionContext": entry["reference"]}
+
+
 def tencent_receipts(state: SmsState, body: dict) -> dict:
     """PullSmsSendStatus: receipts due and never pulled."""
     _app(state, body)
-    found = []
-    for entry in state.due_receipts("tencent", _pull(body)):
-        country, rest = national(entry["to"])
-        delivered = not entry["receipt_code"]
-        found.append({"UserReceiveTime": int(entry["receipt_at"]), "CountryCode": country, "SubscriberNumber": rest,
-                      "PhoneNumber": entry["to"], "SerialNo": entry["provider_id"],
-                      "ReportStatus": "SUCCESS" if delivered else "FAIL",
-                      "Description": "DELIVRD" if delivered else entry["receipt_code"],
-                      "SessionContext": entry["reference"]})
-    return {"PullSmsSendStatusSet": found}
+    return {"PullSmsSendStatusSet": [_tencent_receipt(entry) for entry in state.due_receipts("tencent", _pull(body))]}
+
+
+def tencent_number_receipts(state: SmsState, body: dict) -> dict:
+    """PullSmsSendStatusByPhoneNumber: one number's receipts for the SMS sent between BeginTime and EndTime (at most
+    7 days back), pulled or not (a query: the pull queue is left as it is); an SMS still waiting for its carrier's
+    report is not listed."""
+    _app(state, body)
+    limit, number = _pull(body), normalise(str(body.get("PhoneNumber", "")))
+    begin, end, offset = body.get("BeginTime"), body.get("EndTime"), body.get("Offset")
+    if number is None:
+        raise Refused("InvalidParameterValue.IncorrectPhoneNumber", "incorrect phone number")
+    if not all(isinstance(v, int) for v in (begin, offset)) or not isinstance(end, int | None):
+        raise Refused("InvalidParameter", "BeginTime, EndTime (UNIX seconds) and Offset are integers")
+    if begin < state.clock() - 7 * 86400:
+        raise Refused("InvalidParameterValue.BeginTimeVerifyFail", "BeginTime reaches back at most 7 days")
+    with state.lock:
+        found = [m for m in state.messages.get(number, []) if m["provider"] == "tencent" and m["accepted"]
+                 and begin <= m["sent_at"] <= (end or state.clock()) and state.status(m) != "pending"]
+    return {"PullSmsSendStatusSet": [_tencent_receipt(entry) for entry in found[offset:offset + limit]]}
 
 
 def tencent_replies(state: SmsState, body: dict) -> dict:
@@ -223,7 +243,7 @@ def tencent_replies(state: SmsState, body: dict) -> dict:
 
 
 TENCENT_ACTIONS = {"SendSms": tencent_send, "PullSmsSendStatus": tencent_receipts,
-                   "PullSmsReplyStatus": tencent_replies}
+                   "PullSmsSendStatusByPhoneNumber": tencent_number_receipts, "PullSmsReplyStatus": tencent_replies}
 
 
 # -- Alibaba -------------------------------------------------------------------------------------------
@@ -320,7 +340,7 @@ def aliyun_send(state: SmsState, params: dict[str, str]) -> dict:
         code, message = "isv.PARAM_LENGTH_LIMIT", "参数超出长度限制"
     elif number is None:
         code, message = "isv.MOBILE_NUMBER_ILLEGAL", "非法手机号"
-    elif state.sent_last_hour(number) >= state.per_hour:
+    elif state.limited(number):
         code, message = "isv.BUSINESS_LIMIT_CONTROL", f"触发小时级流控Permits:{state.per_hour}"
     entry: dict[str, Any] = {"template_id": template_id, "kind": kind or "", "params": values, "sign_name": sign,
                              "reference": reference, "code": code, "message": message}
@@ -328,6 +348,7 @@ def aliyun_send(state: SmsState, params: dict[str, str]) -> dict:
         entry.update(_rendered(state, kind, values))  # shown even when refused
     biz_id = f"{provider_id(18)}^0" if code == "OK" else ""
     state.record("aliyun", number or raw, accepted=code == "OK", provider_id=biz_id, **entry)
+    state.answer_late([number or raw])
     if code != "OK":
         return {"Code": code, "Message": message}
     return {"Code": "OK", "Message": "OK", "BizId": biz_id}

@@ -1,5 +1,6 @@
 """Alibaba Cloud SMS (dysmsapi 2017-05-25) through alibabacloud-dysmsapi20170525: SendSms, QuerySendDetails for
-delivery receipts, and the SmsUp HTTP batch push for replies.
+delivery receipts (and to learn whether an SMS whose answer was lost was taken: it lists our OutId), and the SmsUp
+HTTP batch push for replies.
 
 The SDK (tea-openapi 0.4) signs with ACS3-HMAC-SHA256 in the Authorization header and POSTs to SMS_ENDPOINT's
 `/`. The AccessKey is given explicitly, so the credentials chain never looks at the environment, files or the
@@ -12,7 +13,9 @@ keeps the replies in Redis until `pull_replies` hands them out, so both provider
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import time
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -33,6 +36,8 @@ TIMEOUT_MS = 10_000
 REPLIES_KEY = "sms:aliyun:replies"  # replies pushed by Alibaba, waiting for pull_replies
 REPLIES_KEPT = 10_000
 WAITING, FAILED, DELIVERED = 1, 2, 3  # QuerySendDetails' SendStatus
+PAGE = 50  # QuerySendDetails' largest page
+OUT = "out:"  # our id for an SMS found by its OutId (QuerySendDetails does not list the BizId): out:<digest>
 
 
 class PullError(Exception):
@@ -86,20 +91,45 @@ def _utc(text: str | None) -> dt.datetime | None:
     return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def receipt(settings: Settings, number: str, provider_id: str, sent_at: dt.datetime) -> Receipt | None:
-    """The receipt of one SMS (sent_at naive UTC, to name the day Alibaba files it under), or None while the
-    carrier has not answered. Raises PullError."""
-    day = sent_at.replace(tzinfo=dt.UTC).astimezone(CN_TZ).strftime("%Y%m%d")
-    request = models.QuerySendDetailsRequest(phone_number=provider_number(number), biz_id=provider_id,
-                                             send_date=day, page_size=10, current_page=1)
+def _details(settings: Settings, number: str, day: str, biz_id: str = "") -> list:
+    """QuerySendDetails: the SMS to number on day (yyyymmdd, Beijing time), one of them by biz_id. Raises
+    PullError."""
+    request = models.QuerySendDetailsRequest(phone_number=provider_number(number), biz_id=biz_id or None,
+                                             send_date=day, page_size=PAGE, current_page=1)
     try:
         body = client(settings).query_send_details(request).body
     except Exception as exc:  # as in send(): whatever the SDK raises is one failed query
         raise PullError(f"{getattr(exc, 'code', type(exc).__name__)}: {getattr(exc, 'message', exc)}") from None
     if body is None or body.code != "OK":
         raise PullError(f"{getattr(body, 'code', '')}: {getattr(body, 'message', '')}")
-    details = body.sms_send_detail_dtos.sms_send_detail_dto if body.sms_send_detail_dtos else []
-    found = next(iter(details or []), None)
+    return list(body.sms_send_detail_dtos.sms_send_detail_dto or []) if body.sms_send_detail_dtos else []
+
+
+def out_id(reference: str) -> str:
+    """Our id for the SMS whose OutId is reference (short enough for the outbox's provider-id column)."""
+    return OUT + hashlib.sha256(reference.encode()).hexdigest()[:32]
+
+
+def _day(moment: dt.datetime) -> str:
+    return moment.replace(tzinfo=dt.UTC).astimezone(CN_TZ).strftime("%Y%m%d")
+
+
+def sent_with(settings: Settings, number: str, reference: str, since: float) -> str | None:
+    """out_id(reference) when Alibaba lists an SMS to number with OutId reference, sent since (UNIX seconds): it
+    lists an SMS as soon as it took it. None when none is listed. Raises PullError."""
+    days = {_day(dt.datetime.fromtimestamp(moment, dt.UTC).replace(tzinfo=None)) for moment in (since, time.time())}
+    found = [d for day in sorted(days) for d in _details(settings, number, day)]
+    return out_id(reference) if any(d.out_id == reference for d in found) else None
+
+
+def receipt(settings: Settings, number: str, provider_id: str, sent_at: dt.datetime) -> Receipt | None:
+    """The receipt of one SMS (sent_at naive UTC, to name the day Alibaba files it under; provider_id its BizId or
+    our out_id), or None while the carrier has not answered. Raises PullError."""
+    if provider_id.startswith(OUT):
+        details = [d for d in _details(settings, number, _day(sent_at)) if out_id(d.out_id or "") == provider_id]
+    else:
+        details = _details(settings, number, _day(sent_at), provider_id)
+    found = next(iter(details), None)
     if found is None or found.send_status not in (FAILED, DELIVERED):
         return None
     code = found.err_code or ""

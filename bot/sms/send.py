@@ -2,12 +2,16 @@
 
 `send` never raises for what the provider or the network does: every answer becomes an SmsOutcome the caller acts
 on (sent; retry, with retry_after when the wait is known; opted_out; invalid; setup, with the fix in detail;
-failed). `pull_receipts` and `pull_replies` raise SmsPullError when the provider cannot be read.
+failed). It sends one SMS per reference (bot/sms/once.py): a reference the provider took is `sent` again without
+asking; one whose earlier answer was lost is looked for at the provider first, and sent again only when no trace of
+it turns up within UNSURE_SECONDS. `pull_receipts` and `pull_replies` raise SmsPullError when the provider cannot be
+read.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -15,8 +19,8 @@ from bot.errors import InterviewBotError
 from bot.store.kv import get_redis
 from config.settings import Settings
 
-from . import aliyun, limit, tencent
-from .codes import Receipt, Reply, SmsOutcome
+from . import aliyun, limit, once, tencent
+from .codes import RETRY_SOON, Receipt, Reply, SmsOutcome
 from .numbers import normalise, segments
 from .templates import TemplateError, render, template, template_id, values
 
@@ -27,6 +31,8 @@ log = logging.getLogger(__name__)
 REFERENCE_MAX = 256  # bytes: Tencent's SessionContext takes < 512, Alibaba's OutId less
 accept_replies = aliyun.accept_replies
 WROTE_SECONDS = 3600  # a candidate who texted us may be answered by SMS for an hour, even in the quiet hours
+UNSURE_SECONDS = 600  # an SMS whose answer was lost is sent again when the provider shows no trace of it this long
+UNSURE_CHECK = 60.0  # meanwhile the provider is asked again this often
 
 
 class SmsPullError(InterviewBotError):
@@ -67,18 +73,49 @@ def send(settings: Settings, number: str, kind: str, params: dict[str, str], *, 
     if not reference or len(reference.encode()) > REFERENCE_MAX:
         return SmsOutcome("failed", "params", f"reference must be 1–{REFERENCE_MAX} bytes", segments=billed)
     redis = get_redis(settings)
+    before = once.earlier(redis, reference)
+    if before is not None and (known := _earlier_try(settings, target, reference, before, billed)) is not None:
+        return known
     wait = limit.take(redis, target, reference, settings.sms_daily_limit)
     if wait is not None:
         return SmsOutcome("retry", "limit", f"{target} had {settings.sms_daily_limit} SMS in 24 hours "
                           "(SMS_DAILY_LIMIT)", retry_after=wait, segments=billed)
+    once.asking(redis, reference)
     if settings.sms_provider == "tencent":
         outcome = tencent.send(settings, target, code, filled, reference, billed)
     else:
         named = dict(zip(template(kind).variables, filled, strict=True))
         outcome = aliyun.send(settings, target, code, named, reference, billed)
+    once.answered(redis, reference, outcome)
     if outcome.outcome != "sent":
         limit.give_back(redis, target, reference)
     return outcome
+
+
+def _earlier_try(settings: Settings, number: str, reference: str, before: once.Earlier,
+                 billed: int) -> SmsOutcome | None:
+    """What to do about an earlier try of reference: its SMS was taken (sent: nothing goes again); its answer was
+    lost and the provider lists the SMS (sent) or cannot say yet (retry); None: no trace of it after
+    UNSURE_SECONDS, so it never reached the provider and is sent now."""
+    if before.taken:
+        return SmsOutcome("sent", "earlier", "the provider took this SMS on an earlier try", before.provider_id,
+                          segments=billed)
+    transport = tencent if settings.sms_provider == "tencent" else aliyun
+    try:
+        found = transport.sent_with(settings, number, reference, before.asked_at)
+    except (tencent.PullError, aliyun.PullError) as exc:
+        return SmsOutcome("retry", "unsure", f"an earlier try's answer was lost and the provider cannot be asked "
+                          f"whether it took the SMS: {exc}", retry_after=RETRY_SOON, segments=billed)
+    if found is not None:
+        taken = SmsOutcome("sent", "earlier", "the provider took this SMS on an earlier try whose answer was lost",
+                           found, segments=billed)
+        once.answered(get_redis(settings), reference, taken)
+        return taken
+    left = before.asked_at + UNSURE_SECONDS - time.time()
+    if left > 0:
+        return SmsOutcome("retry", "unsure", "an earlier try's answer was lost; waiting for the provider to show "
+                          "whether it took the SMS", retry_after=min(max(left, 1.0), UNSURE_CHECK), segments=billed)
+    return None
 
 
 def pull_receipts(settings: Settings, pending: Iterable[Pending | tuple] = ()) -> list[Receipt]:

@@ -1,5 +1,6 @@
-"""Tencent Cloud SMS (API 3.0, version 2021-01-11) through tencentcloud-sdk-python-sms: SendSms, and the pull APIs
-for delivery receipts (PullSmsSendStatus) and replies (PullSmsReplyStatus).
+"""Tencent Cloud SMS (API 3.0, version 2021-01-11) through tencentcloud-sdk-python-sms: SendSms, the pull APIs
+for delivery receipts (PullSmsSendStatus) and replies (PullSmsReplyStatus), and one number's receipts
+(PullSmsSendStatusByPhoneNumber) to learn whether an SMS whose answer was lost was taken.
 
 The SDK signs each request with TC3-HMAC-SHA256 and POSTs JSON to SMS_ENDPOINT's `/`; it opens no connection
 until a call (the region breaker, which would fall back to another domain, is off). Pulled records come once: the
@@ -9,6 +10,7 @@ switched on by Tencent's SMS helper for an account.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from urllib.parse import urlsplit
 
 from tencentcloud.common import credential
@@ -24,6 +26,7 @@ from .codes import Receipt, Reply, SmsOutcome
 
 TIMEOUT_SECONDS = 10
 PULL_LIMIT = 100  # the most one pull returns
+SKEW = 300  # seconds either side of a status query's window: the provider's clock and ours may differ a little
 # the SDK's own codes for no answer, a non-200 answer, and an answer that is not Tencent's JSON
 NETWORK_CODES = ("ClientNetworkError", "ServerNetworkError", "JSONDecodeError", "KeyError", "TypeError", "ValueError")
 
@@ -89,6 +92,21 @@ def pull_replies(settings: Settings) -> list[Reply]:
     found = _pull(settings, "PullSmsReplyStatus")
     return [Reply(number=item.PhoneNumber or "", text=item.ReplyContent or "", at=_utc(item.ReplyTime))
             for item in found]
+
+
+def sent_with(settings: Settings, number: str, reference: str, since: float) -> str | None:
+    """The SerialNo of the SMS to number whose SessionContext is reference, sent since (UNIX seconds), or None when
+    none is listed. The query lists an SMS once its carrier's report is in (seconds, at times minutes), so None
+    soon after the send proves nothing yet. Raises PullError."""
+    request = models.PullSmsSendStatusByPhoneNumberRequest()
+    request.SmsSdkAppId, request.PhoneNumber = settings.sms_app_id, number
+    request.BeginTime, request.EndTime = int(since) - SKEW, int(time.time()) + SKEW
+    request.Offset, request.Limit = 0, PULL_LIMIT
+    try:
+        found = client(settings).PullSmsSendStatusByPhoneNumber(request).PullSmsSendStatusSet or []
+    except TencentCloudSDKException as exc:
+        raise PullError(f"{exc.get_code()}: {exc.get_message()}") from None
+    return next((item.SerialNo or "" for item in found if item.SessionContext == reference), None)
 
 
 def _pull(settings: Settings, action: str) -> list:

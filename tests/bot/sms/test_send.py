@@ -14,9 +14,9 @@ from flask import Flask, request
 from werkzeug.serving import make_server
 
 from bot.clock import utcnow
-from bot.sms import aliyun, limit, tencent
+from bot.sms import aliyun, limit, once, tencent
 from bot.sms.numbers import segments
-from bot.sms.send import Pending, pull_receipts, pull_replies, send
+from bot.sms.send import UNSURE_CHECK, UNSURE_SECONDS, Pending, pull_receipts, pull_replies, send
 from bot.sms.templates import render
 from bot.store.kv import get_redis
 from tests.bot.sms.conftest import INVITATION, messages
@@ -130,9 +130,38 @@ def test_our_daily_limit_stops_an_sms_before_the_provider_and_clock_skew_is_a_se
     assert send(settings, "13800138000", "unsubscribed", {"company": "示例银行"}, reference="b").outcome == "sent"
     held = send(settings, "13800138000", "unsubscribed", {"company": "示例银行"}, reference="c")
     assert (held.outcome, held.code) == ("retry", "limit") and 86000 < held.retry_after <= 86400
-    assert len(messages(stack, "+8613800138000")) == 3  # the provider was not asked
+    assert len(messages(stack, "+8613800138000")) == 2  # a (once: its repeat asks nothing) and b; c was not asked
     sandbox = stack.sandbox_app.extensions["sandbox"]
     monkeypatch.setattr(sandbox, "clock", lambda: time.time() + 600)  # this machine 10 minutes behind the provider
     late = send(settings, "13900139000", "unsubscribed", {"company": "示例银行"}, reference="d")
     assert (late.outcome, late.code) == ("setup", "AuthFailure.SignatureExpire") and "clock" in late.detail
     assert limit.used(get_redis(), "+8613900139000") == 0  # an SMS that did not go out gives its place back
+
+
+@ONE_DB
+def test_one_sms_per_reference_even_when_its_answer_was_lost(sms_stack, provider):
+    """Neither provider de-duplicates: a retry of a reference the provider took sends nothing, and one whose answer
+    was lost (the sender killed mid-request) finds the SMS at the provider instead of sending it again."""
+    stack, settings = sms_stack, sms_stack.settings
+    stack.api("POST", "sms/settings", json={"receipt_delay": 0})
+    company = {"company": "示例银行"}
+    first = send(settings, "13800138000", "unsubscribed", company, reference="k-1")
+    again = send(settings, "13800138000", "unsubscribed", company, reference="k-1")
+    assert (again.outcome, again.code, again.provider_id) == ("sent", "earlier", first.provider_id)
+    # The provider took k-2, but its answer never came back to a sender that noted it was asking.
+    once.asking(get_redis(), "k-2")
+    transport, values = (tencent, ["示例银行"]) if provider == "tencent" else (aliyun, company)
+    lost = transport.send(settings, "+8613800138000", dict(settings.sms_templates)["unsubscribed"], values, "k-2", 1)
+    found = send(settings, "13800138000", "unsubscribed", company, reference="k-2")
+    assert (lost.outcome, found.outcome, found.code) == ("sent", "sent", "earlier")
+    assert found.provider_id == (lost.provider_id if provider == "tencent" else aliyun.out_id("k-2"))
+    receipts = pull_receipts(settings, [Pending("+8613800138000", found.provider_id, utcnow())])
+    assert [r.reference for r in receipts if r.provider_id == found.provider_id] == ["k-2"]  # receipts match it
+    assert len(messages(stack, "+8613800138000")) == 2
+    # k-3's request never reached the provider: no trace of it, so it waits a while, then goes.
+    once.asking(get_redis(), "k-3")
+    unsure = send(settings, "13800138000", "unsubscribed", company, reference="k-3")
+    assert (unsure.outcome, unsure.code, unsure.retry_after) == ("retry", "unsure", UNSURE_CHECK)
+    once.asking(get_redis(), "k-3", now=time.time() - UNSURE_SECONDS - 1)
+    assert send(settings, "13800138000", "unsubscribed", company, reference="k-3").outcome == "sent"
+    assert len(messages(stack, "+8613800138000")) == 3
