@@ -20,7 +20,7 @@ from bot.store.kv import get_redis
 from config.settings import Settings
 
 from . import aliyun, limit, once, tencent
-from .codes import RETRY_SOON, Receipt, Reply, SmsOutcome
+from .codes import Receipt, Reply, SmsOutcome
 from .numbers import normalise, segments
 from .templates import TemplateError, render, template, template_id, values
 
@@ -96,25 +96,29 @@ def _earlier_try(settings: Settings, number: str, reference: str, before: once.E
                  billed: int) -> SmsOutcome | None:
     """What to do about an earlier try of reference: its SMS was taken (sent: nothing goes again); its answer was
     lost and the provider lists the SMS (sent) or cannot say yet (retry); None: no trace of it after
-    UNSURE_SECONDS, so it never reached the provider and is sent now."""
+    UNSURE_SECONDS (or still no way to ask), so it is taken never to have reached the provider and is sent now."""
     if before.taken:
         return SmsOutcome("sent", "earlier", "the provider took this SMS on an earlier try", before.provider_id,
                           segments=billed)
     transport = tencent if settings.sms_provider == "tencent" else aliyun
+    left = before.asked_at + UNSURE_SECONDS - time.time()
+    wait = min(max(left, 1.0), UNSURE_CHECK)
     try:
         found = transport.sent_with(settings, number, reference, before.asked_at)
-    except (tencent.PullError, aliyun.PullError) as exc:
-        return SmsOutcome("retry", "unsure", f"an earlier try's answer was lost and the provider cannot be asked "
-                          f"whether it took the SMS: {exc}", retry_after=RETRY_SOON, segments=billed)
+    except (tencent.PullError, aliyun.PullError) as exc:  # e.g. the pull APIs not switched on for the account
+        log.warning("SMS %s: the provider cannot say whether an earlier try went: %s", reference[:40], exc)
+        if left > 0:
+            return SmsOutcome("retry", "unsure", f"an earlier try's answer was lost and the provider cannot be "
+                              f"asked whether it took the SMS: {exc}", retry_after=wait, segments=billed)
+        return None
     if found is not None:
         taken = SmsOutcome("sent", "earlier", "the provider took this SMS on an earlier try whose answer was lost",
                            found, segments=billed)
         once.answered(get_redis(settings), reference, taken)
         return taken
-    left = before.asked_at + UNSURE_SECONDS - time.time()
     if left > 0:
         return SmsOutcome("retry", "unsure", "an earlier try's answer was lost; waiting for the provider to show "
-                          "whether it took the SMS", retry_after=min(max(left, 1.0), UNSURE_CHECK), segments=billed)
+                          "whether it took the SMS", retry_after=wait, segments=billed)
     return None
 
 
