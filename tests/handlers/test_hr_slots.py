@@ -28,6 +28,7 @@ def test_publish_see_bookings_masked_for_interviewers_and_cancel(stack):
     team.assign(position, None, team.parse_team({"interviewers": ["iv_zhao"]}), "test")
     url = f"{stack.base}/hr/positions/{position.slug}/slots"
     recruiter = login(stack, "hr_li")
+    assert f'href="/hr/positions/{position.slug}/slots"' in recruiter.get(f"{stack.base}/hr/positions", timeout=30).text
     page = recruiter.get(url, timeout=30)
     assert page.status_code == 200 and "还没有发布时段" in page.text
     form = {"csrf": csrf(page.text), "date": weekend_ahead().isoformat(), "start": "14:00", "minutes": "30",
