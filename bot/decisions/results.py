@@ -325,11 +325,13 @@ def tell_candidate(report: Report, invitation: Invitation, outcome: str) -> None
 
 
 def may_pick(invitation: Invitation) -> bool:
-    """Whether the 复试通知 asks the candidate to pick a published slot: the position has a free one and no second
-    round is booked yet (a reopened decision keeps the one booked)."""
+    """Whether the 复试通知 asks the candidate to pick a published slot: the position has a free one, no second round
+    is booked yet (a reopened decision keeps the one booked), and a message with a link reaches them."""
     booked = Appointment.select().where((Appointment.invitation == invitation)
                                         & (Appointment.kind == "second_round")).exists()
-    return not booked and bool(slots.free_slots(invitation.position_id, limit=1))
+    # The link is free text: a candidate reached only by SMS (approved templates) gets the fixed slot by SMS instead
+    return (not booked and notify.route(invitation) != "none"
+            and bool(slots.free_slots(invitation.position_id, limit=1)))
 
 
 def invite_to_pick(invitation: Invitation, key: str, times: int) -> None:
