@@ -7,6 +7,8 @@ import datetime as dt
 import re
 from urllib.parse import urlparse
 
+import pytest
+
 from tests.support.bulk import calendar_event, mailbox
 from tests.support.chat import cards, click, texts
 from tests.support.h5 import reported
@@ -108,3 +110,27 @@ def test_a_slot_taken_meanwhile_is_said_on_the_page_with_the_next_one_offered(st
     text = answer.get_data(as_text=True)
     assert answer.status_code == 409 and "刚刚约满" in text and slots.label(second) in text
     assert cards(stack, "hr_li")  # nothing else disturbed
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_candidate_reached_only_by_sms_gets_the_fixed_slot_by_sms(stack):
+    """A pick-a-time link is free text no approved SMS template carries: an SMS-only candidate is not sent one for
+    the recruiter to pass on, but the position's fixed slot by SMS, as before slots existed."""
+    from bot.store.models import Appointment, Position
+    from tests.support.bulk import TELLER, phone, sheet, upload
+    from tests.support.h5 import take_interview
+
+    publish_two(Position.get())
+    upload(stack, sheet([["王五", "13912340001", "本科", "金融学", "3", TELLER]],
+                        ("姓名", "手机", "学历", "专业", "工作年限", "简历")))
+    stack.drain()
+    code = re.search(r"/s/(\w+)", phone(stack, "+8613912340001")[0]["text"]).group(1)
+    take_interview(stack, stack.app.test_client().get(f"/s/{code}").headers["Location"])
+    stack.drain()
+    [card] = cards(stack, "hr_li")
+    click(stack, "hr_li", card, "pass")
+    stack.drain()
+    notice = phone(stack, "+8613912340001")[-1]["text"]
+    assert "已通过柜员岗位初试" in notice and "/slots/" not in notice
+    assert Appointment.get().slot_id is None  # the fixed slot, not a published one
+    assert not any("/slots/" in t for t in texts(stack, "hr_li"))
