@@ -96,6 +96,7 @@ load-quick: install-dev
 
 eval: install-dev models
 	$(BIN)/python -m tests.evaluation.evaluate
+	$(BIN)/python -m tests.evaluation.asr_eval
 	$(BIN)/python -m tests.evaluation.meaning_eval
 	$(BIN)/python -m tests.evaluation.eval_set
 

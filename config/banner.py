@@ -1,4 +1,8 @@
-"""Print what `make run` is about to start, or (with --processes) the Procfile processes to start."""
+"""Print what `make run` is about to start, or (with --processes) honcho's arguments: the Procfile processes to start.
+
+The scorer runs SCORER_PROCESSES times (honcho's `-c scorer=N`): one process per core, one Whisper thread each,
+scores more interviews per core-hour than one process using every core (docs/scoring.md#throughput).
+"""
 from __future__ import annotations
 
 import sys
@@ -17,7 +21,7 @@ def main() -> int:
     if "--processes" in sys.argv:
         names = ["redis", "web", "dispatcher", "worker", "scorer", "scheduler"]
         names += ["sandbox"] if settings.sandbox else []
-        print(" ".join(names))
+        print(f"-c scorer={settings.scorer_processes} " + " ".join(names))
         return 0
     try:  # the web process reads every recording with PyAV: say so now, not on the first answer
         media.require_codecs()

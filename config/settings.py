@@ -299,9 +299,27 @@ class Settings:
     whisper_device: str = row(
         "WHISPER_DEVICE", Choice(("cpu", "cuda")), "cpu",
         "`cuda` runs Whisper on an NVIDIA GPU (int8 weights, fp16 compute; CTranslate2 needs CUDA 12 + cuDNN 9)")
+    whisper_beam_size: int = row(
+        "WHISPER_BEAM_SIZE", Int(1, 10), "5",
+        "Whisper's beam width; `2` with `WHISPER_BATCH_SIZE=8` and `WHISPER_VAD_MIN_SILENCE_MS=500` costs a third "
+        "less CPU but read babble at 20 dB SNR a little worse ([scoring.md](scoring.md#throughput))")
+    whisper_batch_size: int = row(
+        "WHISPER_BATCH_SIZE", Int(0, 64), "0",
+        "`0`: the whole file, one 30 s window after another; N: the speech the VAD finds cut into ≤ 30 s chunks "
+        "decoded N at a time (faster-whisper's batched pipeline)")
+    whisper_vad_min_silence_ms: int = row(
+        "WHISPER_VAD_MIN_SILENCE_MS", Int(100, 10_000), "2000",
+        "a pause at least this long is cut out before Whisper reads the answer (shorter: fewer 30 s windows)")
+    scorer_processes: int = row(
+        "SCORER_PROCESSES", Int(1, 64), lambda v: str(min(os.cpu_count() or 1, 8)),
+        "how many scorer processes (`python -m jobs.worker scoring`, one scoring job at a time each, about 1 GB of "
+        "memory each) `make run` starts; on a host of your own run that many ([operations.md](operations.md))",
+        shown="the CPU count, at most 8")
     scoring_threads: int = row(
-        "SCORING_THREADS", Int(1, 64), lambda v: str(min(os.cpu_count() or 1, 8)),
-        "threads Whisper uses per scoring job", shown="the CPU count, at most 8")
+        "SCORING_THREADS", Int(1, 64), "1",
+        "threads Whisper uses per scoring job: one process per core with one thread each scores more interviews "
+        "per core-hour than one process using every core; `SCORER_PROCESSES=1 SCORING_THREADS=<cores>` is the "
+        "layout of before (a single answer done sooner)")
     face_expression: bool = row(
         "FACE_EXPRESSION", Bool(), "false",
         "score facial expression as 亲和力 (weight 0.05 unless a position sets one) where a position enables face "

@@ -87,6 +87,13 @@ def whisper_base_dir(settings: Settings) -> Path:
     return settings.models_dir / "whisper-base"
 
 
+def whisper_options(settings: Settings) -> dict[str, Any]:
+    """The Transcriber's options the settings choose: device, threads and decoding (docs/scoring.md#throughput)."""
+    return {"device": settings.whisper_device, "cpu_threads": settings.scoring_threads,
+            "beam_size": settings.whisper_beam_size, "batch_size": settings.whisper_batch_size,
+            "min_silence_ms": settings.whisper_vad_min_silence_ms}
+
+
 def whisper_model_dir(settings: Settings) -> Path:
     """Return the CTranslate2 Whisper folder WHISPER_MODEL names; raise ModelError when it is unusable."""
     path = settings.whisper_model

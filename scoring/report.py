@@ -24,6 +24,7 @@ DIMENSIONS = ("沟通能力", "逻辑思维", "专业匹配度", "岗位适配�
 DEFAULT_WEIGHTS = {"沟通能力": 0.25, "逻辑思维": 0.2, "专业匹配度": 0.25, "岗位适配性": 0.2, "情绪稳定性": 0.1}
 EXPRESSION_WEIGHT = 0.05  # 亲和力, only when facial expression is explicitly enabled (docs/wecom.md §7)
 THRESHOLDS = {"recommend": 75.0, "consider": 60.0}
+UNSURE_LOGPROB = -0.8  # Whisper's mean log probability below this lowers the confidence: 语音识别把握较低
 RED_FLAG_FACTOR = 0.5
 # An answer that games the scorer (scoring/meaning.py: keyword list, question read back, rubric recited, padding)
 # keeps at most this in each content dimension: below any adequate genuine answer, whatever words it contains.
@@ -290,7 +291,7 @@ def recommendation(total: float, scored: int, answered: int, mean_logprob: float
     elif margin < 6:
         confidence -= 0.1
         reasons.append("总分离分档线较近")
-    if mean_logprob is not None and mean_logprob < -0.8:
+    if mean_logprob is not None and mean_logprob < UNSURE_LOGPROB:
         confidence -= 0.15
         reasons.append("语音识别把握较低")
     if scored < 3:

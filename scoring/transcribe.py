@@ -84,25 +84,36 @@ def simplified(text: str) -> str:
 
 
 class Transcriber:
-    """One loaded Whisper model; transcribe() is safe to call from one thread at a time per instance."""
+    """One loaded Whisper model; transcribe() is safe to call from one thread at a time per instance.
 
-    def __init__(self, model_dir: Path, *, cpu_threads: int = 0, beam_size: int = 5, device: str = "cpu") -> None:
+    beam_size 5 with batch_size 0 is the original decoding (whole file, 30 s windows one after another, each
+    conditioned on nothing before it); batch_size > 0 cuts the speech the VAD finds into chunks of at most 30 s
+    and decodes them batch_size at a time (faster-whisper's BatchedInferencePipeline). docs/scoring.md compares
+    them. compute_type None: int8 on the CPU, int8_float16 on a GPU.
+    """
+
+    def __init__(self, model_dir: Path, *, cpu_threads: int = 0, beam_size: int = 5, device: str = "cpu",
+                 batch_size: int = 0, compute_type: str | None = None, min_silence_ms: int = 2000) -> None:
         self.model_dir = Path(model_dir)
         self.device = device
         self.cpu_threads = cpu_threads
         self.beam_size = beam_size
+        self.batch_size = batch_size
+        self.min_silence_ms = min_silence_ms
+        self.compute_type = compute_type or ("int8" if device == "cpu" else "int8_float16")  # int8 weights
         self._model = None
+        self._batched = None
 
     @property
     def model(self):
         if self._model is None:
             with _load_lock:
                 if self._model is None:
-                    from faster_whisper import WhisperModel
+                    from faster_whisper import BatchedInferencePipeline, WhisperModel
 
-                    compute = "int8" if self.device == "cpu" else "int8_float16"  # int8 weights either way
-                    self._model = WhisperModel(str(self.model_dir), device=self.device, compute_type=compute,
-                                               cpu_threads=self.cpu_threads)
+                    self._model = WhisperModel(str(self.model_dir), device=self.device,
+                                               compute_type=self.compute_type, cpu_threads=self.cpu_threads)
+                    self._batched = BatchedInferencePipeline(self._model)
         return self._model
 
     def transcribe(self, audio: Path | str | np.ndarray, *, language: str | None = "zh") -> Transcript:
@@ -115,10 +126,14 @@ class Transcriber:
 
         ctranslate2.set_random_seed(SAMPLING_SEED)
         # condition_on_previous_text=False: no repetition loops (and no 20 s of retries) on near-silence
-        segments, info = model.transcribe(
-            audio if isinstance(audio, np.ndarray) else str(audio), language=language, initial_prompt=prompt,
-            beam_size=self.beam_size, vad_filter=True, vad_parameters={"threshold": VAD_THRESHOLD},
-            word_timestamps=True, condition_on_previous_text=False)
+        options = dict(language=language, initial_prompt=prompt, beam_size=self.beam_size, vad_filter=True,
+                       vad_parameters={"threshold": VAD_THRESHOLD, "min_silence_duration_ms": self.min_silence_ms},
+                       word_timestamps=True, condition_on_previous_text=False)
+        source = audio if isinstance(audio, np.ndarray) else str(audio)
+        if self.batch_size > 0:
+            segments, info = self._batched.transcribe(source, batch_size=self.batch_size, **options)
+        else:
+            segments, info = model.transcribe(source, **options)
         out = []
         for seg in segments:
             words = [Word(float(w.start), float(w.end), simplified(w.word).strip(), float(w.probability))

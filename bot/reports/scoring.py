@@ -38,12 +38,12 @@ log = logging.getLogger(__name__)
 
 def transcriber(settings: Settings) -> Transcriber:
     """The process's Whisper model (loaded on first use; the directory is checked first)."""
-    return _transcriber(models.whisper_model_dir(settings), settings.scoring_threads, settings.whisper_device)
+    return _transcriber(models.whisper_model_dir(settings), tuple(sorted(models.whisper_options(settings).items())))
 
 
 @functools.lru_cache(maxsize=2)
-def _transcriber(model_dir, threads: int, device: str) -> Transcriber:
-    return Transcriber(model_dir, cpu_threads=threads, device=device)
+def _transcriber(model_dir, options: tuple[tuple[str, Any], ...]) -> Transcriber:
+    return Transcriber(model_dir, **dict(options))
 
 
 @functools.lru_cache(maxsize=1)

@@ -8,6 +8,13 @@ Prints, for six 90 s answers (Mandarin fixture clips joined and encoded as the H
   2. the time from the last upload (its finish request) to the stored report, with ONE scoring worker
      process (`python -m jobs.worker scoring`, forking per job as in production), the five earlier
      answers already scored as they are during a real interview; the median of --reps runs (target ≤ 60 s).
+First, the decoding shipped (WHISPER_BEAM_SIZE, WHISPER_BATCH_SIZE, SCORING_THREADS) beside the decoding of before
+(beam 5, whole file, a thread per core), same run, same machine:
+  0. interviews per core-hour of each — core-seconds are the CPU time (user + system, every thread) the
+     transcription of the first --throughput-answers answers takes, interleaved answer by answer so that both see the
+     same load, scaled to a 6 × 90 s interview — and the CER of each on the 12 clips of `asr_eval --subset` (197 s)
+     clean and under each degraded condition (tests/evaluation/degrade.py), both with one thread (the thread count
+     changes the speed, not the words). Target: ≥ 3× the interviews per core-hour, CER no worse anywhere.
 """
 from __future__ import annotations
 
@@ -63,7 +70,7 @@ def pipeline_vs_transcription(answers: list[Path], seconds: float, video: bool) 
     questions = {q["key"]: q for q in position["questions"]}
     context = pipeline.position_inputs(position["description"], position["questions"],
                                        position["rubric"].get("competencies"))
-    transcriber = Transcriber(models.whisper_model_dir(settings), cpu_threads=settings.scoring_threads)
+    transcriber = Transcriber(models.whisper_model_dir(settings), **models.whisper_options(settings))
     transcriber.transcribe(AUDIO / "intro_weak.ogg")  # load the model and warm up outside the timings
     pipeline.score(pipeline.AnswerInput(question=questions["intro"], ordinal=1, mode="audio",
                                         media=AUDIO / "intro_weak.ogg"), transcriber,
@@ -89,6 +96,85 @@ def pipeline_vs_transcription(answers: list[Path], seconds: float, video: bool) 
             "rtf_whole": whole / audio, "ratio": whole / alone, "analyse_max_s": max(analyse),
             "analyse_median_s": statistics.median(analyse),
             "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+TODAY = {"beam_size": 5, "batch_size": 0, "cpu_threads": min(os.cpu_count() or 1, 8), "min_silence_ms": 2000}
+INTERVIEW_S = 6 * 90.0
+CER_SLACK = 0.005  # "no worse": within half a character in 100 of the old decoding (one clip's word in 12 clips)
+
+
+FAST = {"beam_size": 2, "batch_size": 8, "cpu_threads": 1, "min_silence_ms": 500}  # the cheapest candidate tried
+DECODING = ("beam_size", "batch_size", "min_silence_ms")  # what changes the words (threads change only the speed)
+
+
+def decodings() -> dict[str, dict[str, int]]:
+    """The decoding of before, the one shipped (from the settings) and the fast candidate, as CPU options."""
+    from config.settings import get_settings
+    from scoring import models
+
+    shipped = {**models.whisper_options(get_settings()), "device": "cpu"}
+    return {"before": TODAY, "shipped": shipped, "beam 2 batched": FAST}
+
+
+def core_seconds(transcriber, samples) -> float:
+    """CPU time (every thread of this process) transcribing samples takes."""
+    start = os.times()
+    transcriber.transcribe(samples)
+    end = os.times()
+    return (end.user - start.user) + (end.system - start.system)
+
+
+def throughput_and_accuracy(answers: list[Path], seconds: float, folder: Path) -> dict[str, dict]:
+    """Interviews per core-hour and CER per condition of the decoding of before and the one shipped."""
+    from config.settings import get_settings
+    from scoring import models, pipeline
+    from scoring.transcribe import Transcriber
+    from tests.evaluation import asr_eval
+
+    model_dir = models.whisper_model_dir(get_settings())
+    configs = decodings()
+    transcribers = {name: Transcriber(model_dir, **options) for name, options in configs.items()}
+    for transcriber in transcribers.values():
+        transcriber.transcribe(AUDIO / "intro_weak.ogg")  # load and warm up outside the timings
+    cost = dict.fromkeys(configs, 0.0)
+    for path in answers:
+        samples = pipeline.decode(path, seconds + 30)
+        for name, transcriber in transcribers.items():
+            cost[name] += core_seconds(transcriber, samples)
+    audio = seconds * len(answers)
+    chosen = asr_eval.clips(subset=True)
+    paths = asr_eval.build(folder / "degraded", chosen)
+    out, cers = {}, {}
+    for name, options in configs.items():
+        decoding = tuple(options[k] for k in DECODING)
+        if decoding not in cers:  # the same decoding reads the same words: measured once
+            one_thread = Transcriber(model_dir, **{**options, "cpu_threads": 1})
+            cers[decoding] = asr_eval.cer_by_condition(one_thread, chosen, paths)
+        out[name] = {**options, "rtf_core": cost[name] / audio,
+                     "per_core_hour": 3600 / (cost[name] / audio * INTERVIEW_S), "cer": cers[decoding]}
+    return out
+
+
+def print_comparison(result: dict[str, dict], answers: int, seconds: float) -> None:
+    before = result["before"]
+    print(f"decodings: core-seconds on {answers} × {seconds:.0f} s answers, scaled to a 6 × 90 s interview; "
+          f"CER on the 12-clip subset (one thread)")
+    conditions = list(before["cer"])
+    print(f"{'decoding':46s} {'core RTF':>8s} {'interviews/core-h':>17s} "
+          + " ".join(f"{c:>8s}" for c in conditions))
+    for name, row in result.items():
+        batch = f"batch {row['batch_size']}" if row["batch_size"] else "whole file"
+        label = f"{name}: beam {row['beam_size']}, {batch}, {row['min_silence_ms']} ms, {row['cpu_threads']} thr"
+        print(f"{label:46s} {row['rtf_core']:8.3f} {row['per_core_hour']:17.1f} "
+              + " ".join(f"{row['cer'][c]:8.3f}" for c in conditions))
+    for name, row in result.items():
+        if name == "before":
+            continue
+        gain = row["per_core_hour"] / before["per_core_hour"]
+        worse = [c for c in conditions if row["cer"][c] > before["cer"][c] + CER_SLACK]
+        print(f"{name}: {gain:.2f}× the interviews per core-hour of before (target ≥ 3×: "
+              f"{'met' if gain >= 3 else 'MISSED'}); CER no worse than before (± {CER_SLACK}) on every condition: "
+              f"{'met' if not worse else 'MISSED on ' + ', '.join(worse)}")
 
 
 def redis_url(folder: Path) -> tuple[str, subprocess.Popen | None]:
@@ -208,12 +294,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=90.0, help="length of each answer")
     parser.add_argument("--reps", type=int, default=3, help="interviews timed from last upload to report")
     parser.add_argument("--video", action="store_true", help="video answers (face signals on)")
+    parser.add_argument("--throughput-answers", type=int, default=2, choices=range(1, 7), metavar="1-6",
+                        help="answers transcribed by both decodings to measure interviews per core-hour")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-scoring-"))
     try:
         os.environ.setdefault("DATA_DIR", str(folder / "data"))
         answers = make_answers(folder, args.seconds, args.video)
         cores = os.cpu_count()
+        started = time.perf_counter()
+        compared = throughput_and_accuracy(answers[:args.throughput_answers], args.seconds, folder)
+        print_comparison(compared, args.throughput_answers, args.seconds)
+        print(f"(the comparison took {time.perf_counter() - started:.0f} s)", flush=True)
         print(f"6 answers × {args.seconds:.0f} s ({'video' if args.video else 'audio'}), {cores} cores")
         result = pipeline_vs_transcription(answers, args.seconds, args.video)
         print(f"transcription alone: {result['alone_s']:.1f} s for {result['audio_s']:.0f} s of audio "

@@ -69,7 +69,7 @@ def evaluate(clips: list[dict[str, Any]] | None = None, *, out=sys.stdout) -> di
     context = pipeline.position_inputs(position["description"], position["questions"],
                                        position["rubric"].get("competencies"))
     weights = position["rubric"]["dimensions"]
-    transcriber = Transcriber(models.whisper_model_dir(settings), cpu_threads=settings.scoring_threads)
+    transcriber = Transcriber(models.whisper_model_dir(settings), **models.whisper_options(settings))
     clips = clips if clips is not None else load_sets()
     rows = []
     for clip in clips:

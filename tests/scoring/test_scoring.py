@@ -28,7 +28,7 @@ WEIGHTS = POSITION["rubric"]["dimensions"]
 
 @pytest.fixture(scope="module")
 def transcriber(model_settings) -> Transcriber:
-    return Transcriber(models.whisper_model_dir(model_settings), cpu_threads=2)
+    return Transcriber(models.whisper_model_dir(model_settings), **models.whisper_options(model_settings))  # shipped
 
 
 def score(transcriber, question: str, path: Path, mode: str = "audio", **kwargs) -> dict:
