@@ -311,8 +311,15 @@ def watch_run(run_id: int) -> str:
             BulkRun.update(progress_done=handled, progress_at=max(run.progress_at or now, now)).where(
                 BulkRun.id == run_id).execute()
             notify.to_hr(run.created_by, "bulk_progress", f"bulk:{run_id}:progress:{handled}",
-                         id=run_id, done=c["delivered"], total=c["target"], failed=c["failed"])
+                         id=run_id, done=c["delivered"], total=c["target"], failed=c["failed"],
+                         channels=channel_counts(settings, run_id))
     return "running"
+
+
+def channel_counts(settings, run_id: int) -> str:
+    """How many of the run's invitations reached their candidate over each channel: "短信 620 · 邮件 300"."""
+    return " · ".join(f"{messages.render(f'card_channel_{channel}', settings.hr_locale)} {count}"
+                      for channel, count in reach.by_channel(Invitation.bulk_run == run_id))
 
 
 def _summary(settings, run: BulkRun, c: dict[str, int]) -> None:
@@ -324,11 +331,9 @@ def _summary(settings, run: BulkRun, c: dict[str, int]) -> None:
     lines = [messages.render("bulk_done", locale, id=run.id, position=run.position.title, total=run.total_rows,
                              delivered=c["delivered"], existing=c["existing"], failed=c["failed"],
                              invalid=run.invalid_rows, screened_out=c["screened_out"], skipped=c["skipped"],
-                             attachment=len(failures) > 1)]
+                             unsubscribed=c.get("unsubscribed", 0), attachment=len(failures) > 1)]
     lines += [f"· {reason}：{count}" for reason, count in reasons.most_common(3)]
-    if by_channel := reach.by_channel(Invitation.bulk_run == run.id):
-        shown = " · ".join(f"{messages.render(f'card_channel_{channel}', locale)} {count}"
-                           for channel, count in by_channel)
+    if shown := channel_counts(settings, run.id):
         lines.append(messages.render("bulk_channels", locale, channels=shown))
     fields = [{"keyname": messages.render(f"bulk_n_{name}", locale), "value": str(value)} for name, value in (
         ("delivered", c["delivered"]), ("failed", c["failed"]), ("invalid", run.invalid_rows),

@@ -218,6 +218,7 @@ class BulkItem(Indexed, BaseModel):
     fields = SealedJSONField()
     verdict = SealedJSONField(null=True)
     # pending | queued | existing | screened_out | skipped (cancelled) | invalid (refused by the sheet check)
+    # | unsubscribed (opted out before: no invitation)
     status = pw.CharField(max_length=12, default="pending")
     reason = SealedTextField(default="")
     invitation = pw.ForeignKeyField(Invitation, null=True, on_delete="SET NULL")

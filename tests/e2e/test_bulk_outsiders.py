@@ -253,4 +253,5 @@ def test_a_thousand_outsiders_each_invited_once_with_a_worker_killed(mail_unthro
     assert {f["keyname"]: f["value"] for f in done["horizontal_content_list"]} == {
         "送达": "950", "失败": "5", "无效行": "30", "筛选未通过": "0", "已有邀请": "0"}
     assert "· 候选人已退订招聘消息（短信回复退订或号码在运营商黑名单）：15" in done["sub_title_text"]
+    assert "已退订 15" in done["sub_title_text"] and re.search(r"送达渠道：短信 \d+ · 邮件 \d+", done["sub_title_text"])
     print(f"\nkilled at {killed:.1f}s, settled at {settled:.1f}s, done at {time.monotonic() - began:.1f}s")
