@@ -312,7 +312,7 @@ class Settings:
         "a pause at least this long is cut out before Whisper reads the answer (shorter: fewer 30 s windows)")
     scorer_processes: int = row(
         "SCORER_PROCESSES", Int(1, 64), lambda v: str(min(os.cpu_count() or 1, 8)),
-        "how many scorer processes (`python -m jobs.worker scoring`, one scoring job at a time each, about 1 GB of "
+        "how many scorer processes (`python -m jobs.worker scoring`, one scoring job at a time each, up to 1.5 GB of "
         "memory each) `make run` starts; on a host of your own run that many ([operations.md](operations.md))",
         shown="the CPU count, at most 8")
     scoring_threads: int = row(
