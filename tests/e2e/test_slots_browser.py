@@ -1,6 +1,6 @@
 """Second-round slots in a real browser (Debian chromium via Playwright), with the pages' own Content-Security-Policy
-on: a recruiter publishes two of an interviewer's slots on HR's page at desk size; the passed candidate picks one on their phone
-(nothing wider than the screen, targets big enough to tap, no script needed) and sees it confirmed."""
+on: a recruiter publishes two of an interviewer's slots on HR's page at desk size; the passed candidate picks one on
+their phone (nothing wider than the screen, targets big enough to tap, no script needed) and sees it confirmed."""
 from __future__ import annotations
 
 import datetime as dt
