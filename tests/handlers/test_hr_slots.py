@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from tests.bot.decisions.test_slot_journey import CN, working_day_ahead
 from tests.support.hr import csrf, login
+
+# SQLite only: the page's database work is bot/decisions/slots.py's, tested on both
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def weekend_ahead() -> dt.date:

@@ -13,6 +13,9 @@ from tests.support.bulk import calendar_event, mailbox
 from tests.support.chat import cards, click, texts
 from tests.support.h5 import reported
 
+# SQLite only: the booking lock's PostgreSQL side is tests/bot/decisions/test_slots.py's race
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
 CN = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -112,7 +115,6 @@ def test_a_slot_taken_meanwhile_is_said_on_the_page_with_the_next_one_offered(st
     assert cards(stack, "hr_li")  # nothing else disturbed
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_candidate_reached_only_by_sms_gets_the_fixed_slot_by_sms(stack):
     """A pick-a-time link is free text no approved SMS template carries: an SMS-only candidate is not sent one for
     the recruiter to pass on, but the position's fixed slot by SMS, as before slots existed."""
