@@ -85,7 +85,7 @@ content_types = st.one_of(st.sampled_from(["text/xml", "application/xml", "appli
                           st.from_regex(r"[ -~]{0,30}", fullmatch=True))  # anything a header line can hold
 
 
-@settings(FUZZ, max_examples=300)
+@settings(FUZZ, max_examples=150)
 @given(method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]),
        query=st.dictionaries(st.one_of(st.sampled_from(SIGNED), st.text(max_size=10)), query_values, max_size=5),
        body=bodies, content_type=content_types)
@@ -99,7 +99,7 @@ def test_callback_garbage_is_refused_without_a_trace(env, client, clean_logs, me
     assert counts() == before
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=75)
 @given(field=st.sampled_from(["msg_signature", "timestamp", "nonce"]),
        value=st.one_of(st.text(max_size=60), st.integers(min_value=-2**63, max_value=2**63).map(str)),
        drop=st.booleans())
@@ -188,7 +188,7 @@ def documents(draw) -> str:
     return f"{prologue}<{root}>{body}{entity}</{root}>"
 
 
-@settings(FUZZ, max_examples=400)
+@settings(FUZZ, max_examples=200)
 @given(doc=st.one_of(documents(), documents(), documents(), st.binary(max_size=300)))
 def test_signed_payloads_of_any_shape_never_fail(env, client, clean_logs, doc):
     from bot.store.kv import get_redis
@@ -207,7 +207,7 @@ def test_signed_payloads_of_any_shape_never_fail(env, client, clean_logs, doc):
     dispatch_cleanly(env)
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=75)
 @given(user=st.text(min_size=1, max_size=64).filter(lambda s: s.strip() and "\x00" not in s),
        content=st.text(max_size=400), how=st.sampled_from(["cdata", "escape"]))
 def test_well_formed_messages_are_taken_once_and_handled(env, client, clean_logs, user, content, how):
@@ -299,7 +299,7 @@ def h5(env, stack):
     return client, base, upload.json["upload_id"]
 
 
-@settings(FUZZ, max_examples=200)
+@settings(FUZZ, max_examples=100)
 @given(request=requests_)
 def test_h5_api_answers_any_json_with_a_clear_4xx(h5, clean_logs, request):
     client, base, upload_id = h5
@@ -311,7 +311,7 @@ def test_h5_api_answers_any_json_with_a_clear_4xx(h5, clean_logs, request):
         assert response.json["code"] and response.json["error"]
 
 
-@settings(FUZZ, max_examples=80)
+@settings(FUZZ, max_examples=40)
 @given(path=st.sampled_from(sorted(VALID)), body=raw_bodies,
        content_type=st.sampled_from(["application/json", "text/plain", "application/json; charset=latin-1"]))
 def test_h5_api_answers_any_body_with_a_clear_4xx(h5, clean_logs, path, body, content_type):

@@ -1,6 +1,7 @@
 """Several machines in miniature: two worker processes against one Redis and one database (PostgreSQL when
-TEST_POSTGRES_URL is set, SQLite too) share a bulk run's chunks, its 400 cards and six interviews' scoring and
-result cards — each job done exactly once, each person messaged once, and both workers did part of the work."""
+TEST_POSTGRES_URL is set, as several machines would share it; SQLite otherwise) share a bulk run's chunks, its 400
+cards and six interviews' scoring and result cards — each job done exactly once, each person messaged once, and both
+workers did part of the work."""
 from __future__ import annotations
 
 import os
@@ -11,6 +12,8 @@ import sys
 import time
 from collections import Counter
 
+import pytest
+
 from tests.support.bulk import member_row, sheet, upload
 from tests.support.chat import cards as result_cards
 from tests.support.chat import invite_member
@@ -18,6 +21,10 @@ from tests.support.h5 import take_interview
 from tests.support.paths import REPO
 
 JOB_OK = re.compile(r"Worker (\S+): .*Job OK\S* \(([^)]+)\)")
+# One database: several machines share PostgreSQL (SQLite's multi-process locking has tests of its own); the suite's
+# time is better spent elsewhere than running this four-minute scene twice.
+pytestmark = pytest.mark.parametrize("db_url", ["postgres" if os.environ.get("TEST_POSTGRES_URL") else "sqlite"],
+                                     indirect=True)
 
 
 def test_two_workers_share_the_work_and_each_job_runs_once(stack, monkeypatch):
