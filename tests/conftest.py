@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -62,10 +64,31 @@ def model_settings(tmp_path_factory):
     return settings
 
 
+PORT_BAND = 2000  # loopback ports per xdist worker, below Linux's ephemeral range (32768–60999)
+
+
+@functools.cache
+def _ports() -> Iterator[int]:
+    """This worker's band, shuffled, handed out in turn: a port comes round again only after the whole band."""
+    low = 20000 + (WORKER % 6) * PORT_BAND
+    band = list(range(low, low + PORT_BAND))
+    random.Random(os.getpid()).shuffle(band)
+    return itertools.cycle(band)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free loopback port from this xdist worker's own band below the ephemeral range: a port the OS hands out
+    could be taken by an outgoing connection between our choosing it and the server binding it (and a server that
+    cannot bind ends the test process's fixtures), and two calls in a row never give the same port."""
+    for _ in range(PORT_BAND):
+        port = next(_ports())
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free loopback port in {PORT_BAND} tries")
 
 
 @pytest.fixture(scope="session")

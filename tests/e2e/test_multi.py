@@ -23,10 +23,11 @@ from tests.support.paths import REPO
 JOB_OK = re.compile(r"Worker (\S+): .*Job OK\S* \(([^)]+)\)")
 # One database: several machines share PostgreSQL (SQLite's multi-process locking has tests of its own); the suite's
 # time is better spent elsewhere than running this four-minute scene twice.
-pytestmark = pytest.mark.parametrize("db_url", ["postgres" if os.environ.get("TEST_POSTGRES_URL") else "sqlite"],
-                                     indirect=True)
+ONE_DATABASE = pytest.mark.parametrize("db_url", ["postgres" if os.environ.get("TEST_POSTGRES_URL") else "sqlite"],
+                                       indirect=True)
 
 
+@ONE_DATABASE
 def test_two_workers_share_the_work_and_each_job_runs_once(stack, monkeypatch):
     from bot.bulk import runs as bulk
     from bot.sandbox.gate import sandbox_state

@@ -11,7 +11,7 @@ import pytest
 
 from tests.bot.decisions.test_slot_journey import working_day_ahead
 from tests.e2e.test_hr_browser import SIZES, browser, open_as, shoot  # noqa: F401  (browser: the fixture)
-from tests.support.browser import CHROMIUM, SMALL_TARGETS
+from tests.support.browser import CHROMIUM, SMALL_TARGETS, watched
 from tests.support.chat import click, texts
 from tests.support.h5 import reported
 from tests.support.paths import OUTPUT
@@ -49,10 +49,7 @@ def test_slots_are_published_and_the_candidate_picks_one_on_a_phone(browser, sta
     link = re.search(r"https?://\S+/slots/\S+", notice).group().replace(stack.settings.public_base_url, stack.base)
     context = browser.new_context(locale="zh-CN", **SIZES["phone"])  # the policy on: no bypass_csp
     phone = context.new_page()
-    problems: list[str] = []
-    phone.on("pageerror", lambda exc: problems.append(str(exc)))
-    phone.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" and "favicon" not in
-             (msg.location or {}).get("url", "") else None)  # CSP refusals, a stylesheet not found
+    problems = watched(phone)  # CSP refusals, a stylesheet not found, script errors
     phone.goto(link)
     assert phone.locator("input[type=radio]").count() == 2
     assert phone.evaluate(SMALL_TARGETS) == [] and phone.evaluate("document.documentElement.scrollWidth") <= 390

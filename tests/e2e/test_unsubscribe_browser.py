@@ -8,7 +8,7 @@ import pytest
 
 from bot.links import unsubscribe_link
 from bot.store.models import Candidate
-from tests.support.browser import CHROMIUM, SMALL_TARGETS
+from tests.support.browser import CHROMIUM, SMALL_TARGETS, watched
 from tests.support.paths import OUTPUT
 
 pytestmark = [
@@ -24,10 +24,7 @@ def test_the_opt_out_page_works_on_a_phone(stack, browser):
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
                                   device_scale_factor=3, locale="zh-CN")  # the policy on: no bypass_csp
     page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" and "favicon" not in
-            (msg.location or {}).get("url", "") else None)  # CSP refusals, a stylesheet not found
+    problems = watched(page)  # CSP refusals, a stylesheet not found, script errors
     page.goto(link)
     assert page.evaluate(SMALL_TARGETS) == [] and page.get_by_role("button").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

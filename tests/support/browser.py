@@ -69,6 +69,15 @@ def page(browser):
     assert errors == [], errors  # no script error, ever
 
 
+def watched(page) -> list[str]:
+    """Collect the page's script errors and console errors (CSP refusals, a stylesheet not found; not a favicon)."""
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" and "favicon" not in
+            (msg.location or {}).get("url", "") else None)
+    return problems
+
+
 SMALL_TARGETS = """() => [...document.querySelectorAll('button, .check, .modes span, textarea, #lang')]
     .filter(el => el.offsetParent !== null)
     .map(el => [el.textContent.trim() || el.tagName, el.getBoundingClientRect()])
