@@ -558,3 +558,80 @@ class ShortLink(BaseModel):
 
 
 ALL_MODELS.append(ShortLink)
+
+
+# --- after the AI round: the second round's scorecards and decision, the offer and the hire, performance, fairness -
+
+class Scorecard(BaseModel):
+    """An interviewer's second-round evaluation of a candidate (bot/decisions/scorecards.py): a rating from 1 to 5 per
+    competency of the position, notes, whether the notes may go to onboarding; one per interviewer and invitation."""
+
+    invitation = pw.ForeignKeyField(Invitation, backref="scorecards", on_delete="CASCADE")
+    interviewer = pw.CharField(max_length=64, index=True)  # a WeCom userid
+    ratings = JSONField(default=dict)  # competency → 1..5
+    notes = SealedTextField(default="")
+    shareable = pw.BooleanField(default=False)  # the notes may go to the hiring manager with the hire
+    recommendation = pw.CharField(max_length=8, default="")  # the interviewer's own lean: hire | no_hire | hold
+    submitted_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("invitation", "interviewer"), True),)
+
+
+class RoundDecision(BaseModel):
+    """The final decision after the second round (录用 / 不录用 / 待定): one row per invitation; 'hold' may become
+    hire or no_hire exactly once, as the AI round's Decision."""
+
+    invitation = pw.ForeignKeyField(Invitation, backref="round_decisions", unique=True, on_delete="CASCADE")
+    outcome = pw.CharField(max_length=8)  # hold | hire | no_hire
+    decided_by = pw.CharField(max_length=64)
+    decided_at = pw.DateTimeField(default=utcnow)
+    held_by = pw.CharField(max_length=64, default="")
+    held_at = pw.DateTimeField(null=True)
+
+
+class Hire(Indexed, BaseModel):
+    """What follows 录用 (bot/decisions/hires.py): offered → accepted | declined | withdrawn; accepted → hired |
+    withdrawn. The employee id is sealed; the performance import finds the hire through its blind index."""
+
+    invitation = pw.ForeignKeyField(Invitation, backref="hires", unique=True, on_delete="CASCADE")
+    status = pw.CharField(max_length=12, index=True)  # offered | accepted | declined | hired | withdrawn
+    offered_at = pw.DateTimeField(default=utcnow)
+    responded_at = pw.DateTimeField(null=True)  # accepted or declined
+    hired_on = pw.DateField(null=True)  # the first working day
+    unit = pw.ForeignKeyField(OrgUnit, null=True, backref="hires", on_delete="SET NULL")
+    employee_id = SealedTextField(default="")
+    employee_index = BlindIndexField("employee_id", "employee", normalise_contact)
+    updated_by = pw.CharField(max_length=64, default="")
+    updated_at = pw.DateTimeField(default=utcnow)
+    version = pw.IntegerField(default=1)  # bumped by every change (the webhook's and the API's If-Match)
+
+
+class PerformanceRecord(BaseModel):
+    """A hired candidate's rating for one period, imported from the HR system (bot/decisions/performance.py)."""
+
+    hire = pw.ForeignKeyField(Hire, backref="performance", on_delete="CASCADE")
+    period = pw.CharField(max_length=32)  # as the HR system names it: 2026H1, 2026-Q3…
+    score = pw.FloatField()  # the rating as a number (a grade such as A or 优秀 mapped by the import)
+    rating = pw.CharField(max_length=16, default="")  # the grade as written, when it was one
+    kpis = JSONField(default=dict)
+    source = pw.CharField(max_length=8, default="hr")  # hr | api
+    imported_by = pw.CharField(max_length=64, default="")
+    imported_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("hire", "period"), True),)
+
+
+class SelfDeclared(BaseModel):
+    """Attributes a candidate chose to declare for the fairness report (gender, age band…), under their own
+    refusable consent (Consent kind 'fairness'): sealed, kept apart from the answers, never shown to the scorer or to
+    HR per candidate; only counts per group leave the database."""
+
+    interview = pw.ForeignKeyField(Interview, backref="self_declared", unique=True, on_delete="CASCADE")
+    attributes = SealedJSONField(default=dict)
+    declared_at = pw.DateTimeField(default=utcnow)
+
+
+ALL_MODELS += [Scorecard, RoundDecision, Hire, PerformanceRecord, SelfDeclared]
