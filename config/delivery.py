@@ -13,9 +13,9 @@ from config.parsers import SettingsError
 
 CHANNELS = {"member": "企业微信", "kf": "微信客服", "external": "外部联系人", "sms": "短信", "email": "邮件"}
 KINDS = {"invitation": "面试邀请", "reminder": "提醒", "second_round": "复试通知", "reschedule": "改期通知",
-         "thanks": "感谢函", "notice": "其他通知"}
+         "thanks": "感谢函", "offer": "录用通知", "notice": "其他通知"}
 # An SMS carries no free text: only the kinds with an approved template (bot/sms/templates.py). The 感谢函, with its
-# suggestions, and everything else never go by SMS.
+# suggestions, the 录用通知 (offer) and everything else never go by SMS.
 SMS_CAPABLE = ("invitation", "reminder", "second_round", "reschedule")
 DEFAULT_CHANNELS = "member,kf,external,sms,email"
 FALLBACK_HOURS_MAX = 24 * 30

@@ -15,7 +15,8 @@ from config.settings import get_settings
 
 # The kind of message each chat template is (the policy speaks of kinds; messages are rendered from templates)
 TEMPLATE_KINDS = {"invitation_text": "invitation", "reminder": "reminder", "result_pass": "second_round",
-                  "result_reject": "thanks", "reschedule_confirmed": "reschedule", "reschedule_deadline": "reschedule"}
+                  "result_reject": "thanks", "reschedule_confirmed": "reschedule", "reschedule_deadline": "reschedule",
+                  "offer_made": "offer", "round_thanks": "thanks"}
 PURPOSE_KINDS = {"invitation": "invitation", "reminder": "reminder"}  # a message known by its purpose only
 
 
