@@ -15,6 +15,7 @@ from bot.bulk.screening import RulesError, parse_rules
 from bot.clock import utcnow
 from bot.org import team
 from bot.positions import versions
+from bot.positions.training import TrainingError, parse_training
 from bot.resumes import questions as personalised
 from bot.store.db import database, write_transaction
 from bot.store.models import Position
@@ -35,7 +36,7 @@ QUESTION_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 TOP_KEYS = ("slug", "title", "department", "description", "think_seconds", "answer_seconds", "max_retakes",
             "answer_modes", "face_analysis", "deadline_days", "materials", "practice_question", "language",
             "dimensions", "thresholds", "next_round", "screening", "draw", "personalised", "questions", "unit", "team",
-            "competencies", "delivery")
+            "competencies", "delivery", "training")
 QUESTION_KEYS = ("key", "text", "text_en", "competency", "difficulty", "think_seconds", "answer_seconds",
                  "target_chars", "red_flags", "rubric", "model_answers")
 POINT_KEYS = ("point", "description", "keywords", "synonyms", "required", "contradicts")
@@ -173,6 +174,10 @@ def parse_position_doc(doc: Any, name: str, source_sha256: str) -> dict[str, Any
         raise PositionFileError(f"{name}: delivery: {exc}", f"delivery.{exc.field}".rstrip("."),
                                 f"delivery: {exc}") from None
     competencies = _parse_competencies(doc.get("competencies", {}), name)
+    try:  # a weak dimension's courses or mentors, handed to onboarding (bot/decisions/onboarding.py)
+        training = parse_training(doc.get("training", {}), [*DIMENSIONS, *competencies, *weights])
+    except TrainingError as exc:
+        raise PositionFileError(f"{name}: {exc}", exc.field, str(exc)) from None
     language = doc.get("language", "zh")
     _require(language in LANGUAGES, name, f"'language' must be one of {sorted(LANGUAGES)}", "language")
     return {
@@ -192,7 +197,8 @@ def parse_position_doc(doc: Any, name: str, source_sha256: str) -> dict[str, Any
                    "materials": doc.get("materials", "").strip(), "screening": screening, "draw": draw,
                    **({"personalised": personal} if personal is not None else {}),
                    **({"delivery": delivery} if delivery else {}),
-                   **({"competencies": competencies} if competencies else {})},
+                   **({"competencies": competencies} if competencies else {}),
+                   **({"training": training} if training else {})},
         "source_sha256": source_sha256,
     }
 
@@ -368,6 +374,8 @@ def document_of(position: Position) -> dict[str, Any]:
         doc["personalised"] = json.loads(json.dumps(rubric["personalised"]))
     if rubric.get("competencies"):
         doc["competencies"] = dict(rubric["competencies"])
+    if rubric.get("training"):
+        doc["training"] = json.loads(json.dumps(rubric["training"]))
     if rubric.get("delivery"):  # only what the position sets: the rest follows the settings (DELIVERY_*)
         doc["delivery"] = json.loads(json.dumps(rubric["delivery"]))
     if position.id is not None:  # where it belongs and who works on it (bot/org)
