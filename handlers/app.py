@@ -17,6 +17,7 @@ from handlers import bodies, errors, headers, health, throttle
 from handlers.api import routes as open_api
 from handlers.bulk import page as bulk_page
 from handlers.h5 import api as h5_api
+from handlers.h5 import fairness as h5_fairness
 from handlers.h5 import page as interview_page
 from handlers.h5 import short as short_link
 from handlers.h5 import slots as slot_page
@@ -25,6 +26,7 @@ from handlers.h5 import unsubscribe as unsubscribe_page
 from handlers.hr import audit as hr_audit
 from handlers.hr import auth as hr_auth
 from handlers.hr import campaign as hr_campaign
+from handlers.hr import fairness as hr_fairness
 from handlers.hr import guide as hr_guide
 from handlers.hr import pages as hr_pages
 from handlers.hr import positions as hr_positions
@@ -35,7 +37,7 @@ from scoring import media
 
 BLUEPRINTS = (health.bp, interview_page.bp, h5_api.bp, short_link.bp, sms_push.bp, unsubscribe_page.bp, slot_page.bp,
               bulk_page.bp, hr_auth.bp, hr_report.bp, hr_pages.bp, hr_positions.bp, hr_campaign.bp, hr_audit.bp,
-              hr_resumes.bp, hr_slots.bp, hr_guide.bp, open_api.bp)
+              hr_resumes.bp, hr_slots.bp, hr_guide.bp, open_api.bp, h5_fairness.bp, hr_fairness.bp)
 
 
 class CallbackFirst:

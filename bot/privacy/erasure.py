@@ -48,6 +48,7 @@ from bot.store.models import (
     Report,
     Resume,
     Score,
+    SelfDeclared,
     Upload,
     WebhookDelivery,
 )
@@ -239,6 +240,7 @@ def _delete_rows(counts: Counter, candidate_id: int, interviews: list[int]) -> N
     counts["notes"] += Note.delete().where(Note.interview.in_(interviews)).execute()
     counts["pool_profiles"] += PoolProfile.delete().where(PoolProfile.candidate == candidate_id).execute()
     counts["tags"] += CandidateTag.delete().where(CandidateTag.candidate == candidate_id).execute()
+    counts["self_declared"] += SelfDeclared.delete().where(SelfDeclared.interview.in_(interviews)).execute()
 
 
 def redact_report(document: dict[str, Any], erased_at: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ Four roles, from the settings on every request (removing someone from a list tak
 | role | who | may |
 |---|---|---|
 | admin | ADMIN_USERIDS (data protection) | everything below, and erase a candidate's data |
-| hr_lead | HR_LEADS | what a recruiter may, ID numbers unmasked, the audit log |
+| hr_lead | HR_LEADS | what a recruiter may, ID numbers unmasked, the audit log, the fairness report |
 | recruiter | HR_USERIDS (and API tokens with role ``full``) | names, phone, e-mail; recordings; decide, tag |
 | interviewer | HR_VIEWERS (hiring managers, interviewers; API tokens ``masked``) | reports masked; notes |
 
@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "play_recordings": frozenset({ADMIN, HR_LEAD, RECRUITER}),
     "decide": frozenset({ADMIN, HR_LEAD, RECRUITER}),          # decisions and tags
     "read_audit": frozenset({ADMIN, HR_LEAD}),
+    "read_fairness": frozenset({ADMIN, HR_LEAD}),              # selection rates per self-declared group
     "erase": frozenset({ADMIN}),
     "end_sessions": frozenset({ADMIN}),                        # sign a member out everywhere
 }

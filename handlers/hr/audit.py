@@ -38,6 +38,7 @@ ACTIONS = {
     "chat_forward": "候选人留言转人工", "chat_reply": "回复候选人", "position.version": "岗位新版本",
     "position.created": "新建岗位", "position.status": "岗位状态变更", "position.export": "导出岗位 YAML",
     "unsubscribe": "候选人退订消息",
+    "view_fairness": "查看公平性报告", "export_fairness": "导出公平性报告", "fairness_withdraw": "候选人撤回公平性信息",
 }
 
 

@@ -468,6 +468,10 @@ function resumeBlock() {
     h('label.sr-only', {for: 'c-cv', t: 'cv_title'}), file, send, st);
 }
 
+/* The optional fairness step after consent and its withdrawal (h5.fairness.js, its own module). */
+const kit = {h, screen, btn, msg, say, call, errText, fatal, showFatal, lang: () => lang};
+const fairnessThen = next => (window.H5Fairness ? window.H5Fairness.step(kit, next) : next());
+
 function consentScreen() {
   const err = msg(), rec = h('input', {type: 'checkbox', id: 'c-rec', required: true, 'aria-describedby': 'c-need'});
   const face = P.face_analysis ? h('input', {type: 'checkbox', id: 'c-face'}) : null;
@@ -483,7 +487,7 @@ function consentScreen() {
     go.disabled = false;
     if (r.status !== 200) return fatal(r) ? showFatal(r) : say(err, {text: errText(r)}, null, 'err');
     S = r.data; Qs = S.questions; evOn = true;
-    deviceScreen(practiceScreen);
+    fairnessThen(() => deviceScreen(practiceScreen));
   }, 'primary');
   screen(
     h('h1', {c: 'title'}),
@@ -850,7 +854,7 @@ function doneScreen() {
   const stage = afterStage();
   screen(h('div.done-mark', {'aria-hidden': 'true'}, '✓'), stage, h('p', {t: 's_2'}), h('p.note', {t: 's_3'}),
     h('h2', {t: 'r_title'}), asked && h('p.msg.ok', {t: 'r_review_ok'}), review, st,
-    btn('r_erase', () => eraseScreen(), 'link'));
+    btn('r_erase', () => eraseScreen(), 'link'), window.H5Fairness && window.H5Fairness.rights(kit));
   app.querySelector('.card').dataset.stage = (S.after && S.after.stage) || 'completed';
   const seen = JSON.stringify(S.after || null), check = async () => {   // the page stays alive: news shows up
     if (document.hidden) return;
