@@ -36,7 +36,9 @@ from config.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-EVENTS = ("report.ready", "decision.made")
+EVENTS = ("report.ready", "decision.made",
+          # after the second round (bot/decisions/hires.py): one of each per invitation at most
+          "offer.made", "offer.accepted", "offer.declined", "offer.withdrawn", "candidate.hired")
 RETRY = Retry(max=5, interval=[10, 60, 300, 1800, 3600])
 TIMEOUT = 5         # seconds for the receiver to answer
 STALLED = 600       # a delivery never tried this long after its event lost its job: queue it again
