@@ -39,6 +39,7 @@ from bot.store.models import (
     CandidateTag,
     Consent,
     ErasureRequest,
+    Hire,
     Interview,
     Invitation,
     Note,
@@ -48,7 +49,7 @@ from bot.store.models import (
     Report,
     Resume,
     Score,
-    SelfDeclared,
+    Scorecard,
     Upload,
     WebhookDelivery,
 )
@@ -66,6 +67,7 @@ ADDRESS_KEYS = frozenset({"touser", "toparty", "totag", "open_kfid", "sender", "
                           "msgtype", "response_code", "enable_duplicate_check", "duplicate_check_interval"})
 MIN_NEEDLE = 2  # shorter strings are not searched for (they would match everywhere)
 # Rows that leave with the candidate's data entirely (the rest is kept for HR's numbers, with nothing personal)
+HIRE_EVENTS = ("offer.made", "offer.accepted", "offer.declined", "offer.withdrawn", "candidate.hired")
 DELETED_ROWS = (Recording, Upload, Answer, AnswerAnalysis, Note, PoolProfile, CandidateTag)
 
 BeforeBlank = Callable[[ErasureRequest, Candidate, Counter], None]
@@ -123,6 +125,7 @@ def carry_out(request: ErasureRequest, settings: Settings, before_blank: BeforeB
         _delete_rows(counts, candidate.id, interviews)
         _redact_reports(counts, interviews)
         _scrub_records(counts, candidate, invitations, interviews, needles)
+        _forget_second_round(counts, invitations)
         _end_application(counts, invitations, interviews)
         if before_blank is not None:
             before_blank(request, candidate, counts)
@@ -240,7 +243,6 @@ def _delete_rows(counts: Counter, candidate_id: int, interviews: list[int]) -> N
     counts["notes"] += Note.delete().where(Note.interview.in_(interviews)).execute()
     counts["pool_profiles"] += PoolProfile.delete().where(PoolProfile.candidate == candidate_id).execute()
     counts["tags"] += CandidateTag.delete().where(CandidateTag.candidate == candidate_id).execute()
-    counts["self_declared"] += SelfDeclared.delete().where(SelfDeclared.interview.in_(interviews)).execute()
 
 
 def redact_report(document: dict[str, Any], erased_at: str) -> dict[str, Any]:
@@ -305,11 +307,16 @@ def _scrub_records(counts: Counter, candidate: Candidate, invitations: list[int]
                 OutboundMessage.id == message.id).execute()
             counts["messages_naming_them"] += 1
     keys = [f"{event}:interview:{i}" for event in ("report.ready", "decision.made") for i in interviews]
+    keys += [f"{event}:invitation:{i}" for event in HIRE_EVENTS for i in invitations]
     for delivery in WebhookDelivery.select().where(_any(
             WebhookDelivery.event_key.in_(keys), _mentions(WebhookDelivery.payload, needles))):
         payload = dict(delivery.payload)
         if "candidate" in payload:
             payload["candidate"] = {"id": candidate.id, "erased": True}
+        if delivery.event in HIRE_EVENTS:  # the employee id and the interviewers' notes about them
+            payload["employee_id"] = None
+            if "onboarding" in payload:
+                payload["onboarding"] = {"erased": True}
         WebhookDelivery.update(payload=scrub(payload, needles), last_error=scrub(delivery.last_error, needles)).where(
             WebhookDelivery.id == delivery.id).execute()
         counts["webhook_payloads"] += 1
@@ -326,6 +333,13 @@ def _scrub_records(counts: Counter, candidate: Candidate, invitations: list[int]
     counts["consents_withdrawn"] += Consent.update(ip="", user_agent="", withdrawn_at=pw.fn.COALESCE(
         Consent.withdrawn_at, utcnow())).where(Consent.interview.in_(interviews) & (
             Consent.withdrawn_at.is_null() | (Consent.ip != "") | (Consent.user_agent != ""))).execute()
+
+
+def _forget_second_round(counts: Counter, invitations: list[int]) -> None:
+    """The interviewers' scorecard notes and the employee id (the ratings stay, as the report's scores do)."""
+    counts["scorecards"] += Scorecard.update(notes="", shareable=False).where(
+        Scorecard.invitation.in_(invitations)).execute()
+    counts["hires"] += Hire.update(employee_id="").where(Hire.invitation.in_(invitations)).execute()
 
 
 def _end_application(counts: Counter, invitations: list[int], interviews: list[int]) -> None:
