@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bot.bulk import imports, runs
 from bot.channels import sms_inbox
+from bot.decisions import reminders as second_round
 from bot.integrations import webhooks
 from bot.invitations import fallback, invites
 from bot.ops import recover, reminders
@@ -57,6 +58,11 @@ def sweep() -> dict[str, int]:
 def send_reminders() -> int:
     """Remind candidates whose deadline is near."""
     return reminders.send_reminders()
+
+
+def remind_second_rounds() -> int:
+    """Remind candidates and interviewers of tomorrow's second rounds (from 18:00 Beijing time the day before)."""
+    return second_round.send_second_round_reminders()
 
 
 def resend_unopened() -> int:

@@ -30,6 +30,7 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
         Periodic(periodic.sweep, COMMANDS, 60),                 # scoring, reports, cards, results whose job was lost
         Periodic(periodic.send_reminders, COMMANDS, 900),       # deadline within REMINDER_HOURS, once per deadline
         Periodic(periodic.resend_unopened, COMMANDS, 900),      # unopened after fallback_hours: the next channel
+        Periodic(periodic.remind_second_rounds, COMMANDS, 600),  # second rounds: the day before, once per version
         *([Periodic(periodic.pull_sms, DELIVERY, 60)]  # SMS receipts and replies (上行)
           if settings.sms_provider else []),
         # The digest at DIGEST_HOUR:05, not at :00 or :30 as WeCom asks (docs/wecom.md §3).

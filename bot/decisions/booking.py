@@ -1,14 +1,24 @@
-"""A candidate picking a published second-round slot (handlers/h5/slots.py): book it (bot/decisions/slots.py), then
-tell the candidate over their channel (the .ics by e-mail: a moved booking's higher version replaces the earlier
-entry) and the recruiter who invited them, and queue the interviewer's WeCom calendar event
-(bot/decisions/calendar_events.py). Each message's key carries the appointment's version, so a replayed
-form post tells nobody twice."""
+"""A second round booked into a published slot, and what follows each change of it: the candidate picking a slot
+(handlers/h5/slots.py, or a time in chat: bot/decisions/reschedule.py), HR moving a booked candidate to another
+slot or cancelling the booking, HR cancelling a whole slot with its bookings (handlers/hr/slots.py).
+
+The database side is bot/decisions/slots.py's (locks, capacity, audit). Here: the candidate is told over their
+channel (the .ics by e-mail: same UID, SEQUENCE = version - 1, so a move replaces the entry and a cancellation's
+METHOD:CANCEL takes it out), the recruiter who invited them is told of the candidate's own picks, and the
+interviewer's WeCom calendar event follows (bot/decisions/calendar_events.py, one job per version). Each message's key
+carries the appointment's version, so a replayed form post tells nobody twice. A cancelled candidate is offered the
+free slots (the first few in Beijing time and the signed link to the page)."""
 from __future__ import annotations
 
 from bot.decisions import calendar_events, slots
+from bot.decisions.calendar import appointment_ics
 from bot.decisions.results import second_round_ics, when_text
-from bot.store.models import Appointment, Decision, Interview, Invitation
-from bot.wecom import notify
+from bot.links import slot_link
+from bot.store.models import Appointment, Decision, Interview, InterviewSlot, Invitation
+from bot.wecom import messages, notify
+from config.settings import get_settings
+
+OFFERED = 3  # free slots a chat message lists (the page lists them all)
 
 
 def passed(invitation: Invitation) -> bool:
@@ -43,3 +53,78 @@ def confirm(invitation: Invitation, appointment: Appointment) -> None:
     notify.to_hr(invitation.invited_by, "hr_slot_booked", f"{stamp}:hr", invitation=invitation,
                  name=invitation.candidate.display_name, position=position, when=when,
                  interviewer=appointment.slot.interviewer if appointment.slot else "-")
+
+
+def move(appointment: Appointment, slot_id: int, reason: str, actor: str) -> slots.Booking:
+    """HR moves a booked candidate to another slot (capacity as for anyone): the candidate is told with the reason
+    and a fresh .ics, the interviewer's event follows. SlotError for a missing reason."""
+    reason = slots.check_reason(reason)
+    invitation = appointment.invitation
+    booking = slots.book(invitation, slot_id, actor, reason=reason)
+    if booking.status != "booked":
+        return booking
+    moved = booking.appointment
+    values = {"position": invitation.position.title, "when": when_text(moved), "place": moved.place or "-"}
+    text = messages.render("slot_moved_by_hr", invitation.candidate.locale, reason=reason, **values)
+    # rendered with the reason; its kind and SMS template are reschedule_confirmed's (an SMS carries no free text)
+    notify.send_to_candidate(invitation, text, f"slot:{moved.id}:{moved.version}:candidate", purpose="reschedule",
+                             ics=[second_round_ics(moved, invitation)], template="reschedule_confirmed",
+                             values=values)
+    calendar_events.queue_event(moved)
+    return booking
+
+
+def cancel(appointment: Appointment, reason: str, actor: str) -> Appointment:
+    """HR cancels one booking: its seat is free, the candidate is told why with the free slots offered, and a CANCEL
+    .ics; the interviewer's event goes."""
+    was = when_text(appointment)
+    cancelled = slots.cancel_booking(appointment.id, actor, reason)
+    tell_cancelled(cancelled, was, slots.check_reason(reason))
+    return cancelled
+
+
+def cancel_slot(slot: InterviewSlot, reason: str, actor: str) -> list[Appointment]:
+    """HR cancels a whole slot: every candidate booked into it is told and offered the free slots."""
+    reason = slots.check_reason(reason)
+    _, cancelled = slots.cancel_booked(slot.id, actor, reason)
+    for appointment in cancelled:
+        tell_cancelled(appointment, when_text(appointment), reason)
+    return cancelled
+
+
+def tell_cancelled(appointment: Appointment, was: str, reason: str) -> None:
+    """The cancelled candidate's message (free slots offered) with the CANCEL .ics; the interviewer's event goes."""
+    invitation = appointment.invitation
+    text = messages.render("slot_booking_cancelled", invitation.candidate.locale, position=invitation.position.title,
+                           when=was, reason=reason, **offer_values(invitation))
+    notify.send_to_candidate(invitation, text, f"slot:{appointment.id}:{appointment.version}:cancelled",
+                             purpose="reschedule", ics=[cancel_ics(appointment, invitation)])
+    calendar_events.queue_event(appointment)
+
+
+def offer_values(invitation: Invitation, day: object = None) -> dict[str, str]:
+    """choices (the first OFFERED free slots, one a line; on day when it has any), example and link for a message
+    offering free slots; empty choices when there is none."""
+    mine = current(invitation)
+    free = [s for s in slots.free_slots(invitation.position_id) if mine is None or s.id != mine.slot_id]
+    that_day = [s for s in free if day is not None and slots.beijing(s.starts_at).date() == day]
+    shown = (that_day or free)[:OFFERED]
+    return {"choices": "\n".join(f"• {slots.label(s)}" + (f"（{s.place}）" if s.place else "") for s in shown),
+            "example": example(shown[0]) if shown else "",
+            "link": slot_link(get_settings(), invitation) if shown else ""}
+
+
+def example(slot: InterviewSlot) -> str:
+    """How a candidate may write the slot's time so the chat reads it back: '12月8日14:00'."""
+    start = slots.beijing(slot.starts_at)
+    return f"{start.month}月{start.day}日{start:%H:%M}"
+
+
+def cancel_ics(appointment: Appointment, invitation: Invitation) -> dict[str, str]:
+    """The cancellation as METHOD:CANCEL (same UID as the entry it takes out, the version's SEQUENCE)."""
+    settings, locale = get_settings(), invitation.candidate.locale
+    values = {"company": settings.company_name, "position": invitation.position.title,
+              "contact": appointment.contact or invitation.invited_by, "place": appointment.place or "-"}
+    return appointment_ics(appointment, summary=messages.render("ics_summary", locale, **values),
+                           description=messages.render("ics_description", locale, **values),
+                           sender=settings.mail_from, cancelled=True)

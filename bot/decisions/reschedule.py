@@ -3,21 +3,26 @@ plain Chinese, at the candidate's request in chat or HR's /reschedule; both side
 
 When the time is unclear we ask, and a question that proposes a day ("请问您希望改到12月7日（周一）下午的几点？")
 is remembered in Redis for a day, per invitation and asker (the candidate, or the HR member): the answer ("3点")
-is read on that day, not today. A time that is read in full spends the proposal."""
+is read on that day, not today. A time that is read in full spends the proposal.
+
+When the position has published second-round slots with a seat left and the candidate passed, their request is
+answered from the slots (bot/decisions/booking.py): a time that falls in a free slot books it, with the same lock
+and capacity as the page; anything else (an unclear time, a time no slot has, a slot taken meanwhile) gets the first
+few free slots in Beijing time and the signed link to the page. HR's /reschedule still moves to any time."""
 from __future__ import annotations
 
 import datetime as dt
 import json
 
 from bot.clock import CN_TZ, deadline_on, local_time, utcnow
-from bot.decisions import timeparse
+from bot.decisions import booking, calendar_events, slots, timeparse
 from bot.decisions.results import second_round_ics, when_text
 from bot.decisions.timeparse import When
 from bot.invitations.invites import OPEN_STATES, find_candidate, latest_invitation
 from bot.links import invitation_link
 from bot.store.db import db_session
 from bot.store.kv import get_redis
-from bot.store.models import Appointment, AuditLog, Invitation
+from bot.store.models import Appointment, AuditLog, InterviewSlot, Invitation
 from bot.wecom import messages, notify
 from config.settings import get_settings
 
@@ -38,11 +43,14 @@ def reschedule(invitation: Invitation, text: str, *, actor: str, request_key: st
     """Move the candidate's next appointment (or AI-interview deadline) to the time in text, or ask."""
     key = _proposal_key(invitation, actor if by_hr else "candidate")
     when = timeparse.parse_when(text, now_cn(), **_proposed(key))
+    if when.status != "ok" and when.day is not None:
+        get_redis().set(key, json.dumps({"day": when.day.isoformat(), "part": when.part}), ex=PROPOSAL_SECONDS)
+    elif when.status == "ok":
+        get_redis().delete(key)
+    if not by_hr and booking.passed(invitation) and _free(invitation):
+        return _slot_request(invitation, when, request_key)
     if when.status != "ok":
-        if when.day is not None:
-            get_redis().set(key, json.dumps({"day": when.day.isoformat(), "part": when.part}), ex=PROPOSAL_SECONDS)
         return _ask_hr(actor, when, request_key) if by_hr else _ask_candidate(invitation, when, request_key)
-    get_redis().delete(key)
     appointment = Appointment.get_or_none((Appointment.invitation == invitation)
                                           & (Appointment.kind == "second_round"))
     if appointment is not None:
@@ -54,6 +62,40 @@ def reschedule(invitation: Invitation, text: str, *, actor: str, request_key: st
     else:
         _reply(invitation, "reschedule_nothing", request_key)
     return "nothing"
+
+
+def _free(invitation: Invitation) -> list[InterviewSlot]:
+    """The position's free slots other than the one the candidate holds."""
+    mine = booking.current(invitation)
+    return [s for s in slots.free_slots(invitation.position_id) if mine is None or s.id != mine.slot_id]
+
+
+def _slot_request(invitation: Invitation, when: When, request_key: str) -> str:
+    """The position has published slots: a time that falls in a free one books it (as the page does: of two racing
+    for its last seat one wins, the other is offered the next); anything else is answered with the free slots."""
+    wanted = _utc(when.start) if when.status == "ok" else None
+    free = _free(invitation)
+    match = next((s for s in free if s.starts_at == wanted), None) or next(
+        (s for s in free if wanted is not None and s.starts_at <= wanted < s.ends_at), None)
+    if match is None:
+        day = when.day or (when.start.date() if when.start else None)
+        _offer(invitation, request_key, day=day, wanted=timeparse.describe(when) if when.status == "ok" else "")
+        return "offered"
+    answer = booking.pick(invitation, match.id)
+    if answer.status == "booked":
+        return "booked"
+    if answer.status == "same":
+        _reply(invitation, "reschedule_slot_same", request_key, position=invitation.position.title,
+               when=when_text(answer.appointment))
+        return "same"
+    _offer(invitation, request_key, taken=True)
+    return "taken"
+
+
+def _offer(invitation: Invitation, request_key: str, *, day: dt.date | None = None, wanted: str = "",
+           taken: bool = False) -> None:
+    _reply(invitation, "reschedule_slots", request_key, position=invitation.position.title, wanted=wanted,
+           taken=taken, **booking.offer_values(invitation, day))
 
 
 def _proposal_key(invitation: Invitation, asker: str) -> str:
@@ -93,8 +135,10 @@ def _move(invitation: Invitation, appointment: Appointment, when: When, actor: s
     end = _utc(when.end) if when.end else start + duration
     # a time of one's own leaves the published slot it was booked into (bot/decisions/slots.py): its seat is free
     Appointment.update(starts_at=start, ends_at=end, updated_by=actor, version=Appointment.version + 1,
-                       slot=None).where(Appointment.id == appointment.id).execute()
+                       slot=None, status="scheduled", reminded_at=None).where(
+        Appointment.id == appointment.id).execute()
     appointment = Appointment.get_by_id(appointment.id)
+    calendar_events.queue_event(appointment)  # the interviewer's event (if any) moves with it
     AuditLog.create(actor=actor, action="reschedule", target_type="appointment", target_id=str(appointment.id),
                     detail={"from": old, "to": when_text(appointment), "text": when.text})
     position, name = invitation.position.title, invitation.candidate.display_name

@@ -146,11 +146,59 @@ def cancel(slot_id: int, actor: str) -> InterviewSlot:
         if slot is None or slot.cancelled_at is not None:
             raise SlotError("这个时段不存在或已取消")
         if taken(slot):
-            raise SlotError("这个时段已有候选人预约，不能取消；请先为他们改期")
+            raise SlotError("这个时段已有候选人预约：请填写取消原因（会告知已预约的候选人），或先为他们改期", "reason")
         InterviewSlot.update(cancelled_at=utcnow()).where(InterviewSlot.id == slot.id).execute()
         AuditLog.create(actor=actor, action="slot_cancel", target_type="interview_slot", target_id=str(slot.id),
                         detail={"position": slot.position_id, "when": label(slot)})
     return InterviewSlot.get_by_id(slot.id)
+
+
+def cancel_booked(slot_id: int, actor: str, reason: str) -> tuple[InterviewSlot, list[Appointment]]:
+    """Cancel a slot and every booking in it (each appointment cancelled, its version bumped); audited. Return the
+    slot and the cancelled appointments, whose candidates the caller tells."""
+    reason = check_reason(reason)
+    with write_transaction():
+        slot = _locked(slot_id)
+        if slot is None or slot.cancelled_at is not None:
+            raise SlotError("这个时段不存在或已取消")
+        ids = [a.id for a in bookings(slot)]
+        InterviewSlot.update(cancelled_at=utcnow()).where(InterviewSlot.id == slot.id).execute()
+        _cancel_appointments(ids, actor)
+        AuditLog.create(actor=actor, action="slot_cancel", target_type="interview_slot", target_id=str(slot.id),
+                        detail={"position": slot.position_id, "when": label(slot), "bookings": ids,
+                                "reason": reason})
+    return InterviewSlot.get_by_id(slot.id), list(Appointment.select().where(Appointment.id.in_(ids or [0])))
+
+
+def cancel_booking(appointment_id: int, actor: str, reason: str) -> Appointment:
+    """Cancel one booked second round (its seat is free again, its version bumped); audited."""
+    reason = check_reason(reason)
+    with write_transaction():
+        appointment = Appointment.get_or_none((Appointment.id == appointment_id) & (Appointment.kind == KIND))
+        if appointment is None or appointment.status != "scheduled":
+            raise SlotError("这个预约不存在或已取消")
+        _cancel_appointments([appointment.id], actor)
+        AuditLog.create(actor=actor, action="slot_booking_cancel", target_type="appointment",
+                        target_id=str(appointment.id),
+                        detail={"slot": appointment.slot_id, "invitation": appointment.invitation_id,
+                                "reason": reason})
+    return Appointment.get_by_id(appointment.id)
+
+
+def check_reason(reason: str) -> str:
+    """The reason HR gave, tidied; SlotError when empty or too long (it is told to the candidate)."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise SlotError("请填写原因（会告知候选人）", "reason")
+    if len(reason) > 200:
+        raise SlotError("原因最多 200 个字", "reason")
+    return reason
+
+
+def _cancel_appointments(ids: list[int], actor: str) -> None:
+    if ids:
+        Appointment.update(status="cancelled", version=Appointment.version + 1, updated_by=actor,
+                           reminded_at=None).where(Appointment.id.in_(ids)).execute()
 
 
 def bookings(slot: InterviewSlot) -> pw.SelectQuery:
@@ -184,20 +232,21 @@ def _locked(slot_id: int) -> InterviewSlot | None:
     return query.first()
 
 
-def book(invitation: Invitation, slot_id: int, actor: str) -> Booking:
-    """Book slot_id as the invitation's second round (or move it there); full or gone offers the next free slot."""
+def book(invitation: Invitation, slot_id: int, actor: str, *, reason: str = "") -> Booking:
+    """Book slot_id as the invitation's second round (or move it there; reason: HR's, audited); full or gone offers
+    the next free slot."""
     with write_transaction():
         slot = _locked(slot_id)
         current = Appointment.get_or_none((Appointment.invitation == invitation) & (Appointment.kind == KIND))
         if slot is None or slot.position_id != invitation.position_id or slot.cancelled_at is not None \
                 or slot.starts_at <= utcnow():
             return Booking("gone", offer=_next(invitation, slot_id))
-        if current is not None and current.slot_id == slot.id:
+        if current is not None and current.slot_id == slot.id and current.status == "scheduled":
             return Booking("same", current)
         if taken(slot) >= slot.capacity:
             return Booking("full", offer=_next(invitation, slot_id))
         fields = {"starts_at": slot.starts_at, "ends_at": slot.ends_at, "place": slot.place, "slot": slot,
-                  "updated_by": actor, "status": "scheduled"}
+                  "updated_by": actor, "status": "scheduled", "reminded_at": None}
         if current is None:
             appointment = Appointment.create(invitation=invitation, kind=KIND, contact=invitation.invited_by,
                                              **fields)
@@ -206,7 +255,8 @@ def book(invitation: Invitation, slot_id: int, actor: str) -> Booking:
                 Appointment.id == current.id).execute()
             appointment = Appointment.get_by_id(current.id)
         AuditLog.create(actor=actor, action="slot_book", target_type="appointment", target_id=str(appointment.id),
-                        detail={"slot": slot.id, "when": label(slot), "moved": current is not None})
+                        detail={"slot": slot.id, "when": label(slot), "moved": current is not None,
+                                **({"reason": reason} if reason else {})})
     return Booking("booked", appointment, moved=current is not None)
 
 

@@ -1,12 +1,14 @@
-"""Fake WeCom API, the calendar: oa/schedule/add and oa/schedule/del (日程 · 创建日程, 取消日程), as the product puts a
-booked second round in the interviewer's WeCom calendar and takes it out when the booking moves
-(bot/decisions/calendar_events.py).
+"""Fake WeCom API, the calendar: oa/schedule/add, oa/schedule/update and oa/schedule/del (日程 · 创建日程, 更新日程,
+取消日程), as the product puts a booked second round in the interviewer's WeCom calendar, moves it with the booking
+and takes it out when the booking is cancelled (bot/decisions/calendar_events.py).
 
 The request is checked as WeCom checks it: agentid names the app; schedule.start_time and end_time are Unix seconds
 with end after start (40058 otherwise, as WeCom answers "missing paramters start_time"); summary is 1 to 128
-characters; attendees are members' userids (at most 1,000). The answer is {"schedule_id": …}. del of an unknown id
-answers 400058 (sandbox choice: WeCom documents no code). Tests read the live events at GET /sandbox/api/schedules
-(?userid= keeps those the member attends).
+characters; attendees are members' userids (at most 1,000). The answer is {"schedule_id": …}. update takes
+{"skip_attendees": 0|1, "schedule": {"schedule_id", …the same fields}} and, as WeCom documents, overwrites the event
+(its fields are replaced, not merged; skip_attendees=1 keeps the attendees); it answers ok. update or del of an
+unknown id answers 400058 (sandbox choice: WeCom documents no code). Tests read the live events at
+GET /sandbox/api/schedules (?userid= keeps those the member attends).
 """
 from __future__ import annotations
 
@@ -53,6 +55,28 @@ def schedule_add(state: SandboxState) -> dict:
         state.schedules[schedule_id] = {**schedule, "schedule_id": schedule_id, "created_at": state.now()}
         state.version += 1
     return ok(schedule_id=schedule_id)
+
+
+@endpoint(bp, "oa/schedule/update", ("POST",))
+def schedule_update(state: SandboxState) -> dict:
+    """Overwrite an event the app created (same schedule_id); skip_attendees=1 keeps its attendees."""
+    body = json_body()
+    schedule = body.get("schedule")
+    schedule_id = schedule.get("schedule_id") if isinstance(schedule, dict) else None
+    skip = body.get("skip_attendees", 0)
+    if skip not in (0, 1):
+        raise ApiError(40058, "skip_attendees must be 0 or 1")
+    with state.lock:
+        earlier = state.schedules.get(schedule_id) if isinstance(schedule_id, str) else None
+        if earlier is None:
+            raise ApiError(400058, f"schedule not found: {str(schedule_id)[:64]!r}")
+        if skip:
+            schedule = {**schedule, "attendees": earlier.get("attendees", [])}
+        fresh = _checked(state, schedule)
+        state.schedules[schedule_id] = {**fresh, "schedule_id": schedule_id, "created_at": earlier["created_at"],
+                                        "updated_at": state.now()}
+        state.version += 1
+    return ok()
 
 
 @endpoint(bp, "oa/schedule/del", ("POST",))

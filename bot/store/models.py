@@ -374,6 +374,7 @@ class Appointment(BaseModel):
     version = pw.IntegerField(default=1)
     created_at = pw.DateTimeField(default=utcnow)
     slot = pw.ForeignKeyField(InterviewSlot, null=True, backref="bookings", on_delete="SET NULL")  # picked, if so
+    reminded_at = pw.DateTimeField(null=True)  # the day-before reminder went (bot/decisions/reminders.py)
 
     class Meta:
         indexes = ((("invitation", "kind"), True),)
