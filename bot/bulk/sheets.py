@@ -117,6 +117,18 @@ def read_columns(data: bytes, filename: str, chosen: dict[str, str] | None = Non
     return _columns(headers, mapping)
 
 
+def records(data: bytes, filename: str) -> Iterator[tuple[int, tuple | list]]:
+    """The raw rows of any sheet (.xlsx or .csv bytes) as (Excel row number, cells), read with the same checks on
+    size, type and encoding as a candidate sheet (the performance import reads its own columns from them);
+    SheetError for a file that is unusable as a whole."""
+    return _records(data, filename)
+
+
+def cell_text(value) -> str:
+    """A cell as text (a whole float without its .0, None as ""), as a candidate sheet reads it."""
+    return _cell(value)
+
+
 def _records(data: bytes, filename: str) -> Iterator[tuple[int, tuple | list]]:
     if not data:
         raise SheetError(f"文件 {filename} 是空的")
