@@ -13,8 +13,9 @@ from bot.clock import utcnow
 
 SCORES = {"沟通能力": 86, "逻辑思维": 62, "专业匹配度": 81, "岗位适配性": 74, "情绪稳定性": 90, "亲和力": 70}
 DOC = {"schema_version": "test", "scoring_version": "test", "generated_at": "2026-11-20T02:00:00+00:00",
-       "total": 78.0, "recommendation": {"label": "推荐", "confidence_label": "高"}, "interview": {},
-       "dimensions": [{"name": n, "weight": 0.2, "score": s} for n, s in SCORES.items()], "answers": [],
+       "total": 78.0, "interview": {}, "integrity": {"flags": []}, "answers": [],
+       "recommendation": {"key": "recommend", "label": "推荐", "confidence_label": "高", "note": "", "reasons": []},
+       "dimensions": [{"name": n, "weight": 0.2, "score": s, "evidence": []} for n, s in SCORES.items()],
        "highlights": [], "concerns": [], "suggestions": ["多举例"]}
 SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
