@@ -49,6 +49,7 @@ from bot.store.models import (
     Report,
     Resume,
     Score,
+    SelfDeclared,
     Scorecard,
     Upload,
     WebhookDelivery,
@@ -243,6 +244,7 @@ def _delete_rows(counts: Counter, candidate_id: int, interviews: list[int]) -> N
     counts["notes"] += Note.delete().where(Note.interview.in_(interviews)).execute()
     counts["pool_profiles"] += PoolProfile.delete().where(PoolProfile.candidate == candidate_id).execute()
     counts["tags"] += CandidateTag.delete().where(CandidateTag.candidate == candidate_id).execute()
+    counts["self_declared"] += SelfDeclared.delete().where(SelfDeclared.interview.in_(interviews)).execute()
 
 
 def redact_report(document: dict[str, Any], erased_at: str) -> dict[str, Any]:

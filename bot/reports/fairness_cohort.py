@@ -27,9 +27,9 @@ def records(position: Position, since: dt.datetime, until: dt.datetime) -> list[
     """One record per interview of the position reported in [since, until) (naive UTC): its declared attributes
     and its stages (None where it was not assessed)."""
     where = (Invitation.position == position) & (Report.created_at >= since) & (Report.created_at < until)
-    rows = (Report.select(Report.interview, Report.recommendation, Interview.invitation)
-            .join(Interview).join(Invitation).where(where))
-    reported = {row.interview_id: (row.recommendation, row.interview.invitation_id) for row in rows}
+    rows = (Report.select(Interview.id, Interview.invitation, Report.recommendation)
+            .join(Interview).join(Invitation).where(where).tuples())
+    reported = {interview_id: (recommendation, invitation_id) for interview_id, invitation_id, recommendation in rows}
     if not reported:
         return []
     interviews = Report.select(Report.interview).join(Interview).join(Invitation).where(where)
