@@ -60,7 +60,7 @@ def cohort(position) -> None:
                "recommend" if i < 9 else "consider", decision, *after)
     for i in range(32):  # men: recommended 0–15; pass 0–11, reject 12–29, undecided 30–31
         decision = "pass" if i < 12 else "reject" if i < 30 else None
-        after = (("hire", "hired") if i < 4 else ("no_hire", None) if i < 8 else (None, None)) if i < 12 else (None, None)
+        after = ("hire", "hired") if i < 4 else ("no_hire", None) if i < 8 else (None, None)  # 8–11: pending
         person(position, next(n), {"gender": "male", **({"age_band": "35_39"} if i < 5 else {})},
                "recommend" if i < 16 else "reject", decision, *after)
     for i in range(3):  # declared nothing: recommended 1, passed 1
