@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "read_fairness": frozenset({ADMIN, HR_LEAD}),              # selection rates per self-declared group
     "erase": frozenset({ADMIN}),
     "end_sessions": frozenset({ADMIN}),                        # sign a member out everywhere
+    "performance": frozenset({ADMIN, HR_LEAD, RECRUITER}),     # import post-hire ratings, read the analysis
 }
 
 

@@ -49,7 +49,7 @@ def test_role_precedence_and_permissions(env):
     assert table == {"see_contacts": ["admin", "hr_lead", "recruiter"], "see_id_number": ["admin", "hr_lead"],
                      "play_recordings": ["admin", "hr_lead", "recruiter"], "decide": ["admin", "hr_lead", "recruiter"],
                      "read_audit": ["admin", "hr_lead"], "read_fairness": ["admin", "hr_lead"], "erase": ["admin"],
-                     "end_sessions": ["admin"]}
+                     "end_sessions": ["admin"], "performance": ["admin", "hr_lead", "recruiter"]}
     assert not any(can(None, p) for p in PERMISSIONS)
     assert settings.recruiters == {"r", "l", "a"}  # chat commands, card taps: HR_USERIDS + HR_LEADS ("a" is on both)
 
