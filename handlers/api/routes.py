@@ -16,6 +16,7 @@ from bot.errors import OUTAGES, RETRY_AFTER_SECONDS
 from handlers.api import hires as api_hires
 from handlers.api import hiring as api_hiring
 from handlers.api import interviews as api_interviews
+from handlers.api import performance as api_performance
 from handlers.api import resumes as api_resumes
 from handlers.api import spec as api_spec
 from handlers.api import suggestions as api_suggestions
@@ -33,7 +34,8 @@ JSON_TYPES = ("application/json",)
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
               415: "unsupported_media_type"}
 
-for child in (api_hiring.bp, api_hires.bp, api_interviews.bp, api_resumes.bp, api_suggestions.bp, api_webhooks.bp):
+for child in (api_hiring.bp, api_hires.bp, api_interviews.bp, api_performance.bp, api_resumes.bp, api_suggestions.bp,
+              api_webhooks.bp):
     bp.register_blueprint(child)
 
 

@@ -24,8 +24,10 @@ def make_hire(position, n: int, dims: dict[str, float], *, status: str = "hired"
     invitation = Invitation.create(position=position, candidate=candidate, invited_by="hr_li",
                                    expires_at=dt.datetime(2099, 1, 1))
     interview = Interview.create(invitation=invitation, status="completed")
-    document = {"dimensions": [{"name": k, "weight": 0.2, "score": v, "evidence": []} for k, v in dims.items()]}
     total = sum(dims.values()) / len(dims)
+    document = {"schema_version": "1.1", "scoring_version": "test", "generated_at": "2026-01-05T10:00:00+08:00",
+                "interview": {}, "total": total, "recommendation": {"key": "recommend", "reasons": []},
+                "dimensions": [{"name": k, "weight": 0.2, "score": v, "evidence": []} for k, v in dims.items()]}
     Report.create(interview=interview, schema_version="1.1", document=document, total=total,
                   recommendation="recommend")
     return Hire.create(invitation=invitation, status=status, hired_on=dt.date(2026, 3, 1) if status == "hired"
