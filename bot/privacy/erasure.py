@@ -44,6 +44,7 @@ from bot.store.models import (
     Invitation,
     Note,
     OutboundMessage,
+    PerformanceRecord,
     PoolProfile,
     Recording,
     Report,
@@ -338,10 +339,13 @@ def _scrub_records(counts: Counter, candidate: Candidate, invitations: list[int]
 
 
 def _forget_second_round(counts: Counter, invitations: list[int]) -> None:
-    """The interviewers' scorecard notes and the employee id (the ratings stay, as the report's scores do)."""
+    """The interviewers' scorecard notes, the employee id and the KPIs imported with performance (the ratings stay,
+    as the report's scores do)."""
     counts["scorecards"] += Scorecard.update(notes="", shareable=False).where(
         Scorecard.invitation.in_(invitations)).execute()
     counts["hires"] += Hire.update(employee_id="").where(Hire.invitation.in_(invitations)).execute()
+    counts["performance_records"] += PerformanceRecord.update(kpis={}).where(PerformanceRecord.hire.in_(
+        Hire.select(Hire.id).where(Hire.invitation.in_(invitations)))).execute()
 
 
 def _end_application(counts: Counter, invitations: list[int], interviews: list[int]) -> None:
