@@ -345,6 +345,10 @@ class Settings:
     pool_retention_days: int = row(
         "POOL_RETENTION_DAYS", _DAYS, "365",
         "how many days after their last report a candidate stays in the talent pool")
+    fairness_questions: bool = row(
+        "FAIRNESS_QUESTIONS", Bool(), "false",
+        "after consent the H5 page asks, optionally and refusably, a candidate's gender and age band for the fairness "
+        "report ([fairness.md](fairness.md)); off until the company has decided to collect them")
     rate_limit_per_minute: int = row(
         "RATE_LIMIT_PER_MINUTE", Int(10, 1_000_000), "600",
         "requests per minute per interview link (candidate pages; 20× per address), per address (HR and bulk "

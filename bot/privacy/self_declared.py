@@ -1,7 +1,8 @@
 """The H5 page's optional fairness step: attributes a candidate may declare (gender, age band) for the fairness
 report, under their own consent, separate from the recording's and refusable (PIPL Art. 14, 29).
 
-The step comes after the main consent. Its notice is defined here and in the ``fairness_*`` templates of
+The step comes after the main consent, where the company asks at all (FAIRNESS_QUESTIONS, off by default: collecting
+more personal data is its decision to make). Its notice is defined here and in the ``fairness_*`` templates of
 config/messages; the page shows it as sent and its sha256 (the lines joined with "\\n", UTF-8, as
 bot/interviews/consent.py hashes the main notice) is what a Consent row records:
 
@@ -13,7 +14,7 @@ bot/interviews/consent.py hashes the main notice) is what a Consent row records:
   the candidate deleted, their ``fairness`` rows marked withdrawn, and they are not asked again.
 
 Nothing but bot/reports/fairness_cohort.py reads SelfDeclared, and it hands on counts per group only: the scorer,
-the report and every HR page about one candidate never see it (tests/privacy/test_self_declared.py).
+the report and every HR page about one candidate never see it (tests/handlers/test_h5_fairness.py).
 Erasure deletes the rows (bot/privacy/erasure.py).
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.clock import utcnow
 from bot.store.db import database
 from bot.store.models import AuditLog, Consent, Interview, Invitation, SelfDeclared
 from bot.wecom import messages
+from config.settings import Settings
 
 VERSION = "fairness-v1"
 DECLARED, REFUSED = "fairness", "fairness_no"  # Consent kinds
@@ -100,14 +102,14 @@ def declared(candidate_id: int) -> bool:
     return SelfDeclared.select().where(SelfDeclared.interview.in_(_candidate_interviews(candidate_id))).exists()
 
 
-def state(invitation: Invitation, interview: Interview | None) -> dict[str, Any]:
-    """What the page needs: whether to ask now (after consent, while the interview runs, never after a refusal, once
-    per interview), whether something is kept, and the notice."""
+def state(invitation: Invitation, interview: Interview | None, settings: Settings) -> dict[str, Any]:
+    """What the page needs: whether to ask now (FAIRNESS_QUESTIONS on; after consent, while the interview runs, never
+    after a refusal, once per interview), whether something is kept, and the notice."""
     candidate_id = invitation.candidate_id
     erased = invitation.candidate.erased_at is not None
     answered = interview is not None and Consent.select().where(
         (Consent.interview == interview) & Consent.kind.in_((DECLARED, REFUSED))).exists()
-    ask = (not erased and interview is not None and interview.consent_at is not None
+    ask = (settings.fairness_questions and not erased and interview is not None and interview.consent_at is not None
            and interview.status == "in_progress" and not answered and not refused(candidate_id))
     return {"ask": ask, "declared": not erased and declared(candidate_id), "version": VERSION, "texts": notices()}
 

@@ -3,7 +3,7 @@ signed token: whether to ask, the answer or the refusal, and withdrawing it (a r
 end). The page's module is miniprogram/static/h5.fairness.js."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from bot.interviews import flow as interviews
 from bot.interviews.flow import InterviewError
@@ -27,7 +27,8 @@ def declare_error(exc: self_declared.DeclareError):
 def fairness_state(token: str):
     """Whether the page should ask now, whether anything declared is kept, and the notice in each language."""
     invitation = rights_invitation(token)
-    return jsonify(self_declared.state(invitation, interviews.interview_of(invitation)))
+    return jsonify(self_declared.state(invitation, interviews.interview_of(invitation),
+                                       current_app.extensions["settings"]))
 
 
 @bp.post("/fairness")
@@ -38,6 +39,8 @@ def fairness_answer(token: str):
     interview = interviews.interview_of(invitation)
     if interview is None or interview.consent_at is None:
         raise InterviewError(409, "no_consent", "请先阅读并同意录制说明。")
+    if not current_app.extensions["settings"].fairness_questions:
+        raise InterviewError(409, "not_asked", "目前不收集这些信息。")
     shown = data.get("text_sha256")
     if not isinstance(shown, str):
         raise InterviewError(400, "bad_consent_hash", "请求格式不正确。")

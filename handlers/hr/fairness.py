@@ -12,7 +12,7 @@ import datetime as dt
 import io
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
 
 from bot.clock import CN_TZ
 from bot.privacy.cells import safe_cell
@@ -84,7 +84,8 @@ def fairness_page(slug: str):
     return render_template("hr/fairness.html", position=position, values=values, sections=_sections(tables),
                            people=people, declared=declared, stage_labels=fairness.STAGE_LABELS,
                            verdict=fairness.verdict, min_assessed=fairness.MIN_ASSESSED,
-                           min_selected=fairness.MIN_SELECTED)
+                           min_selected=fairness.MIN_SELECTED,
+                           asking=current_app.extensions["settings"].fairness_questions)
 
 
 @bp.get("/hr/positions/<slug>/fairness.csv")

@@ -29,7 +29,7 @@ function show(kit, s, next, chosen) {
   const {h} = kit, n = pick(s, kit), st = kit.msg();
   const groups = n.questions.map(q => h('fieldset.modes.reasons', {'data-q': q.key}, h('legend', {}, q.label),
     q.options.map(o => h('label', {}, h('input', {type: 'radio', name: 'fr-' + q.key, value: o.value,
-      checked: chosen[q.key] === o.value, onchange: () => { chosen[q.key] = o.value; }}), h('span', {}, o.label)))));
+      checked: chosen[q.key] === o.value, onchange: () => { chosen[q.key] = o.value; kit.say(st, null); }}), h('span', {}, o.label)))));
   const send = async (answers, b) => {
     agree.disabled = skip.disabled = true;
     const r = await kit.call('POST', 'fairness', {answers, version: s.version, text_sha256: n.sha256}, st);

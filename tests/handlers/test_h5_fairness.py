@@ -21,6 +21,12 @@ READERS = {"bot/store/models.py", "bot/privacy/self_declared.py", "bot/privacy/e
            "bot/reports/fairness_cohort.py"}
 
 
+@pytest.fixture(autouse=True)
+def asking(monkeypatch):
+    """The company asks (FAIRNESS_QUESTIONS, off by default; set before the stack reads the settings)."""
+    monkeypatch.setenv("FAIRNESS_QUESTIONS", "true")
+
+
 def notice(client, base) -> dict:
     state = client.get(f"{base}/fairness").json
     return {"version": state["version"], "text_sha256": state["texts"]["zh-CN"]["sha256"]}
@@ -82,12 +88,18 @@ def test_declared_once_after_consent_never_shown_per_candidate_withdrawn(stack):
 
 
 def test_a_refusal_stores_nothing_and_is_remembered_erasure_deletes(stack):
+    import dataclasses
+
     from bot.privacy import erasure, self_declared
     from bot.store.models import Consent, Interview, Invitation, Position, SelfDeclared
 
     link = invite_member(stack)
     client, base = stack.app.test_client(), f"/h5/api/{token_of(link)}"
     consent(client, base)
+    first = Invitation.get()
+    off = dataclasses.replace(stack.settings, fairness_questions=False)  # the company does not ask: never asked
+    assert self_declared.state(first, first.interviews.get(), off)["ask"] is False
+    assert self_declared.state(first, first.interviews.get(), stack.settings)["ask"] is True
     no = client.post(f"{base}/fairness", json={"answers": None, **notice(client, base)})
     assert no.status_code == 200 and no.json == {"declared": False}
     assert not SelfDeclared.select().exists()
@@ -95,12 +107,12 @@ def test_a_refusal_stores_nothing_and_is_remembered_erasure_deletes(stack):
         [("fairness_no", "fairness-v1")]
     assert client.get(f"{base}/fairness").json["ask"] is False
 
-    first = Invitation.get()  # a later interview of the same candidate: not asked again
+    # a later interview of the same candidate: not asked again
     another = Position.create(slug="lobby", title="大堂经理")
     later = Invitation.create(position=another, candidate=first.candidate, invited_by="hr_li",
                               expires_at=dt.datetime(2099, 1, 1))
     interview = Interview.create(invitation=later, consent_at=dt.datetime(2026, 1, 1))
-    assert self_declared.state(later, interview)["ask"] is False
+    assert self_declared.state(later, interview, stack.settings)["ask"] is False
 
     other = invite_member(stack, "lisi")  # 不愿透露 for everything is a refusal too; a declaration is erased
     client2, base2 = stack.app.test_client(), f"/h5/api/{token_of(other)}"

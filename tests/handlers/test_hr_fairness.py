@@ -84,6 +84,7 @@ def test_the_numbers_equal_a_hand_computation_for_leads_only_audited(stack):
     assert page.status_code == 200
     assert "报告生成于此期间的面试 <strong>65</strong> 人，其中自愿提供了信息的 <strong>62</strong> 人" in page.text
     assert page.text.count('data-testid="flagged"') == 1 and 'class="flagged"' in page.text
+    assert 'data-testid="not-asking"' in page.text  # FAIRNESS_QUESTIONS is off: the page says so
     dashboard = admin.get(f"{stack.base}/hr/positions/{position.slug}", timeout=30).text
     assert f'href="/hr/positions/{position.slug}/fairness"' in dashboard
 
