@@ -7,7 +7,7 @@ hires imported for that period (so a period graded A–D and one scored out of 1
 compare), and a hire's number is the mean of their periods' ranks. The predictors are the report's dimension scores
 and total, and the second-round scorecard's average (each interviewer's mean rating, averaged over interviewers).
 
-Accepting a suggestion saves the position through the ordinary path (bot/positions/catalog.save_position), so it
+Accepting a suggestion saves the position through the ordinary path (save_position, bot/positions/catalog.py), so it
 becomes a new version with its author, and writes an audit row with the weights before and after; nothing changes
 by itself."""
 from __future__ import annotations
