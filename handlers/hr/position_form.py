@@ -153,7 +153,7 @@ def label_of(path: str) -> str:
     head, _, rest = path.partition(".")
     names = {"draw": "抽题", "dimensions": "维度权重", "thresholds": "分数线", "screening": "简历筛选",
              "next_round": "复试通知", "delivery": "送达策略", "questions": "题目", "team": "岗位团队",
-             "competencies": "岗位素质要求"}
+             "competencies": "岗位素质要求", "training": "入职培训建议"}
     return f"{names.get(head, head)}{' · ' + rest if rest else ''}"
 
 
@@ -199,7 +199,11 @@ CHINESE: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), t) for 
     (r"an SMS carries no free text", "短信只能发送有审核模板的消息：面试邀请、提醒、复试通知、改期通知。"),
     (r"channels: unknown '(.+?)'", "不认识的渠道 {0}：可用 企业微信、微信客服、外部联系人、短信、邮件。"),
     (r"(?:sms|email): unknown '(.+?)'",
-     "不认识的消息种类 {0}：可用 面试邀请、提醒、复试通知、改期通知、感谢函、其他通知。"),
+     "不认识的消息种类 {0}：可用 面试邀请、提醒、复试通知、改期通知、感谢函、录用通知、其他通知。"),
+    (r"training: unknown dimension '(.+?)'", "没有这个评分维度：{0}。培训建议须写在报告的维度（或岗位素质要求）下。"),
+    (r"training\.(.+?): a list of 1 to (\d+)", "“{0}”的培训建议须是 1 到 {1} 条课程或导师。"),
+    (r"training\.(.+?)\[\d+\]: a course or mentor is text of 1 to (\d+)", "“{0}”的每条培训建议须是 1 到 {1} 个字。"),
+    (r"'training' must map up to (\d+)", "入职培训建议最多 {0} 个维度，每个维度一组课程或导师。"),
     (r"name at least one channel", "至少写一个联系渠道。"),
     (r"delivery: \w+: (.+) is named twice", "{0} 写了两次。"),
     (r"fallback_hours must be", "换渠道重发的小时数须是 0–720 的整数。"),
