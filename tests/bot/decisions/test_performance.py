@@ -41,7 +41,7 @@ def sheet(rows: list[list[object]]) -> bytes:
 def test_generated_cohort_recovers_the_order_and_the_weights_move_toward_the_truth(env):
     from bot.decisions import performance, performance_analysis
     from bot.store.db import database
-    from bot.store.models import AuditLog, PerformanceRecord, Position
+    from bot.store.models import AuditLog, PerformanceRecord, Position, Scorecard
 
     position = Position.get()
     current = performance_analysis.current_weights(position)
@@ -51,8 +51,10 @@ def test_generated_cohort_recovers_the_order_and_the_weights_move_toward_the_tru
     signal = ((scores - 65) / 12) @ np.array([TRUE[n] for n in names])
     performance_score = 80 + 6 * (signal + rng.normal(0, 0.25, 300))
     with database.atomic():
-        for i, row in enumerate(scores):
-            make_hire(position, i, dict(zip(names, row.tolist(), strict=True)))
+        hires = [make_hire(position, i, dict(zip(names, row.tolist(), strict=True))) for i, row in enumerate(scores)]
+        for hire, value in zip(hires[:40], signal[:40], strict=True):  # 40 with a second round, rated 1–5
+            Scorecard.create(invitation=hire.invitation_id, interviewer="iv_zhao",
+                             ratings={"服务意识": int(np.clip(round(3 + 2 * value), 1, 5)), "合规": 3})
     data = sheet([["工号", "考核期", "绩效得分", "销售额（万元）"]]
                  + [[f"E{i:04d}", "2026H2", round(p, 2), 100 + i] for i, p in enumerate(performance_score)])
     rows, unread = performance.read_file(data, "绩效.csv")
@@ -68,7 +70,8 @@ def test_generated_cohort_recovers_the_order_and_the_weights_move_toward_the_tru
     assert sorted(names, key=lambda n: -found[n]["rho"]) == names  # the true weights' order
     top = found["沟通能力"]
     assert top["low"] < top["rho"] < top["high"] and top["low"] > 0 and "正相关" in top["reading"]
-    assert found["复试评分卡（平均）"]["n"] == 0  # no scorecards in this cohort: shown as such, not invented
+    card = found["复试评分卡（平均）"]
+    assert card["n"] == 40 and card["rho"] > 0.5 and not card["small"]  # only the hires with a scorecard count
 
     suggested = performance_analysis.suggestion(position, samples)
     weights = suggested["suggested"]
