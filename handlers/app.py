@@ -27,6 +27,7 @@ from handlers.hr import audit as hr_audit
 from handlers.hr import auth as hr_auth
 from handlers.hr import campaign as hr_campaign
 from handlers.hr import fairness as hr_fairness
+from handlers.hr import funnel as hr_funnel
 from handlers.hr import guide as hr_guide
 from handlers.hr import pages as hr_pages
 from handlers.hr import performance as hr_performance
@@ -40,7 +41,7 @@ from scoring import media
 BLUEPRINTS = (health.bp, interview_page.bp, h5_api.bp, short_link.bp, sms_push.bp, unsubscribe_page.bp, slot_page.bp,
               bulk_page.bp, hr_auth.bp, hr_report.bp, hr_pages.bp, hr_positions.bp, hr_campaign.bp, hr_audit.bp,
               hr_resumes.bp, hr_slots.bp, hr_guide.bp, hr_scorecards.bp, open_api.bp, h5_fairness.bp, hr_fairness.bp,
-              hr_performance.bp)
+              hr_performance.bp, hr_funnel.bp)
 
 
 class CallbackFirst:
