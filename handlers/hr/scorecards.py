@@ -24,6 +24,7 @@ bp = Blueprint("hr_scorecards", __name__)
 
 DONE = {"saved": "评分表已保存。", "decided": "已记录最终决定，候选人会收到通知。", "held": "已标记为待定。",
         "hired": "录用状态已更新。", "unchanged": "录用状态没有变化。"}
+ACTIONS = {"accepted": "候选人已接受", "declined": "候选人已拒绝", "withdrawn": "撤回录用", "hired": "登记入职"}
 REFUSED = {"refused": "只有招聘人员可以作出最终决定。", "erased": "该候选人的个人信息已删除，无法再作出决定。",
            "not_passed": "候选人尚未通过 AI 面试，不能作出复试决定。"}
 
@@ -81,7 +82,7 @@ def _context(report: Report, invitation: Invitation, role: str, *, form: dict[st
         "decided_at": local_time(decision.decided_at) if decision else "",
         "locked": decision is not None and decision.outcome != "hold",
         "hire": hire, "hire_label": hires.label(hire.status) if hire else "",
-        "next_states": [(s, hires.label(s)) for s in hires.NEXT.get(hire.status, ())] if hire else [],
+        "next_states": [(s, ACTIONS[s]) for s in hires.NEXT.get(hire.status, ())] if hire else [],
         "erased": invitation.candidate.erased_at is not None,
         "hire_form": hire_form or {"hired_on": "", "unit": "", "employee_id": ""},
         "csrf": csrf_token(), "message": DONE.get(request.args.get("done", ""), ""), "bad": bad,
