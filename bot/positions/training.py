@@ -4,9 +4,9 @@
       沟通能力: [「高效沟通」线上课, 导师：王经理]
       合规意识: [反洗钱基础（必修）]
 
-Keys are the report's dimensions (the six seeds or the position's own competencies); each maps to 1-10 short
-suggestions. bot/decisions/onboarding.py hands the suggestions for the weakest dimensions to the hiring manager when
-the candidate is hired (docs/second-round.md).
+Keys are the report's dimensions (the six seeds or the position's own competencies); each maps to up to 10 short
+suggestions (an empty list, as the editor sends for a blank line, is left out). bot/decisions/onboarding.py hands
+the suggestions for the weakest dimensions to the hiring manager when the candidate is hired (docs/second-round.md).
 """
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ def parse_training(raw: Any, dimensions: Iterable[str]) -> dict[str, list[str]]:
                                 + ", ".join(known))
         if isinstance(items, str):
             items = [items]
-        if not isinstance(items, list) or not 1 <= len(items) <= PER_DIMENSION:
+        if items in ([], None):  # an empty line of the editor's: no suggestion for this dimension
+            continue
+        if not isinstance(items, list) or len(items) > PER_DIMENSION:
             raise TrainingError(f"training.{name}", f"training.{name}: a list of 1 to {PER_DIMENSION} courses or "
                                 "mentors")
         for i, item in enumerate(items):

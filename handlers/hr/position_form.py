@@ -85,6 +85,10 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
         Field("delivery.fallback_hours", "未打开则换渠道重发（小时）", "int",
               "邀请发出后这么久仍未打开，改用下一个渠道再发一次；0 不重发；留空按系统设置"),
     )),
+    # handed to the hiring manager on hire for the weakest dimensions (a position's own dimensions: in its YAML)
+    ("入职培训建议", tuple(
+        Field(f"training.{name}", name, "words", "课程或导师，用逗号或顿号分隔；留空则不建议")
+        for name in DIMENSIONS)),
     ("复试通知", (
         Field("next_round.after_days", "面试后第几天", "int"),
         Field("next_round.at", "时间（如 10:00）"),
