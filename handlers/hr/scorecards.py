@@ -17,7 +17,7 @@ from bot.clock import local_time
 from bot.decisions import final, hires, scorecards
 from bot.privacy.roles import INTERVIEWER, can, masked_label
 from bot.store.db import db_session
-from bot.store.models import Invitation, Report, RoundDecision
+from bot.store.models import AuditLog, Invitation, Report, RoundDecision
 from handlers.hr.auth import check_csrf, csrf_token, hr_page
 
 bp = Blueprint("hr_scorecards", __name__)
@@ -73,8 +73,7 @@ def _context(report: Report, invitation: Invitation, role: str, *, form: dict[st
         "role": role, "passed": scorecards.passed(invitation), "dimensions": dims, "total": report.total,
         "competencies": [{"name": n, "sentence": sentences.get(n, "")} for n in names],
         "form": form, "problems": problems or {}, "mine": mine,
-        "may_score": scorecards.may_score(current_app.extensions["settings"], g.userid, invitation)
-        or role == INTERVIEWER,
+        "may_score": scorecards.may_score(current_app.extensions["settings"], g.userid, invitation),
         "cards": [_card_view(c, names, role) for c in cards],
         "averages": scorecards.averages(cards, names), "leans": scorecards.leans(cards),
         "lean_labels": scorecards.LEANS, "labels": scorecards.RATING_LABELS,
@@ -99,7 +98,11 @@ def _page(report_id: int, status: int = 200, **extra: Any):
 @bp.get("/hr/reports/<int:report_id>/second-round")
 @hr_page
 def show(report_id: int):
-    """The scorecards, the final decision and the hire of the report's candidate."""
+    """The scorecards, the final decision and the hire of the report's candidate (the view is audited)."""
+    with db_session():
+        _, invitation, role = _found(report_id)
+        AuditLog.create(actor=g.userid, action="view_second_round", target_type="invitation",
+                        target_id=str(invitation.id), detail={"report": report_id, "role": role})
     return _page(report_id)
 
 
