@@ -17,7 +17,8 @@ TRAINING = {"逻辑思维": ["结构化思维训练营", "导师：王经理"], 
 
 def test_the_hr_system_follows_the_offer_to_the_hire_and_hears_each_change(api):  # noqa: F811
     from bot.decisions import final, scorecards
-    from bot.store.models import Position
+    from bot.privacy import erasure
+    from bot.store.models import Position, WebhookDelivery
 
     position = Position.get()
     Position.update(rubric={**position.rubric, "training": TRAINING}).where(Position.id == position.id).execute()
@@ -67,3 +68,8 @@ def test_the_hr_system_follows_the_offer_to_the_hire_and_hears_each_change(api):
     assert onboarding["second_round"]["notes"] == [{"interviewer": "hr_wang", "notes": "逻辑稍弱，建议带教"}]
     assert "薪资预期偏高" not in str(events)
     assert {d["name"]: d["score"] for d in onboarding["dimensions"]}["逻辑思维"] == 62
+
+    erasure.erase(invitation.candidate_id, "hr", "admin", "erase:1")  # the stored payloads forget them too
+    kept = WebhookDelivery.get(WebhookDelivery.event == "candidate.hired").payload
+    assert kept["employee_id"] is None and kept["onboarding"] == {"erased": True} and "带教" not in str(kept)
+    assert api("GET", url, api.full).json()["employee_id"] is None
