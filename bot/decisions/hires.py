@@ -80,7 +80,7 @@ def interviewed_on(invitation: Invitation) -> dt.date | None:
 
 def _hired_values(hire: Hire, hired_on: Any, unit: Any, employee_id: Any) -> dict[str, Any]:
     """The hire's first working day, unit and employee id, checked."""
-    if isinstance(hired_on, str):
+    if isinstance(hired_on, str) and hired_on.strip():
         try:
             hired_on = dt.date.fromisoformat(hired_on.strip())
         except ValueError:
@@ -94,6 +94,8 @@ def _hired_values(hire: Hire, hired_on: Any, unit: Any, employee_id: Any) -> dic
     employee_id = str(employee_id or "").strip()
     if not EMPLOYEE_ID.fullmatch(employee_id):
         raise HireError("请填写工号：1-32 位字母、数字、- 或 _，如 E1234", field="employee_id")
+    if Hire.select().where(Hire.employee_index.matches(employee_id) & (Hire.id != hire.id)).exists():
+        raise HireError(f"工号 {employee_id} 已登记给另一位入职者，请核对", field="employee_id")
     values: dict[str, Any] = {"hired_on": hired_on, "employee_id": employee_id}
     if isinstance(unit, OrgUnit):
         values["unit"] = unit

@@ -103,6 +103,13 @@ def test_scorecards_then_one_offer_then_the_hire(env):
         hires.change(hire.id, "hired", "hr_li", version=2, hired_on="2026-11-19", employee_id="E1234")
     with pytest.raises(hires.HireError, match="工号"):
         hires.change(hire.id, "hired", "hr_li", version=2, hired_on="2027-01-04", employee_id="E 12")
+    with pytest.raises(hires.HireError, match="请填写入职日期"):
+        hires.change(hire.id, "hired", "hr_li", version=2, hired_on="", employee_id="E1234")
+    other, _ = passed_candidate("wangwu", "王五")
+    Hire.create(invitation=other, status="hired", employee_id="E1234")
+    with pytest.raises(hires.HireError, match="工号 E1234 已登记给另一位入职者"):
+        hires.change(hire.id, "hired", "hr_li", version=2, hired_on="2027-01-04", employee_id="E1234")
+    Hire.update(employee_id="E9").where(Hire.invitation == other).execute()
     hire, _ = hires.change(hire.id, "hired", "hr_li", version=2, hired_on="2027-01-04", employee_id="E1234")
     assert (hire.status, hire.hired_on, hire.employee_id, hire.version) == ("hired", dt.date(2027, 1, 4), "E1234", 3)
     assert Hire.get_or_none(Hire.employee_index == Hire.employee_index.of("e1234")) is not None
