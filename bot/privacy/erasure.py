@@ -50,8 +50,8 @@ from bot.store.models import (
     Report,
     Resume,
     Score,
-    SelfDeclared,
     Scorecard,
+    SelfDeclared,
     Upload,
     WebhookDelivery,
 )
