@@ -28,9 +28,9 @@ def read_args(words: tuple[str, ...]) -> tuple[str, str | int]:
 
 
 @command("bulk", aliases=("批量邀请", "批量"), args=read_args,
-         usage="/bulk <岗位>（随后上传 Excel/CSV 名单）  例：/bulk 柜员；/bulk status|pause|resume|cancel <编号>；"
-               "/bulk invite <编号> <行号|all>（筛选未通过的仍然邀请）",
-         summary="按名单批量筛选并邀请候选人")
+         usage="/bulk <岗位>（再上传名单）  例：/bulk 柜员；/bulk status|pause|resume|cancel <编号>；"
+               "/bulk invite <编号> <行号|all>",
+         summary="按名单批量筛选并邀请（invite：邀请未通过筛选的行）")
 def bulk(action: str, ref: str | int, *, userid: str, key: str) -> str:
     """Send the upload link for a position, show, pause, resume or cancel a run, or invite screened-out rows."""
     return runs.command(action, ref, userid, key)

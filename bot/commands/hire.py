@@ -82,8 +82,8 @@ def _told(hire: Hire, userid: str, key: str) -> str:
 
 
 @command("offer", aliases=("录用通知",), args=read_offer,
-         usage="/offer <候选人> 接受|拒绝|撤回  例：/offer zhangsan 接受",
-         summary="记录候选人对录用通知的答复，或撤回录用")
+         usage="/offer <候选人> 接受|拒绝|撤回",
+         summary="记录录用通知的答复或撤回录用")
 def offer(who: str, status: str, *, userid: str, key: str) -> str:
     """Record the candidate's answer to the offer (or withdraw it)."""
     hire = _hire_of(who)
@@ -92,8 +92,8 @@ def offer(who: str, status: str, *, userid: str, key: str) -> str:
 
 
 @command("hire", aliases=("入职",), args=read_hire,
-         usage="/hire <候选人> 入职 <日期> 工号 <工号> [机构 <代码>]  例：/hire zhangsan 入职 2027-01-04 工号 E1234",
-         summary="登记已接受录用的候选人入职（入职日期、工号、机构）")
+         usage="/hire <候选人> 入职 <日期> 工号 <工号> [机构 <代码>]",
+         summary="登记入职")
 def hire(who: str, day: str, employee_id: str, unit: str, *, userid: str, key: str) -> str:
     """Record the hire: first working day, employee id, unit (the position's by default)."""
     found = _hire_of(who)

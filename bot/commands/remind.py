@@ -21,7 +21,7 @@ from config.settings import get_settings
 
 
 @command("remind", aliases=("提醒",), args=(1, 1), usage="/remind <岗位>  例：/remind 柜员",
-         summary="提醒还没开始面试的候选人（没送达的邀请重新发送）")
+         summary="提醒还没开始面试的候选人（没送达的重发）")
 def remind(position_name: str, *, userid: str, key: str) -> str:
     """Remind the candidates who were invited to the position but have not started."""
     settings = get_settings()

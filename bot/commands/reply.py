@@ -27,7 +27,7 @@ def _who_and_text(words: tuple[str, ...]) -> tuple[str, str]:
 
 @command("reply", aliases=("回复",), args=_who_and_text,
          usage="/reply <候选人> <回复内容>  例：/reply zhangsan 可以用电脑作答",
-         summary="回复候选人转来的留言（经面试助手发到候选人所在的渠道）")
+         summary="回复候选人的留言（发到候选人所在的渠道）")
 def reply(who: str, text: str, *, userid: str, key: str) -> str:
     """Send text to the candidate's latest invitation's channel, audit it, and tell the recruiter it went."""
     settings = get_settings()

@@ -10,7 +10,7 @@ from config.settings import get_settings
 
 
 @command("status", aliases=("进度", "漏斗"), args=(0, 1), who=READER, usage="/status [岗位]  例：/status 柜员",
-         summary="招聘漏斗：邀请、打开、开始、完成、评分、决定")
+         summary="招聘漏斗：从邀请到决定的人数")
 def status(position: str | None = None, *, userid: str, key: str) -> str:
     """Send the funnel of one position, or of every open one."""
     locale = get_settings().hr_locale
