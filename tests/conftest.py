@@ -117,18 +117,79 @@ def redis_url() -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request, tmp_path) -> str:
-    """A fresh, empty database: SQLite always; PostgreSQL when TEST_POSTGRES_URL names one."""
+    """A fresh database holding the migrated schema and no rows: SQLite always; PostgreSQL when TEST_POSTGRES_URL
+    names one. Migrating afresh took about a second per test, most of the suite's database time, so each process
+    migrates once: SQLite tests get a copy of that file, PostgreSQL tests the process's database emptied (TRUNCATE),
+    rebuilt only when a test left another schema there. A test marked ``bare_database`` gets an empty one (the
+    migration tests)."""
+    bare = request.node.get_closest_marker("bare_database") is not None
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.db'}"
+        path = tmp_path / "test.db"
+        if not bare:
+            shutil.copyfile(_migrated_sqlite(), path)
+        return f"sqlite:///{path}"
     if not POSTGRES_URL:
         pytest.skip("TEST_POSTGRES_URL not set")
-    import psycopg2
-
     if POSTGRES_URL != GIVEN_POSTGRES_URL:
         _create_database(POSTGRES_URL.rpartition("/")[2])
-    with psycopg2.connect(POSTGRES_URL) as conn, conn.cursor() as cur:
-        cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    _empty_postgres(bare)
     return POSTGRES_URL
+
+
+@functools.cache
+def _migrated_sqlite() -> Path:
+    """This process's SQLite file with every migration applied (closed, so the copy is the whole database)."""
+    from playhouse.db_url import connect
+
+    from bot.store import schema
+    from bot.store.db import SQLITE_PRAGMAS
+
+    path = Path(tempfile.mkdtemp(prefix="itest-sqlite-")) / "migrated.db"
+    db = connect(f"sqlite:///{path}", pragmas=SQLITE_PRAGMAS)
+    schema.upgrade(db)
+    db.close()
+    return path
+
+
+_POSTGRES_SHAPE: dict[str, str] = {}  # the migrated schema's columns, as this process last built it
+
+
+def _empty_postgres(bare: bool) -> None:
+    """Leave this process's PostgreSQL database empty: no schema at all when bare, else the migrated schema with no
+    rows (tables truncated, their sequences restarted), rebuilt when its columns differ from what migrating gave."""
+    import psycopg2
+    from playhouse.db_url import connect
+
+    from bot.store import schema
+
+    conn = psycopg2.connect(POSTGRES_URL)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(_SHAPE_SQL)
+            shape = cur.fetchone()[0]
+            if not bare and shape and shape == _POSTGRES_SHAPE.get("migrated"):
+                cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                            "AND tablename <> 'migratehistory'")
+                tables = ", ".join(f'"{name}"' for (name,) in cur.fetchall())
+                cur.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+                return
+            cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        if bare:
+            return
+        db = connect(POSTGRES_URL)
+        schema.upgrade(db)
+        db.close()
+        with conn, conn.cursor() as cur:
+            cur.execute(_SHAPE_SQL)
+            _POSTGRES_SHAPE["migrated"] = cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+_SHAPE_SQL = ("SELECT string_agg(table_name || '.' || column_name || ':' || data_type, ',' "
+              "ORDER BY table_name, column_name) || '|' || (SELECT count(*) FROM pg_tables t "
+              "WHERE t.schemaname = 'public' AND t.tablename = 'migratehistory') "
+              "FROM information_schema.columns WHERE table_schema = 'public'")
 
 
 @functools.cache

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
+
 from bot.positions import versions
 from bot.positions.catalog import POSITIONS_DIR, parse_position, parse_position_doc, save_position
 from bot.positions.templates import create_from_template
@@ -58,6 +60,7 @@ def test_a_template_copy_is_version_one_by_its_actor(env):
     assert (first.number, first.author, first.source) == (1, "hr_li", "template")
 
 
+@pytest.mark.bare_database  # the migrations themselves, from an empty database
 def test_the_migration_gives_existing_positions_version_one(db_url, tmp_path, monkeypatch):
     from config import settings
 

@@ -11,6 +11,7 @@ from bot.store.db import init_database
 from bot.store.schema import MIGRATIONS_DIR
 
 
+@pytest.mark.bare_database  # the migrations themselves, from an empty database
 def test_upgrade_keeps_existing_rows(db_url, tmp_path, monkeypatch):
     """Every row survives, the ones that reference a changed table too (SQLite rebuilds a table to change it)."""
     from config import settings
