@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 MODELS_DIR ?= data/models
 
-.PHONY: run test arch docs guide-screenshots bench bench-callback bench-scoring bench-screening bench-bulk bench-pool bench-resumes load load-quick eval install install-dev lint migrate models seed backup restore clean
+.PHONY: run test arch docs guide-screenshots bench bench-callback bench-scoring bench-latency bench-screening bench-bulk bench-pool bench-resumes load load-quick eval install install-dev lint migrate models seed backup restore clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,9 @@ bench-callback: install-dev
 
 bench-scoring: install-dev models
 	$(BIN)/python -m tests.benchmarks.bench_scoring
+
+bench-latency: install-dev models
+	$(BIN)/python -m tests.benchmarks.bench_latency
 
 bench-screening: install-dev
 	$(BIN)/python -m tests.benchmarks.bench_screening

@@ -315,6 +315,11 @@ class Settings:
         "how many scorer processes (`python -m jobs.worker scoring`, one scoring job at a time each, up to 1.5 GB of "
         "memory each) `make run` starts; on a host of your own run that many ([operations.md](operations.md))",
         shown="the CPU count, at most 8")
+    transcribe_while_recording: bool = row(
+        "TRANSCRIBE_WHILE_RECORDING", Bool(), "true",
+        "transcribe an answer's finished pieces while its chunks arrive, so that only the tail is left when the "
+        "upload finishes ([scoring.md](scoring.md#transcribing-while-the-candidate-speaks)); `false`: the whole "
+        "recording once it is complete")
     scoring_threads: int = row(
         "SCORING_THREADS", Int(1, 64), "1",
         "threads Whisper uses per scoring job: one process per core with one thread each scores more interviews "

@@ -36,6 +36,7 @@ from bot.interviews.flow import (
     save_answer,
     time_over,
 )
+from bot.reports import partial
 from bot.store import sealing, storage
 from bot.store.db import database, write_transaction
 from bot.store.models import Answer, Interview, Invitation, Recording, Upload
@@ -72,6 +73,9 @@ def open_upload(invitation: Invitation, key: str, mode: str, mime: str, retake: 
         typed = "text" in modes
         time_over(invitation, interview, timing.START_OVER_TYPE if typed else timing.START_OVER)
     timing.start_take(shown)
+    replaced = [u.id for u in Upload.select(Upload.id).where(
+        (Upload.interview == interview) & (Upload.question_key == key) & (Upload.status == "open"))]
+    partial.discard(*replaced)  # a retake: what was transcribed of the replaced take goes
     with database.atomic():
         Upload.update(status="failed").where((Upload.interview == interview) & (Upload.question_key == key)
                                              & (Upload.status == "open")).execute()
@@ -103,6 +107,7 @@ def store_chunk(settings: Settings, invitation: Invitation, upload_id: str, seq:
     if seq < upload.next_seq:
         if upload.chunk_sha256[seq] == digest:
             return {"next_seq": upload.next_seq, "duplicate": True}
+        partial.discard(upload.id)  # the page holds another recording than the one heard so far
         raise InterviewError(409, "chunk_conflict", "这个分段和已收到的不一致。", next_seq=upload.next_seq)
     if seq > upload.next_seq:
         raise InterviewError(409, "out_of_order", "分段顺序不对，请从指定位置继续。", next_seq=upload.next_seq)
@@ -123,6 +128,7 @@ def store_chunk(settings: Settings, invitation: Invitation, upload_id: str, seq:
             os.replace(temp, folder / f"{seq:06d}.part")
     if not claimed:  # a concurrent request took this seq first: answer as for a retry
         return store_chunk(settings, invitation, upload_id, seq, body, checksum)
+    partial.maybe_queue(settings, upload.id, seq + 1)  # transcribe while the candidate speaks
     return {"next_seq": seq + 1}
 
 
@@ -146,6 +152,7 @@ def finish_upload(settings: Settings, invitation: Invitation, upload_id: str, ch
     if not timing.check_finish(question(invitation, interview, upload.question_key), upload.created_at):
         if Upload.update(status="failed").where((Upload.id == upload.id) & (Upload.status == "open")).execute():
             shutil.rmtree(chunk_dir(settings, upload.id), ignore_errors=True)
+            partial.discard(upload.id)
         time_over(invitation, interview, timing.FINISH_OVER)
     try:
         media.require_codecs()
@@ -182,6 +189,7 @@ def complete_finish(settings: Settings, invitation: Invitation, upload: Upload) 
     except media.MediaError as exc:
         if Upload.update(status="failed").where((Upload.id == upload.id) & (Upload.status == "closing")).execute():
             shutil.rmtree(chunk_dir(settings, upload.id), ignore_errors=True)
+            partial.discard(upload.id)
             # a refused take: the one that replaces it has the think time from now
             timing.end_take(upload.interview_id, upload.question_key, saved=False)
         raise InterviewError(422, exc.code, MEDIA_MESSAGES.get(exc.code, str(exc))) from None
@@ -317,6 +325,7 @@ def _save(invitation: Invitation, upload: Upload, key: str, recording: dict[str,
             return saved.answer
         if _superseded(upload):  # the candidate recorded this question again meanwhile: the later take stands
             Upload.update(status="failed").where(Upload.id == upload.id).execute()
+            partial.discard(upload.id)
             return None
         claimed = Upload.get_by_id(upload.id)
         answer, _ = save_answer(invitation, interview, upload.question_key, mode=upload.mode,
@@ -360,6 +369,17 @@ MEDIA_MESSAGES = {
 def _chunk_key(upload_id: str, seq: int) -> str:
     """What a chunk's seal is bound to (so a chunk cannot be moved to another upload or position)."""
     return f"uploads/{upload_id}/{seq:06d}"
+
+
+def read_chunks(settings: Settings, upload_id: str, count: int) -> bytes:
+    """The upload's first count chunks as stored, opened and joined (MediaError when one is missing or damaged)."""
+    keyring, folder, out = sealing.keyring(settings.recording_keys), chunk_dir(settings, upload_id), []
+    for seq in range(count):
+        try:
+            out.append(keyring.open((folder / f"{seq:06d}.part").read_bytes(), _chunk_key(upload_id, seq)))
+        except (OSError, sealing.SealError) as exc:
+            raise media.MediaError("not_media", f"chunk {seq}: {exc}") from None
+    return b"".join(out)
 
 
 def _assemble(settings: Settings, upload: Upload, invitation: Invitation) -> tuple[media.MediaInfo, bytes]:

@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import hashlib
 import logging
+import re
 import time
 from collections import Counter
 from typing import Any
@@ -23,14 +24,15 @@ from bot.clock import utcnow
 from bot.decisions import results as decisions
 from bot.integrations import webhooks
 from bot.positions import versions
-from bot.reports import asked
+from bot.reports import asked, partial
 from bot.reports.queue import maybe_report
 from bot.store import storage
 from bot.store.db import database, db_session
-from bot.store.models import Answer, AnswerAnalysis, Interview, Recording, Report, Score
+from bot.store.models import Answer, AnswerAnalysis, Interview, Recording, Report, Score, Upload
 from bot.talent import pool as talent
 from config.settings import Settings, get_settings
 from scoring import models, pipeline, report, text
+from scoring.partial import Resuming
 from scoring.transcribe import Transcriber
 
 log = logging.getLogger(__name__)
@@ -84,15 +86,16 @@ def score_answer(answer_id: int) -> str:
         weights = position.rubric.get("dimensions") or report.DEFAULT_WEIGHTS
         context = pipeline.position_inputs(position.description, interview.questions,
                                            position.rubric.get("competencies"), weights)
+        upload_id, heard = _heard(settings, sealed)
     text.use_cache_dir(settings.models_dir)
     if item.face:
         models.configure_environment(settings)  # before deepface is first imported in this process
-    started = time.perf_counter()
+    started, reader = time.perf_counter(), None
     try:
         # decrypted into a private temporary file for PyAV/Whisper, removed afterwards (also on error)
         with storage.private_copy(settings, sealed) if sealed is not None else contextlib.nullcontext() as media:
-            result = pipeline.score(dataclasses.replace(item, media=media),
-                                    transcriber(settings) if answer.mode != "text" else None,
+            reader = Resuming(transcriber(settings), heard) if answer.mode != "text" else None
+            result = pipeline.score(dataclasses.replace(item, media=media), reader,
                                     **context,
                                     weights=report.effective_weights(weights, expression=item.expression))
     except Exception as exc:  # a bug, a timeout, a full disk: retried; after the last try, marked and reported
@@ -102,6 +105,10 @@ def score_answer(answer_id: int) -> str:
         log.exception("answer %s: scoring failed for good", answer_id)
         result = pipeline.unscorable(item, "error", f"{type(exc).__name__}: {exc}")
     seconds = time.perf_counter() - started
+    if upload_id is not None:
+        log.info("answer %s: transcript %s", answer_id,
+                 f"resumed at {heard.seconds:.1f} s" if reader is not None and reader.resumed else "read whole")
+        partial.discard(upload_id)
     with db_session(), database.atomic():
         latest = Recording.select().where(Recording.answer == answer_id).order_by(Recording.id.desc()).first()
         current = Answer.get_or_none(Answer.id == answer_id)
@@ -115,6 +122,21 @@ def score_answer(answer_id: int) -> str:
     with db_session():
         maybe_report(interview.id)
     return result["status"]
+
+
+UPLOAD_OF_RECORDING = re.compile(r"-([0-9a-f]{32})\.[a-z0-9]+$")  # uploads.recording_key() names the upload
+
+
+def _heard(settings: Settings, recording: Recording | None) -> tuple[str | None, Any]:
+    """The upload a recording came from and what was transcribed of it while the candidate spoke (None: nothing
+    usable, or TRANSCRIBE_WHILE_RECORDING is off)."""
+    match = UPLOAD_OF_RECORDING.search(recording.path) if recording is not None else None
+    upload = Upload.get_or_none(Upload.id == match.group(1)) if match else None
+    if upload is None:
+        return None, None
+    kept = partial.load(settings, upload.id, list(upload.chunk_sha256)[:upload.next_seq]) \
+        if settings.transcribe_while_recording else None
+    return upload.id, (kept[0] if kept is not None else None)
 
 
 def _language(value: str) -> str | None:

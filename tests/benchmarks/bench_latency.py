@@ -1,0 +1,148 @@
+"""Benchmark: last upload → report, an interview answered at real-time pace, with and without transcribing while
+the candidate speaks (TRANSCRIBE_WHILE_RECORDING), same run, same machine, one scorer process.
+
+    make bench-latency   (or: python -m tests.benchmarks.bench_latency [--seconds 60] [--reps 3])
+
+Each interview: the first five questions answered by typing (they are scored long before the end), the last one
+recorded: a --seconds answer of Mandarin fixture clips sent through the H5 API as the page sends it, a chunk every
+2 s of recording, then the finish. Timed: from the last chunk's request to the stored report. The page (the web
+app in this process) queues the transcription while recording or not, alternately; the scorer is one
+`python -m jobs.worker scoring` process, as in production. Prints each time and the median of --reps of each, and
+their ratio (target: streaming ≤ 5 s).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.benchmarks.bench_scoring import KEYS, ROOT, _interviews, _wait, make_answers, redis_url
+from tests.support.chat import answer_text
+from tests.support.h5 import answer
+
+PACE = 2.0  # seconds of recording per chunk (the page's MediaRecorder timeslice)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of its children it has waited for (the scorer's per-job work horses)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def chunks(data: bytes, seconds: float) -> list[bytes]:
+    """The recording cut into one byte range per PACE seconds, as MediaRecorder hands them to the page."""
+    count = max(1, round(seconds / PACE))
+    return [data[len(data) * i // count:len(data) * (i + 1) // count] for i in range(count)]
+
+
+def interview(clients: dict, settings, rep: int, streaming: bool, recording: bytes, seconds: float) -> float:
+    """Take one interview at real-time pace; the seconds from the last chunk's request to its report."""
+    from bot import links
+    from bot.store.db import db_session
+    from bot.store.models import Candidate, Invitation, Position, Report
+
+    client = clients[streaming]
+    with db_session():
+        position = Position.get(Position.slug == "teller")
+        candidate = Candidate.create(name=f"测试{rep}{int(streaming)}", wecom_userid=f"latency{rep}{int(streaming)}")
+        expires = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)
+        invitation = Invitation.create(position=position, candidate=candidate, invited_by="hr_li",
+                                       expires_at=expires, status="sent")
+    token = links.make_token(settings.secret_key, invitation.id, candidate.id, expires.timestamp() + 8 * 3600)
+    base = f"/h5/api/{token}"
+    assert client.post(f"{base}/consent", json={"recording": True, "face": False,
+                                                "version": "consent-v1"}).status_code == 200
+    for key in KEYS[:-1]:
+        typed = answer(client, base, key, answer_text(key, "excellent"))
+        assert typed.status_code == 200, typed.json
+    client.post(f"{base}/questions/{KEYS[-1]}/reveal")
+    opened = client.post(f"{base}/uploads", json={"question": KEYS[-1], "mode": "audio",
+                                                   "mime": "audio/webm;codecs=opus", "retake": False})
+    assert opened.status_code == 200, opened.json
+    upload_id, pieces = opened.json["upload_id"], chunks(recording, seconds)
+    began = time.monotonic()
+    for seq, piece in enumerate(pieces):
+        time.sleep(max(0.0, began + PACE * (seq + 1) - time.monotonic()))  # the chunk is sent once recorded
+        if seq == len(pieces) - 1:
+            start = time.perf_counter()
+        put = client.put(f"{base}/uploads/{upload_id}/chunks/{seq}", data=piece,
+                         headers={"X-Chunk-SHA256": hashlib.sha256(piece).hexdigest()})
+        assert put.status_code == 200, put.json
+    done = client.post(f"{base}/uploads/{upload_id}/finish", json={"chunks": len(pieces), "integrity": {}})
+    assert done.status_code == 200, done.json
+    _wait(lambda: Report.select().where(Report.interview.in_(_interviews(invitation.id))).exists(), 900)
+    return time.perf_counter() - start
+
+
+def measure(folder: Path, seconds: float, reps: int) -> dict[bool, list[float]]:
+    """Run reps interviews each way, alternately, against one scorer process."""
+    import redis
+
+    url, embedded = redis_url(folder)
+    redis.Redis.from_url(url).flushdb()
+    env = {**os.environ, "DATA_DIR": str(folder / "data"), "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
+           "REDIS_URL": url, "SECRET_KEY": "bench-" + "x" * 32}
+    env.pop("WECOM_CORP_ID", None)
+    os.environ.update({k: env[k] for k in ("DATA_DIR", "DATABASE_URL", "REDIS_URL", "SECRET_KEY")})
+    from config.settings import get_settings
+    from handlers.app import create_app
+
+    get_settings.cache_clear()
+    for command in ("upgrade", "seed"):
+        subprocess.run([sys.executable, "-m", "jobs.cli", command], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+    recording = make_answers(folder, seconds, False)[-1].read_bytes()
+    settings = get_settings()
+    clients = {on: create_app(dataclasses.replace(settings, transcribe_while_recording=on)).test_client()
+               for on in (False, True)}
+    worker = subprocess.Popen([sys.executable, "-m", "jobs.worker", "scoring"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times: dict[bool, list[float]] = {False: [], True: []}
+    try:
+        for rep in range(reps):
+            for streaming in (False, True):
+                used = cpu_seconds(worker.pid)
+                took = interview(clients, settings, rep, streaming, recording, seconds)
+                times[streaming].append(took)
+                print(f"  interview {rep + 1}, {'transcribed while recording' if streaming else 'whole file':27s}: "
+                      f"last upload → report {took:5.1f} s; the scorer's CPU for the interview "
+                      f"{cpu_seconds(worker.pid) - used:5.1f} s", flush=True)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        if embedded is not None:
+            embedded.terminate()
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of the recorded (last) answer")
+    parser.add_argument("--reps", type=int, default=3, help="interviews timed each way")
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="bench-latency-"))
+    try:
+        os.environ.setdefault("DATA_DIR", str(folder / "data"))
+        print(f"last answer {args.seconds:.0f} s of audio at real-time pace, one scorer process, "
+              f"{os.cpu_count()} cores, SCORING_THREADS={os.environ.get('SCORING_THREADS', 'default')}", flush=True)
+        times = measure(folder, args.seconds, args.reps)
+        whole, streaming = statistics.median(times[False]), statistics.median(times[True])
+        print(f"last upload → report, median of {args.reps}: whole file {whole:.1f} s, "
+              f"transcribed while recording {streaming:.1f} s ({streaming / whole:.2f}× the whole file's; "
+              f"target ≤ 5 s: {'met' if streaming <= 5 else 'MISSED'})")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
