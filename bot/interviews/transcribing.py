@@ -6,22 +6,25 @@ recording, as it does with TRANSCRIBE_WHILE_RECORDING off.
 """
 from __future__ import annotations
 
+import functools
 import logging
+import math
 import tempfile
 from pathlib import Path
 
 from bot.interviews import uploads
 from bot.positions import versions
 from bot.reports import partial
-from bot.reports.scoring import transcriber
 from bot.store.db import db_session
 from bot.store.models import Interview, Upload
 from config.settings import Settings, get_settings
-from scoring import media
+from scoring import media, models
 from scoring import partial as pieces
 from scoring.partial import Progress
+from scoring.transcribe import Transcriber
 
 log = logging.getLogger(__name__)
+RETRY_CHUNKS = 3  # a piece not over yet (no pause in reach) is looked for again ~6 s of recording later
 
 
 def advance(upload_id: str) -> str:
@@ -31,7 +34,7 @@ def advance(upload_id: str) -> str:
         return _advance(settings, upload_id)
     except Exception:
         log.exception("upload %s: transcribing while recording failed; its finish transcribes it whole", upload_id)
-        partial.discard(upload_id)
+        partial.give_up(upload_id)
         return "failed"
     finally:
         partial.release(upload_id)
@@ -61,18 +64,39 @@ def _advance(settings: Settings, upload_id: str) -> str:
     upload, language = found
     hashes = list(upload.chunk_sha256)[:upload.next_seq]
     kept = partial.load(settings, upload_id, hashes)
-    before = kept[0] if kept is not None and kept[0].language == language else Progress(language)
+    before = Progress.from_json(kept[0]) if kept is not None else Progress(language)
+    if before.language != language:
+        before = Progress(language)
     samples = _decode(settings, upload, len(hashes))
     progress = pieces.advance(transcriber(settings), samples, before)
+    partial.schedule(upload_id, len(hashes) + _chunks_until_piece(progress, samples, len(hashes)))
     if progress.samples == before.samples and progress.fingerprint == before.fingerprint:
         return "waiting"
     again = _open_upload(upload_id)  # finished, retaken or changed meanwhile: nothing more is kept
     if isinstance(again, str) or list(again[0].chunk_sha256)[:len(hashes)] != hashes:
         return again if isinstance(again, str) else "changed"
-    partial.save(settings, upload_id, hashes, progress)
+    partial.save(settings, upload_id, hashes, progress.to_json())
     log.info("upload %s: %.1f s of %.1f s transcribed while recording", upload_id, progress.seconds,
              len(samples) / pieces.SAMPLE_RATE)
     return "advanced"
+
+
+def _chunks_until_piece(progress: Progress, samples, chunks: int) -> int:
+    """How many more chunks until the next piece may be over (at least RETRY_CHUNKS: a pause may come later)."""
+    per_chunk = len(samples) / pieces.SAMPLE_RATE / max(chunks, 1)
+    wanted = pieces.MIN_PIECE + pieces.MARGIN - (len(samples) - progress.samples) / pieces.SAMPLE_RATE
+    return max(RETRY_CHUNKS, math.ceil(wanted / per_chunk) if per_chunk > 0 else RETRY_CHUNKS)
+
+
+def transcriber(settings: Settings) -> Transcriber:
+    """The Whisper model the scorer reads the answer with (same folder, same decoding), loaded on first use; this
+    module leaves the rest of the scoring pipeline unimported, as a scorer's per-job process has no use for it."""
+    return _transcriber(models.whisper_model_dir(settings), tuple(sorted(models.whisper_options(settings).items())))
+
+
+@functools.lru_cache(maxsize=1)
+def _transcriber(model_dir: Path, options: tuple) -> Transcriber:
+    return Transcriber(model_dir, **dict(options))
 
 
 def _decode(settings: Settings, upload: Upload, count: int):

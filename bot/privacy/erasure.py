@@ -28,6 +28,7 @@ import peewee as pw
 
 from bot.clock import utcnow
 from bot.resumes.questions import ERASED_TEXT, forget
+from bot.store import partial_transcripts
 from bot.store.db import database
 from bot.store.models import (
     Answer,
@@ -190,6 +191,7 @@ def delete_upload_folders(settings: Settings, interviews: list[int]) -> int:
     removed = 0
     for upload in Upload.select(Upload.id).where(Upload.interview.in_(interviews)):
         folder = root / upload.id
+        partial_transcripts.discard(upload.id)  # what was transcribed of it while the candidate spoke
         if folder.parent == root and folder.is_dir():  # upload ids are hex; never a path out of the folder
             shutil.rmtree(folder)
             removed += 1

@@ -32,7 +32,7 @@ from bot.store.models import Answer, AnswerAnalysis, Interview, Recording, Repor
 from bot.talent import pool as talent
 from config.settings import Settings, get_settings
 from scoring import models, pipeline, report, text
-from scoring.partial import Resuming
+from scoring.partial import Progress, Resuming
 from scoring.transcribe import Transcriber
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ def _heard(settings: Settings, recording: Recording | None) -> tuple[str | None,
         return None, None
     kept = partial.load(settings, upload.id, list(upload.chunk_sha256)[:upload.next_seq]) \
         if settings.transcribe_while_recording else None
-    return upload.id, (kept[0] if kept is not None else None)
+    return upload.id, (Progress.from_json(kept[0]) if kept is not None else None)
 
 
 def _language(value: str) -> str | None:

@@ -49,6 +49,7 @@ def open_upload(client, base, retake=False) -> str:
 
 def test_transcript_while_recording_equals_the_whole_files(page, stack, tmp_path, caplog, monkeypatch):
     monkeypatch.setattr("scoring.partial.MIN_PIECE", 3.0)  # pieces of this 20 s clip (answers: 20-28 s)
+    monkeypatch.setattr("bot.reports.partial.FIRST_CHUNKS", 3)
     client, base = page
     data = as_uploaded(CLIP, tmp_path)
     client.post(f"{base}/questions/{QUESTION}/reveal")
@@ -58,7 +59,8 @@ def test_transcript_while_recording_equals_the_whole_files(page, stack, tmp_path
         put_chunk(client, base, upload_id, seq, chunk, expect=200)
         stack.drain()  # the scorer picks up the job the third, sixth, … chunk queued
     row = Upload.get_by_id(upload_id)
-    progress, chunks = partial.load(stack.settings, upload_id, row.chunk_sha256)
+    kept, chunks = partial.load(stack.settings, upload_id, row.chunk_sha256)
+    progress = Progress.from_json(kept)
     assert chunks == 9 and 10 < progress.seconds < 17  # up to the last pause over in the first 9 chunks
 
     caplog.set_level(logging.INFO, logger="bot.reports.scoring")
@@ -83,7 +85,8 @@ class Whole:
         return f"{len(audio)} samples"
 
 
-def test_partial_work_is_discarded_and_never_serves_another_upload(page, stack, tmp_path, clips):
+def test_partial_work_is_discarded_and_never_serves_another_upload(page, stack, tmp_path, clips, monkeypatch):
+    monkeypatch.setattr("bot.reports.partial.FIRST_CHUNKS", 3)
     client, base, settings = *page, stack.settings
     data = as_uploaded(CLIP, tmp_path)
     client.post(f"{base}/questions/{QUESTION}/reveal")
@@ -94,7 +97,7 @@ def test_partial_work_is_discarded_and_never_serves_another_upload(page, stack, 
     hashes = Upload.get_by_id(first).chunk_sha256
     samples = np.zeros(16000, np.float32)
     done = Progress("zh", 16000, hashlib.sha256(samples.tobytes()).hexdigest())
-    partial.save(settings, first, hashes, done)
+    partial.save(settings, first, hashes, done.to_json())
     assert partial.load(settings, first, hashes)[1] == 3
     assert partial.load(settings, first, ["0" * 64, *hashes[1:]]) is None  # other chunks: not theirs
     assert partial.load(settings, "f" * 32, hashes) is None
@@ -104,12 +107,12 @@ def test_partial_work_is_discarded_and_never_serves_another_upload(page, stack, 
 
     put_chunk(client, base, first, 1, b"something else", expect=409)  # the page holds another recording
     assert partial.load(settings, first, hashes) is None
-    partial.save(settings, first, hashes, done)
+    partial.save(settings, first, hashes, done.to_json())
     second = open_upload(client, base, retake=True)  # a retake
     assert Upload.get_by_id(first).status == "failed" and partial.load(settings, first, hashes) is None
 
     put_chunk(client, base, second, 0, clips["short"], expect=200)  # 0.4 s: refused as too short
-    partial.save(settings, second, [hashlib.sha256(clips["short"]).hexdigest()], done)
+    partial.save(settings, second, [hashlib.sha256(clips["short"]).hexdigest()], done.to_json())
     assert finish(client, base, second, 1).status_code == 422
     assert partial.load(settings, second, [hashlib.sha256(clips["short"]).hexdigest()]) is None
 
@@ -121,3 +124,4 @@ def test_partial_work_is_discarded_and_never_serves_another_upload(page, stack, 
     assert transcribing.advance(third) == "failed"
     assert partial.load(settings, third, Upload.get_by_id(third).chunk_sha256) is None
     assert get_redis().get(partial._busy(third)) is None
+    assert not partial.maybe_queue(settings, third, 4)  # and no other job for it
