@@ -1,10 +1,10 @@
 """Transcribing a recording while it still arrives: the finished pieces now, only the tail once it is complete.
 
-The audio received so far (a prefix of the recording: its chunks joined and decoded) is cut in the middle of its
-last pause that is over; what lies before the cut is transcribed once and kept as a Progress: how many samples
-were read, a fingerprint of them, and the segments with their times in the recording's own clock. The next prefix
-goes on from there. When the recording is complete, Resuming.transcribe() checks that it begins with exactly the
-samples that were read (otherwise it transcribes the whole file, as if nothing had been done before) and
+The audio received so far (a prefix of the recording: its chunks joined and decoded) is cut just after the speech
+before its last pause that is over; what lies before the cut is transcribed once and kept as a Progress: how many
+samples were read, a fingerprint of them, and the segments with their times in the recording's own clock. The next
+prefix goes on from there. When the recording is complete, Resuming.transcribe() checks that it begins with exactly
+the samples that were read (otherwise it transcribes the whole file, as if nothing had been done before) and
 transcribes only what follows, joining the segments. No database and no queue here (bot.reports.partial keeps a
 Progress; bot.interviews.transcribing feeds it).
 """
@@ -21,6 +21,7 @@ from scoring.transcribe import VAD_THRESHOLD, Segment, Transcriber, Transcript, 
 
 SAMPLE_RATE = 16000
 CUT_SILENCE_MS = 500  # a pause at least this long may end a piece (the clips pause ~1 s between sentences)
+END_PAD = 0.25  # seconds of a pause kept after a piece's last speech (Whisper invents words in longer tails)
 MARGIN = 1.0  # seconds at the end of a prefix not trusted: the resampler's flush, a frame cut by the chunking
 # Whisper reads 30 s windows whatever they hold (its encoder, half the cost, is paid per window): a piece waits
 # until MIN_PIECE seconds are pending and ends at the last pause within MAX_PIECE, so that the pieces cost about
@@ -64,9 +65,9 @@ class Progress:
 
 
 def cut(samples: np.ndarray, start: int) -> int | None:
-    """Where the next piece after sample start may end: the middle of the last pause that is over (before the
-    untrusted end of the prefix) at least MIN_PIECE and at most MAX_PIECE after start (past MAX_PIECE, the first
-    pause); None while there is none."""
+    """Where the next piece after sample start may end: END_PAD into the last pause that is over (before the
+    untrusted end of the prefix), at least MIN_PIECE and at most MAX_PIECE after start (past MAX_PIECE, the first
+    pause); None while there is none. The rest of the pause opens the next piece."""
     end = len(samples) - int(MARGIN * SAMPLE_RATE)
     shortest, longest = int(MIN_PIECE * SAMPLE_RATE), int(MAX_PIECE * SAMPLE_RATE)
     if end - start < shortest:
@@ -78,10 +79,12 @@ def cut(samples: np.ndarray, start: int) -> int | None:
     gaps = [(a["end"], b["start"]) for a, b in zip(spans, spans[1:], strict=False)]
     if end - start - spans[-1]["end"] >= CUT_SILENCE_MS * SAMPLE_RATE // 1000:
         gaps.append((spans[-1]["end"], end - start))  # a pause still going on at the trusted end
-    middles = [(left + right) // 2 for left, right in gaps if (left + right) // 2 >= shortest]
-    within = [m for m in middles if m <= longest]
-    if within or middles:
-        return start + (within[-1] if within else middles[0])
+    pad = int(END_PAD * SAMPLE_RATE)
+    cuts = [min(left + pad, (left + right) // 2) for left, right in gaps]
+    cuts = [m for m in cuts if m >= shortest]
+    within = [m for m in cuts if m <= longest]
+    if within or cuts:
+        return start + (within[-1] if within else cuts[0])
     return None
 
 
