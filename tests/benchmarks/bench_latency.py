@@ -83,8 +83,13 @@ def interview(clients: dict, settings, rep: int, streaming: bool, recording: byt
     return time.perf_counter() - start
 
 
-def measure(folder: Path, seconds: float, reps: int) -> dict[bool, list[float]]:
-    """Run reps interviews each way, alternately, against one scorer process."""
+NO_FORK = ("import sys, rq, jobs.worker as w; w.Worker = rq.SimpleWorker; "  # jobs run in the worker process itself
+           "sys.exit(w.main(['scoring']))")
+
+
+def measure(folder: Path, seconds: float, reps: int, fork: bool = True) -> dict[bool, list[float]]:
+    """Run reps interviews each way, alternately, against one scorer process (forking a process per job as in
+    production, or with fork False running every job in itself, so that loaded models stay loaded)."""
     import redis
 
     url, embedded = redis_url(folder)
@@ -104,8 +109,10 @@ def measure(folder: Path, seconds: float, reps: int) -> dict[bool, list[float]]:
     settings = get_settings()
     clients = {on: create_app(dataclasses.replace(settings, transcribe_while_recording=on)).test_client()
                for on in (False, True)}
-    worker = subprocess.Popen([sys.executable, "-m", "jobs.worker", "scoring"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = open(os.environ["BENCH_WORKER_LOG"], "ab") if os.environ.get("BENCH_WORKER_LOG") else subprocess.DEVNULL
+    command = ["-m", "jobs.worker", "scoring"] if fork else ["-c", NO_FORK]
+    worker = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env,
+                              stdout=log, stderr=log)  # BENCH_WORKER_LOG: where the scorer's log goes
     times: dict[bool, list[float]] = {False: [], True: []}
     try:
         for rep in range(reps):
@@ -128,13 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the recorded (last) answer")
     parser.add_argument("--reps", type=int, default=3, help="interviews timed each way")
+    parser.add_argument("--no-fork", action="store_true",
+                        help="the scorer runs jobs in its own process (rq's SimpleWorker), models loaded once")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     try:
         os.environ.setdefault("DATA_DIR", str(folder / "data"))
-        print(f"last answer {args.seconds:.0f} s of audio at real-time pace, one scorer process, "
-              f"{os.cpu_count()} cores, SCORING_THREADS={os.environ.get('SCORING_THREADS', 'default')}", flush=True)
-        times = measure(folder, args.seconds, args.reps)
+        print(f"last answer {args.seconds:.0f} s of audio at real-time pace, one scorer process "
+              f"({'no fork' if args.no_fork else 'a process per job'}), {os.cpu_count()} cores, "
+              f"SCORING_THREADS={os.environ.get('SCORING_THREADS', 'default')}", flush=True)
+        times = measure(folder, args.seconds, args.reps, fork=not args.no_fork)
         whole, streaming = statistics.median(times[False]), statistics.median(times[True])
         print(f"last upload → report, median of {args.reps}: whole file {whole:.1f} s, "
               f"transcribed while recording {streaming:.1f} s ({streaming / whole:.2f}× the whole file's; "
