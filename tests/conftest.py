@@ -29,6 +29,7 @@ from tests.support.browser import browser, chromium_tmp, fake_mic, page  # noqa:
 from tests.support.h5 import candidate_api, clips  # noqa: F401  (fixtures for every test module)
 from tests.support.paths import AUDIO
 from tests.support.s3 import s3, s3_server, s3_stack  # noqa: F401  (a local S3 server for the storage tests)
+from tests.support.transcripts import transcripts_remembered  # noqa: F401  (autouse: a recording heard once per process)
 
 # `make test` runs the suite in parallel processes (pytest-xdist: gw0, gw1, …). The fixtures flush Redis and drop
 # the PostgreSQL schema, so each process takes its own Redis database and PostgreSQL database (gw0 the ones given).
@@ -48,6 +49,23 @@ def _worker_postgres(url: str) -> str:
 
 TEST_REDIS_URL = _worker_redis(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13"))
 POSTGRES_URL = _worker_postgres(GIVEN_POSTGRES_URL)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``sqlite_only`` (a module's HTTP, parsing and rendering tests, whose database work the other
+    modules' PostgreSQL variants cover) leave their PostgreSQL variant out, unless the test itself is marked
+    ``postgres`` (a race or a lock: the database's own behaviour)."""
+    kept, left = [], []
+    for item in items:
+        params = getattr(item, "callspec", None) and item.callspec.params
+        on_postgres = bool(params) and params.get("db_url") == "postgres"
+        if on_postgres and item.get_closest_marker("sqlite_only") and not item.get_closest_marker("postgres"):
+            left.append(item)
+        else:
+            kept.append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")

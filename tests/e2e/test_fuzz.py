@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 from bot.sandbox import protocol
 from tests.conftest import dispatch_taken
 
+pytestmark = pytest.mark.sqlite_only  # the handlers' input checks (other modules cover PostgreSQL)
+
 FUZZ = settings(deadline=None, derandomize=True, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 _ids = itertools.count(int(time.time() * 1000))

@@ -23,6 +23,8 @@ from tests.support import media
 from tests.support.chat import invite_member, token_of
 from tests.support.paths import REPO
 
+pytestmark = pytest.mark.sqlite_only  # HTTP, headers, signed links and Redis limits (other modules cover PostgreSQL)
+
 
 def limited_app(env, per_minute: int = 10, **changes):
     from handlers.app import create_app

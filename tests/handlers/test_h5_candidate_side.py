@@ -13,6 +13,8 @@ from bot.talent import pool
 from tests.support.chat import answer_text, cards, click, invite_member, reject, texts, token_of
 from tests.support.h5 import answer, consent, reveal
 
+pytestmark = pytest.mark.sqlite_only  # the page's words and flow (other modules cover PostgreSQL)
+
 
 def api(stack):
     link = invite_member(stack)

@@ -13,6 +13,8 @@ from tests.support.chat import cards, invite_member, results, texts
 from tests.support.h5 import reported, take_interview
 from tests.support.hr import csrf, login
 
+pytestmark = pytest.mark.sqlite_only  # pages by role (other modules cover PostgreSQL)
+
 
 @pytest.fixture
 def report_id(stack) -> int:

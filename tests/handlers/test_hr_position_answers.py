@@ -16,7 +16,7 @@ from tests.handlers.test_api import api  # noqa: F401  (a fixture)
 from tests.handlers.test_hr_position_editor import _editor_doc, _numbers, document_in, save
 from tests.support.hr import csrf, login
 
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite", "postgres"], indirect=True)
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the inputs: PostgreSQL adds nothing here
 
 SUGGEST = "/hr/positions/rubric-suggestion"
 QUESTION = "客户在柜台情绪激动，要求马上办完业务，但他的证件过期了。你会怎么处理？"

@@ -14,7 +14,8 @@ import yaml
 
 from tests.support.hr import csrf, login
 
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite", "postgres"], indirect=True)
+pytestmark = [pytest.mark.parametrize("db_url", ["sqlite", "postgres"], indirect=True),
+              pytest.mark.sqlite_only]  # the inputs; the two saves at once keep PostgreSQL
 
 
 def document_in(page: str) -> dict:
@@ -218,6 +219,7 @@ def test_a_stale_save_is_refused_and_keeps_what_was_typed(stack):
     assert save(hr, stack, mine, 2, "teller").status_code == 303 and _numbers("teller") == [3, 2, 1]
 
 
+@pytest.mark.postgres
 def test_two_saves_at_the_same_moment_one_wins_the_other_is_told(stack):
     from bot.store.models import Position
 

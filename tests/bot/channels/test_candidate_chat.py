@@ -11,6 +11,8 @@ import pytest
 
 from tests.support.chat import invite_member, texts
 
+pytestmark = pytest.mark.sqlite_only  # reading chat (other modules cover PostgreSQL)
+
 # text → the steps the conversation takes, in order: "<intent>:<how>" (how: asked | declined | explained | answered,
 # or what an act returned), "forwarded", "nothing_pending", "ask:several" (a clarifying question).
 TABLE = [

@@ -10,6 +10,8 @@ from bot.store.models import BulkRun, Candidate, Invitation
 from tests.support.chat import cards, invite_member, texts
 from tests.support.h5 import take_interview
 
+pytestmark = pytest.mark.sqlite_only  # reading questions (other modules cover PostgreSQL)
+
 
 def ask(stack, user: str, *questions: str) -> list[str]:
     """What user is told in text for each question (one reply each: never silence)."""

@@ -6,6 +6,8 @@ import pytest
 from tests.support.chat import cards, click, invite_member, texts
 from tests.support.h5 import reported, take_interview
 
+pytestmark = pytest.mark.sqlite_only  # the commands' replies (other modules cover PostgreSQL)
+
 
 def test_positions_and_the_funnel(stack):
     card = reported(stack)

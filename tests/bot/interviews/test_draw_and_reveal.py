@@ -19,6 +19,8 @@ from tests.support.chat import answer_text, invite_member, texts, token_of
 from tests.support.h5 import answer, consent, reveal, take_interview
 from tests.support.hr import login
 
+pytestmark = pytest.mark.sqlite_only  # the draw; two reveals at once keep PostgreSQL
+
 COMPETENCIES = ("服务意识", "合规意识", "沟通表达", "抗压")
 RULE = {"服务意识": 2, "合规意识": 2, "沟通表达": 1, "抗压": 1}
 
@@ -154,6 +156,7 @@ def test_after_consent_only_revealed_texts_one_question_at_a_time(stack, candida
     assert "competency" not in json.dumps(client.get(f"{base}/state").json)
 
 
+@pytest.mark.postgres
 def test_two_reveals_at_once_show_one_question(stack, candidate_api):
     client, base = candidate_api
     consent(client, base)

@@ -11,6 +11,8 @@ from bot.positions.templates import TEMPLATES_DIR, TemplateError, create_from_te
 from bot.store.models import AuditLog, Position
 from jobs import cli
 
+pytestmark = pytest.mark.sqlite_only  # the templates' validation (other modules cover PostgreSQL)
+
 TEMPLATES = list_templates()
 NAMES = ["柜员", "大堂经理", "客户经理（零售", "客户经理（对公）", "理财经理", "信贷审批", "IT 开发", "管培生"]
 

@@ -9,6 +9,8 @@ import pytest
 from bot.sandbox import protocol
 from tests.conftest import dispatch_taken
 
+pytestmark = pytest.mark.sqlite_only  # the callback's crypto and XML (other modules cover PostgreSQL)
+
 _ids = itertools.count(int(time.time() * 1000))
 
 
