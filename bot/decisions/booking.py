@@ -11,7 +11,6 @@ free slots (the first few in Beijing time and the signed link to the page)."""
 from __future__ import annotations
 
 from bot.decisions import calendar_events, slots
-from bot.decisions.calendar import appointment_ics
 from bot.decisions.results import second_round_ics, when_text
 from bot.links import slot_link
 from bot.store.models import Appointment, Decision, Interview, InterviewSlot, Invitation
@@ -122,9 +121,4 @@ def example(slot: InterviewSlot) -> str:
 
 def cancel_ics(appointment: Appointment, invitation: Invitation) -> dict[str, str]:
     """The cancellation as METHOD:CANCEL (same UID as the entry it takes out, the version's SEQUENCE)."""
-    settings, locale = get_settings(), invitation.candidate.locale
-    values = {"company": settings.company_name, "position": invitation.position.title,
-              "contact": appointment.contact or invitation.invited_by, "place": appointment.place or "-"}
-    return appointment_ics(appointment, summary=messages.render("ics_summary", locale, **values),
-                           description=messages.render("ics_description", locale, **values),
-                           sender=settings.mail_from, cancelled=True)
+    return second_round_ics(appointment, invitation, cancelled=True)

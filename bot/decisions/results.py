@@ -23,7 +23,7 @@ from typing import Any
 import peewee as pw
 
 from bot.clock import CN_TZ, WEEKDAYS, local_time, utcnow
-from bot.decisions import slots
+from bot.decisions import calendar_events, slots
 from bot.decisions.calendar import appointment_ics
 from bot.errors import WeComError
 from bot.integrations import webhooks
@@ -315,8 +315,7 @@ def tell_candidate(report: Report, invitation: Invitation, outcome: str) -> None
                                pool=candidate.withdrawn_at is None)  # declined (or left) the pool: not a word of it
     if times:
         if outcome == "reject":  # a second round booked by the earlier 进入复试 no longer stands
-            Appointment.delete().where((Appointment.invitation == invitation)
-                                       & (Appointment.kind == "second_round")).execute()
+            ics = _cancel_second_round(invitation) or None
         text = messages.render("result_supersedes", candidate.locale, position=position.title) + "\n\n" + text
     values = ({"name": candidate.greeting_name, "position": position.title, "when": when_text(appointment),
                "place": appointment.place or "-"} if outcome == "pass" else None)
@@ -324,11 +323,27 @@ def tell_candidate(report: Report, invitation: Invitation, outcome: str) -> None
                              template="result_pass" if outcome == "pass" else "result_reject", values=values)
 
 
+def _cancel_second_round(invitation: Invitation) -> list[dict[str, str]]:
+    """Cancel the second round an earlier 进入复试 booked (its row kept, cancelled, its version bumped, so the seat is
+    free and the interviewer's calendar event goes); return the CANCEL .ics for the candidate's letter."""
+    booked = list(Appointment.select().where((Appointment.invitation == invitation)
+                                             & (Appointment.kind == "second_round")
+                                             & (Appointment.status == "scheduled")))
+    cancelled = []
+    for appointment in booked:
+        Appointment.update(status="cancelled", version=Appointment.version + 1, updated_by="reopened",
+                           reminded_at=None).where(Appointment.id == appointment.id).execute()
+        appointment = Appointment.get_by_id(appointment.id)
+        cancelled.append(second_round_ics(appointment, invitation, cancelled=True))
+        calendar_events.queue_event(appointment)
+    return cancelled
+
+
 def may_pick(invitation: Invitation) -> bool:
     """Whether the 复试通知 asks the candidate to pick a published slot: the position has a free one, no second round
     is booked yet (a reopened decision keeps the one booked), and a message with a link reaches them."""
-    booked = Appointment.select().where((Appointment.invitation == invitation)
-                                        & (Appointment.kind == "second_round")).exists()
+    booked = Appointment.select().where((Appointment.invitation == invitation) & (Appointment.kind == "second_round")
+                                        & (Appointment.status == "scheduled")).exists()
     # The link is free text: a candidate reached only by SMS (approved templates) gets the fixed slot by SMS instead
     return (not booked and notify.route(invitation) != "none"
             and bool(slots.free_slots(invitation.position_id, limit=1)))
@@ -347,14 +362,15 @@ def invite_to_pick(invitation: Invitation, key: str, times: int) -> None:
     notify.send_to_candidate(invitation, text, key, purpose="result", template="result_pass_pick")
 
 
-def second_round_ics(appointment: Appointment, invitation: Invitation) -> dict[str, str]:
-    """The second round as a calendar entry for the candidate's e-mail (bot/decisions/calendar.py)."""
+def second_round_ics(appointment: Appointment, invitation: Invitation, *, cancelled: bool = False) -> dict[str, str]:
+    """The second round as a calendar entry for the candidate's e-mail (bot/decisions/calendar.py); cancelled: the
+    METHOD:CANCEL that takes it out (same UID, the version's SEQUENCE)."""
     settings, locale = get_settings(), invitation.candidate.locale
     values = {"company": settings.company_name, "position": invitation.position.title,
               "contact": appointment.contact or invitation.invited_by, "place": appointment.place or "-"}
     return appointment_ics(appointment, summary=messages.render("ics_summary", locale, **values),
                            description=messages.render("ics_description", locale, **values),
-                           sender=settings.mail_from)
+                           sender=settings.mail_from, cancelled=cancelled)
 
 
 def reopened(interview_id: int) -> int:
@@ -368,7 +384,7 @@ def reopened(interview_id: int) -> int:
 def next_round(invitation: Invitation) -> Appointment:
     """Return the second-round appointment, proposing the position's default slot the first time."""
     existing = Appointment.get_or_none((Appointment.invitation == invitation) & (Appointment.kind == "second_round"))
-    if existing is not None:
+    if existing is not None and existing.status != "cancelled":
         return existing
     plan = {**NEXT_ROUND, **(invitation.position.rubric.get("next_round") or {})}
     hour, minute = (int(x) for x in str(plan["at"]).split(":"))
@@ -377,10 +393,15 @@ def next_round(invitation: Invitation) -> Appointment:
         day += dt.timedelta(days=1)
     start = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=CN_TZ).astimezone(dt.UTC)
     start = start.replace(tzinfo=None)
+    ends = start + dt.timedelta(minutes=int(plan["duration_minutes"]))
+    if existing is not None:  # cancelled by a reopened decision, passed again: the default slot, the next version
+        Appointment.update(status="scheduled", starts_at=start, ends_at=ends, place=plan["place"],
+                           contact=plan["contact"], slot=None, updated_by="system",
+                           version=Appointment.version + 1).where(Appointment.id == existing.id).execute()
+        return Appointment.get_by_id(existing.id)
     try:
         with database.atomic():
-            return Appointment.create(invitation=invitation, kind="second_round", starts_at=start,
-                                      ends_at=start + dt.timedelta(minutes=int(plan["duration_minutes"])),
+            return Appointment.create(invitation=invitation, kind="second_round", starts_at=start, ends_at=ends,
                                       place=plan["place"], contact=plan["contact"], updated_by="system")
     except pw.IntegrityError:
         return Appointment.get((Appointment.invitation == invitation) & (Appointment.kind == "second_round"))

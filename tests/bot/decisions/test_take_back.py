@@ -166,3 +166,43 @@ def test_a_reject_with_a_dead_response_code_or_from_an_outsider_decides_nothing(
     assert len(told) == 2 and all("请在报告页作出决定" in t for t in told)
     assert len([t for t in texts(stack, "lisi") if "只有招聘人员" in t]) == 2  # the outsider is told, each time
     assert Decision.select().count() == 0 and not results(stack)
+
+
+def test_a_reopened_pass_turned_reject_cancels_the_booked_second_round(stack):
+    """The seat an earlier 进入复试 booked is freed, the interviewer's WeCom event goes, and the new letter carries the
+    CANCEL .ics (the row stays, cancelled, its version bumped); passed again, they are asked to pick a time anew."""
+    from bot.decisions import booking, review
+    from bot.decisions import results as decisions
+    from bot.store.models import Appointment, Candidate, Decision, Invitation, Position, Report
+    from tests.bot.decisions.test_slot_journey import publish_two
+    from tests.support.bulk import calendar_event, mailbox
+
+    first, _ = publish_two(Position.get())
+    card = reported(stack)
+    Candidate.update(email="zhangsan@example.com").execute()
+    Invitation.update(channel="email").execute()
+    click(stack, "hr_li", card, "pass")
+    stack.drain()
+    assert booking.pick(Invitation.get(), first.id).status == "booked"
+    stack.drain()
+    assert len(stack.api("GET", "schedules", params={"userid": "iv_zhao"})["schedules"]) == 1
+    stack.say("zhangsan", "我想申请人工复核")
+    stack.drain()
+
+    report = Report.get()
+    assert review.reopen(report.id, Decision.get().id, "hr_wang", "复核后改为不通过", "k1") == "reopened"
+    assert decisions.decide(report.id, "reject", "hr_wang", "", "again") == "decided"
+    stack.drain()
+    booked = Appointment.get()
+    assert (booked.status, booked.version) == ("cancelled", 2)
+    assert stack.api("GET", "schedules", params={"userid": "iv_zhao"})["schedules"] == []
+    [letter] = [m for m in mailbox(stack, "zhangsan@example.com") if "此前发给您的结果通知作废" in m["text"]]
+    cancel = calendar_event(letter)
+    assert str(cancel["STATUS"]) == "CANCELLED" and int(cancel["SEQUENCE"]) == 1
+
+    assert review.reopen(report.id, Decision.get().id, "hr_wang", "再次复核", "k2") == "reopened"
+    assert decisions.decide(report.id, "pass", "hr_wang", "", "third") == "decided"
+    stack.drain()
+    assert "/slots/" in mailbox(stack, "zhangsan@example.com")[-1]["text"]
+    assert booking.pick(Invitation.get(), first.id).status == "booked"
+    assert Appointment.get().status == "scheduled" and Appointment.select().count() == 1
