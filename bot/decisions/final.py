@@ -8,13 +8,10 @@ keys fixed by the invitation, so a retry sends nothing twice. Recruiters only; a
 """
 from __future__ import annotations
 
-import peewee as pw
-
-from bot.clock import utcnow
-from bot.decisions import hires, results, scorecards
+from bot.decisions import hires, once, results, scorecards
 from bot.org.access import access_of
 from bot.privacy.roles import can
-from bot.store.db import database, db_session
+from bot.store.db import db_session
 from bot.store.models import AuditLog, Invitation, RoundDecision
 from bot.wecom import messages, notify
 from config.settings import get_settings
@@ -39,7 +36,8 @@ def decide(invitation_id: int, outcome: str, userid: str, request_key: str) -> t
             return "erased", None
         if not scorecards.passed(invitation):
             return "not_passed", None
-        result = _hold(invitation.id, userid) if outcome == "hold" else _final(invitation.id, outcome, userid)
+        result = (once.hold(RoundDecision, "invitation", invitation.id, userid) if outcome == "hold"
+                  else once.final(RoundDecision, "invitation", invitation.id, outcome, userid))
         decision = RoundDecision.get(RoundDecision.invitation == invitation.id)
         if result in ("decided", "held"):
             AuditLog.create(actor=userid, action=f"final:{outcome}", target_type="invitation",
@@ -50,32 +48,6 @@ def decide(invitation_id: int, outcome: str, userid: str, request_key: str) -> t
         elif result == "decided":
             thank(invitation)
     return result, decision
-
-
-def _hold(invitation_id: int, userid: str) -> str:
-    now = utcnow()
-    try:
-        with database.atomic():
-            RoundDecision.create(invitation=invitation_id, outcome="hold", decided_by=userid, decided_at=now,
-                                 held_by=userid, held_at=now)
-        return "held"
-    except pw.IntegrityError:
-        changed = (RoundDecision.update(held_by=userid, held_at=now)
-                   .where((RoundDecision.invitation == invitation_id) & (RoundDecision.outcome == "hold")).execute())
-        return "held" if changed else "already"
-
-
-def _final(invitation_id: int, outcome: str, userid: str) -> str:
-    now = utcnow()
-    try:
-        with database.atomic():
-            RoundDecision.create(invitation=invitation_id, outcome=outcome, decided_by=userid, decided_at=now)
-        return "decided"
-    except pw.IntegrityError:
-        # A 'hold' turns final once: of two simultaneous decisions only one UPDATE matches outcome == 'hold'.
-        changed = (RoundDecision.update(outcome=outcome, decided_by=userid, decided_at=now)
-                   .where((RoundDecision.invitation == invitation_id) & (RoundDecision.outcome == "hold")).execute())
-        return "decided" if changed else "already"
 
 
 def _tell_recruiters(invitation: Invitation, decision: RoundDecision, userid: str, request_key: str) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import peewee as pw
 
 from bot.clock import CN_TZ, WEEKDAYS, local_time, utcnow
-from bot.decisions import calendar_events, slots
+from bot.decisions import calendar_events, once, slots
 from bot.decisions.calendar import appointment_ics
 from bot.errors import WeComError
 from bot.integrations import webhooks
@@ -114,7 +114,8 @@ def decide(report_id: int, outcome: str, userid: str, response_code: str, reques
         barred = _barred(settings, report_id, invitation, userid, request_key)
         if barred:
             return barred
-        result = _hold(interview.id, userid) if outcome == "hold" else _final(interview.id, outcome, userid)
+        result = (once.hold(Decision, "interview", interview.id, userid) if outcome == "hold"
+                  else once.final(Decision, "interview", interview.id, outcome, userid))
         decision = Decision.get(Decision.interview == interview.id)
         if result in ("decided", "held"):
             AuditLog.create(actor=userid, action=f"decide:{outcome}", target_type="interview",
@@ -228,32 +229,6 @@ def _tell_reviewers(settings: Settings, report: Report, invitation: Invitation, 
         if user != userid:
             notify.to_hr(user, "hr_decided_on_page", f"{request_key}:told:{user}", who=userid, outcome=outcome,
                          name=invitation.candidate.display_name, position=invitation.position.title)
-
-
-def _hold(interview_id: int, userid: str) -> str:
-    now = utcnow()
-    try:
-        with database.atomic():
-            Decision.create(interview=interview_id, outcome="hold", decided_by=userid, decided_at=now,
-                            held_by=userid, held_at=now)
-        return "held"
-    except pw.IntegrityError:
-        changed = (Decision.update(held_by=userid, held_at=now)
-                   .where((Decision.interview == interview_id) & (Decision.outcome == "hold")).execute())
-        return "held" if changed else "already"
-
-
-def _final(interview_id: int, outcome: str, userid: str) -> str:
-    now = utcnow()
-    try:
-        with database.atomic():
-            Decision.create(interview=interview_id, outcome=outcome, decided_by=userid, decided_at=now)
-        return "decided"
-    except pw.IntegrityError:
-        # A 'hold' turns final once: of two simultaneous clicks only one UPDATE matches outcome == 'hold'.
-        changed = (Decision.update(outcome=outcome, decided_by=userid, decided_at=now)
-                   .where((Decision.interview == interview_id) & (Decision.outcome == "hold")).execute())
-        return "decided" if changed else "already"
 
 
 def _update_card(settings: Settings, report: Report, invitation: Invitation, decision: Decision, result: str,
