@@ -8,13 +8,11 @@ shown, never a person. Every view and export is audited.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, render_template
 
-from bot.clock import CN_TZ
 from bot.privacy.cells import safe_cell
 from bot.privacy.roles import can
 from bot.reports import fairness, fairness_cohort
@@ -22,32 +20,11 @@ from bot.store.db import db_session
 from bot.store.models import AuditLog, Position
 from handlers.hr import scope
 from handlers.hr.auth import hr_page
+from handlers.hr.period import period
 
 bp = Blueprint("hr_fairness", __name__)
 
 DEFAULT_DAYS = 365
-DATE_LABELS = {"since": "开始日期", "until": "结束日期"}
-
-
-def _period() -> tuple[dict[str, str], dt.datetime, dt.datetime]:
-    """The query's period (Beijing dates, both inclusive; the last 365 days unless given) as naive UTC bounds."""
-    today = dt.datetime.now(CN_TZ).date()
-    values = {"since": (today - dt.timedelta(days=DEFAULT_DAYS - 1)).isoformat(), "until": today.isoformat()}
-    days = {}
-    for key in values:
-        raw = (request.args.get(key) or "").strip()[:32] or values[key]
-        try:
-            days[key] = dt.date.fromisoformat(raw)
-        except ValueError:
-            abort(400, description=f"{DATE_LABELS[key]}的格式应为 2026-01-31。")
-        values[key] = days[key].isoformat()
-    if days["since"] > days["until"]:
-        abort(400, description="开始日期不能晚于结束日期。")
-
-    def utc(day: dt.date) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time(), CN_TZ).astimezone(dt.UTC).replace(tzinfo=None)
-
-    return values, utc(days["since"]), utc(days["until"] + dt.timedelta(days=1))
 
 
 def _position(slug: str) -> Position:
@@ -60,7 +37,7 @@ def _position(slug: str) -> Position:
 
 def _report(slug: str, action: str) -> tuple[Position, dict[str, str], list[fairness.StageTable], tuple[int, int]]:
     """The position's tables for the query's period, the view or export audited."""
-    values, since, until = _period()
+    values, since, until = period(DEFAULT_DAYS)
     with db_session():
         position = _position(slug)
         found = fairness_cohort.records(position, since, until)
