@@ -24,9 +24,10 @@ CUT_SILENCE_MS = 500  # a pause at least this long may end a piece (the clips pa
 END_PAD = 0.25  # seconds of a pause kept after a piece's last speech (Whisper invents words in longer tails)
 MARGIN = 1.0  # seconds at the end of a prefix not trusted: the resampler's flush, a frame cut by the chunking
 # Whisper reads 30 s windows whatever they hold (its encoder, half the cost, is paid per window): a piece waits
-# until MIN_PIECE seconds are pending and ends at the last pause within MAX_PIECE, so that the pieces cost about
-# the windows the whole file would, plus the tail's one.
-MIN_PIECE = 20.0
+# until MIN_PIECE seconds are pending and ends at the last pause within MAX_PIECE. Longer pieces cost less CPU and
+# leave a longer tail to read at the end (docs/scoring.md#transcribing-while-the-candidate-speaks: 20 s left 7.7 s
+# from the last upload to the report, 12 s 4.0 s).
+MIN_PIECE = 12.0
 MAX_PIECE = 28.0
 MIN_TAIL = 0.2  # seconds: a shorter tail holds no word
 

@@ -23,7 +23,7 @@ from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
-FIRST_CHUNKS = 11  # the page sends a chunk every 2 s: scoring.partial's shortest piece (20 s) and margin (1 s)
+FIRST_CHUNKS = 7  # the page sends a chunk every 2 s: scoring.partial's shortest piece (12 s) and margin (1 s)
 KEPT_SECONDS = 3600  # longer than any answer and its scoring queue on a normal day; past it the finish reads it all
 BUSY_SECONDS = 300  # the job's timeout: a job that died leaves its flag no longer than this
 JOB = "jobs.partial.transcribe_partial"

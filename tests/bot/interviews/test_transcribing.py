@@ -48,7 +48,7 @@ def open_upload(client, base, retake=False) -> str:
 
 
 def test_transcript_while_recording_equals_the_whole_files(page, stack, tmp_path, caplog, monkeypatch):
-    monkeypatch.setattr("scoring.partial.MIN_PIECE", 3.0)  # pieces of this 20 s clip (answers: 20-28 s)
+    monkeypatch.setattr("scoring.partial.MIN_PIECE", 3.0)  # pieces of this 20 s clip (answers: 12-28 s)
     monkeypatch.setattr("bot.reports.partial.FIRST_CHUNKS", 3)
     client, base = page
     data = as_uploaded(CLIP, tmp_path)
