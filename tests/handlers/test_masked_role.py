@@ -17,6 +17,8 @@ from tests.support.chat import answer_text, invite_member, token_of
 from tests.support.h5 import answer, consent
 from tests.support.hr import csrf, login
 
+pytestmark = pytest.mark.sqlite_only  # masking (other modules cover PostgreSQL)
+
 NAME, PHONE, EMAIL = "赵六", "13812345678", "zhao.liu@example.com"
 OTHER_PHONE, OTHER_EMAIL, ID_NUMBER = "13655556666", "xss@example.com", "11010519491231002X"
 REGISTERED_ID = "440301199001011234"

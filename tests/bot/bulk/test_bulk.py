@@ -171,7 +171,7 @@ def test_pause_resume_and_cancel(stack, monkeypatch):
 def test_ten_thousand_rows_survive_a_worker_killed_mid_run(stack, monkeypatch):
     """10,000 members through the upload, screening and a real worker process, killed halfway and restarted.
 
-    On PostgreSQL 2,500 rows make the same case (the kill still lands mid-run, a chunk half done); the full 10,000
+    On PostgreSQL 1,000 rows make the same case (the kill still lands mid-run, a chunk half done); the full 10,000
     run on SQLite, whose single writer is the tighter limit at that size."""
     from bot.bulk import runs as bulk
     from bot.clock import utcnow
@@ -179,7 +179,7 @@ def test_ten_thousand_rows_survive_a_worker_killed_mid_run(stack, monkeypatch):
     from bot.store.models import BulkRun, Invitation, OutboundMessage
     from bot.wecom import delivery
 
-    total = 2_500 if stack.settings.database_url.startswith("postgres") else 10_000
+    total = 1_000 if stack.settings.database_url.startswith("postgres") else 10_000
     started = time.monotonic()
     upload(stack, sheet([member_row(i) for i in range(total)]), "万人名单.csv")
 

@@ -14,6 +14,8 @@ import pytest
 from tests.support.chat import card_now, cards, click, invite_member, reject, results, texts
 from tests.support.h5 import reported, take_interview
 
+pytestmark = pytest.mark.sqlite_only  # the messages; the clicks at once keep PostgreSQL
+
 
 def test_member_loop_pass_sends_progress_card_and_second_round_notice(stack):
     from bot.store.models import Decision, OutboundMessage, Report
@@ -63,6 +65,7 @@ def test_not_selected_gets_a_thank_you_with_suggestions_and_can_ask_for_review(s
     assert "决定：不通过" in review and "/hr/reports/" in review
 
 
+@pytest.mark.postgres
 def test_duplicate_and_simultaneous_clicks_decide_once_and_message_once(stack):
     from bot.decisions import results as decisions
     from bot.store.models import AuditLog, Decision
@@ -233,6 +236,7 @@ def test_the_daily_digest_counts_and_links_the_oldest_pending_report(stack):
     assert "/hr/reports/" in digest["card"]["card_action"]["url"]
 
 
+@pytest.mark.postgres
 def test_a_worker_killed_mid_send_delivers_the_result_once(stack):
     import datetime as dt
 
@@ -380,6 +384,7 @@ def test_a_candidate_asking_for_more_time_gets_a_later_deadline_and_a_new_link(s
     assert any("截止时间已按其请求延长到" in t for t in texts(stack, "hr_li"))
 
 
+@pytest.mark.postgres
 def test_a_replayed_click_event_decides_once(stack):
     """WeCom re-sends a callback it got no answer to: the same 确认不通过 event three times is one decision."""
     import time

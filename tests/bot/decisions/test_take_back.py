@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.support.chat import card_now, cards, click, reject, results, texts
 from tests.support.h5 import reported
+
+pytestmark = pytest.mark.sqlite_only  # the flows (the decision race is test_decisions')
 
 
 def keys(card: dict) -> list[str]:

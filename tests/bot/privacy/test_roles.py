@@ -11,6 +11,8 @@ from tests.support.chat import cards, click, texts
 from tests.support.h5 import reported
 from tests.support.hr import csrf, login
 
+pytestmark = pytest.mark.sqlite_only  # what each role sees (other modules cover PostgreSQL)
+
 ID_NUMBER = "11010519491231002X"
 
 
