@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.benchmarks.bench_scoring import KEYS, ROOT, _interviews, _wait, make_answers, redis_url
+from tests.benchmarks.bench_scoring import KEYS, ROOT, _interviews, _wait, bench_environment, make_answers
 from tests.support.chat import answer_text
 from tests.support.h5 import answer
 
@@ -90,21 +90,10 @@ NO_FORK = ("import sys, rq, jobs.worker as w; w.Worker = rq.SimpleWorker; "  # j
 def measure(folder: Path, seconds: float, reps: int, fork: bool = True) -> dict[bool, list[float]]:
     """Run reps interviews each way, alternately, against one scorer process (forking a process per job as in
     production, or with fork False running every job in itself, so that loaded models stay loaded)."""
-    import redis
-
-    url, embedded = redis_url(folder)
-    redis.Redis.from_url(url).flushdb()
-    env = {**os.environ, "DATA_DIR": str(folder / "data"), "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
-           "REDIS_URL": url, "SECRET_KEY": "bench-" + "x" * 32}
-    env.pop("WECOM_CORP_ID", None)
-    os.environ.update({k: env[k] for k in ("DATA_DIR", "DATABASE_URL", "REDIS_URL", "SECRET_KEY")})
+    env, embedded = bench_environment(folder)
     from config.settings import get_settings
     from handlers.app import create_app
 
-    get_settings.cache_clear()
-    for command in ("upgrade", "seed"):
-        subprocess.run([sys.executable, "-m", "jobs.cli", command], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
     recording = make_answers(folder, seconds, False)[-1].read_bytes()
     settings = get_settings()
     clients = {on: create_app(dataclasses.replace(settings, transcribe_while_recording=on)).test_client()

@@ -183,8 +183,9 @@ def redis_url(folder: Path) -> tuple[str, subprocess.Popen | None]:
     return shared(folder)
 
 
-def last_upload_to_report(folder: Path, answers: list[Path], reps: int, video: bool) -> list[float]:
-    """Drive the H5 API as a candidate; one scoring worker process; time the last upload to the report."""
+def bench_environment(folder: Path) -> tuple[dict[str, str], object]:
+    """A flushed Redis (the embedded one where none runs: returned to be stopped), a seeded SQLite database in
+    folder, and the environment (also set in this process) that points the product at them."""
     import redis
 
     url, embedded = redis_url(folder)
@@ -199,6 +200,12 @@ def last_upload_to_report(folder: Path, answers: list[Path], reps: int, video: b
     for command in ("upgrade", "seed"):
         subprocess.run([sys.executable, "-m", "jobs.cli", command], cwd=ROOT, env=env, check=True,
                        capture_output=True)
+    return env, embedded
+
+
+def last_upload_to_report(folder: Path, answers: list[Path], reps: int, video: bool) -> list[float]:
+    """Drive the H5 API as a candidate; one scoring worker process; time the last upload to the report."""
+    env, embedded = bench_environment(folder)
     worker = subprocess.Popen([sys.executable, "-m", "jobs.worker", "scoring"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
