@@ -2,7 +2,9 @@
 
 With no names it serves every queue. The Procfile runs two: `worker` (commands, delivery: people wait on
 them) and `scorer` (scoring: minutes of CPU), so a long transcription never delays a chat reply. A worker
-that serves scoring checks the offline models first and refuses to start without them.
+that serves scoring checks the offline models first and refuses to start without them. A worker that serves
+scoring alone (the scorer) runs its jobs in its own process, keeping the models loaded between jobs, under a
+supervisor that restarts it (jobs/scorer.py); any other worker forks a work horse per job, as RQ does.
 """
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ import logging
 import sys
 
 from rq import Worker
+from rq.worker import BaseWorker
 
 from bot.ops import recover
 from bot.queues import ALL_QUEUES, SCORING, get_queue
 from bot.store.db import init_database
 from bot.store.kv import get_redis, wait_for_redis
 from config.settings import get_settings
+from jobs.scorer import RECYCLE_AFTER, ScoringWorker, supervise
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,13 +39,21 @@ def main(argv: list[str] | None = None) -> int:
             print("the scoring worker cannot start:\n  " + "\n  ".join(problems), file=sys.stderr)
             return 1
         models.configure_environment(settings)
+    ordered = [name for name in ALL_QUEUES if name in names]
+    if ordered == [SCORING]:
+        return supervise(lambda: serve(ordered, ScoringWorker, max_jobs=RECYCLE_AFTER))
+    return serve(ordered, Worker)
+
+
+def serve(names: list[str], kind: type[BaseWorker], max_jobs: int | None = None) -> int:
+    """Connect (in the process that will do the work), then work until stopped or max_jobs are done."""
+    settings = get_settings()
     init_database(settings.database_url)
     connection = get_redis(settings)
     wait_for_redis(connection)
-    ordered = [name for name in ALL_QUEUES if name in names]
-    worker = Worker([get_queue(name) for name in ordered], connection=connection,
-                    exception_handlers=[recover.retry_outages])  # Redis or the database away: later
-    worker.work(with_scheduler=True)
+    worker = kind([get_queue(name) for name in names], connection=connection,
+                  exception_handlers=[recover.retry_outages])  # Redis or the database away: later
+    worker.work(with_scheduler=True, max_jobs=max_jobs)
     return 0
 
 

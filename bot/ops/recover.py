@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import socket
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
 import peewee as pw
+import psutil
 import redis
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -128,13 +128,14 @@ def abandoned(job: Job, connection: redis.Redis) -> bool:
 
 
 def _running(pid: int) -> bool:
+    """True unless process pid is gone or a zombie (dead, its exit status not yet collected: a scorer whose
+    supervisor died first waits as one until something reaps it)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:  # another user's process: alive
+    except psutil.AccessDenied:  # another user's process: alive
         return True
-    return True
 
 
 def _allowed(connection: redis.Redis, jid: str) -> bool:

@@ -7,8 +7,9 @@ Each interview: the first five questions answered by typing (they are scored lon
 recorded: a --seconds answer of Mandarin fixture clips sent through the H5 API as the page sends it, a chunk every
 2 s of recording, then the finish. Timed: from the last chunk's request to the stored report. The page (the web
 app in this process) queues the transcription while recording or not, alternately; the scorer is one
-`python -m jobs.worker scoring` process, as in production. Prints each time and the median of --reps of each, and
-their ratio (target: streaming ≤ 5 s).
+`python -m jobs.worker scoring` process, as in production (its jobs run in the process, models loaded once), or with
+--fork-per-job one that forks a fresh process for every job as RQ's worker does (the scorer before 2026-12-07).
+Prints each time and the median of --reps of each, and their ratio (target: streaming ≤ 5 s).
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
+
 from tests.benchmarks.bench_scoring import KEYS, ROOT, _interviews, _wait, bench_environment, make_answers
 from tests.support.chat import answer_text
 from tests.support.h5 import answer
@@ -33,9 +36,18 @@ PACE = 2.0  # seconds of recording per chunk (the page's MediaRecorder timeslice
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time of a process and of its children it has waited for (the scorer's per-job work horses)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    """CPU time of a process, of the children it has waited for and of those alive (the scorer under its
+    supervisor, or the per-job work horses)."""
+    process = psutil.Process(pid)
+    processes = [process, *process.children(recursive=True)]
+    total = 0.0
+    for each in processes:
+        try:
+            times = each.cpu_times()
+        except psutil.NoSuchProcess:  # a work horse that ended meanwhile: its parent counts it once waited for
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
 
 
 def chunks(data: bytes, seconds: float) -> list[bytes]:
@@ -83,13 +95,14 @@ def interview(clients: dict, settings, rep: int, streaming: bool, recording: byt
     return time.perf_counter() - start
 
 
-NO_FORK = ("import sys, rq, jobs.worker as w; w.Worker = rq.SimpleWorker; "  # jobs run in the worker process itself
-           "sys.exit(w.main(['scoring']))")
+FORK_PER_JOB = ("import sys, rq, jobs.worker as w; from config.settings import get_settings; "
+                "from scoring import models; models.configure_environment(get_settings()); "
+                "sys.exit(w.serve(['scoring'], rq.Worker))")  # RQ's worker: a fresh work horse per job
 
 
-def measure(folder: Path, seconds: float, reps: int, fork: bool = True) -> dict[bool, list[float]]:
-    """Run reps interviews each way, alternately, against one scorer process (forking a process per job as in
-    production, or with fork False running every job in itself, so that loaded models stay loaded)."""
+def measure(folder: Path, seconds: float, reps: int, fork: bool = False) -> dict[bool, list[float]]:
+    """Run reps interviews each way, alternately, against one scorer process (as shipped: jobs in the process, so
+    loaded models stay loaded; or with fork True a fresh process per job, loading them each time)."""
     env, embedded = bench_environment(folder)
     from config.settings import get_settings
     from handlers.app import create_app
@@ -99,7 +112,7 @@ def measure(folder: Path, seconds: float, reps: int, fork: bool = True) -> dict[
     clients = {on: create_app(dataclasses.replace(settings, transcribe_while_recording=on)).test_client()
                for on in (False, True)}
     log = open(os.environ["BENCH_WORKER_LOG"], "ab") if os.environ.get("BENCH_WORKER_LOG") else subprocess.DEVNULL
-    command = ["-m", "jobs.worker", "scoring"] if fork else ["-c", NO_FORK]
+    command = ["-c", FORK_PER_JOB] if fork else ["-m", "jobs.worker", "scoring"]
     worker = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env,
                               stdout=log, stderr=log)  # BENCH_WORKER_LOG: where the scorer's log goes
     times: dict[bool, list[float]] = {False: [], True: []}
@@ -124,16 +137,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the recorded (last) answer")
     parser.add_argument("--reps", type=int, default=3, help="interviews timed each way")
-    parser.add_argument("--no-fork", action="store_true",
-                        help="the scorer runs jobs in its own process (rq's SimpleWorker), models loaded once")
+    parser.add_argument("--fork-per-job", action="store_true",
+                        help="the scorer forks a fresh process per job (RQ's Worker), loading the models each time")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     try:
         os.environ.setdefault("DATA_DIR", str(folder / "data"))
         print(f"last answer {args.seconds:.0f} s of audio at real-time pace, one scorer process "
-              f"({'no fork' if args.no_fork else 'a process per job'}), {os.cpu_count()} cores, "
+              f"({'a process per job' if args.fork_per_job else 'as shipped: models kept'}), {os.cpu_count()} cores, "
               f"SCORING_THREADS={os.environ.get('SCORING_THREADS', 'default')}", flush=True)
-        times = measure(folder, args.seconds, args.reps, fork=not args.no_fork)
+        times = measure(folder, args.seconds, args.reps, fork=args.fork_per_job)
         whole, streaming = statistics.median(times[False]), statistics.median(times[True])
         print(f"last upload → report, median of {args.reps}: whole file {whole:.1f} s, "
               f"transcribed while recording {streaming:.1f} s ({streaming / whole:.2f}× the whole file's; "

@@ -46,6 +46,18 @@ def snap(page, size: str, step: str) -> None:
     page.screenshot(path=OUTPUT / f"h5-candidate-{size}-{step}.png", full_page=True)
 
 
+def choose(page, fieldset: str, value: str) -> None:
+    """Tap an option's label, as a person does (the radio itself is drawn small inside it), until it is chosen:
+    a tap that lands while the page is still laying the choice out is tapped again."""
+    label = page.locator(f"{fieldset} label:has(input[value={value}])")
+    for _ in range(5):
+        label.click()
+        if page.is_checked(f"{fieldset} input[value={value}]"):
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"{fieldset} {value} could not be chosen")
+
+
 def type_and_send(page, ordinal: int, text: str) -> None:
     page.wait_for_selector(f"h1:has-text('第 {ordinal} / {QUESTIONS} 题')")
     page.wait_for_selector("#answer-text")
@@ -75,7 +87,7 @@ def test_the_last_question_is_reviewed_and_the_end_page_follows_the_decision(sta
     page.wait_for_selector("h1:has-text('检查摄像头和麦克风')")
     page.click("button:has-text('开启摄像头和麦克风')")
     page.wait_for_selector("fieldset.modes input[value=text]")
-    page.check("fieldset.modes input[value=text]", force=True)
+    choose(page, "fieldset.modes", "text")
     snap(page, size, "2-device-mode")
     page.click("button:has-text('下一步')")
     page.wait_for_selector("h1:has-text('练习题')")
@@ -91,8 +103,8 @@ def test_the_last_question_is_reviewed_and_the_end_page_follows_the_decision(sta
     assert page.is_checked("fieldset.modes input[value=text]") and page.is_visible(".timer-num")
     assert page.inner_text(".timer-num").startswith(("3:0", "2:5"))  # think 60 s + answer 120 s, to type in
     page.fill("#answer-text", "先写几句，")
-    page.check("fieldset.modes input[value=audio]", force=True)  # a look at recording, then back to typing
-    page.check("fieldset.modes input[value=text]", force=True)
+    choose(page, "fieldset.modes", "audio")  # a look at recording, then back to typing
+    choose(page, "fieldset.modes", "text")
     assert page.input_value("#answer-text") == "先写几句，"  # what was typed stays, and so does its timer
     page.fill("#answer-text", answer_text(keys[0], "excellent"))
     page.click("button:has-text('提交回答')")
@@ -151,7 +163,7 @@ def test_decline_asks_to_confirm_takes_a_reason_and_says_how_to_come_back(stack,
     page.wait_for_selector("#app h1:has-text('柜员 · AI 面试')")
     assert Invitation.get().status != "declined"
     page.click("button:has-text('暂不参加')")
-    page.check("fieldset.reasons input[value=time]", force=True)
+    choose(page, "fieldset.reasons", "time")
     page.fill("#decline-text", "下周出差，回来后可以参加。")
     snap(page, size, "decline-2-reason")
     page.click("button:has-text('确认暂不参加')")
