@@ -9,6 +9,7 @@ first row. Rows are matched only to hires of positions the importer may see (a h
 and every import writes one audit row with its counts and the hires it touched (never their data)."""
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -115,7 +116,7 @@ def read_file(data: bytes, filename: str) -> tuple[list[tuple[int, dict[str, Any
                 if cell:
                     row["kpis"][headers[i][:32]] = _kpi(values[i])
             elif name and cell:
-                row.setdefault(name, values[i] if name in ("rating", "score") else cell)
+                row.setdefault(name, values[i] if name in ("rating", "score", "period") else cell)
         rows.append((row_no, row))
     return rows, problems
 
@@ -194,6 +195,16 @@ def import_rows(rows: Iterable[tuple[int, dict[str, Any]]], *, actor: str, sourc
     return outcome
 
 
+def period_text(value: Any) -> str:
+    """A period cell as text. Excel turns a typed 2026-06 into the date 2026-06-01: a date on the first of a month
+    is that month (2026-06), any other date the day (2026-06-30), never a timestamp with a time of day."""
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        value = value.date()
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return f"{value:%Y-%m}" if value.day == 1 else value.isoformat()
+    return sheets.cell_text(value).strip()
+
+
 def _save(row_no: int, hire: Hire, period: str, score: float, grade: str, kpis: dict[str, Any], actor: str,
           source: str, update: bool, outcome: Outcome) -> None:
     """Create the hire's record for the period, or update it when asked; a record already there is a problem."""
@@ -222,7 +233,7 @@ def _save(row_no: int, hire: Hire, period: str, score: float, grade: str, kpis: 
 
 def _check(row_no: int, row: dict[str, Any], sees: Callable[[Position], bool]):
     """(hire, period, score, grade, kpis) for a usable row, else the row's RowProblem."""
-    period = sheets.cell_text(row.get("period")).strip()
+    period = period_text(row.get("period"))
     if not period:
         return RowProblem(row_no, "缺少考核期", "period")
     if not PERIOD.fullmatch(period):

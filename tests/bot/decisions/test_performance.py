@@ -150,3 +150,29 @@ def test_a_bad_file_gets_a_message_per_row_and_keeps_the_good_ones(env):
     assert "未知员工" in hidden.problems[0].message  # another unit's hire reads as unknown
     with pytest.raises(performance.PerformanceFileError, match="考核期"):
         performance.read_file(sheet([["工号", "绩效"], ["E0001", "A"]]), "x.csv")
+
+
+def test_an_excel_sheet_whose_periods_excel_made_dates_is_read_as_months_and_days(env):
+    """Excel turns 2026-06 typed into a cell into the date 2026-06-01; the import reads it back as the month."""
+    import io
+
+    import openpyxl
+
+    from bot.decisions import performance
+    from bot.store.models import PerformanceRecord, Position
+
+    position = Position.get()
+    hire = make_hire(position, 1, dict.fromkeys(TRUE, 70.0))
+    book = openpyxl.Workbook()
+    book.active.append(["工号", "考核期", "绩效"])
+    book.active.append(["E0001", dt.datetime(2026, 6, 1), "A"])
+    book.active.append(["E0001", dt.datetime(2026, 12, 31), "B"])
+    book.active.append(["E0001", dt.date(2027, 3, 1), "C"])
+    data = io.BytesIO()
+    book.save(data)
+    rows, unread = performance.read_file(data.getvalue(), "绩效.xlsx")
+    outcome = performance.import_rows(rows, actor="hr_li", source="hr", update=False, sees=lambda p: True,
+                                      problems=unread)
+    assert (outcome.created, outcome.problems) == (3, [])
+    assert {r.period for r in PerformanceRecord.select().where(PerformanceRecord.hire == hire)} \
+        == {"2026-06", "2026-12-31", "2027-03"}
