@@ -72,3 +72,15 @@ def duration(hours: float | None) -> str:
     if hours is None:
         return "—"
     return f"{hours:.1f} 小时" if hours < 48 else f"{hours / 24:.1f} 天"
+
+
+def csv_rows(overall: Funnel, groups: list[Funnel], dimension: str) -> Iterable[list[Any]]:
+    """The page's numbers as rows for a CSV: a header, then 全部 and each group with its count and share of the
+    stage before at every stage, and the median hours (one decimal) of every step; empty where there is none."""
+    yield ([DIMENSIONS[dimension]] + [STAGE_LABELS[s] for s in STAGES]
+           + [f"{STAGE_LABELS[s]}占上一步（%）" for s in STAGES[1:]]
+           + [f"{STAGE_LABELS[a]}→{STAGE_LABELS[b]}（小时，中位数）" for a, b in STEPS])
+    for group in (overall, *groups):
+        yield ([group.name] + [group.counts[s] for s in STAGES]
+               + ["" if group.conversion[s] is None else round(100 * group.conversion[s], 1) for s in STAGES[1:]]
+               + ["" if group.median_hours[step] is None else round(group.median_hours[step], 1) for step in STEPS])

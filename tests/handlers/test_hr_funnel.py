@@ -3,7 +3,9 @@ opened, an interview, a report, a decision, a second-round appointment, an offer
 by channel, with the medians between stages; charts are inline SVG; a bad period or grouping is a clear 400."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 
@@ -70,5 +72,20 @@ def test_the_funnel_by_position_and_channel(stack):
                                                               .isoformat(), "since": "2020-01-01"}, timeout=30)
     assert "此期间没有邀请" in before.text
     for params, message in (({"by": "gender"}, "分组方式只能是"), ({"since": "昨天"}, "开始日期的格式应为")):
-        refused = recruiter.get(f"{stack.base}/hr/funnel", params=params, timeout=30)
-        assert refused.status_code == 400 and message in refused.text
+        for path in ("/hr/funnel", "/hr/funnel.csv"):
+            refused = recruiter.get(f"{stack.base}{path}", params=params, timeout=30)
+            assert refused.status_code == 400 and message in refused.text
+
+    assert 'href="/hr/funnel.csv?since=' in page.text
+    exported = recruiter.get(f"{stack.base}/hr/funnel.csv", params={"by": "channel"}, timeout=30)
+    assert exported.status_code == 200 and exported.headers["Content-Type"].startswith("text/csv")
+    assert exported.headers["Content-Disposition"].startswith('attachment; filename="funnel-channel-')
+    assert exported.content.startswith("\ufeff".encode())  # Excel reads the BOM as UTF-8
+    table = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert table[0][:3] == ["渠道", "已邀请", "已打开"] and "已邀请→已打开（小时，中位数）" in table[0]
+    rows = {row[0]: dict(zip(table[0], row, strict=True)) for row in table[1:]}
+    assert set(rows) == {"全部", "短信", "企业微信"}
+    everyone = rows["全部"]
+    assert (everyone["已邀请"], everyone["已打开占上一步（%）"], everyone["已邀请→已打开（小时，中位数）"]) \
+        == ("2", "100.0", "6.0")
+    assert rows["短信"]["已入职"] == "0" and rows["企业微信"]["已入职"] == "1"
