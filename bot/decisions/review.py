@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.clock import local_time
+from bot.decisions import final
 from bot.decisions.results import REOPEN, card_message, reopened
 from bot.links import report_link
 from bot.store.db import database, db_session
-from bot.store.models import AuditLog, Decision, Invitation, Report
+from bot.store.models import AuditLog, Decision, Invitation, Report, RoundDecision
 from bot.wecom import messages, notify
 from config.settings import get_settings
 
@@ -52,6 +53,12 @@ def state(invitation: Invitation, interview_id: int) -> dict[str, Any] | None:
                         if row.action == "chat_reply"]}
 
 
+def final_decision(invitation: Invitation) -> str:
+    """'录用，hr_wang' when the second round has been decided on (录用 / 不录用 / 待定), else ''."""
+    after = RoundDecision.get_or_none(RoundDecision.invitation == invitation)
+    return f"{final.LABELS.get(after.outcome, after.outcome)}，{after.decided_by}" if after else ""
+
+
 def reopen(report_id: int, decision_id: int, userid: str, reason: str, request_key: str) -> str:
     """Take back a final decision so it can be made again (reopened, or 'already' when it was reopened or changed)."""
     reason = reason.strip()
@@ -65,6 +72,9 @@ def reopen(report_id: int, decision_id: int, userid: str, reason: str, request_k
             raise ReviewError("该候选人的个人信息已删除，无法重新打开决定。")
         if state(invitation, report.interview_id) is None:  # the candidate is told their review was taken up
             raise ReviewError("候选人没有申请人工复核：决定在复核申请之后才能重新打开。")
+        after = final_decision(invitation)
+        if after:  # the second round has been decided on: the AI round's decision is history now
+            raise ReviewError(f"复试后已作出最终决定（{after}）：AI 面试的决定不能再重新打开。请直接答复候选人。")
         decision = Decision.get_or_none((Decision.id == decision_id) & (Decision.interview == report.interview_id))
         with database.atomic():
             gone = (Decision.delete()

@@ -139,6 +139,7 @@ def report_context(report: Report, userid: str, role: str) -> dict[str, Any]:
         "asked": scrub.scrub(asked.asked(interview), who, hidden), "draw": asked.draw_of(interview),
         "decision": decision,
         "review": review.state(invitation, interview.id),  # a 人工复核 request, shown at the top
+        "final": review.final_decision(invitation),  # after the second round: the AI round's is history
         "decision_label": render(f"outcome_{decision.outcome}", settings.hr_locale) if decision else "",
         "decided_at": local_time(decision.decided_at) if decision else "",
         "notes": [{"author": n.author, "text": scrub.text(n.text, who, hidden), "at": local_time(n.created_at)}

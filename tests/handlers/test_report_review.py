@@ -2,7 +2,7 @@
 request is shown at the top, where a recruiter reopens the decision (audited, candidate told) and answers them."""
 from __future__ import annotations
 
-from tests.support.chat import reject, results, texts
+from tests.support.chat import click, reject, results, texts
 from tests.support.h5 import reported
 from tests.support.hr import csrf, login
 
@@ -82,3 +82,25 @@ def test_a_review_request_is_shown_and_the_decision_reopened_and_answered(stack)
     assert len(letters) == 2 and "此前发给您的结果通知作废" in letters[1] and "恭喜您通过" in letters[1]
     assert AuditLog.select().where(AuditLog.action == "chat_reply").count() == 1
     assert any("hr_li 重新打开了 zhangsan" in t for t in texts(stack, "hr_wang"))
+
+
+def test_a_decision_the_second_round_has_moved_past_is_not_reopened(stack):
+    """Passed, interviewed again and decided on (录用): a review request is still answered, but the AI round's
+    decision cannot be reopened under the final decision and the offer that hangs on it."""
+    from bot.store.models import AuditLog, Decision, Invitation, Report, RoundDecision
+
+    card = reported(stack, quality="weak")
+    report_id = Report.get().id
+    click(stack, "hr_wang", card, "pass")
+    stack.drain()
+    RoundDecision.create(invitation=Invitation.get(), outcome="hire", decided_by="hr_wang")
+    stack.say("zhangsan", "我想申请人工复核")
+    stack.drain()
+    session = login(stack, "hr_li")
+    page = session.get(f"{stack.base}/hr/reports/{report_id}", timeout=30).text
+    assert f"/hr/reports/{report_id}/reopen" not in page and 'data-testid="reopen-closed"' in page
+    assert f"/hr/reports/{report_id}/reply" in page  # answering stays open
+    refused = session.post(f"{stack.base}/hr/reports/{report_id}/reopen",
+                           data={"csrf": csrf(page), "decision": Decision.get().id, "reason": "复核"}, timeout=30)
+    assert refused.status_code == 400 and "复试后已作出最终决定（录用，hr_wang）" in refused.text
+    assert Decision.get().outcome == "pass" and not AuditLog.select().where(AuditLog.action == "reopen_decision")
