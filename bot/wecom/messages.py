@@ -14,6 +14,7 @@ MESSAGES_DIR = Path(__file__).resolve().parents[2] / "config" / "messages"
 LOCALES = ("zh-CN", "en")
 DEFAULT_LOCALE = "zh-CN"
 # YAML folds a long line into spaces; Chinese puts none between its characters.
+_KEPT_SPACE = "\ue000"  # a value's own spaces while the folds are taken out (a slot's "12月7日 周一 14:00")
 _CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])")
 
 
@@ -47,13 +48,14 @@ def normalize_locale(locale: str | None) -> str:
 def render(key: str, locale: str | None = None, /, **values: Any) -> str:
     """Render template `key` in locale (falling back to zh-CN when that locale lacks it)."""
     locale = normalize_locale(locale)
+    values = {k: v.replace(" ", _KEPT_SPACE) if isinstance(v, str) else v for k, v in values.items()}
     try:
         text = _template(key, locale).render(**values)
     except MessageError:
         raise
     except Exception as exc:  # StrictUndefined, a syntax error in an edited file
         raise MessageError(f"template {key!r} ({locale}): {exc}") from exc
-    return "\n".join(_CJK_SPACE.sub("", line.strip()) for line in text.strip().splitlines())
+    return "\n".join(_CJK_SPACE.sub("", line.strip()).replace(_KEPT_SPACE, " ") for line in text.strip().splitlines())
 
 
 @functools.lru_cache(maxsize=512)

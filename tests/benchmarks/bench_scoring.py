@@ -6,7 +6,7 @@ Prints, for six 90 s answers (Mandarin fixture clips joined and encoded as the H
   1. the real-time factor of the whole per-answer pipeline (decode, Whisper, text, voice [, face]) and
      of transcription alone (decode + Whisper), interleaved answer by answer; their ratio (target ≤ 1.3);
   2. the time from the last upload (its finish request) to the stored report, with ONE scoring worker
-     process (`python -m jobs.worker scoring`, forking per job as in production), the five earlier
+     process (`python -m jobs.worker scoring`, as in production), the five earlier
      answers already scored as they are during a real interview; the median of --reps runs (target ≤ 60 s).
 First, the decoding shipped (WHISPER_BEAM_SIZE, WHISPER_BATCH_SIZE, SCORING_THREADS) beside the decoding of before
 (beam 5, whole file, a thread per core), same run, same machine:

@@ -62,3 +62,14 @@ def test_long_texts_and_cards_stay_within_wecoms_limits():
     assert len(card["main_title"]["title"].encode()) <= 36 and len(card["horizontal_content_list"]) == 6
     keys = [b["key"] for b in card["button_list"] if "key" in b]
     assert keys == ["decide:7:pass", "decide:7:hold", "decide:7:reject"]
+
+
+def test_the_folds_go_and_a_values_own_spaces_stay():
+    """YAML folds a long line into a space that Chinese does not want; a value's spaces are the value's: the slot
+    label 12月9日 周三 14:00–14:30 keeps them, in the reminder and wherever else it is put."""
+    text = messages.render("hr_second_round_reminder", "zh-CN", when="12月9日 周三 14:00–14:30", position="柜员",
+                           who="张三", place="总行 3 楼 301")
+    assert "12月9日 周三 14:00–14:30" in text and "总行 3 楼 301" in text
+    offer = messages.render("offer_made", "zh-CN", name="张三", company="示例银行", position="柜员", contact="hr_li")
+    assert "招聘人员 hr_li会尽快与您联系" not in offer and "hr_li 会尽快" in offer  # the fold before a Latin word
+    assert "，恭喜您！经过面试，示例银行决定录用您" in offer  # no stray space between Chinese characters
