@@ -30,6 +30,9 @@ MAX_EXTENSION_DAYS = 14  # an AI interview's deadline moves at most this far pas
 PROPOSAL_SECONDS = 24 * 3600  # how long the day our question proposed waits for the answer
 
 
+HR_REASON = "招聘人员调整了复试安排"  # what the candidate is told when HR moves them by chat into a slot
+
+
 def _reply(invitation: Invitation, template: str, request_key: str, **values) -> None:
     notify.to_candidate(invitation, template, f"{request_key}:reply", purpose="candidate", **values)
 
@@ -54,6 +57,9 @@ def reschedule(invitation: Invitation, text: str, *, actor: str, request_key: st
     appointment = Appointment.get_or_none((Appointment.invitation == invitation)
                                           & (Appointment.kind == "second_round"))
     if appointment is not None:
+        slot = _matching(_free(invitation), when) if by_hr else None
+        if slot is not None:  # HR named a published slot's time: booked into it, its seat counted like anyone's
+            return _move_to_slot(invitation, appointment, slot, when, actor, request_key)
         return _move(invitation, appointment, when, actor, request_key, by_hr)
     if invitation.status in (*OPEN_STATES, "started") and not by_hr:
         return _extend(invitation, when, request_key)
@@ -73,10 +79,7 @@ def _free(invitation: Invitation) -> list[InterviewSlot]:
 def _slot_request(invitation: Invitation, when: When, request_key: str) -> str:
     """The position has published slots: a time that falls in a free one books it (as the page does: of two racing
     for its last seat one wins, the other is offered the next); anything else is answered with the free slots."""
-    wanted = _utc(when.start) if when.status == "ok" else None
-    free = _free(invitation)
-    match = next((s for s in free if s.starts_at == wanted), None) or next(
-        (s for s in free if wanted is not None and s.starts_at <= wanted < s.ends_at), None)
+    match = _matching(_free(invitation), when)
     if match is None:
         day = when.day or (when.start.date() if when.start else None)
         _offer(invitation, request_key, day=day, wanted=timeparse.describe(when) if when.status == "ok" else "")
@@ -90,6 +93,28 @@ def _slot_request(invitation: Invitation, when: When, request_key: str) -> str:
         return "same"
     _offer(invitation, request_key, taken=True)
     return "taken"
+
+
+def _matching(free: list[InterviewSlot], when: When) -> InterviewSlot | None:
+    """The free slot starting at the time asked for, else the one the time falls in, else None."""
+    wanted = _utc(when.start) if when.status == "ok" else None
+    if wanted is None:
+        return None
+    return next((s for s in free if s.starts_at == wanted), None) or next(
+        (s for s in free if s.starts_at <= wanted < s.ends_at), None)
+
+
+def _move_to_slot(invitation: Invitation, appointment: Appointment, slot: InterviewSlot, when: When, actor: str,
+                  request_key: str) -> str:
+    """/reschedule by HR to a time inside a free published slot: moved into the slot as on the slots page (the
+    candidate told, with a fresh .ics; the interviewer's event follows); a seat taken meanwhile: a time of its own."""
+    answer = booking.move(appointment, slot.id, HR_REASON, actor)
+    if answer.status != "booked":
+        return _move(invitation, appointment, when, actor, request_key, True)
+    notify.to_hr(actor, "hr_reschedule_done", f"{request_key}:hr", invitation=invitation,
+                 name=invitation.candidate.display_name, position=invitation.position.title,
+                 when=when_text(answer.appointment))
+    return "moved"
 
 
 def _offer(invitation: Invitation, request_key: str, *, day: dt.date | None = None, wanted: str = "",

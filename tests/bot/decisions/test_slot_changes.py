@@ -12,6 +12,7 @@ from icalendar import Calendar
 
 from tests.bot.decisions.test_slot_journey import CN, working_day_ahead
 from tests.support.bulk import mailbox
+from tests.support.chat import texts
 from tests.support.hr import csrf, login
 
 # SQLite only: the booking lock's PostgreSQL side is tests/bot/decisions/test_slots.py's race
@@ -39,10 +40,10 @@ def ics_of(message: dict) -> tuple[str, object]:
 
 
 def shown(slot, text: str) -> bool:
-    """Whether the slot's Beijing time is in a message (an e-mail's text drops the space between CJK words)."""
+    """Whether the slot's Beijing time is in a message, as the page writes it (spaces and all)."""
     from bot.decisions import slots
 
-    return slots.label(slot).replace(" ", "") in text.replace(" ", "")
+    return slots.label(slot) in text
 
 
 def seconds(moment: dt.datetime) -> int:
@@ -221,3 +222,41 @@ def test_reminders_go_the_day_before_at_six_once_per_time_and_again_after_a_move
     assert reminders.send_second_round_reminders() == 1 and "14:30" in sent(f"{key}:2:candidate")[0]
     booking.cancel(Appointment.get(), "面试官请假", "hr_li")
     assert Appointment.get().reminded_at is None and reminders.send_second_round_reminders() == 0
+
+
+def test_hr_rescheduling_by_chat_to_a_published_slots_time_books_the_slot(stack):
+    """/reschedule 张三 <a time inside a free published slot>: the candidate moves into the slot (its seat counted,
+    the interviewer's event updated, the candidate told why, with the .ics); a time outside every slot stays a time
+    of its own, and the slot it left is free again."""
+    from bot.decisions import booking, slots
+    from bot.decisions.results import when_text
+    from bot.store.models import Appointment, Position
+
+    position = Position.get()
+    day = working_day_ahead()
+    start = dt.datetime(day.year, day.month, day.day, 14, tzinfo=CN).astimezone(dt.UTC).replace(tzinfo=None)
+    first, second = slots.publish(position, "iv_zhao", start, 30, count=2, place="3楼", actor="hr_li")
+    invitation = passed_candidate(position)
+    assert booking.pick(invitation, first.id).status == "booked"
+    stack.drain()
+
+    at = (second.starts_at + dt.timedelta(minutes=10)).replace(tzinfo=dt.UTC).astimezone(CN)
+    stack.say("hr_wang", f"/reschedule zhangsan {at.month}月{at.day}日{at.hour}点{at.minute}分")
+    stack.drain()
+    appointment = Appointment.get()
+    assert (appointment.slot_id, appointment.starts_at, appointment.updated_by) == (second.id, second.starts_at,
+                                                                                    "hr_wang")
+    assert (slots.taken(first), slots.taken(second)) == (0, 1)
+    told = mailbox(stack, MAIL)[-1]
+    assert "招聘人员调整了复试安排" in told["text"] and when_text(appointment) in told["text"]
+    method, event = ics_of(told)
+    assert method == "PUBLISH" and event.decoded("DTSTART").replace(tzinfo=None) == second.starts_at
+    [moved] = stack.api("GET", "schedules")["schedules"]
+    assert moved["start_time"] == seconds(second.starts_at)
+    assert any("已把张三的「柜员」复试改到" in t for t in texts(stack, "hr_wang"))
+
+    stack.say("hr_wang", f"/reschedule zhangsan {at.month}月{at.day}日17点")  # no slot then: a time of its own
+    stack.drain()
+    appointment = Appointment.get()
+    assert appointment.slot_id is None and appointment.starts_at.replace(tzinfo=dt.UTC).astimezone(CN).hour == 17
+    assert slots.taken(second) == 0
