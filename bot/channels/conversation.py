@@ -188,6 +188,10 @@ def _one(turn: Turn, mention: Mention, *, ask_allowed: bool) -> str:
     if spec.confirm:
         if not ask_allowed:
             return f"{spec.name}:clarified"
+        instead = spec.unavailable(turn) if spec.unavailable else ""
+        if instead:  # nothing to confirm: no offer to answer, say
+            reply(turn, instead)
+            return f"{spec.name}:unavailable"
         ask_to_confirm(turn, spec.name, spec.ask)
         return f"{spec.name}:asked"
     return f"{spec.name}:" + spec.handler(turn)

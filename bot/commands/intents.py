@@ -1,8 +1,9 @@
 """What a candidate can say in chat, each intent declared once with its phrasings and its handler.
 
-Acts change something: leaving the talent pool, deleting one's data, declining the invitation and withdrawing
-from the process wait for an explicit confirmation (bot/channels/confirmations.py); a review request, opting out
-of messages (退订) and a new time go ahead at once. Answers reply with the position's and the invitation's facts.
+Acts change something: leaving the talent pool, deleting one's data, declining the invitation, withdrawing
+from the process and answering an offer (接受录用 / 拒绝录用) wait for an explicit confirmation
+(bot/channels/confirmations.py); a review request, opting out of messages (退订) and a new time go ahead at once.
+Answers reply with the position's and the invitation's facts.
 确认 and 取消 answer a pending confirmation. A message none of these reads goes to the recruiter
 (bot/channels/conversation.py). Phrasings are matched clause by clause with negation and questions
 (bot/commands/sentences.py); see docs/candidate-chat.md for the table candidates are promised.
@@ -14,7 +15,7 @@ from typing import Any
 
 from bot.clock import CN_TZ, local_time
 from bot.commands.registry import ANSWER, CANCEL, CONFIRM, CONFIRM_SECONDS, Turn, intent
-from bot.decisions import timeparse
+from bot.decisions import hires, timeparse
 from bot.decisions.reschedule import reschedule as move
 from bot.invitations.invites import OPEN_STATES
 from bot.privacy import optout, rights
@@ -119,6 +120,52 @@ def _leave(turn: Turn, action: str) -> str:
     notify.to_hr(invitation.invited_by, "hr_declined" if changed else "hr_withdrew", f"{turn.key}:recruiter",
                  invitation=invitation, name=invitation.candidate.display_name, position=invitation.position.title)
     return "declined" if changed else "withdrawn_after"
+
+
+def _no_offer(turn: Turn) -> str:
+    """The template to answer with when the invitation has no offer waiting for an answer ('' when it has)."""
+    hire = hires.of_invitation(turn.invitation)
+    return "" if hire is not None and hire.status == "offered" else \
+        "offer_none" if hire is None else "offer_answered_before"
+
+
+@intent("decline_offer", order=44, confirm=True, ask="offer_decline_confirm", explain="offer_decline_explain",
+        declined="offer_decline_declined", label="label_offer_decline", unavailable=_no_offer, words=(
+            "拒绝录用", "拒绝offer", "拒绝这份offer", "放弃录用", "放弃offer", "放弃入职", "不去入职了",
+            "decline the offer", "turn down the offer", "reject the offer"))
+def decline_offer(turn: Turn) -> str:
+    """Decline the offer (confirmed): the hire becomes declined, the recruiter is told, the webhook says so."""
+    return _answer_offer(turn, "declined")
+
+
+@intent("accept_offer", order=46, confirm=True, ask="offer_accept_confirm", explain="offer_accept_explain",
+        declined="offer_accept_declined", label="label_offer_accept", unavailable=_no_offer, words=(
+            "接受录用", "接受offer", "接受这份offer", "接受这个offer", "接受这份工作", "同意入职", "愿意入职",
+            "accept the offer", "accept your offer", "accept the job"))
+def accept_offer(turn: Turn) -> str:
+    """Accept the offer (confirmed): the hire becomes accepted; the recruiter confirms the first day and papers.
+    "我不接受录用" is this intent negated: answered with how to decline, nothing changed."""
+    return _answer_offer(turn, "accepted")
+
+
+def _answer_offer(turn: Turn, status: str) -> str:
+    """Record the candidate's answer to an open offer (as HR's /offer would), audited as the candidate's."""
+    invitation = turn.invitation
+    instead = _no_offer(turn)
+    if instead:  # answered or withdrawn while the confirmation waited
+        reply(turn, instead)
+        return "nothing"
+    hire = hires.of_invitation(invitation)
+    try:
+        hires.change(hire.id, status, f"candidate:{turn.candidate.id}", version=hire.version)
+    except hires.HireError:  # HR changed it a moment ago (withdrawn, recorded): what it is now is the answer
+        reply(turn, "offer_answered_before")
+        return "nothing"
+    reply(turn, "offer_accepted_ack" if status == "accepted" else "offer_declined_ack")
+    notify.to_hr(invitation.invited_by, "hr_offer_answered", f"{turn.key}:recruiter", invitation=invitation,
+                 name=invitation.candidate.display_name, position=invitation.position.title,
+                 status=hires.label(status))
+    return status
 
 
 @intent("review", order=40, explain="review_explain", declined="review_declined", words=(

@@ -57,6 +57,12 @@ TABLE = [
     ("不想撤回申请", ["withdraw:declined"]),
     ("撤回申请要怎么做", ["withdraw:explained"]),
     ("please withdraw my application", ["withdraw:asked"]),
+    # answering an offer (none is waiting here: said so, nothing asked)
+    ("我接受录用", ["accept_offer:unavailable"]),
+    ("我不接受录用", ["accept_offer:declined"]),
+    ("可以拒绝offer吗？", ["decline_offer:explained"]),
+    ("我决定放弃入职", ["decline_offer:unavailable"]),
+    ("I accept the offer", ["accept_offer:unavailable"]),
     # human review: at once, unless refused or asked about
     ("我想申请人工复核", ["review:review"]),
     ("对结果有疑问，申请人工复核", ["review:review_repeat"]),
@@ -116,7 +122,7 @@ TABLE = [
     ("this is fine", ["forwarded"]),
     ("我觉得自己很符合这个岗位", ["forwarded"]),  # 符合 sounds like 复核: two syllables are not matched by sound
 ]
-IRREVERSIBLE = ("erase", "pool_withdraw", "decline", "withdraw")
+IRREVERSIBLE = ("erase", "pool_withdraw", "decline", "withdraw", "hire:accepted", "hire:declined")
 
 
 def outcome(stack, text: str) -> list[str]:
@@ -385,3 +391,41 @@ def test_a_plain_confirmation_carries_out_an_erasure(stack, text):
     stack.say("zhangsan", text)
     stack.drain()
     assert ErasureRequest.select().count() == 1 and Candidate.get().erased_at is not None
+
+
+def test_an_offer_is_accepted_or_declined_in_chat_only_once_confirmed(stack):
+    """With a 录用 waiting: "我接受录用" states what happens and waits; 确认 records it as the candidate's (audited,
+    the recruiter told, the webhook's state), once. "我不接受录用" changes nothing and says how to decline; a second
+    candidate declines. An answered offer is not answered again."""
+    from bot.store.models import AuditLog, Candidate, Hire, Invitation
+
+    invite_member(stack)
+    invitation = Invitation.get()
+    Hire.create(invitation=invitation, status="offered", updated_by="hr_li")
+    stack.say("zhangsan", "我不接受录用")
+    stack.drain()
+    assert "没有为您接受录用" in texts(stack, "zhangsan")[-1] and Hire.get().status == "offered"
+    stack.say("zhangsan", "我接受录用")
+    stack.drain()
+    assert "您要接受「柜员」岗位的录用" in texts(stack, "zhangsan")[-1] and Hire.get().status == "offered"
+    stack.say("zhangsan", "确认")
+    stack.drain()
+    hire = Hire.get()
+    assert (hire.status, hire.updated_by) == ("accepted", f"candidate:{Candidate.get().id}")
+    assert hire.responded_at is not None and AuditLog.get(AuditLog.action == "hire:accepted").actor == hire.updated_by
+    assert "已记录您接受「柜员」岗位的录用" in texts(stack, "zhangsan")[-1]
+    assert any("在聊天中答复了「柜员」的录用：已接受" in t for t in texts(stack, "hr_li"))
+    stack.say("zhangsan", "我拒绝录用")  # answered already: nothing to confirm, nothing changes
+    stack.drain()
+    assert "已有答复或已由招聘人员处理" in texts(stack, "zhangsan")[-1] and Hire.get().status == "accepted"
+
+    invite_member(stack, "lisi")
+    other = Invitation.get(Invitation.candidate == Candidate.get(Candidate.wecom_userid == "lisi"))
+    Hire.create(invitation=other, status="offered", updated_by="hr_li")
+    stack.say("lisi", "抱歉，我决定放弃入职")
+    stack.drain()
+    assert "您要拒绝「柜员」岗位的录用" in texts(stack, "lisi")[-1]
+    stack.say("lisi", "确认")
+    stack.drain()
+    assert Hire.get(Hire.invitation == other).status == "declined"
+    assert "已记录您拒绝「柜员」岗位的录用" in texts(stack, "lisi")[-1]
