@@ -116,7 +116,9 @@ def test_every_intent_is_declared_with_what_it_says():
         for template in (spec.explain, spec.declined, *([spec.ask, spec.label] if spec.confirm else [])):
             assert template in messages.catalogue("zh-CN") and template in messages.catalogue("en"), spec.name
     assert {s.name for s in registry.INTENTS.values() if s.confirm} == {"erasure", "leave_pool", "decline",
-                                                                         "withdraw"}
+                                                                         "withdraw", "accept_offer", "decline_offer"}
+    for name in ("accept_offer", "decline_offer"):  # nothing to confirm without an offer waiting: said instead
+        assert registry.INTENTS[name].unavailable is not None
 
 
 def test_an_intent_that_waits_for_confirmation_must_say_what_happens():
