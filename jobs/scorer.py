@@ -39,21 +39,29 @@ STEADY_SECONDS = 60        # a child that lived this long resets the pauses
 class ScoringWorker(SimpleWorker):
     """An RQ worker that runs each job in its own process, heartbeating while the job runs."""
 
+    _beating: _Heartbeat | None = None
+
     def execute_job(self, job: Job, queue: Queue) -> None:
         execution = self.prepare_execution(job)
-        beating = _Heartbeat(self, job, execution)
-        beating.start()
+        self._beating = _Heartbeat(self, job, execution)
+        self._beating.start()
         try:
             self.perform_job(job, queue, execution)
         finally:
-            beating.stop()
+            self._beating.stop()  # already stopped when the job ended; here for a perform_job that raised
         self.set_state(WorkerStatus.IDLE)
+
+    def handle_execution_ended(self, job: Job, queue: Queue, heartbeat_ttl: int) -> None:
+        """The job has returned or raised: no beat after this, before RQ writes its outcome back."""
+        if self._beating is not None:
+            self._beating.stop()
+        super().handle_execution_ended(job, queue, heartbeat_ttl)
 
 
 class _Heartbeat(threading.Thread):
     """Every `job_monitoring_interval` seconds, the worker's, the execution's and the job's heartbeats, as RQ's
-    forking worker keeps them while its horse works; stopped (and joined) before the job's outcome is written
-    back, under a lock, so a late beat never re-registers a finished execution."""
+    forking worker keeps them while its horse works; stopped (and joined) when the job ends, before RQ writes its
+    outcome back, so a late beat never re-registers a finished execution."""
 
     def __init__(self, worker: ScoringWorker, job: Job, execution: Execution):
         super().__init__(name=f"heartbeat-{job.id}", daemon=True)

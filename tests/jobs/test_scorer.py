@@ -69,6 +69,31 @@ def test_a_long_job_keeps_its_heartbeat_and_is_never_taken_for_abandoned(env, mo
         assert any(verdicts)
 
 
+def broken() -> None:
+    raise ValueError("a recording no decoder can read")
+
+
+@pytest.mark.parametrize("case", ["raises", "times out"])
+def test_a_job_that_fails_or_overruns_ends_failed_and_its_heartbeat_with_it(env, case):
+    """The scorer's own process survives a job that raises, and one past its timeout (RQ's alarm, in this process
+    since there is no work horse to kill); neither is left started, and no heartbeat thread runs on."""
+    from rq.job import Job
+
+    from bot.queues import SCORING, get_queue
+    from bot.store.kv import get_redis
+    from jobs.scorer import ScoringWorker
+
+    queue = get_queue(SCORING)
+    job = queue.enqueue(broken) if case == "raises" else queue.enqueue(slow, 5, job_timeout=1)
+    before = threading.active_count()
+    ScoringWorker([queue], connection=get_redis(), job_monitoring_interval=0.2).work(burst=True,
+                                                                                     logging_level="WARNING")
+    failed = Job.fetch(job.id, connection=get_redis())
+    assert failed.get_status() == "failed" and queue.started_job_registry.get_job_ids() == []
+    assert ("ValueError" if case == "raises" else "JobTimeoutException") in failed.latest_result().exc_string
+    assert threading.active_count() == before
+
+
 def alive(process: psutil.Process) -> bool:
     try:
         return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
