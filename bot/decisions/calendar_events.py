@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import logging
 
+import redis
 from rq import Retry
 
 from bot.errors import WeComError
@@ -39,6 +40,18 @@ def _key(appointment: Appointment) -> str:
 
 def _stored_key(appointment_id: int) -> str:
     return f"wecom:schedule:{appointment_id}"
+
+
+def interviewer_of(appointment: Appointment) -> str:
+    """Who interviews: the slot's interviewer, else — a time of its own, moved out of a slot — the one whose calendar
+    holds the event ('' when nobody is known, or Redis cannot say just now)."""
+    if appointment.slot is not None:
+        return appointment.slot.interviewer
+    try:
+        return json.loads(get_redis().get(_stored_key(appointment.id)) or "{}").get("interviewer", "")
+    except redis.RedisError:
+        log.warning("the interviewer of appointment %s could not be read", appointment.id, exc_info=True)
+        return ""
 
 
 def queue_event(appointment: Appointment) -> None:

@@ -7,15 +7,15 @@ sent: a conditional UPDATE sets appointment.reminded_at where it is still empty,
 once. A move or a cancellation clears reminded_at (bot/decisions/slots.py, reschedule.py): the new time is reminded
 of in its turn. The candidate's reminder goes over the channel that reaches them for the delivery kind "reminder"
 (bot/wecom/notify.py route); as the approved SMS reminder template speaks of the AI interview, one that would go by
-SMS goes with the second round's template (result_pass: 请于{when}到{place}参加复试). The interviewer (the slot's, when
-the appointment was booked into one) gets a WeCom app message with the candidate masked.
+SMS goes with the second round's template (result_pass: 请于{when}到{place}参加复试). The interviewer — the slot's, or
+for a time of its own the one whose calendar holds the event — gets a WeCom app message with the candidate masked.
 """
 from __future__ import annotations
 
 import datetime as dt
 
 from bot.clock import CN_TZ, utcnow
-from bot.decisions import slots
+from bot.decisions import calendar_events, slots
 from bot.decisions.results import when_text
 from bot.privacy.roles import masked_label
 from bot.store.db import db_session
@@ -71,6 +71,7 @@ def remind(appointment: Appointment) -> None:
     notify.send_to_candidate(invitation, text, f"{stamp}:candidate", purpose="reminder",
                              template="result_pass" if by_sms else "",
                              values={**values, "name": invitation.candidate.greeting_name})
-    if appointment.slot is not None:
-        notify.to_hr(appointment.slot.interviewer, "hr_second_round_reminder", f"{stamp}:interviewer",
+    interviewer = calendar_events.interviewer_of(appointment)
+    if interviewer:
+        notify.to_hr(interviewer, "hr_second_round_reminder", f"{stamp}:interviewer",
                      invitation=invitation, who=masked_label(invitation.candidate), **values)

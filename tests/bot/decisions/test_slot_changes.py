@@ -224,13 +224,13 @@ def test_reminders_go_the_day_before_at_six_once_per_time_and_again_after_a_move
     assert Appointment.get().reminded_at is None and reminders.send_second_round_reminders() == 0
 
 
-def test_hr_rescheduling_by_chat_to_a_published_slots_time_books_the_slot(stack):
+def test_hr_rescheduling_by_chat_to_a_published_slots_time_books_the_slot(stack, monkeypatch):
     """/reschedule 张三 <a time inside a free published slot>: the candidate moves into the slot (its seat counted,
     the interviewer's event updated, the candidate told why, with the .ics); a time outside every slot stays a time
     of its own, and the slot it left is free again."""
-    from bot.decisions import booking, slots
+    from bot.decisions import booking, reminders, slots
     from bot.decisions.results import when_text
-    from bot.store.models import Appointment, Position
+    from bot.store.models import Appointment, OutboundMessage, Position
 
     position = Position.get()
     day = working_day_ahead()
@@ -260,3 +260,11 @@ def test_hr_rescheduling_by_chat_to_a_published_slots_time_books_the_slot(stack)
     appointment = Appointment.get()
     assert appointment.slot_id is None and appointment.starts_at.replace(tzinfo=dt.UTC).astimezone(CN).hour == 17
     assert slots.taken(second) == 0
+    [kept] = stack.api("GET", "schedules")["schedules"]  # still in iv_zhao's calendar, at 17:00
+    assert kept["start_time"] == seconds(appointment.starts_at)
+    # …and the day-before reminder still reaches the interviewer, though no slot names them any more
+    monkeypatch.setattr(reminders, "utcnow", lambda: appointment.starts_at - dt.timedelta(hours=2))
+    assert reminders.send_second_round_reminders() == 1
+    [theirs] = sent(f"second-round-reminder:{appointment.id}:{appointment.version}:interviewer")
+    assert "17:00" in theirs and "张三" not in theirs
+    assert OutboundMessage.get(OutboundMessage.idempotency_key.contains(":interviewer")).recipient == "iv_zhao"
