@@ -85,13 +85,12 @@ def test_a_job_that_fails_or_overruns_ends_failed_and_its_heartbeat_with_it(env,
 
     queue = get_queue(SCORING)
     job = queue.enqueue(broken) if case == "raises" else queue.enqueue(slow, 5, job_timeout=1)
-    before = threading.active_count()
     ScoringWorker([queue], connection=get_redis(), job_monitoring_interval=0.2).work(burst=True,
                                                                                      logging_level="WARNING")
     failed = Job.fetch(job.id, connection=get_redis())
     assert failed.get_status() == "failed" and queue.started_job_registry.get_job_ids() == []
     assert ("ValueError" if case == "raises" else "JobTimeoutException") in failed.latest_result().exc_string
-    assert threading.active_count() == before
+    assert not [t for t in threading.enumerate() if t.name == f"heartbeat-{job.id}"]  # the beat ended with the job
 
 
 def alive(process: psutil.Process) -> bool:
