@@ -19,7 +19,7 @@ from bot.decisions import hires, timeparse
 from bot.decisions.reschedule import reschedule as move
 from bot.invitations.invites import OPEN_STATES
 from bot.privacy import optout, rights
-from bot.store.models import AuditLog, Invitation
+from bot.store.models import AuditLog, Hire, Invitation
 from bot.talent import pool as talent
 from bot.wecom import notify
 from bot.wecom.cards import guide_values
@@ -122,11 +122,17 @@ def _leave(turn: Turn, action: str) -> str:
     return "declined" if changed else "withdrawn_after"
 
 
-def _no_offer(turn: Turn) -> str:
-    """The template to answer with when the invitation has no offer waiting for an answer ('' when it has)."""
+def _waiting_offer(turn: Turn) -> tuple[Hire | None, str]:
+    """The invitation's offer waiting for an answer, else None and the template that says why there is none."""
     hire = hires.of_invitation(turn.invitation)
-    return "" if hire is not None and hire.status == "offered" else \
-        "offer_none" if hire is None else "offer_answered_before"
+    if hire is not None and hire.status == "offered":
+        return hire, ""
+    return None, "offer_none" if hire is None else "offer_answered_before"
+
+
+def _no_offer(turn: Turn) -> str:
+    """The template to answer with when no offer waits for an answer ('' when one does)."""
+    return _waiting_offer(turn)[1]
 
 
 @intent("decline_offer", order=44, confirm=True, ask="offer_decline_confirm", explain="offer_decline_explain",
@@ -151,11 +157,10 @@ def accept_offer(turn: Turn) -> str:
 def _answer_offer(turn: Turn, status: str) -> str:
     """Record the candidate's answer to an open offer (as HR's /offer would), audited as the candidate's."""
     invitation = turn.invitation
-    instead = _no_offer(turn)
-    if instead:  # answered or withdrawn while the confirmation waited
+    hire, instead = _waiting_offer(turn)
+    if hire is None:  # answered or withdrawn while the confirmation waited
         reply(turn, instead)
         return "nothing"
-    hire = hires.of_invitation(invitation)
     try:
         hires.change(hire.id, status, f"candidate:{turn.candidate.id}", version=hire.version)
     except hires.HireError:  # HR changed it a moment ago (withdrawn, recorded): what it is now is the answer
