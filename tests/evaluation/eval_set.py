@@ -60,8 +60,11 @@ AUDIO = FIXTURES / "audio"
 TRANSCRIPTS = FIXTURES / "transcripts.json"
 HELDOUT = FIXTURES / "heldout.yaml"
 HELDOUT_TRANSCRIPTS = FIXTURES / "heldout_transcripts.json"
-SPLITS = ("dev", "heldout")
-CACHE_FILES = {"dev": TRANSCRIPTS, "heldout": HELDOUT_TRANSCRIPTS}  # each split's transcripts in a file of its own
+HELDOUT2 = FIXTURES / "heldout2.yaml"  # the second held-out part, written blind after the first had been looked at
+HELDOUT2_TRANSCRIPTS = FIXTURES / "heldout2_transcripts.json"
+SPLITS = ("dev", "heldout", "heldout2")
+CACHE_FILES = {"dev": TRANSCRIPTS, "heldout": HELDOUT_TRANSCRIPTS,  # each split's transcripts in a file of its own
+               "heldout2": HELDOUT2_TRANSCRIPTS}
 DECODE_LIMIT_S = 600.0  # far above any clip: the samples equal those pipeline.score hands its transcriber
 LEVELS = {5: "excellent", 4: "good", 3: "adequate", 2: "weak", 1: "off_topic"}
 CALIBRATION = {5: (80, 100), 3: (60, 75), 2: (30, 55), 1: (0, 20)}  # issue 19: target total per label
@@ -94,8 +97,8 @@ def without_rubric(question: dict[str, Any]) -> dict[str, Any]:
 # ---- the set and the product's context for each question --------------------------------------------------------
 
 def parts() -> list[Path]:
-    """The set's files: the development part, and the held-out part once it exists."""
-    return [SET, HELDOUT] if HELDOUT.exists() else [SET]
+    """The set's files: the development part, and the held-out parts that exist."""
+    return [SET, *(path for path in (HELDOUT, HELDOUT2) if path.exists())]
 
 
 def load(paths: list[Path] | None = None) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
