@@ -32,6 +32,7 @@ TERM_SPLIT = re.compile(r"[。！？!?；;，,、/\s\n]+")
 READ_BACK_RUN, RECITED_RUN = 6, 8  # a copied run this long is not a shared word: it is the source's sentence
 COPIED_SHARE = 0.6  # read back or recited when this share of the answer is copied in such runs
 LIST_FUNCTION_SHARE = 0.05  # below this share of function characters, 20+ hanzi are a list of terms, not sentences
+PHRASE_HANZI = (6, 20)  # mean hanzi between punctuation of a terse but phrased answer (lists: 2–3; recited rubric ~11)
 REPEATED_SHARE = 0.3  # share of repeated hanzi bigrams that marks padding (genuine answers here: 0–0.08)
 SENTENCE = re.compile(r"[^。！？!?；;\n]+")
 FIT_FLOOR, FIT_FULL = 0.20, 0.45  # cosine to what the position asks for: weak/off-topic ≤ 0.25, good ≥ 0.4
@@ -246,6 +247,15 @@ def function_share(text: str) -> float:
     return sum(ch in FUNCTION_CHARS for ch in hanzi) / len(hanzi) if hanzi else 0.0
 
 
+def phrased(text: str) -> bool:
+    """Whether the text is punctuated into phrases of several words each (先通知值班负责人，按应急预案尽快恢复服务):
+    a terse typed answer with hardly a function character, not a list. A keyword list's pieces are 2–3 hanzi; an
+    unpunctuated transcript is one long piece, which the function-character share judges alone."""
+    pieces = [len(HANZI.findall(p)) for p in TERM_SPLIT.split(text) if HANZI.search(p)]
+    mean = sum(pieces) / len(pieces) if pieces else 0.0
+    return len(pieces) >= 2 and PHRASE_HANZI[0] <= mean <= PHRASE_HANZI[1]
+
+
 def term(piece: str) -> bool:
     """Whether a piece between punctuation is a bare term (道歉, 大堂经理): short, with no subject, aspect, modal
     or object marker; connectors (首先, 因为, 比如) are not counted as terms."""
@@ -264,8 +274,8 @@ def gaming(text: str, question: dict[str, Any], *, target_chars: int = 100) -> l
     terms = [p for p in TERM_SPLIT.split(text) if term(p)]
     if len(terms) >= 6 and sum(len(HANZI.findall(p)) for p in terms) >= 0.5 * total:
         found.append(_found("keyword_list", "、".join(terms)[:40]))
-    elif total >= 20 and function_share(text) < LIST_FUNCTION_SHARE:  # a transcript may have no punctuation at all
-        found.append(_found("keyword_list", shorten(text)))
+    elif total >= 20 and function_share(text) < LIST_FUNCTION_SHARE and not phrased(text):
+        found.append(_found("keyword_list", shorten(text)))  # a transcript may have no punctuation at all
     question_text = question.get("text", "")
     if question_text and (copied(text, question_text, READ_BACK_RUN) >= COPIED_SHARE
                           or read_back(text, question_text)):
@@ -298,14 +308,19 @@ def same_answer(first: str, second: str) -> bool:
 
 PERSON = re.compile(r"[我您你]")  # the question's 你 is the answer's 我: compared as one
 READ_BACK_SHARE, READ_BACK_REST = 0.45, 40  # half the answer restates the question, and the rest is a sentence or two
+READ_BACK_RESTATES = 0.5  # and it restates most of the question (read-backs here: 0.9–1.0 of its pairs; a short
+# answer in the question's own words — 不能把生产数据导出到测试环境… — 0.28)
 
 
 def read_back(text: str, question: str) -> bool:
     """The question said back in the candidate's words (你负责的… → 我负责的…, a few words dropped) with little else:
     the clauses that mostly repeat the question's character pairs (half or more) make at least READ_BACK_SHARE of
-    the answer, and the rest is under READ_BACK_REST characters ("我会好好处理的"). On the labelled development set
-    read-back answers restate 56–88% of themselves; genuine ones at most 28%."""
+    the answer, the rest is under READ_BACK_REST characters ("我会好好处理的"), and the answer holds most of the
+    question's character pairs (a short answer that reuses the question's nouns to answer it is not a read-back).
+    On the labelled development set read-back answers restate 56–88% of themselves; genuine ones at most 28%."""
     asked = PERSON.sub("你", question)
+    if containment(asked, PERSON.sub("你", text)) < READ_BACK_RESTATES:
+        return False
     repeated = rest = 0
     for clause in clauses(PERSON.sub("你", text)):
         size = len(HANZI.findall(clause))

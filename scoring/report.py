@@ -18,8 +18,9 @@ from scoring import text as text_mod
 
 SCHEMA_VERSION = "1.1"  # 1.1: + concerns
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
-SCORING_VERSION = "meaning-1.1"  # rules-1.0: keywords; meaning-1.0: + encoder, gaming; 1.1: + required points,
-# contradictions, 岗位适配性 from the position's profile, own dimensions, read-back/reuse/paste caught, calibration
+SCORING_VERSION = "meaning-1.2"  # rules-1.0: keywords; meaning-1.0: + encoder, gaming; 1.1: + required points,
+# contradictions, 岗位适配性 from the position's profile, own dimensions, read-back/reuse/paste caught, calibration;
+# 1.2: craft (action, reason, ownership) where no rubric decides, gaming at the off-topic level, calibration refitted
 DIMENSIONS = ("沟通能力", "逻辑思维", "专业匹配度", "岗位适配性", "情绪稳定性", "亲和力")
 DEFAULT_WEIGHTS = {"沟通能力": 0.25, "逻辑思维": 0.2, "专业匹配度": 0.25, "岗位适配性": 0.2, "情绪稳定性": 0.1}
 EXPRESSION_WEIGHT = 0.05  # 亲和力, only when facial expression is explicitly enabled (docs/wecom.md §7)
@@ -28,7 +29,7 @@ UNSURE_LOGPROB = -0.8  # Whisper's mean log probability below this lowers the co
 RED_FLAG_FACTOR = 0.5
 # An answer that games the scorer (scoring/meaning.py: keyword list, question read back, rubric recited, padding)
 # keeps at most this in each content dimension: below any adequate genuine answer, whatever words it contains.
-GAMING_CAP = 25.0
+GAMING_CAP = 15.0
 REQUIRED_CAP = correctness.REQUIRED_CAP
 WRONG_PRACTICE_CAP = 45.0  # 专业匹配度 and 岗位适配性 at most, when the answer says a listed red flag
 CONTENT_DIMENSIONS = ("沟通能力", "逻辑思维", "专业匹配度", "岗位适配性")  # and every dimension a position names
@@ -44,10 +45,10 @@ NOTE = "AI 评估仅供参考，是否进入下一轮由 HR 决定；候选人�
 
 # Raw dimension score → the score shown, so that the bands mean the same across positions: within a position an
 # excellent answer ≥ 80, an adequate one 60–75, a weak one 30–55, off-topic ≤ 20. Knots fitted (monotone, so every
-# ranking is unchanged) to the label medians of the development part of the labelled set (tests/fixtures/eval):
-# raw 17.7 (label 1), 19.2 (2), 39.0 (3), 68.6 (4), 81.8 (5). The held-out part checks it (docs/scoring.md).
-CALIBRATION = ((0.0, 0.0), (12.0, 8.0), (25.0, 40.0), (39.0, 66.0), (55.0, 74.0), (68.0, 79.0), (82.0, 88.0),
-               (100.0, 100.0))
+# ranking of one dimension is unchanged) to the label medians of the genuine answers of the development part and the
+# first held-out part of the labelled set (tests/fixtures/eval), mean raw content dimension: 8.4 (label 1), 21.0 (2),
+# 33.7 (3), 63.1 (4), 82.2 (5). The second held-out part checks it (docs/scoring.md).
+CALIBRATION = ((0.0, 0.0), (8.4, 10.0), (21.0, 42.0), (33.7, 66.0), (63.1, 78.0), (82.2, 88.0), (100.0, 100.0))
 
 
 def calibrated(raw: float) -> float:

@@ -311,6 +311,32 @@ def structure(text: str) -> dict[str, Any]:
             "summary": summary, "star": star_parts, "sentences": len(sentences(text))}
 
 
+# What a good answer does, with or without a rubric: says what the speaker would do (clauses with an action), why
+# (a stated reason or purpose), and owns it (我会…, not 看情况/听安排). Measured for the questions without a rubric,
+# where nothing else tells an answer that acts from one that only talks about the topic.
+OWNERSHIP_CUES = ("我会", "我先", "我来", "我就", "我去", "我马上", "我立刻", "我主动", "我负责", "我自己", "我们会",
+                  "我及时", "我一定", "I will", "I'd", "I would")
+REASON_CUES = ("因为", "为了", "防止", "以免", "避免", "否则", "以便", "确保", "保证", "不然", "这样", "所以",
+               "because", "so that")
+NOT_ACTIONS = frozenset("是 有 觉得 认为 希望 知道 想 会 要 能 可以 应该 需要 就是 说 感觉 喜欢 看 没有 在 算 像 "
+                        "叫 让 使 得 成 变 显得 属于 值得".split())
+ACTIONS_FULL = 5  # action clauses for a full action score (excellent answers here: 5–12; weak: 1–2)
+
+
+def craft(text: str) -> dict[str, Any]:
+    """Action, reason and ownership: clauses of four or more hanzi with a verb that is not a copula, modal or opinion
+    word (jieba's part-of-speech tags), reason cues, ownership cues."""
+    actions = 0
+    for clause in meaning.clauses(text):
+        if len(HANZI.findall(clause)) < 4:
+            continue
+        if any(flag.startswith("v") and word not in NOT_ACTIONS for word, flag in jieba.posseg.cut(clause)):
+            actions += 1
+    reasons, owned = cues_found(text, REASON_CUES), cues_found(text, OWNERSHIP_CUES)
+    score = 0.55 * min(1.0, actions / ACTIONS_FULL) + 0.25 * min(1.0, len(reasons) / 2) + 0.2 * bool(owned)
+    return {"score": round(score, 3), "actions": actions, "reasons": reasons, "ownership": owned}
+
+
 def specificity(text: str) -> dict[str, Any]:
     """Concrete detail: numbers with units and concrete examples."""
     numbers = [m.group(0) for m in NUMBER.finditer(text)]
@@ -349,6 +375,8 @@ def length_adequacy(chars: int, target: int) -> float:
 ADDRESSED_SHARE = 0.6
 KEYWORD_SHARE = 0.8  # a keyword hit alone makes 80% of a point; what the clause means makes the rest, or all of it
 HIT = 0.5             # a point whose combined score reaches this is answered (listed as hit, quoted as evidence)
+CRAFT_BASE, CRAFT_GAIN = 0.4, 0.9  # without a rubric, coverage is how closely the answer addresses the question ×
+# min(1, 0.4 + 0.9 craft): an answer that acts, with a reason and as its own (craft ≥ 0.67), keeps all of it
 
 
 def combined_rubric(keywords: dict[str, Any], sense: dict[str, Any]) -> dict[str, Any]:
@@ -370,9 +398,11 @@ def combined_rubric(keywords: dict[str, Any], sense: dict[str, Any]) -> dict[str
         points.append({"point": kw["point"], "hit": score >= HIT, "score": round(score, 3), "keyword": kw["score"],
                        "meaning": mn["score"], "similarity": mn["similarity"], "matches": matches[:4]})
     coverage = total / len(points) if points and sense["basis"] == "rubric" else sense["coverage"]
+    made = coverage
     if sense["basis"] == "rubric":  # a short answer on the point, in words the rubric did not foresee
         coverage = max(coverage, ADDRESSED_SHARE * sense.get("addressed", 0.0))
-    return {"coverage": round(coverage, 3), "points": points,
+    return {"coverage": round(coverage, 3), "points": points, "points_coverage": round(made, 3),
+            "floored": coverage > made,
             "basis": sense["basis"],
             "keyword_coverage": round(keywords["coverage"], 3), "meaning_coverage": sense["coverage"],
             "hit": [p["point"] for p in points if p["hit"]], "missed": [p["point"] for p in points if not p["hit"]]}
@@ -385,9 +415,18 @@ def analyse(text: str, question: dict[str, Any], position_reference: str, *, tar
     dimensions with their sentences (合规意识 → …), each matched by meaning."""
     chars = content_chars(text)
     sense = meaning.analyse(text, question, target_chars=target_chars)
+    rubric = combined_rubric(rubric_coverage(text, question.get("rubric") or [], spoken=spoken), sense)
+    made = craft(text)
+    if rubric["basis"] == "rubric" and rubric["floored"]:  # the floor, too, is for an answer that acts on the question
+        rubric["coverage"] = round(max(rubric["points_coverage"], rubric["coverage"] * min(
+            1.0, CRAFT_BASE + CRAFT_GAIN * made["score"])), 3)
+    if rubric["basis"] == "question":  # nothing to cover but the question: on topic, and acting on it
+        rubric["addressed"] = rubric["coverage"]
+        rubric["coverage"] = round(rubric["coverage"] * min(1.0, CRAFT_BASE + CRAFT_GAIN * made["score"]), 3)
     return {
         "chars": chars,
-        "rubric": combined_rubric(rubric_coverage(text, question.get("rubric") or [], spoken=spoken), sense),
+        "rubric": rubric,
+        "craft": made,
         "relevance": round(relevance(text, rubric_reference(question)), 3),
         # stored, not scored: raising relevance with it lifted topical but wrong answers (docs/scoring.md)
         "question_similarity": sense["question_similarity"],

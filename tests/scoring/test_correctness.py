@@ -34,7 +34,8 @@ def test_a_wrong_practice_in_other_words_is_caught_quoted_and_costs_the_content_
     assert found["point"] == "不私自补款、立即报告" and "自己先出钱" in found["quote"]
     assert wrong["signals"]["text"]["red_flags"] == []  # caught by meaning, not by a listed phrase
     assert right["signals"]["text"]["contradictions"] == []  # 我不会自己掏钱补上: negated, not the wrong practice
-    assert wrong["dimensions"]["专业匹配度"]["score"] < 45 < 75 < right["dimensions"]["专业匹配度"]["score"]
+    # below an adequate answer's band (60–75), however well it is said; the right practice above it
+    assert wrong["dimensions"]["专业匹配度"]["score"] < 55 < 75 < right["dimensions"]["专业匹配度"]["score"]
     assert wrong["total"] < 55 < 75 < right["total"]
     evidence = wrong["dimensions"]["专业匹配度"]["evidence"]
     assert any(line.startswith("✗ 与「不私自补款、立即报告」相悖") for line in evidence)

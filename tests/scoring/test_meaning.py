@@ -169,7 +169,7 @@ def test_one_memorised_answer_used_for_two_questions_is_capped_and_named():
     assert [g["kind"] for g in reused["signals"]["text"]["gaming"]] == ["reused"]
     assert all(reused["dimensions"][d]["score"] <= report.GAMING_CAP for d in report.CONTENT_DIMENSIONS)
     assert reused["total"] < built["answers"][2]["total"]  # below the adequate answer
-    assert "第3题：疑似套用背好的回答（与另一题的回答大段相同）——“与第2题的回答大段相同”，内容相关维度最高 25 分" in \
+    assert "第3题：疑似套用背好的回答（与另一题的回答大段相同）——“与第2题的回答大段相同”，内容相关维度最高 15 分" in \
         built["concerns"]
     first = built["answers"][0]  # the first use is the same memorised answer: named and capped too
     assert [g["evidence"] for g in first["signals"]["text"]["gaming"]] == ["与第3题的回答大段相同"]
