@@ -108,7 +108,8 @@ def answer_dimensions(text: dict[str, Any], voice: dict[str, Any] | None, face: 
                                    *(f"✗ 与「{w['point']}」相悖（按意思匹配，请核对）：“{w['quote']}”" for w in wrong),
                                    *(f"✗ 必答要点「{m}」没有答到，本项最高 {REQUIRED_CAP:.0f} 分" for m in missing),
                                    *_rubric_evidence(text),
-                                   *BASIS_EVIDENCE.get(text["rubric"].get("basis", "rubric"), [])]}
+                                   *BASIS_EVIDENCE.get(text["rubric"].get("basis", "rubric"), []),
+                                   *_craft_evidence(text)]}
     dims["岗位适配性"] = {"score": pct(caution * gate * (0.3 * prel + 0.3 * suits + 0.25 * cov + 0.15 * ln)),
                       "basis": {"position_relevance": prel, "fit": suits, "rubric_coverage": round(cov, 3),
                                 "length": ln, "gate": round(gate, 3), "red_flags": len(flags) + len(wrong)},
@@ -159,6 +160,16 @@ def own_dimension(name: str, text: dict[str, Any], asked: bool, gate: float, cau
     return {"score": score, "weight": 1.0 if asked else OFF_QUESTION_WEIGHT, "evidence": evidence,
             "basis": {"fit": named["score"], "rubric_coverage": round(cov, 3) if asked else None,
                       "specificity": sp if asked else None, "gate": round(gate, 3), "asked": asked}}
+
+
+def _craft_evidence(text: dict[str, Any]) -> list[str]:
+    """Where no rubric decides, what the coverage also rests on: the actions, reasons and ownership found."""
+    made = text.get("craft")
+    if made is None or text["rubric"].get("basis") != "question":
+        return []
+    reasons = f"说明了理由（{'、'.join(made['reasons'][:3])}）" if made["reasons"] else "没有说明理由"
+    owned = "说明了自己会怎么做" if made["ownership"] else "没有说明自己会怎么做"
+    return [f"回答质量：具体做法 {made['actions']} 处，{reasons}，{owned}"]
 
 
 def _fit_evidence(fit: dict[str, Any] | None) -> list[str]:

@@ -1,34 +1,34 @@
 """The labelled evaluation set of issue 19 (tests/fixtures/eval/set.yaml), scored as the product scores it.
 
-    make eval        (or: .venv/bin/python -m tests.evaluation.eval_set [--split dev|heldout|all] [--retranscribe]
-                      [--transcribe-only] [--json out.json])
+    make eval        (or: .venv/bin/python -m tests.evaluation.eval_set [--split dev|heldout|heldout2|all]
+                      [--retranscribe] [--transcribe-only] [--json out.json])
 
-Every answer of the set is one answer to its question of its position (a shipped template, or a question HR
-typed into the editor with no rubric): clips go through the product's own pipeline (decode, transcription with
-the bundled Whisper model, text and voice analysis, scores), typed answers through the same pipeline as typed
-answers, with the position's reference text, profile and weights built as bot/reports/scoring.py builds them.
-Each answer to a template question is scored a second time with that question's rubric and red flags removed
-(the same question as an HR user might have added it, without keywords).
+Every answer of the set is one answer to its question of its position (a shipped template, or a question HR typed
+into the editor with no rubric): clips go through the product's own pipeline (decode, transcription with the bundled
+Whisper model, text and voice analysis, scores), typed answers through the same pipeline as typed answers, with the
+position's reference text, profile and weights built as bot/reports/scoring.py builds them. Each answer to a
+template question is scored a second time with that question's rubric and red flags removed (the same question as an
+HR user might have added it, without keywords).
 
-The set has two parts: set.yaml (split dev) and, when present, heldout.yaml (split heldout, written later and blind
-to the scorer; its clips under audio/heldout/). Each file's questions join their positions on their own, so one
-part's new questions never change the other part's position reference. `--split` chooses the answers scored and
-printed (default all). A question personalised from a résumé (`personalised: <rule key>`) is scored as the product
-scores it: with the competency, rubric and red flags of that rule of its position.
+The set has three parts: set.yaml (split dev) and, when present, heldout.yaml (split heldout, written later and
+blind to the scorer; its clips under audio/heldout/) and heldout2.yaml (split heldout2, written after the first
+held-out part had been looked at; clips under audio/heldout2/). Each file's questions join their positions on their
+own, so one part's new questions never change another part's position reference. `--split` chooses the answers
+scored and printed (default all). A question personalised from a résumé (`personalised: <rule key>`) is scored as
+the product scores it: with the competency, rubric and red flags of that rule of its position.
 
 Transcription dominates the run time, so transcripts are cached — tests/fixtures/eval/transcripts.json for the dev
-clips, heldout_transcripts.json for the held-out ones — with the model's name and each clip's SHA-256: a clip
-whose file or model changed is transcribed again, and the cache is rewritten. The cached transcript is complete
-(words, timings, probabilities), so scoring from it is the same as scoring after a live transcription;
---retranscribe ignores the cache (and measures the full run time); --transcribe-only fills the cache of the chosen
-split's clips and scores nothing.
+clips, heldout_transcripts.json and heldout2_transcripts.json for the held-out ones — with the model's name and each
+clip's SHA-256: a clip whose file or model changed is transcribed again, and the cache is rewritten. The cached
+transcript is complete (words, timings, probabilities), so scoring from it is the same as scoring after a live
+transcription; --retranscribe ignores the cache (and measures the full run time); --transcribe-only fills the cache
+of the chosen split's clips and scores nothing.
 
-Printed per split chosen (dev; heldout when it exists): Spearman's rho of the total against the overall label, with and
-without rubrics, for the genuine answers and for all; rho of each dimension; each question's rho and its answers'
-labels in the order of their scores; every gaming answer against the adequate answers (label 3) of its question;
-mean totals per label and position against the calibration targets; the clips' CER by degradation; wall time.
-The set, how it was made and what it does not prove: tests/fixtures/eval/README.md.
-"""
+Printed per split chosen (dev; the held-out parts that exist): Spearman's rho of the total against the overall
+label, with and without rubrics, for the genuine answers and for all; rho of each dimension; each question's rho and
+its answers' labels in the order of their scores; every gaming answer against the adequate answers (label 3) of its
+question; mean totals per label and position against the calibration targets; the clips' CER by degradation; wall
+time. The set, how it was made and what it does not prove: tests/fixtures/eval/README.md."""
 from __future__ import annotations
 
 import argparse
