@@ -85,8 +85,10 @@ class _Heartbeat(threading.Thread):
         self.join()
 
 
-def supervise(serve: Callable[[], int]) -> int:
-    """Run serve() in a child process, again whenever the child ends, until SIGTERM or SIGINT; return 0 then."""
+def supervise(serve: Callable[[], int], forget: Callable[[int], None] | None = None) -> int:
+    """Run serve() in a child process, again whenever the child ends, until SIGTERM or SIGINT; return 0 then.
+    forget(pid): called once each child has ended, to clear what it may have left registered (a child that died
+    by a signal before RQ installed its handlers, or killed, never said goodbye to RQ)."""
     stopping: list[int] = []
     child = 0
     supervisor = os.getpid()
@@ -126,6 +128,11 @@ def supervise(serve: Callable[[], int]) -> int:
         _, status = os.waitpid(child, 0)
         child = 0
         _kill_group(child_pid)  # what it left behind when it died: RQ's scheduler would run on, orphaned
+        if forget is not None:
+            try:
+                forget(child_pid)
+            except Exception:  # Redis away: the registration expires on its own (RQ's worker TTL)
+                log.warning("could not clear scorer process %d's registration with RQ", child_pid, exc_info=True)
         if stopping:
             break
         code = os.waitstatus_to_exitcode(status)

@@ -9,6 +9,7 @@ supervisor that restarts it (jobs/scorer.py); any other worker forks a work hors
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 
 from rq import Worker
@@ -17,7 +18,7 @@ from rq.worker import BaseWorker
 from bot.ops import recover
 from bot.queues import ALL_QUEUES, SCORING, get_queue
 from bot.store.db import init_database
-from bot.store.kv import get_redis, wait_for_redis
+from bot.store.kv import connect, get_redis, wait_for_redis
 from config.settings import get_settings
 from jobs.scorer import RECYCLE_AFTER, ScoringWorker, supervise
 
@@ -41,8 +42,20 @@ def main(argv: list[str] | None = None) -> int:
         models.configure_environment(settings)
     ordered = [name for name in ALL_QUEUES if name in names]
     if ordered == [SCORING]:
-        return supervise(lambda: serve(ordered, ScoringWorker, max_jobs=RECYCLE_AFTER))
+        return supervise(lambda: serve(ordered, ScoringWorker, max_jobs=RECYCLE_AFTER), forget=forget)
     return serve(ordered, Worker)
+
+
+def forget(pid: int) -> None:
+    """Clear the RQ registration of a worker process of this host that has ended (its warm shutdown's
+    register_death, done for it when it died without one), on a connection of its own (the supervisor forks)."""
+    connection = connect(get_settings().redis_url)
+    try:
+        for worker in Worker.all(connection=connection):
+            if worker.pid == pid and worker.hostname == socket.gethostname():
+                worker.register_death()
+    finally:
+        connection.close()
 
 
 def serve(names: list[str], kind: type[BaseWorker], max_jobs: int | None = None) -> int:

@@ -176,6 +176,9 @@ def _explains(mention: Mention, text: str) -> bool:
 
 def _one(turn: Turn, mention: Mention, *, ask_allowed: bool) -> str:
     spec = mention.intent
+    subject = spec.about(turn) if spec.about else None
+    if subject is not None:  # an act about another invitation than the latest (an offer for an earlier position)
+        turn = dataclasses.replace(turn, invitation=subject)
     if spec.kind == ANSWER:
         spec.handler(turn)
         return f"{spec.name}:answered"

@@ -122,6 +122,19 @@ def _leave(turn: Turn, action: str) -> str:
     return "declined" if changed else "withdrawn_after"
 
 
+def _offer_invitation(turn: Turn) -> Invitation | None:
+    """The invitation whose offer waits for the candidate's answer, when it is not the one the chat is about (a
+    newer invitation for another position came after the offer); None when the chat's own invitation has the offer,
+    or no offer waits at all (the latest offer waiting, if several do)."""
+    own = hires.of_invitation(turn.invitation)
+    if own is not None and own.status == "offered":
+        return None
+    waiting = (Hire.select().join(Invitation)
+               .where((Invitation.candidate == turn.candidate.id) & (Hire.status == "offered"))
+               .order_by(Hire.offered_at.desc(), Hire.id.desc()).first())
+    return waiting.invitation if waiting is not None else None
+
+
 def _waiting_offer(turn: Turn) -> tuple[Hire | None, str]:
     """The invitation's offer waiting for an answer, else None and the template that says why there is none."""
     hire = hires.of_invitation(turn.invitation)
@@ -136,7 +149,8 @@ def _no_offer(turn: Turn) -> str:
 
 
 @intent("decline_offer", order=44, confirm=True, ask="offer_decline_confirm", explain="offer_decline_explain",
-        declined="offer_decline_declined", label="label_offer_decline", unavailable=_no_offer, words=(
+        declined="offer_decline_declined", label="label_offer_decline", unavailable=_no_offer, about=_offer_invitation,
+        words=(
             "拒绝录用", "拒绝offer", "拒绝这份offer", "放弃录用", "放弃offer", "放弃入职", "不去入职了",
             "decline the offer", "turn down the offer", "reject the offer"))
 def decline_offer(turn: Turn) -> str:
@@ -145,7 +159,8 @@ def decline_offer(turn: Turn) -> str:
 
 
 @intent("accept_offer", order=46, confirm=True, ask="offer_accept_confirm", explain="offer_accept_explain",
-        declined="offer_accept_declined", label="label_offer_accept", unavailable=_no_offer, words=(
+        declined="offer_accept_declined", label="label_offer_accept", unavailable=_no_offer, about=_offer_invitation,
+        words=(
             "接受录用", "接受offer", "接受这份offer", "接受这个offer", "接受这份工作", "同意入职", "愿意入职",
             "accept the offer", "accept your offer", "accept the job"))
 def accept_offer(turn: Turn) -> str:

@@ -116,6 +116,7 @@ class Intent:
     acts_when_asked: Callable[[str], bool] | None = None  # a question that is a proposal ("改到周一下午2点吗？")
     alone: tuple[str, ...] = ()  # words that count only as the whole clause (TD, never "我在TD银行工作过")
     unavailable: Callable[[Turn], str] | None = None  # a template answering instead, when the act cannot apply now
+    about: Callable[[Turn], Any] | None = None  # the invitation the act is about, when not the latest (None: latest)
 
     def find(self, clause: Clause) -> int:
         """Where the clause mentions this intent first (-1: it does not); confirmations by exact spelling only."""
@@ -277,7 +278,8 @@ def _answer(spec: Command, userid: str, exc: UserError, key: str) -> None:
 def intent(name: str, *, words: tuple[str, ...], order: int, kind: str = ACT, confirm: bool = False,
            ask: str = "", explain: str = "", declined: str = "", label: str = "",
            acts_when_asked: Callable[[str], bool] | None = None, alone: tuple[str, ...] = (),
-           unavailable: Callable[[Turn], str] | None = None) -> Callable[[Callable], Callable]:
+           unavailable: Callable[[Turn], str] | None = None,
+           about: Callable[[Turn], Any] | None = None) -> Callable[[Callable], Callable]:
     """Declare the decorated function as the handler of a candidate's intent; `read` tries intents by order."""
     if any(other.order == order for other in INTENTS.values() if other.name != name):
         raise ValueError(f"intent {name}: order {order} is taken")
@@ -287,7 +289,8 @@ def intent(name: str, *, words: tuple[str, ...], order: int, kind: str = ACT, co
 
     def register(func: Callable[[Turn], str]) -> Callable[[Turn], str]:
         INTENTS[name] = Intent(name, tuple(normalise(w) for w in words), order, kind, func, confirm, ask, explain,
-                               declined, label, acts_when_asked, tuple(normalise(w) for w in alone), unavailable)
+                               declined, label, acts_when_asked, tuple(normalise(w) for w in alone), unavailable,
+                               about)
         return func
     return register
 

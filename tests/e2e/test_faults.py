@@ -135,6 +135,14 @@ class TcpProxy:
         self.listener.close()
 
 
+def _alive(proc: psutil.Process) -> bool:
+    """Running, not gone or a zombie (dead, waiting for whoever adopted it to collect its status)."""
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 class Process:
     """A product process (`python -m module args`) with the test's environment, its output in a log file."""
 
@@ -154,13 +162,16 @@ class Process:
             return []
 
     def kill(self) -> None:
-        """SIGKILL the process and its work horse at once, as a dying machine or the OOM killer would."""
-        for proc in self.family():
+        """SIGKILL the process and its work horse at once, as a dying machine or the OOM killer would; return once
+        every one of them is dead (a busy machine may take a moment to end a process in the middle of a read)."""
+        family = self.family()
+        for proc in family:
             try:
                 proc.kill()
             except psutil.NoSuchProcess:
                 pass
         self.proc.wait(10)
+        wait_until(lambda: not any(_alive(proc) for proc in family), 10, 0.05)
 
     def stop(self) -> None:
         """Ask it to stop (an RQ worker finishes its job first); kill it if it does not."""

@@ -130,6 +130,8 @@ def test_the_scorer_is_started_again_when_it_dies_and_stops_with_its_supervisor(
         wait_until(lambda: second.pid in registered_pids(), 60, 0.1)
         assert proc.poll() is None
         wait_until(lambda: not any(alive(p) for p in left), 10, 0.1)  # not left running, orphaned
+        # killed, it never said goodbye to RQ: the supervisor cleared its registration for it
+        wait_until(lambda: first.pid not in registered_pids(), 10, 0.1)
 
         proc.send_signal(signal.SIGTERM)  # honcho or systemd stopping it: both end, cleanly
         assert proc.wait(30) == 0

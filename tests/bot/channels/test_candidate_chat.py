@@ -7,6 +7,8 @@ log — consequential requests only ever reach the step that asks for confirmati
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.support.chat import invite_member, texts
@@ -391,6 +393,30 @@ def test_a_plain_confirmation_carries_out_an_erasure(stack, text):
     stack.say("zhangsan", text)
     stack.drain()
     assert ErasureRequest.select().count() == 1 and Candidate.get().erased_at is not None
+
+
+def test_an_offer_on_an_earlier_invitation_is_the_one_answered_after_a_newer_invitation(stack):
+    """The chat is about the candidate's latest invitation; an offer waiting on an earlier one (the candidate was
+    invited for another position since) is still what "接受录用" answers: asked about, confirmed and recorded on
+    that invitation, its position named."""
+    from bot.positions.templates import create_from_template
+    from bot.store.models import Hire, Invitation
+
+    invite_member(stack)
+    first = Invitation.get()
+    Invitation.update(status="completed").where(Invitation.id == first.id).execute()
+    hire = Hire.create(invitation=first, status="offered", updated_by="hr_li")
+    # invited since for another position: the newer invitation is the one the chat is about
+    other = create_from_template("it-developer", actor="hr_li")
+    Invitation.create(position=other, candidate=first.candidate, invited_by="hr_li", status="sent",
+                      expires_at=first.expires_at, created_at=first.created_at + dt.timedelta(days=1))
+    stack.say("zhangsan", "我接受录用")
+    stack.drain()
+    assert "您要接受「柜员」岗位的录用" in texts(stack, "zhangsan")[-1]
+    stack.say("zhangsan", "确认")
+    stack.drain()
+    assert Hire.get_by_id(hire.id).status == "accepted" and Hire.select().count() == 1
+    assert "已记录您接受「柜员」岗位的录用" in texts(stack, "zhangsan")[-1]
 
 
 def test_an_offer_is_accepted_or_declined_in_chat_only_once_confirmed(stack):
