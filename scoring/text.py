@@ -379,11 +379,13 @@ CRAFT_BASE, CRAFT_GAIN = 0.4, 0.9  # without a rubric, coverage is how closely t
 # min(1, 0.4 + 0.9 craft): an answer that acts, with a reason and as its own (craft ≥ 0.67), keeps all of it
 
 
-def combined_rubric(keywords: dict[str, Any], sense: dict[str, Any]) -> dict[str, Any]:
+def combined_rubric(keywords: dict[str, Any], sense: dict[str, Any], craft_score: float = 1.0) -> dict[str, Any]:
     """Each point's score from its meaning match and its keyword match: max(meaning, 0.8 keyword + 0.2 meaning).
 
     Meaning alone can make a point in the candidate's own words; a keyword (pinyin-tolerant in a transcript) lifts a
-    point the encoder missed, e.g. in a garbled transcript, but never makes it whole on its own."""
+    point the encoder missed, e.g. in a garbled transcript, but never makes it whole on its own. craft_score
+    (`craft`) scales what stands in for the points: the rubric's question-similarity floor, and, with neither rubric
+    nor model answer, the similarity to the question itself."""
     if sense["basis"] != "rubric":  # no keywords to boost: the model answers' sentences, or the question itself
         keywords = {"coverage": 0.0, "points": [{"point": p["point"], "score": 0.0, "matches": []}
                                                 for p in sense["points"]]}
@@ -398,11 +400,12 @@ def combined_rubric(keywords: dict[str, Any], sense: dict[str, Any]) -> dict[str
         points.append({"point": kw["point"], "hit": score >= HIT, "score": round(score, 3), "keyword": kw["score"],
                        "meaning": mn["score"], "similarity": mn["similarity"], "matches": matches[:4]})
     coverage = total / len(points) if points and sense["basis"] == "rubric" else sense["coverage"]
-    made = coverage
+    acts = min(1.0, CRAFT_BASE + CRAFT_GAIN * craft_score)  # what stands in for the points is for an answer that acts
     if sense["basis"] == "rubric":  # a short answer on the point, in words the rubric did not foresee
-        coverage = max(coverage, ADDRESSED_SHARE * sense.get("addressed", 0.0))
-    return {"coverage": round(coverage, 3), "points": points, "points_coverage": round(made, 3),
-            "floored": coverage > made,
+        coverage = max(coverage, ADDRESSED_SHARE * sense.get("addressed", 0.0) * acts)
+    elif sense["basis"] == "question":  # nothing to cover but the question: on topic, and acting on it
+        coverage *= acts
+    return {"coverage": round(coverage, 3), "points": points,
             "basis": sense["basis"],
             "keyword_coverage": round(keywords["coverage"], 3), "meaning_coverage": sense["coverage"],
             "hit": [p["point"] for p in points if p["hit"]], "missed": [p["point"] for p in points if not p["hit"]]}
@@ -415,17 +418,11 @@ def analyse(text: str, question: dict[str, Any], position_reference: str, *, tar
     dimensions with their sentences (合规意识 → …), each matched by meaning."""
     chars = content_chars(text)
     sense = meaning.analyse(text, question, target_chars=target_chars)
-    rubric = combined_rubric(rubric_coverage(text, question.get("rubric") or [], spoken=spoken), sense)
     made = craft(text)
-    if rubric["basis"] == "rubric" and rubric["floored"]:  # the floor, too, is for an answer that acts on the question
-        rubric["coverage"] = round(max(rubric["points_coverage"], rubric["coverage"] * min(
-            1.0, CRAFT_BASE + CRAFT_GAIN * made["score"])), 3)
-    if rubric["basis"] == "question":  # nothing to cover but the question: on topic, and acting on it
-        rubric["addressed"] = rubric["coverage"]
-        rubric["coverage"] = round(rubric["coverage"] * min(1.0, CRAFT_BASE + CRAFT_GAIN * made["score"]), 3)
     return {
         "chars": chars,
-        "rubric": rubric,
+        "rubric": combined_rubric(rubric_coverage(text, question.get("rubric") or [], spoken=spoken), sense,
+                                  made["score"]),
         "craft": made,
         "relevance": round(relevance(text, rubric_reference(question)), 3),
         # stored, not scored: raising relevance with it lifted topical but wrong answers (docs/scoring.md)

@@ -148,9 +148,12 @@ def _no_offer(turn: Turn) -> str:
     return _waiting_offer(turn)[1]
 
 
-@intent("decline_offer", order=44, confirm=True, ask="offer_decline_confirm", explain="offer_decline_explain",
-        declined="offer_decline_declined", label="label_offer_decline", unavailable=_no_offer, about=_offer_invitation,
-        words=(
+# both answers to an offer: confirmed first, about the invitation whose offer waits, refused when none does
+OFFER_ANSWER = {"confirm": True, "unavailable": _no_offer, "about": _offer_invitation}
+
+
+@intent("decline_offer", order=44, ask="offer_decline_confirm", explain="offer_decline_explain",
+        declined="offer_decline_declined", label="label_offer_decline", **OFFER_ANSWER, words=(
             "拒绝录用", "拒绝offer", "拒绝这份offer", "放弃录用", "放弃offer", "放弃入职", "不去入职了",
             "decline the offer", "turn down the offer", "reject the offer"))
 def decline_offer(turn: Turn) -> str:
@@ -158,9 +161,8 @@ def decline_offer(turn: Turn) -> str:
     return _answer_offer(turn, "declined")
 
 
-@intent("accept_offer", order=46, confirm=True, ask="offer_accept_confirm", explain="offer_accept_explain",
-        declined="offer_accept_declined", label="label_offer_accept", unavailable=_no_offer, about=_offer_invitation,
-        words=(
+@intent("accept_offer", order=46, ask="offer_accept_confirm", explain="offer_accept_explain",
+        declined="offer_accept_declined", label="label_offer_accept", **OFFER_ANSWER, words=(
             "接受录用", "接受offer", "接受这份offer", "接受这个offer", "接受这份工作", "同意入职", "愿意入职",
             "accept the offer", "accept your offer", "accept the job"))
 def accept_offer(turn: Turn) -> str:
