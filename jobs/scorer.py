@@ -22,6 +22,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from rq import SimpleWorker
 from rq.executions import Execution
@@ -40,6 +41,23 @@ class ScoringWorker(SimpleWorker):
     """An RQ worker that runs each job in its own process, heartbeating while the job runs."""
 
     _beating: _Heartbeat | None = None
+    _stop_early: tuple[int, ...] | list[int] = ()
+
+    def bootstrap(self, *args: Any, **kwargs: Any) -> None:
+        """RQ registers the worker here but installs its SIGTERM/SIGINT handlers only later, after starting the
+        scheduler: a stop in between (while the scorer starts) would end it unregistered. A stop during start-up
+        is noted here and honoured as a warm shutdown when the work loop begins (which unregisters it)."""
+        early: list[int] = []
+        self._stop_early = early
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda received, _frame: early.append(received))
+        super().bootstrap(*args, **kwargs)
+
+    def _install_signal_handlers(self) -> None:
+        super()._install_signal_handlers()
+        if self._stop_early:  # asked to stop while starting: the loop stops before taking a job
+            self.handle_warm_shutdown_request()
+            self._stop_requested = True
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         execution = self.prepare_execution(job)
