@@ -34,6 +34,14 @@ def switch_to(page, user: str) -> None:
     page.wait_for_function(f"document.getElementById('chat-title').textContent.includes('{user}')")
 
 
+def click_and_deliver(page, selector: str) -> None:
+    """Click a card button and wait until the callback for *this* click answered: the count of answered deliveries
+    grows (waiting for "the last one" returns at once on an earlier click's, and the drain then runs too soon)."""
+    before = page.locator("#messages .delivery.ok").count()
+    page.click(selector)
+    page.wait_for_function(f"document.querySelectorAll('#messages .delivery.ok').length > {before}")
+
+
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_invite_from_the_console_and_open_the_card(stack, page):
     OUTPUT.mkdir(exist_ok=True)
@@ -62,13 +70,11 @@ def test_invite_from_the_console_and_open_the_card(stack, page):
     welcome.screenshot(path=OUTPUT / "h5-welcome.png", full_page=True)
     welcome.close()
 
-    page.click("#messages button:has-text('暂不参加')")
-    page.wait_for_selector("#messages .delivery.ok >> nth=-1")
+    click_and_deliver(page, "#messages button:has-text('暂不参加')")
     stack.drain()
     page.wait_for_selector("#messages button:has-text('确认暂不参加')")  # the card asks first
     assert Invitation.get().status == "opened"  # the welcome page above opened it; nothing declined yet
-    page.click("#messages button:has-text('确认暂不参加')")
-    page.wait_for_selector("#messages .delivery.ok >> nth=-1")
+    click_and_deliver(page, "#messages button:has-text('确认暂不参加')")
     stack.drain()
     page.wait_for_selector("#messages button.greyed:has-text('已选择暂不参加')")
     assert Invitation.get().status == "declined"
