@@ -17,6 +17,24 @@ def local_time(moment: dt.datetime) -> str:
     return moment.replace(tzinfo=dt.UTC).astimezone(CN_TZ).strftime("%Y-%m-%d %H:%M")
 
 
+def beijing(moment: dt.datetime) -> dt.datetime:
+    """A naive UTC time as Beijing time."""
+    return moment.replace(tzinfo=dt.UTC).astimezone(CN_TZ)
+
+
+def day_label(day: dt.date) -> str:
+    """'12月9日（周三）' for a day as people in Beijing count it."""
+    return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）"
+
+
+def span_label(start: dt.datetime, end: dt.datetime | None = None) -> str:
+    """'12月9日（周三）14:00–14:30' in Beijing time, for naive UTC moments: the one way a slot, an appointment or a
+    reminder names its time, so what a candidate picked reads the same when it is confirmed."""
+    local = beijing(start)
+    text = f"{day_label(local)}{local:%H:%M}"
+    return text + (f"–{beijing(end):%H:%M}" if end else "")
+
+
 def deadline_on(day: dt.date) -> dt.datetime:
     """Return 23:59 Beijing time on day, as naive UTC."""
     end = dt.datetime(day.year, day.month, day.day, 23, 59, tzinfo=CN_TZ)

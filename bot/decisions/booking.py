@@ -10,6 +10,7 @@ carries the appointment's version, so a replayed form post tells nobody twice. A
 free slots (the first few in Beijing time and the signed link to the page)."""
 from __future__ import annotations
 
+from bot.clock import beijing
 from bot.decisions import calendar_events, slots
 from bot.decisions.results import second_round_ics, when_text
 from bot.links import slot_link
@@ -106,7 +107,7 @@ def offer_values(invitation: Invitation, day: object = None) -> dict[str, str]:
     offering free slots; empty choices when there is none."""
     mine = current(invitation)
     free = [s for s in slots.free_slots(invitation.position_id) if mine is None or s.id != mine.slot_id]
-    that_day = [s for s in free if day is not None and slots.beijing(s.starts_at).date() == day]
+    that_day = [s for s in free if day is not None and beijing(s.starts_at).date() == day]
     shown = (that_day or free)[:OFFERED]
     return {"choices": "\n".join(f"• {slots.label(s)}" + (f"（{s.place}）" if s.place else "") for s in shown),
             "example": example(shown[0]) if shown else "",
@@ -115,7 +116,7 @@ def offer_values(invitation: Invitation, day: object = None) -> dict[str, str]:
 
 def example(slot: InterviewSlot) -> str:
     """How a candidate may write the slot's time so the chat reads it back: '12月8日14:00'."""
-    start = slots.beijing(slot.starts_at)
+    start = beijing(slot.starts_at)
     return f"{start.month}月{start.day}日{start:%H:%M}"
 
 

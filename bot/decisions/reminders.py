@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.clock import CN_TZ, utcnow
+from bot.clock import CN_TZ, beijing, utcnow
 from bot.decisions import calendar_events, slots
 from bot.decisions.results import when_text
 from bot.privacy.roles import masked_label
@@ -29,7 +29,7 @@ BATCH = 500
 def due_from(starts_at: dt.datetime) -> dt.datetime:
     """When the reminder of an appointment starting at starts_at (naive UTC) is due: REMIND_AT Beijing time the day
     before, as naive UTC."""
-    day = slots.beijing(starts_at).date() - dt.timedelta(days=1)
+    day = beijing(starts_at).date() - dt.timedelta(days=1)
     moment = dt.datetime.combine(day, REMIND_AT, tzinfo=CN_TZ)
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import peewee as pw
 
-from bot.clock import CN_TZ, WEEKDAYS, local_time, utcnow
+from bot.clock import CN_TZ, local_time, span_label, utcnow
 from bot.decisions import calendar_events, once, slots
 from bot.decisions.calendar import appointment_ics
 from bot.errors import WeComError
@@ -384,8 +384,4 @@ def next_round(invitation: Invitation) -> Appointment:
 
 def when_text(appointment: Appointment) -> str:
     """'11月30日（周一）14:00–15:00' in Beijing time."""
-    start = appointment.starts_at.replace(tzinfo=dt.UTC).astimezone(CN_TZ)
-    text = f"{start.month}月{start.day}日（周{WEEKDAYS[start.weekday()]}）{start:%H:%M}"
-    if appointment.ends_at:
-        text += f"–{appointment.ends_at.replace(tzinfo=dt.UTC).astimezone(CN_TZ):%H:%M}"
-    return text
+    return span_label(appointment.starts_at, appointment.ends_at)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import chinese_calendar
 import peewee as pw
 
-from bot.clock import CN_TZ, WEEKDAYS, utcnow
+from bot.clock import beijing, day_label, span_label, utcnow
 from bot.store.db import database, write_transaction
 from bot.store.models import Appointment, AuditLog, InterviewSlot, Invitation, Position
 
@@ -48,15 +48,9 @@ class Booking:
     moved: bool = False
 
 
-def beijing(moment: dt.datetime) -> dt.datetime:
-    """A naive UTC time as Beijing time."""
-    return moment.replace(tzinfo=dt.UTC).astimezone(CN_TZ)
-
-
 def label(slot: InterviewSlot) -> str:
-    """'12月7日 周一 14:00–14:30' in Beijing time."""
-    start, end = beijing(slot.starts_at), beijing(slot.ends_at)
-    return f"{start.month}月{start.day}日 周{WEEKDAYS[start.weekday()]} {start:%H:%M}–{end:%H:%M}"
+    """'12月7日（周一）14:00–14:30' in Beijing time."""
+    return span_label(slot.starts_at, slot.ends_at)
 
 
 def working_day(day: dt.date) -> tuple[bool, str]:
@@ -72,7 +66,7 @@ def _check_day(start_cn: dt.datetime) -> str:
     works, note = working_day(start_cn.date())
     if works:
         return ""
-    day = f"{start_cn.month}月{start_cn.day}日（周{WEEKDAYS[start_cn.weekday()]}）"
+    day = day_label(start_cn)
     why = "是周末" if start_cn.weekday() >= 5 else "是法定节假日"
     return f"{day}{why}，不是工作日，请选择工作日" + (f"（{note}）" if note else "")
 

@@ -36,7 +36,7 @@ import re
 import threading
 from dataclasses import dataclass
 
-from bot.clock import WEEKDAYS
+from bot.clock import CN_TZ, day_label
 
 with contextlib.redirect_stdout(io.StringIO()):  # jionlp and jiojio print a banner on import
     import jionlp
@@ -59,7 +59,6 @@ log = logging.getLogger(__name__)
 #   _phrases joins neighbours and parses them again as one phrase.
 # - The parsers keep per-call state on shared objects: calls are serialised with _LOCK.
 
-CN_TZ = dt.timezone(dt.timedelta(hours=8))
 MAX_CHARS = 300
 MAX_RUN = 30
 HORIZON = dt.timedelta(days=180)
@@ -163,10 +162,10 @@ def describe(when: When) -> str:
     if when.start is None:
         return ""
     start = when.start.astimezone(CN_TZ)
-    out = f"{_day_label(start)}{start:%H:%M}"
+    out = f"{day_label(start)}{start:%H:%M}"
     if when.end is not None:
         end = when.end.astimezone(CN_TZ)
-        out += f"–{end:%H:%M}" if end.date() == start.date() else f"–{_day_label(end)}{end:%H:%M}"
+        out += f"–{end:%H:%M}" if end.date() == start.date() else f"–{day_label(end)}{end:%H:%M}"
     return out
 
 
@@ -333,7 +332,7 @@ def _resolve(reading: _Reading, base: dt.datetime) -> When:
             return When("past", question=Q_PAST, text=phrase)
         found = _PERIOD.search(phrase)
         part = found.group() if found and reading.kind == "blur" else ""
-        return When("ambiguous", question=f"请问您希望改到{_day_label(day)}{part}的几点？", text=phrase,
+        return When("ambiguous", question=f"请问您希望改到{day_label(day)}{part}的几点？", text=phrase,
                     day=day.date(), part=part)
     start, end = _afternoon(phrase, reading.start, reading.end)
     if end is not None and end <= start:
@@ -394,6 +393,3 @@ def _judge(phrase: str, start: dt.datetime, end: dt.datetime | None, base: dt.da
         return When("ambiguous", when.start, when.end, f"确认一下是{start.year}年{describe(when)}吗？", phrase)
     return when
 
-
-def _day_label(day: dt.datetime) -> str:
-    return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）"

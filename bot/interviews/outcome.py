@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.clock import CN_TZ, WEEKDAYS
+from bot.clock import beijing, day_label
 from bot.decisions.results import when_text
 from bot.store.models import Appointment, Decision, Interview, Invitation, Report
 
@@ -27,8 +27,7 @@ def reply_days(invitation: Invitation) -> int:
 
 def day_text(moment: dt.datetime) -> str:
     """'12月9日（周三）' in Beijing time, for a naive UTC moment."""
-    local = moment.replace(tzinfo=dt.UTC).astimezone(CN_TZ)
-    return f"{local.month}月{local.day}日（周{WEEKDAYS[local.weekday()]}）"
+    return day_label(beijing(moment))
 
 
 def after(invitation: Invitation, interview: Interview | None) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ MESSAGES_DIR = Path(__file__).resolve().parents[2] / "config" / "messages"
 LOCALES = ("zh-CN", "en")
 DEFAULT_LOCALE = "zh-CN"
 # YAML folds a long line into spaces; Chinese puts none between its characters.
-_KEPT_SPACE = "\ue000"  # a value's own spaces while the folds are taken out (a slot's "12月7日 周一 14:00")
+_KEPT_SPACE = "\ue000"  # a value's own spaces while the folds are taken out (a place such as "总行 3 楼 301")
 _CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])")
 
 

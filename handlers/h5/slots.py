@@ -1,7 +1,7 @@
 """The candidate's page to pick a second-round time, opened from the signed link in the 复试通知
 (bot/links.py slot_link; bot/decisions/results.py sends it when the position has published slots).
 
-GET lists the position's free slots in Beijing time (月日 周几 HH:MM–HH:MM, place) as a plain form: it works
+GET lists the position's free slots in Beijing time (月日（周几）HH:MM–HH:MM, place) as a plain form: it works
 without JavaScript, and the page holds no inline script or style (CSP 'self'). The POST books the picked slot
 (bot/decisions/booking.py) and answers on the page; the candidate gets the confirmation over their channel too,
 with the .ics by e-mail. A slot taken meanwhile is said plainly, with the next free one offered. The signed token is

@@ -61,7 +61,7 @@ def test_a_passed_candidate_picks_a_published_slot_and_gets_it_confirmed_with_a_
     assert page.status_code == 200 and "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert "<script" not in html and "style=" not in html
     assert slots.label(first) in html and slots.label(second) in html and "3楼第2会议室" in html
-    assert re.search(r"\d+月\d+日 周[一二三四五六日] 14:00–14:30", html)
+    assert re.search(r"\d+月\d+日（周[一二三四五六日]）14:00–14:30", html)
 
     assert client.post(path, data={}).status_code == 400  # nothing picked: said on the page
     booked = client.post(path, data={"slot": str(first.id)})

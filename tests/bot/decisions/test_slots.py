@@ -53,12 +53,12 @@ def test_publish_rules_past_overlap_holidays_and_adjusted_working_days(clock):
     assert "周末" in refusal(position, utc(2026, 9, 12, 10))  # an ordinary Saturday
     # 2026-09-20 is a Sunday worked instead of a day of the 国庆 holiday (调休上班): allowed
     [sunday] = slots.publish(position, "iv_zhao", utc(2026, 9, 20, 14), 30, actor="hr_li")
-    assert slots.label(sunday) == "9月20日 周日 14:00–14:30"
+    assert slots.label(sunday) == "9月20日（周日）14:00–14:30"
     made = slots.publish(position, "iv_zhao", utc(2026, 9, 8, 14), 30, count=3, capacity=2, place="3楼会议室",
                          actor="hr_li")
     assert [slots.label(s)[-11:] for s in made] == ["14:00–14:30", "14:30–15:00", "15:00–15:30"]
     message = refusal(position, utc(2026, 9, 8, 14, 45), 60)  # runs into the 2nd and 3rd
-    assert "重叠" in message and "9月8日 周二 14:30–15:00" in message
+    assert "重叠" in message and "9月8日（周二）14:30–15:00" in message
     slots.publish(position, "iv_qian", utc(2026, 9, 8, 14, 45), 60, actor="hr_li")  # another interviewer: fine
     assert "同一天" in refusal(position, utc(2026, 9, 8, 23, 30), 60)
     assert refusal(position, utc(2026, 9, 9, 10), capacity=0).startswith("每场人数")
@@ -124,11 +124,13 @@ def test_two_candidates_racing_for_the_last_seat_one_wins_the_other_is_offered_t
 
 def test_booking_again_moves_the_appointment_and_bumps_its_version(clock):
     from bot.decisions import slots
+    from bot.decisions.results import when_text
 
     first, second = slots.publish(clock, "iv_zhao", utc(2026, 9, 8, 14), 30, count=2, actor="hr_li")
     who = invitation(clock, 1)
     booked = slots.book(who, first.id, "cand1").appointment
     assert (booked.version, booked.slot_id, booked.starts_at) == (1, first.id, first.starts_at)
+    assert when_text(booked) == slots.label(first) == "9月8日（周二）14:00–14:30"  # picked = confirmed
     assert slots.book(who, first.id, "cand1").status == "same"
     moved = slots.book(who, second.id, "cand1")
     assert moved.moved and moved.appointment.id == booked.id and moved.appointment.version == 2
