@@ -58,17 +58,24 @@ def cancel(turn: Turn) -> str:
     return "cancel"
 
 
+# what asks for deletion when said near what it deletes (删掉我的信息, 把我的资料删了, 注销我的信息)
+ERASE_ACTS = ("删", "清除", "清空", "销毁", "注销", "抹掉", "抹去")
+
+
 @intent("erasure", order=20, confirm=True, ask="erasure_confirm", explain="erasure_explain",
         declined="erasure_declined", label="label_erasure", words=(
             "删除我的数据", "删除我的个人信息", "删除个人信息", "删除我的信息", "删除我的资料", "删除数据",
-            "删掉我的数据", "delete my data", "delete my personal data", "erase my data", "delete my information"))
+            "删掉我的数据", "delete my data", "delete my personal data", "erase my data", "delete my information"),
+        pairs=((ERASE_ACTS, ("数据", "信息", "资料", "录音", "录像", "视频", "简历", "照片", "记录")),))
 def erasure(turn: Turn) -> str:
     """Delete the candidate's personal data (confirmed): bot/privacy/rights.py records and queues it."""
     return rights.erase_confirmed(turn.invitation, turn.key)
 
 
 @intent("unsubscribe", order=25, explain="unsubscribe_explain", declined="unsubscribe_declined", words=(
-    "退订", "取消订阅", "unsubscribe"), alone=("td", "t", "r"))  # the carriers' replies (拒收请回复R)
+    "退订", "取消订阅", "不要再给我发", "别再给我发", "不要再发短信", "别再发短信", "不要再发消息", "别再发消息",
+    "不要再联系我", "别再联系我", "不要再打扰我", "别再打扰我", "unsubscribe", "stop messaging me",
+    "stop contacting me"), alone=("td", "t", "r"))  # the carriers' replies (拒收请回复R)
 def unsubscribe(turn: Turn) -> str:
     """Opt out of recruiting messages on every channel, at once (bot/privacy/optout.py): the carriers' 退订 / TD
     convention is obeyed on the first message, and it deletes nothing. The acknowledgement is queued first: once
@@ -79,8 +86,9 @@ def unsubscribe(turn: Turn) -> str:
 
 @intent("leave_pool", order=30, confirm=True, ask="pool_confirm", explain="pool_explain",
         declined="pool_declined", label="label_leave_pool", words=(
-            "退出人才库", "移出人才库", "离开人才库", "leave the talent pool", "remove me from the talent pool",
-            "leave your talent pool"))
+            "退出人才库", "移出人才库", "离开人才库", "不想留在人才库", "不想在人才库", "不要留在人才库",
+            "leave the talent pool", "remove me from the talent pool", "leave your talent pool"),
+        pairs=((("退出", "移出", "移除", "离开", "拿出", "踢出", "删除", "删掉"), ("人才库",)),))
 def leave_pool(turn: Turn) -> str:
     """Take the candidate out of the talent pool for good (confirmed)."""
     talent.withdraw(turn.candidate.id, actor=f"candidate:{turn.candidate.id}")
@@ -90,7 +98,8 @@ def leave_pool(turn: Turn) -> str:
 
 @intent("decline", order=35, confirm=True, ask="decline_confirm", explain="decline_explain",
         declined="decline_declined", label="label_decline", words=(
-            "暂不参加", "不参加面试", "不参加了", "放弃面试", "放弃这次面试", "取消面试", "不去面试",
+            "暂不参加", "不参加", "不想参加", "不打算参加", "不准备参加", "放弃参加", "放弃面试", "放弃这次面试",
+            "取消面试", "不去面试", "不想面试", "不打算面试", "不面试了", "不用面试了", "不需要面试了",
             "decline the interview", "decline the invitation", "won't attend the interview"))
 def decline(turn: Turn) -> str:
     """Decline the invitation by text (confirmed), as the card's 暂不参加 button does."""
@@ -100,7 +109,8 @@ def decline(turn: Turn) -> str:
 @intent("withdraw", order=38, confirm=True, ask="withdraw_confirm", explain="withdraw_explain",
         declined="withdraw_declined", label="label_withdraw", words=(
             "撤回申请", "撤回应聘", "退出应聘", "退出招聘", "放弃应聘", "不再应聘", "放弃这个岗位",
-            "withdraw my application", "withdraw from the process", "withdraw my candidacy"))
+            "withdraw my application", "withdraw from the process", "withdraw my candidacy"),
+        alone=("放弃", "放弃了", "我放弃", "我放弃了"))  # said alone at any stage: leaving the process
 def withdraw(turn: Turn) -> str:
     """Withdraw from the process (confirmed): an open invitation is declined; after the interview HR is told."""
     return _leave(turn, "withdraw")
@@ -191,7 +201,8 @@ def _answer_offer(turn: Turn, status: str) -> str:
 
 
 @intent("review", order=40, explain="review_explain", declined="review_declined", words=(
-    "人工复核", "人工审核", "复核", "重新评估", "human review", "manual review", "review by a person"))
+    "人工复核", "人工审核", "复核", "重新评估", "重新评分", "申诉", "复议", "human review", "manual review",
+    "review by a person"))
 def review(turn: Turn) -> str:
     """Ask for a human review of the result (PIPL Art. 24): at once, HR told once per decision."""
     return rights.request_review(turn.invitation, turn.key)
@@ -199,7 +210,8 @@ def review(turn: Turn) -> str:
 
 @intent("reschedule", order=50, explain="reschedule_explain", declined="reschedule_declined",
         acts_when_asked=lambda text: _when(text).status != "none", words=(
-            "改期", "改时间", "换个时间", "换时间", "延期", "推迟", "改到", "改成", "延长", "reschedule", "postpone",
+            "改期", "改时间", "改个时间", "改一下时间", "换个时间", "换一个时间", "换时间", "调整时间", "延期",
+            "推迟", "改到", "改成", "延长", "reschedule", "postpone",
             "another time", "more time"))
 def reschedule(turn: Turn) -> str:
     """Move the second round or extend the AI interview to the time the message gives (or ask for one)."""

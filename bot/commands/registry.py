@@ -117,14 +117,18 @@ class Intent:
     alone: tuple[str, ...] = ()  # words that count only as the whole clause (TD, never "我在TD银行工作过")
     unavailable: Callable[[Turn], str] | None = None  # a template answering instead, when the act cannot apply now
     about: Callable[[Turn], Any] | None = None  # the invitation the act is about, when not the latest (None: latest)
+    pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()  # (actions, objects) said near each other
 
-    def find(self, clause: Clause) -> int:
-        """Where the clause mentions this intent first (-1: it does not); confirmations by exact spelling only."""
+    def locate(self, clause: Clause) -> tuple[int, int, str]:
+        """Where the clause mentions this intent first, where its negation is looked for and the phrasing found
+        there ((-1, -1, "") when it does not mention it); confirmations by exact spelling only."""
         exact = self.kind in (CONFIRM, CANCEL)
-        spots = [at for at in (clause.find(word, exact=exact) for word in self.words) if at != -1]
+        spots = [(at, at, word) for at, word in ((clause.find(word, exact=exact), word) for word in self.words)
+                 if at != -1]
         if clause.text.strip(" .!?。！？~～") in self.alone:
-            spots.append(0)
-        return min(spots, default=-1)
+            spots.append((0, 0, ""))
+        spots += [spot for spot in (clause.find_pair(acts, objects) for acts, objects in self.pairs) if spot[0] != -1]
+        return min(spots, default=(-1, -1, ""))
 
 
 @dataclass(frozen=True)
@@ -279,8 +283,11 @@ def intent(name: str, *, words: tuple[str, ...], order: int, kind: str = ACT, co
            ask: str = "", explain: str = "", declined: str = "", label: str = "",
            acts_when_asked: Callable[[str], bool] | None = None, alone: tuple[str, ...] = (),
            unavailable: Callable[[Turn], str] | None = None,
-           about: Callable[[Turn], Any] | None = None) -> Callable[[Callable], Callable]:
-    """Declare the decorated function as the handler of a candidate's intent; `read` tries intents by order."""
+           about: Callable[[Turn], Any] | None = None,
+           pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()) -> Callable[[Callable], Callable]:
+    """Declare the decorated function as the handler of a candidate's intent; `read` tries intents by order.
+    words: its phrasings; alone: words that count only as the whole clause; pairs: (actions, objects) that say it
+    when one of each stands near the other, in either order (删 … 资料, 把我的资料删了)."""
     if any(other.order == order for other in INTENTS.values() if other.name != name):
         raise ValueError(f"intent {name}: order {order} is taken")
     if confirm and not (ask and label):
@@ -290,7 +297,8 @@ def intent(name: str, *, words: tuple[str, ...], order: int, kind: str = ACT, co
     def register(func: Callable[[Turn], str]) -> Callable[[Turn], str]:
         INTENTS[name] = Intent(name, tuple(normalise(w) for w in words), order, kind, func, confirm, ask, explain,
                                declined, label, acts_when_asked, tuple(normalise(w) for w in alone), unavailable,
-                               about)
+                               about, tuple((tuple(map(normalise, acts)), tuple(map(normalise, objects)))
+                                            for acts, objects in pairs))
         return func
     return register
 
@@ -302,18 +310,13 @@ def read(text: str) -> list[Mention]:
     ordered = sorted(INTENTS.values(), key=lambda i: i.order)
     for number, clause in enumerate(clauses(text)):
         for spec in ordered:
-            at = spec.find(clause)
+            at, negation_at, phrase = spec.locate(clause)
             if at == -1 or spec.name in seen:
                 continue
             seen.add(spec.name)
             if spec.kind == CONFIRM:  # a confirmation must not say a negation anywhere: 我还没确认, 确认不了
                 negated = clause.negated_anywhere()
             else:
-                negated = clause.negated_at(at, _word_at(spec, clause, at))
+                negated = clause.negated_at(negation_at, phrase)
             found.append((number, at, Mention(spec, clause, negated)))
     return [mention for _, _, mention in sorted(found, key=lambda f: (f[0], f[1]))]
-
-
-def _word_at(spec: Intent, clause: Clause, at: int) -> str:
-    """The phrasing of spec found at offset at (its first word when found by pinyin)."""
-    return next((w for w in spec.words if clause.text.startswith(w, at)), spec.words[0])

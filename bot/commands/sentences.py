@@ -32,6 +32,7 @@ CHINESE_QUESTION = ("吗", "嘛", "呢", "怎么", "怎样", "如何", "能不�
 ENGLISH_QUESTION = re.compile(r"^(?:how|what|why|when|where|which|who|can i|could i|may i|do i|does|is it|"
                               r"is there|are|will|should i|would)\b|\bhow (?:to|do|can|long|many|much)\b")
 ENGLISH_WORD = re.compile(r"[a-z0-9']+")
+PAIR_GAP = 8  # characters at most between an action word and its object (请把我的面试录音删掉)
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,8 @@ class Clause:
         return out
 
     def negated_at(self, offset: int, phrase: str) -> bool:
-        """Whether a negation stands before the phrase at offset in this clause (a phrase that starts with one,
-        like 不参加, is read as it is)."""
-        if phrase.startswith(CHINESE_NEGATION) or ENGLISH_NEGATION.match(phrase):
-            return False
+        """Whether a negation stands before the phrase at offset in this clause. A phrase that starts with one
+        (不参加, 别再给我发) is read as it is, so a negation before it negates the whole: 我没说不参加."""
         before = self.masked()[:offset]
         return any(neg in before for neg in CHINESE_NEGATION) or bool(ENGLISH_NEGATION.search(before))
 
@@ -75,6 +74,27 @@ class Clause:
                 return found.start() if found else -1
             return _near_english(self.text, phrase)
         return -1
+
+
+    def find_pair(self, acts: tuple[str, ...], objects: tuple[str, ...]) -> tuple[int, int, str]:
+        """Where an action word and what it acts on are said near each other, in either order (删掉我的信息,
+        把我的资料删了): the pair's start, the action word's offset and the action word (negation is read before
+        the action: 我的资料不要删); (-1, -1, "") when they are not."""
+        best = (-1, -1, "")
+        for act in acts:
+            for act_at in _all(self.text, act):
+                for thing in objects:
+                    for thing_at in _all(self.text, thing):
+                        gap = thing_at - (act_at + len(act)) if thing_at >= act_at else act_at - (thing_at + len(thing))
+                        start = min(act_at, thing_at)
+                        if 0 <= gap <= PAIR_GAP and (best[0] == -1 or start < best[0]):
+                            best = (start, act_at, act)
+        return best
+
+
+def _all(text: str, word: str) -> list[int]:
+    """Every offset where word starts in text."""
+    return [m.start() for m in re.finditer(re.escape(word), text)]
 
 
 def normalise(text: str) -> str:

@@ -33,6 +33,8 @@ TABLE = [
     ("能不能退出人才库？", ["leave_pool:explained"]),
     ("我不能退出人才库吗？", ["leave_pool:explained"]),
     ("please remove me from the talent pool", ["leave_pool:asked"]),
+    ("把我从人才库移除", ["leave_pool:asked"]),  # the act and what it acts on, in either order
+    ("不想留在人才库里", ["leave_pool:asked"]),
     ("I don't want to leave the talent pool", ["leave_pool:declined"]),
     ("How can I leave the talent pool?", ["leave_pool:explained"]),
     # deleting one's data
@@ -47,18 +49,27 @@ TABLE = [
     ("如何删除我的个人信息？", ["erasure:explained"]),
     ("How do I delete my data?", ["erasure:explained"]),
     ("do not delete my data", ["erasure:declined"]),
+    ("请删掉我的信息", ["erasure:asked"]),
+    ("把我的资料删了", ["erasure:asked"]),
+    ("注销我的个人资料", ["erasure:asked"]),
+    ("我的资料不要删", ["erasure:declined"]),  # the negation stands before the act, after what it acts on
     ("好的，确认删除我的数据", ["erasure:asked"]),  # nothing was asked before: it asks now
     # declining the invitation, withdrawing
     ("我暂不参加这次面试", ["decline:asked"]),
     ("放弃面试", ["decline:asked"]),
     ("我不参加面试了", ["decline:asked"]),
     ("我想参加，不会放弃面试", ["decline:declined"]),
+    ("不想参加了", ["decline:asked"]),
+    ("我找到工作了，不用面试了", ["decline:asked"]),
+    ("我没说不想参加", ["decline:declined"]),  # a negation before a phrase that starts with one: the opposite
+    ("我还想参加，不想放弃", ["forwarded"]),  # 放弃 counts only as the whole clause
     ("可以取消面试吗？", ["decline:explained"]),
     ("I want to decline the interview", ["decline:asked"]),
     ("我想撤回申请", ["withdraw:asked"]),
     ("不想撤回申请", ["withdraw:declined"]),
     ("撤回申请要怎么做", ["withdraw:explained"]),
     ("please withdraw my application", ["withdraw:asked"]),
+    ("我放弃", ["withdraw:asked"]),  # alone, at any stage: leaving the process
     # answering an offer (none is waiting here: said so, nothing asked)
     ("我接受录用", ["accept_offer:unavailable"]),
     ("我不接受录用", ["accept_offer:declined"]),
@@ -74,6 +85,7 @@ TABLE = [
     ("人工复核是什么？", ["review:explained"]),
     ("能申请人工复核吗", ["review:explained"]),
     ("I'd like a human review", ["review:review_repeat"]),
+    ("我要申诉", ["review:review_repeat"]),
     ("no need for a human review", ["review:declined"]),
     ("can I get a human review?", ["review:explained"]),
     # a new time
@@ -81,6 +93,7 @@ TABLE = [
     ("我不想改期", ["reschedule:declined"]),
     ("怎么改期？", ["reschedule:explained"]),
     ("how do I reschedule?", ["reschedule:explained"]),
+    ("能改个时间吗？", ["reschedule:explained"]),
     # questions answered from the position's and the invitation's facts
     ("面试要多久？", ["duration:answered"]),
     ("大概需要多长时间", ["duration:answered"]),

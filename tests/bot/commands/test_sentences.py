@@ -29,6 +29,13 @@ def said(text: str) -> list[tuple[str, bool, bool]]:
                                            ("data", False, False)]),
     ("我不想退出人才库但是请删除我的数据", [("leave_pool", True, False), ("erasure", False, False),
                                           ("data", False, False)]),  # 但是 cuts without a comma
+    ("我的资料不要删", [("erasure", True, False)]),  # read before the act: 不要删, though 资料 comes first
+    ("请把我的面试录音删掉", [("erasure", False, False), ("data", False, False)]),
+    ("资料删了还能恢复吗？", [("erasure", False, True)]),  # asked about: explained, nothing asked to confirm
+    ("我不会不参加的", [("decline", True, False)]),
+    ("别再给我发消息了", [("unsubscribe", False, False)]),
+    ("我没说别再给我发消息", [("unsubscribe", True, False)]),
+    ("我还想参加，不想放弃", []),
     ("我觉得很符合", []),
     ("this is fine", []),  # "hi" inside "this" is no greeting
 ])
