@@ -33,6 +33,12 @@ ENGLISH_QUESTION = re.compile(r"^(?:how|what|why|when|where|which|who|can i|coul
                               r"is there|are|will|should i|would)\b|\bhow (?:to|do|can|long|many|much)\b")
 ENGLISH_WORD = re.compile(r"[a-z0-9']+")
 PAIR_GAP = 8  # characters at most between an action word and its object (请把我的面试录音删掉)
+PAIR_MASKED = ("人工智能",)  # 人工 of 人工智能 is no person
+# the candidate telling what they did (我把照片删了, 我已经删掉了, 我刚才不小心删了), not asking for it
+_BEFORE = r"(?:已经|已|刚才|刚刚|刚|不小心|自己)"
+CANNOT = ("不了", "不起", "不来", "不下")  # 接受不了, 删不了: the act cannot be done, it is not asked for
+OTHER_PARTY = re.compile(r"别家|其他|其它|别的|另一家|另外一家|\bother\b|\banother\b")
+OWN_DEED = re.compile(rf"(?<![帮给替让叫请])我{_BEFORE}*把|我{_BEFORE}+$")
 
 
 @dataclass(frozen=True)
@@ -78,16 +84,24 @@ class Clause:
 
     def find_pair(self, acts: tuple[str, ...], objects: tuple[str, ...]) -> tuple[int, int, str]:
         """Where an action word and what it acts on are said near each other, in either order (删掉我的信息,
-        把我的资料删了): the pair's start, the action word's offset and the action word (negation is read before
-        the action: 我的资料不要删); (-1, -1, "") when they are not."""
+        把我的资料删了): the pair's start, the action word's offset and the action word (negation is read before the
+        action: 我的资料不要删); (-1, -1, "") when they are not. Words inside PAIR_MASKED (人工智能) count for
+        nothing; an action that cannot be done (接受不了), another party's thing (别家的offer) and what the candidate
+        says they did themselves (我把照片删了, 我已经删了) ask for nothing."""
+        text = self.text
+        for phrase in PAIR_MASKED:
+            text = text.replace(phrase, "_" * len(phrase))
         best = (-1, -1, "")
         for act in acts:
-            for act_at in _all(self.text, act):
+            for act_at in _all(text, act):
+                if OWN_DEED.search(text[:act_at]) or text.startswith(CANNOT, act_at + len(act)):
+                    continue
                 for thing in objects:
-                    for thing_at in _all(self.text, thing):
+                    for thing_at in _all(text, thing):
                         gap = thing_at - (act_at + len(act)) if thing_at >= act_at else act_at - (thing_at + len(thing))
-                        start = min(act_at, thing_at)
-                        if 0 <= gap <= PAIR_GAP and (best[0] == -1 or start < best[0]):
+                        start, end = min(act_at, thing_at), max(act_at + len(act), thing_at + len(thing))
+                        if 0 <= gap <= PAIR_GAP and not OTHER_PARTY.search(text[start:end]) \
+                                and (best[0] == -1 or start < best[0]):
                             best = (start, act_at, act)
         return best
 
