@@ -102,6 +102,7 @@ eval: install-dev models
 	$(BIN)/python -m tests.evaluation.asr_eval
 	$(BIN)/python -m tests.evaluation.meaning_eval
 	$(BIN)/python -m tests.evaluation.eval_set
+	$(BIN)/python -m tests.evaluation.chat_phrasings
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -94,7 +94,7 @@ class Clause:
         best = (-1, -1, "")
         for act in acts:
             for act_at in _all(text, act):
-                if OWN_DEED.search(text[:act_at]) or text.startswith(CANNOT, act_at + len(act)):
+                if _own_deed(text, act_at, act) or text.startswith(CANNOT, act_at + len(act)):
                     continue
                 for thing in objects:
                     for thing_at in _all(text, thing):
@@ -104,6 +104,13 @@ class Clause:
                                 and (best[0] == -1 or start < best[0]):
                             best = (start, act_at, act)
         return best
+
+
+def _own_deed(text: str, act_at: int, act: str) -> bool:
+    """Whether the act is told as the candidate's own deed: 我把照片删了, 我已经删了, 我删掉了简历里的一段."""
+    before, after = text[:act_at], text[act_at + len(act):act_at + len(act) + 2]
+    told = before.endswith("我") and "了" in after and not act.startswith(CHINESE_NEGATION)  # 我不去了: a will
+    return bool(OWN_DEED.search(before)) or told
 
 
 def _all(text: str, word: str) -> list[int]:
@@ -136,8 +143,11 @@ def _near_english(text: str, phrase: str) -> int:
     """Where a run of words in text spells phrase with at most a slip or two (delet my data), or -1."""
     words = list(ENGLISH_WORD.finditer(text))
     size = len(phrase.split())
+    first, last = phrase[0], phrase.split()[-1][0]
     for i in range(len(words) - size + 1):
         window = words[i:i + size]
+        if (window[0].group(0)[0], window[-1].group(0)[0]) != (first, last):
+            continue  # a slip keeps the first letters of the ends: "is the interview" is no "skip the interview"
         candidate = " ".join(w.group(0) for w in window)
         if difflib.SequenceMatcher(None, candidate, phrase).ratio() >= 0.88:
             return window[0].start()

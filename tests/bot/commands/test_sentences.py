@@ -36,6 +36,9 @@ def said(text: str) -> list[tuple[str, bool, bool]]:
     ("别再给我发消息了", [("unsubscribe", False, False)]),
     ("我没说别再给我发消息", [("unsubscribe", True, False)]),
     ("我还想参加，不想放弃", []),
+    ("How long is this interview?", [("duration", False, True)]),  # no slip of "skip the interview"
+    ("我删掉了简历里的一段话", []),  # the candidate's own deed, asked for nothing
+    ("这次面试我不去了", [("decline", False, False)]),  # 我不去了 is a will, not a deed
     ("我觉得很符合", []),
     ("this is fine", []),  # "hi" inside "this" is no greeting
 ])
