@@ -34,10 +34,10 @@ ENGLISH_QUESTION = re.compile(r"^(?:how|what|why|when|where|which|who|can i|coul
 ENGLISH_WORD = re.compile(r"[a-z0-9']+")
 PAIR_GAP = 8  # characters at most between an action word and its object (请把我的面试录音删掉)
 PAIR_MASKED = ("人工智能",)  # 人工 of 人工智能 is no person
-# the candidate telling what they did (我把照片删了, 我已经删掉了, 我刚才不小心删了), not asking for it
-_BEFORE = r"(?:已经|已|刚才|刚刚|刚|不小心|自己)"
 CANNOT = ("不了", "不起", "不来", "不下")  # 接受不了, 删不了: the act cannot be done, it is not asked for
 OTHER_PARTY = re.compile(r"别家|其他|其它|别的|另一家|另外一家|\bother\b|\banother\b")
+# the candidate telling what they did (我把照片删了, 我已经删掉了, 我刚才不小心删了), not asking for it
+_BEFORE = r"(?:已经|已|刚才|刚刚|刚|不小心|自己)"
 OWN_DEED = re.compile(rf"(?<![帮给替让叫请])我{_BEFORE}*把|我{_BEFORE}+$")
 
 
@@ -80,7 +80,6 @@ class Clause:
                 return found.start() if found else -1
             return _near_english(self.text, phrase)
         return -1
-
 
     def find_pair(self, acts: tuple[str, ...], objects: tuple[str, ...]) -> tuple[int, int, str]:
         """Where an action word and what it acts on are said near each other, in either order (删掉我的信息,
