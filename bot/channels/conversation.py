@@ -163,9 +163,29 @@ def _steps(mentions: list[Mention]) -> list[Mention]:
     return steps
 
 
-def _would_ask(mention: Mention, text: str) -> bool:
+def how(mention: Mention, text: str) -> str:
+    """What the conversation does with a mention, before anything stored is looked at: answer (a question it
+    answers), explain (an act asked about), refuse (an act negated: acknowledged, nothing done), ask (for the
+    candidate's confirmation) or act."""
     spec = mention.intent
-    return spec.kind == ACT and spec.confirm and not mention.negated and not _explains(mention, text)
+    if spec.kind == ANSWER:
+        return "answer"
+    if _explains(mention, text):  # asked about, even in the negative ("不能退出人才库吗？"): explained
+        return "explain"
+    if mention.negated:
+        return "refuse"
+    return "ask" if spec.confirm else "act"
+
+
+def plan(text: str) -> list[tuple[str, str]]:
+    """What a message would get with nothing waiting for confirmation: (intent, how) for each step, as converse
+    decides it (the evaluation of chat reading grades this: tests/evaluation/chat_phrasings.py)."""
+    mentions = [m for m in read(text) if m.intent.kind not in (CONFIRM, CANCEL)]
+    return [(m.intent.name, how(m, text)) for m in _steps(mentions)]
+
+
+def _would_ask(mention: Mention, text: str) -> bool:
+    return how(mention, text) == "ask"
 
 
 def _explains(mention: Mention, text: str) -> bool:
@@ -179,16 +199,17 @@ def _one(turn: Turn, mention: Mention, *, ask_allowed: bool) -> str:
     subject = spec.about(turn) if spec.about else None
     if subject is not None:  # an act about another invitation than the latest (an offer for an earlier position)
         turn = dataclasses.replace(turn, invitation=subject)
-    if spec.kind == ANSWER:
+    what = how(mention, turn.text)
+    if what == "answer":
         spec.handler(turn)
         return f"{spec.name}:answered"
-    if _explains(mention, turn.text):  # asked about, even in the negative ("不能退出人才库吗？"): explained
+    if what == "explain":
         reply(turn, spec.explain)
         return f"{spec.name}:explained"
-    if mention.negated:
+    if what == "refuse":
         reply(turn, spec.declined)
         return f"{spec.name}:declined"
-    if spec.confirm:
+    if what == "ask":
         if not ask_allowed:
             return f"{spec.name}:clarified"
         instead = spec.unavailable(turn) if spec.unavailable else ""

@@ -90,9 +90,9 @@ def unsubscribe(turn: Turn) -> str:
         declined="pool_declined", label="label_leave_pool", words=(
             "退出人才库", "移出人才库", "离开人才库", "不想留在人才库", "不想在人才库", "不要留在人才库",
             "leave the talent pool", "remove me from the talent pool", "leave your talent pool"),
-        pairs=((("退出", "移出", "移除", "离开", "拿出", "踢出", "撤出", "删除", "删掉", "取消", "出来"), ("人才库",)),
-               (("不要把我放", "别把我放", "不要放", "别放", "不想进", "不要进", "不进", "不希望", "不想在", "不想留在",
-                 "不要留在", "不用放"), ("人才库",)),
+        pairs=((("退出", "移出", "移除", "离开", "拿出", "踢出", "撤出", "删除", "删掉", "取消", "出来", "不要把我放",
+                 "别把我放", "不要放", "别放", "不想进", "不要进", "不进", "不希望", "不想在", "不想留在", "不要留在",
+                 "不用放"), ("人才库",)),
                (("不用保留", "不需要保留", "不要保留", "别保留", "无需保留", "不用留着", "别留着"), ("简历", "资料"))))
 def leave_pool(turn: Turn) -> str:
     """Take the candidate out of the talent pool for good (confirmed)."""

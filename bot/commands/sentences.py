@@ -93,7 +93,8 @@ class Clause:
         best = (-1, -1, "")
         for act in acts:
             for act_at in _all(text, act):
-                if _own_deed(text, act_at, act) or text.startswith(CANNOT, act_at + len(act)):
+                if _own_deed(text, act_at, act) or text.startswith(CANNOT, act_at + len(act)) \
+                        or _negates_another(text, act_at, act, acts):
                     continue
                 for thing in objects:
                     for thing_at in _all(text, thing):
@@ -110,6 +111,15 @@ def _own_deed(text: str, act_at: int, act: str) -> bool:
     before, after = text[:act_at], text[act_at + len(act):act_at + len(act) + 2]
     told = before.endswith("我") and "了" in after and not act.startswith(CHINESE_NEGATION)  # 我不去了: a will
     return bool(OWN_DEED.search(before)) or told
+
+
+def _negates_another(text: str, act_at: int, act: str, acts: tuple[str, ...]) -> bool:
+    """Whether an act that starts with a negation (不希望, 不打算) negates another act of the pair right after it:
+    我不希望离开人才库 and 我不打算放弃面试 ask to stay, whichever order the object comes in."""
+    if not act.startswith(CHINESE_NEGATION):
+        return False
+    tail = text[act_at + len(act):act_at + len(act) + PAIR_GAP]
+    return any(other in tail for other in acts if not other.startswith(CHINESE_NEGATION))
 
 
 def _all(text: str, word: str) -> list[int]:

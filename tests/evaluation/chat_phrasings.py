@@ -51,25 +51,10 @@ def load(part: str = "all") -> list[dict]:
 
 
 def steps(text: str) -> tuple[str, ...]:
-    """What the conversation would do with text, step by step, as bot/channels/conversation.py decides it."""
-    from bot.channels.conversation import _explains, _steps
-    from bot.commands import intents  # noqa: F401  (declares the intents)
-    from bot.commands.registry import ACT, ANSWER, CANCEL, CONFIRM, read
+    """What the conversation would do with text, step by step ("<intent>:<how>"), as it decides it."""
+    from bot.channels.conversation import plan  # which imports the intents' declarations
 
-    out = []
-    for mention in _steps([m for m in read(text) if m.intent.kind not in (CONFIRM, CANCEL)]):
-        spec = mention.intent
-        if spec.kind == ANSWER:
-            how = "answer"
-        elif _explains(mention, text):
-            how = "explain"
-        elif mention.negated:
-            how = "refuse"
-        else:
-            how = "ask" if spec.confirm else "act"
-        assert spec.kind in (ACT, ANSWER)
-        out.append(f"{spec.name}:{how}")
-    return tuple(out)
+    return tuple(f"{name}:{how}" for name, how in plan(text))
 
 
 def grade(row: dict) -> Graded:

@@ -33,6 +33,9 @@ def said(text: str) -> list[tuple[str, bool, bool]]:
     ("请把我的面试录音删掉", [("erasure", False, False), ("data", False, False)]),
     ("资料删了还能恢复吗？", [("erasure", False, True)]),  # asked about: explained, nothing asked to confirm
     ("我不会不参加的", [("decline", True, False)]),
+    ("我不希望离开人才库", [("leave_pool", True, False)]),  # 不希望 negates 离开: staying, in either order
+    ("人才库我不希望离开", [("leave_pool", True, False)]),
+    ("我不打算放弃面试", [("decline", True, False)]),
     ("别再给我发消息了", [("unsubscribe", False, False)]),
     ("我没说别再给我发消息", [("unsubscribe", True, False)]),
     ("我还想参加，不想放弃", []),
